@@ -1,0 +1,17 @@
+"""qftune gui: open the desktop application (also what plain ``qftune`` does)."""
+
+from __future__ import annotations
+
+
+def register(sub):
+    p = sub.add_parser("gui", help="open the desktop application",
+                       description="Open the qftune window on the embedded default, a model, or a session.")
+    p.add_argument("target", nargs="?", default=None, help="a MODEL (.keras/.h5/SavedModel) or SESSION.qft")
+    p.set_defaults(func=lambda args: run_gui(args.target))
+
+
+def run_gui(target) -> int:
+    import importlib
+
+    app = importlib.import_module("gui.app")  # Qt only from here on
+    return app.main(target)

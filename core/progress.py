@@ -1,0 +1,65 @@
+"""Progress reporting and cancellation for long jobs, shared by the CLI and the GUI.
+
+The engine calls ``progress.update(done, total, message)`` and
+``progress.check_cancelled()``; the CLI renders a text bar, the GUI maps the same
+calls to Qt signals from its worker thread. Nothing here knows about either.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Callable
+
+
+class Cancelled(Exception):
+    """Raised inside a job when its user asked to cancel it."""
+
+
+class Progress:
+    """A sink for progress events with a thread-safe cancel flag.
+
+    ``callback(done, total, message)`` is called on every update (from the job's thread).
+    """
+
+    def __init__(self, callback: Callable[[float, float, str], None] | None = None):
+        self._callback = callback
+        self._cancel = threading.Event()
+
+    def update(self, done: float, total: float, message: str = "") -> None:
+        if self._callback is not None:
+            self._callback(done, total, message)
+        self.check_cancelled()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def check_cancelled(self) -> None:
+        if self._cancel.is_set():
+            raise Cancelled("cancelled by the user")
+
+    def sub(self, start: float, span: float, total: float) -> "Progress":
+        """A child progress mapping its ``[0, total]`` onto ``[start, start + span]`` of this one's 0..1."""
+        parent = self
+
+        class _Sub(Progress):
+            def update(self, done, t, message=""):
+                parent.update(start + span * (done / t if t else 0.0), 1.0, message)
+
+            def check_cancelled(self):
+                parent.check_cancelled()
+
+            def cancel(self):
+                parent.cancel()
+
+            @property
+            def cancelled(self):
+                return parent.cancelled
+
+        return _Sub()
+
+
+NULL_PROGRESS = Progress()

@@ -1,0 +1,1 @@
+"""Bundled models, embedded data and icons."""
