@@ -1,0 +1,74 @@
+"""The int8 grid exactly as TensorFlow's FakeQuant and TFLite store it.
+
+``fake_quant_with_min_max_args(min, max, num_bits=8, narrow_range=False)`` nudges
+the range so that 0.0 is exactly representable (float32 arithmetic, from
+``fake_quant_ops_functor.h``); the converter then stores ``scale`` and
+``zero_point = nudged_zero_point - 128`` for int8. Everything that shows or
+compares a range goes through :func:`nudge` so the range shown is the range exported.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+QMIN, QMAX = -128, 127          # int8 storage
+_UQMIN, _UQMAX = 0.0, 255.0     # FakeQuant's unsigned grid for 8 bits, narrow_range=False
+MIN_WIDTH = 1e-6                # narrower ranges are refused: a scale this small is meaningless
+
+
+@dataclass(frozen=True)
+class QuantParams:
+    min: float        # nudged range, exactly representable ends of the grid
+    max: float
+    scale: float      # float32 value as stored in the .tflite
+    zero_point: int   # int8 zero point as stored in the .tflite
+
+    def quantize(self, x):
+        return np.clip(np.round(np.asarray(x, np.float64) / self.scale) + self.zero_point, QMIN, QMAX)
+
+    def dequantize(self, q):
+        return (np.asarray(q, np.float64) - self.zero_point) * self.scale
+
+    def fake_quant(self, x):
+        return self.dequantize(self.quantize(x))
+
+    def snap(self, value: float) -> float:
+        """The representable value nearest to ``value`` (clamped to the grid)."""
+        return float(self.fake_quant(value))
+
+
+def _round_half_away(x: np.float32) -> float:
+    return float(math.floor(abs(x) + 0.5) * (1 if x >= 0 else -1))
+
+
+def nudge(rmin: float, rmax: float) -> QuantParams:
+    """Nudge ``[rmin, rmax]`` as FakeQuant does (0 always included); float32 arithmetic."""
+    if not (math.isfinite(rmin) and math.isfinite(rmax)):
+        raise ValueError(f"range [{rmin}, {rmax}] is not finite")
+    if rmin > rmax:
+        raise ValueError(f"range min {rmin} is above max {rmax}")
+    # TF's op clamps the range to include 0 before nudging (min <= 0 <= max)
+    lo = np.float32(min(rmin, 0.0))
+    hi = np.float32(max(rmax, 0.0))
+    scale = np.float32((hi - lo) / np.float32(_UQMAX - _UQMIN))
+    if scale <= 0:
+        raise ValueError(f"range [{rmin}, {rmax}] has zero width")
+    zp_from_min = np.float32(np.float32(_UQMIN) - lo / scale)
+    if zp_from_min < _UQMIN:
+        nudged_zp = _UQMIN
+    elif zp_from_min > _UQMAX:
+        nudged_zp = _UQMAX
+    else:
+        nudged_zp = _round_half_away(zp_from_min)
+    nmin = np.float32((np.float32(_UQMIN) - np.float32(nudged_zp)) * scale)
+    nmax = np.float32((np.float32(_UQMAX) - np.float32(nudged_zp)) * scale)
+    return QuantParams(float(nmin), float(nmax), float(scale), int(nudged_zp) + QMIN)
+
+
+def params_from_scale(scale: float, zero_point: int) -> QuantParams:
+    """The range a stored (scale, zero_point) represents."""
+    scale = float(np.float32(scale))
+    return QuantParams((QMIN - zero_point) * scale, (QMAX - zero_point) * scale, scale, int(zero_point))
