@@ -1,0 +1,27 @@
+"""Range choosers: statistics in, nudged range and its cost out. One class per method."""
+
+from __future__ import annotations
+
+from .base import Chooser, Choice, Landscape, safe_nudge, cost_of, DEGENERATE_RANGE
+from .entropy import EntropyChooser
+from .greedy import GreedyChooser
+from .minmax import MinMaxChooser
+from .mse import MseChooser
+from .percentile import PercentileChooser
+
+CHOOSERS = {c.name: c for c in (GreedyChooser, MinMaxChooser, PercentileChooser, EntropyChooser, MseChooser)}
+
+
+def make_chooser(method: str, gamma: float = 1.0, input_range: bool = False, **options) -> Chooser:
+    """The chooser for ``method``; ``input_range`` makes ``minmax`` cover the model input's [0, 1]."""
+    try:
+        cls = CHOOSERS[method]
+    except KeyError:
+        raise ValueError(f"unknown range method {method!r}; choose one of {', '.join(CHOOSERS)}") from None
+    if cls is MinMaxChooser:
+        return cls(gamma, input_range=input_range)
+    return cls(gamma, **options)
+
+
+__all__ = ["CHOOSERS", "make_chooser", "Chooser", "Choice", "Landscape", "safe_nudge", "cost_of",
+           "DEGENERATE_RANGE", "GreedyChooser", "MinMaxChooser", "PercentileChooser", "EntropyChooser", "MseChooser"]
