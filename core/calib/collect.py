@@ -1,0 +1,82 @@
+"""The calibration pass: one forward pass over the images collects every tensor's statistics.
+
+A multi-output Keras model returns, for each :class:`core.quant.tensors.QTensor`,
+the output of its ``output_layer`` (where FakeQuant will go at export); the input
+tensor's statistics are the model-ready input images themselves. Each output
+updates a streaming :class:`Histogram`, so batches of any size work and memory
+stays at one batch.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from ..data.preprocess import to_model_input
+from ..progress import NULL_PROGRESS
+from .histogram import DEFAULT_BINS, Histogram, NonFiniteError
+
+
+class CalibrationError(ValueError):
+    """Calibration cannot run on this model/data, with the reason."""
+
+
+def stats_model(model, tensors):
+    """A Keras model returning the activation of every non-input tensor, in ``tensors`` order."""
+    import keras
+
+    outputs = [model.get_layer(t.output_layer).output for t in tensors if t.op != "INPUT"]
+    return keras.Model(model.inputs, outputs, name=f"{model.name}_calibration")
+
+
+def model_inputs(model, images: np.ndarray, source: str = "the data") -> np.ndarray:
+    """uint8 images -> the model's float input; a mismatch names both shapes."""
+    shape = tuple(model.input_shape)
+    try:
+        from ..models.loading import check_input_compatible
+
+        check_input_compatible(model, images.shape[1:], source=source)
+        return to_model_input(images, shape)
+    except ValueError as exc:
+        raise CalibrationError(f"model {model.name} expects input shape {shape[1:]} but {source} has images of "
+                               f"shape {tuple(images.shape[1:])}: {exc}") from None
+
+
+def collect_stats(model, tensors, images: np.ndarray, bins: int = DEFAULT_BINS, batch_size: int = 32,
+                  progress=NULL_PROGRESS, source: str = "the data") -> tuple[dict, dict]:
+    """Run ``model`` over uint8 ``images``; return ``({tensor name: Histogram}, timing meta)``.
+
+    Raises :class:`NonFiniteError` naming the tensor and batch on NaN/Inf and
+    :class:`CalibrationError` when images and model do not fit.
+    """
+    if len(images) == 0:
+        raise CalibrationError(f"{source}: no calibration images")
+    probe = stats_model(model, tensors)
+    hists = {t.name: Histogram(bins) for t in tensors}
+    others = [t for t in tensors if t.op != "INPUT"]
+    inputs = [t for t in tensors if t.op == "INPUT"]
+    n = len(images)
+    n_batches = (n + batch_size - 1) // batch_size
+    t_forward = t_stats = 0.0
+    progress.update(0, n, "collecting statistics")
+    for b in range(n_batches):
+        progress.check_cancelled()
+        x = model_inputs(model, images[b * batch_size:(b + 1) * batch_size], source)
+        t0 = time.perf_counter()
+        outs = probe.predict_on_batch(x)
+        if not isinstance(outs, (list, tuple)):
+            outs = [outs]
+        t1 = time.perf_counter()
+        for t in inputs:
+            hists[t.name].update(x, where=f"tensor {t.name} (model input), batch {b + 1} of {n_batches}")
+        for t, out in zip(others, outs):
+            hists[t.name].update(np.asarray(out), where=f"tensor {t.name} (layer {t.output_layer}), "
+                                 f"batch {b + 1} of {n_batches} (images {b * batch_size}..{min(n, (b + 1) * batch_size) - 1})")
+        t_forward += t1 - t0
+        t_stats += time.perf_counter() - t1
+        progress.update(min(n, (b + 1) * batch_size), n, f"batch {b + 1}/{n_batches}")
+    return hists, {"n_images": n, "batch_size": batch_size, "forward_s": t_forward, "stats_s": t_stats}
+
+
+__all__ = ["collect_stats", "stats_model", "model_inputs", "CalibrationError", "NonFiniteError"]

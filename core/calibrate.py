@@ -1,0 +1,79 @@
+"""The top-level calibration: model + images -> statistics -> plan -> :class:`Session`."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from .calib.collect import CalibrationError, collect_stats
+from .calib.histogram import DEFAULT_BINS
+from .choosers import CHOOSERS
+from .plan import Plan
+from .progress import NULL_PROGRESS
+from .session import Session, model_hash, qftune_version
+
+
+def load_keras_model(path):
+    try:
+        from .models.loading import load_model
+    except ImportError:  # pragma: no cover - the loader ships with the model zoo
+        import keras
+
+        return keras.models.load_model(path, compile=False)
+    return load_model(path)
+
+
+def calibration_images(data_spec: str = "embedded", per_class: int | None = 1, limit: int | None = None,
+                       data_path=None):
+    """The calibration images: ``per_class`` images of every class of the training split, then ``limit``."""
+    from .data import load_dataset
+
+    ds = load_dataset(data_spec, "train", path=data_path)
+    if per_class is not None:
+        if per_class < 1:
+            raise ValueError(f"--per-class must be at least 1, got {per_class}")
+        ds = ds.per_class(per_class)
+    if limit is not None:
+        if limit < 1:
+            raise ValueError(f"--limit must be at least 1, got {limit}")
+        ds = ds.limit(limit)
+    if len(ds) == 0:
+        raise CalibrationError(f"{data_spec}: no images to calibrate with")
+    return ds
+
+
+def calibrate(model_or_path, data_spec: str = "embedded", per_class: int | None = 1, limit: int | None = None,
+              method: str = "greedy", gamma: float = 1.0, bins: int = DEFAULT_BINS, progress=NULL_PROGRESS,
+              batch_size: int = 32, data_path=None, model_path=None) -> Session:
+    """Calibrate a Keras model (object or ``.keras`` path) on ``data_spec`` and choose all ranges.
+
+    ``per_class`` images of each class of the training split (``None``: all), then the
+    first ``limit``. Returns an unsaved :class:`Session` (``session.save(path)``).
+    ``model_path`` records the file a model object was loaded from.
+    """
+    from .quant.tensors import quant_tensors
+
+    if method not in CHOOSERS:
+        raise ValueError(f"unknown method {method!r}; choose one of {', '.join(CHOOSERS)}")
+    if not gamma > 0:
+        raise ValueError(f"gamma must be positive, got {gamma}")
+    t_start = time.perf_counter()
+    if isinstance(model_or_path, (str, Path)):
+        model_path = Path(model_or_path)
+        progress.update(0, 1, f"loading {model_path.name}")
+        model = load_keras_model(model_path)
+    else:
+        model = model_or_path
+    tensors = quant_tensors(model)
+    ds = calibration_images(data_spec, per_class, limit, data_path)
+    hists, timing = collect_stats(model, tensors, ds.images, bins=bins, batch_size=batch_size,
+                                  progress=progress, source=f"dataset {data_spec}")
+    t_choose = time.perf_counter()
+    plan = Plan(tensors, hists, method=method, gamma=gamma)
+    meta = {"data": data_spec, "per_class": per_class, "limit": limit, "method": method, "gamma": gamma,
+            "bins": bins, "n_images": len(ds), "qftune_version": qftune_version(),
+            "collect_s": round(timing["forward_s"] + timing["stats_s"], 4),
+            "choose_s": round(time.perf_counter() - t_choose, 4),
+            "total_s": round(time.perf_counter() - t_start, 4)}
+    path = str(Path(model_path).resolve()) if model_path else None
+    return Session(plan, path, model_hash(model_path) if model_path else None, meta)
