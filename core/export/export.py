@@ -1,0 +1,211 @@
+"""Export an int8 .tflite that uses exactly the plan's ranges (and a float twin).
+
+Recipe (measured with TF 2.21 / Keras 3): fold BatchNorm, put a fixed-range FakeQuant
+on every plan tensor (input included) and a symmetric FakeQuant on every kernel,
+trace to a concrete function, convert with ``Optimize.DEFAULT`` and int8 input/output
+and *no* representative dataset, so the converter keeps each range as given:
+scale = (max - min) / 255. The result is verified (``core.export.verify``) before
+anything is written.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..atomic import atomic_write_bytes, atomic_write_text
+from ..progress import NULL_PROGRESS, Progress
+from ..quant.grid import QuantParams, nudge, params_from_scale
+from ..quant.tensors import QTensor, WEIGHTED_OPS, quant_tensors
+from .graph import GRANULARITIES, expected_weight_scales, forward_fn
+from .verify import ExportVerificationError, Verification, verify_int8
+
+
+@dataclass
+class ExportReport:
+    model: str
+    weights: str
+    size_bytes: int = 0
+    path: str = ""
+    tensors: list[dict] = field(default_factory=list)
+    weight_checks: list[dict] = field(default_factory=list)
+    ops: dict = field(default_factory=dict)
+    verification: dict = field(default_factory=dict)
+    versions: dict = field(default_factory=dict)
+    seconds: dict = field(default_factory=dict)
+    float_path: str | None = None
+
+    @property
+    def tflite_index(self) -> dict[str, int]:
+        """Plan tensor name -> its tensor index in the .tflite."""
+        return {t["name"]: t["tflite_index"] for t in self.tensors}
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+    @classmethod
+    def load(cls, path: str | Path) -> "ExportReport":
+        d = json.loads(Path(path).read_text())
+        return cls(**d)
+
+
+def report_path(model_path: str | Path) -> Path:
+    """Where the export report of ``MODEL.tflite`` lives: ``MODEL.export.json``."""
+    p = Path(model_path)
+    return p.with_name(p.stem + ".export.json")
+
+
+def versions() -> dict:
+    import tensorflow as tf
+
+    try:
+        from importlib.metadata import version
+        litert = version("ai-edge-litert")
+    except Exception:   # noqa: BLE001 - a missing version is not an export error
+        litert = "unknown"
+    return {"tensorflow": tf.__version__, "ai_edge_litert": litert}
+
+
+def expected_params(tensors: list[QTensor], ranges: dict) -> dict[str, QuantParams]:
+    """Plan tensor name -> the int8 parameters the export must store.
+
+    ``ranges`` values are (min, max) pairs or :class:`QuantParams`; locked tensors
+    always get their spec-mandated parameters; tied tensors must agree.
+    """
+    out: dict[str, QuantParams] = {}
+    missing = [t.name for t in tensors if t.name not in ranges and t.locked_params is None]
+    if missing:
+        raise ValueError(f"no range for tensor(s) {', '.join(missing)}")
+    for t in tensors:
+        if t.locked_params is not None:
+            out[t.name] = params_from_scale(*t.locked_params)
+            continue
+        r = ranges[t.name]
+        lo, hi = (r.min, r.max) if isinstance(r, QuantParams) else (float(r[0]), float(r[1]))
+        out[t.name] = nudge(lo, hi)
+    by_group: dict[str, str] = {}
+    for t in tensors:
+        first = by_group.setdefault(t.group or t.name, t.name)
+        if (out[first].scale, out[first].zero_point) != (out[t.name].scale, out[t.name].zero_point):
+            a, b = out[first], out[t.name]
+            raise ValueError(f"tied tensors {first} and {t.name} must share one range (TFLite requires it) but have "
+                             f"[{a.min:.6g}, {a.max:.6g}] and [{b.min:.6g}, {b.max:.6g}]")
+    return out
+
+
+def _concrete(run, input_shape):
+    import tensorflow as tf
+
+    fn = tf.function(run, autograph=False,
+                     input_signature=[tf.TensorSpec((1,) + tuple(input_shape[1:]), tf.float32, name="image")])
+    return fn.get_concrete_function()
+
+
+def _convert(concrete, int8: bool) -> bytes:
+    import tensorflow as tf
+
+    conv = tf.lite.TFLiteConverter.from_concrete_functions([concrete])
+    if int8:
+        conv.optimizations = [tf.lite.Optimize.DEFAULT]
+        conv.inference_input_type = tf.int8
+        conv.inference_output_type = tf.int8
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")   # "Statistics for quantized inputs were expected": intended, ranges come from FakeQuant
+        return conv.convert()
+
+
+def _fq_layers(model, tensors: list[QTensor], params: dict[str, QuantParams]) -> dict[str, tuple[float, float]]:
+    from ..models.bn_fold import folded_layer_map
+
+    layer_map = folded_layer_map(model)
+    return {layer_map[t.output_layer]: (params[t.name].min, params[t.name].max) for t in tensors}
+
+
+def convert_int8(model, tensors: list[QTensor], ranges: dict, weights: str = "per-channel",
+                 progress: Progress = NULL_PROGRESS, folded=None) -> tuple[bytes, Verification, dict]:
+    """Convert ``model`` with the plan's ranges; returns (bytes, verification, seconds).
+    Does not raise on a verification failure: check ``verification.ok``."""
+    from ..models.bn_fold import fold_batchnorm
+
+    if weights not in GRANULARITIES:
+        raise ValueError(f"--weights must be one of {', '.join(GRANULARITIES)}, got {weights!r}")
+    quant_tensors(model)   # raises UnsupportedLayerError naming every uncoverable layer, before any work
+    params = expected_params(tensors, ranges)
+    seconds = {}
+    t0 = time.perf_counter()
+    progress.update(0, 4, "folding BatchNorm")
+    folded = folded if folded is not None else fold_batchnorm(model)
+    wscales = {}
+    for t in tensors:
+        if t.op in WEIGHTED_OPS:
+            layer = folded.get_layer(t.name)
+            wscales[t.name] = expected_weight_scales(type(layer).__name__, layer.kernel.numpy(), weights)
+    progress.update(1, 4, "tracing the fake-quant graph")
+    concrete = _concrete(forward_fn(folded, _fq_layers(model, tensors, params), weights), model.input_shape)
+    seconds["fold_and_trace"] = time.perf_counter() - t0
+    progress.update(2, 4, "converting with TFLite")
+    t1 = time.perf_counter()
+    data = _convert(concrete, int8=True)
+    seconds["convert"] = time.perf_counter() - t1
+    progress.update(3, 4, "verifying scales")
+    t2 = time.perf_counter()
+    ver = verify_int8(data, tensors, params, wscales, weights)
+    seconds["verify"] = time.perf_counter() - t2
+    progress.update(4, 4, "verified" if ver.ok else "verification failed")
+    return data, ver, seconds
+
+
+def convert_float(model, folded=None) -> bytes:
+    """The float32 .tflite of ``model`` (BN folded), the reference for evaluation."""
+    from ..models.bn_fold import fold_batchnorm
+
+    folded = folded if folded is not None else fold_batchnorm(model)
+    return _convert(_concrete(forward_fn(folded, {}, None), model.input_shape), int8=False)
+
+
+def export_int8(model, tensors: list[QTensor], ranges: dict, out: str | Path, weights: str = "per-channel",
+                float_out: str | Path | None = None, progress: Progress = NULL_PROGRESS,
+                source: str = "") -> ExportReport:
+    """Convert, verify and write ``out`` (+ ``out``'s ``.export.json`` report, + optional float twin).
+
+    Raises :class:`ExportVerificationError` (nothing written) when the file would not
+    honour the plan, :class:`core.quant.tensors.UnsupportedLayerError` before conversion
+    when a layer cannot be covered.
+    """
+    from ..models.bn_fold import fold_batchnorm
+
+    out = Path(out)
+    t0 = time.perf_counter()
+    folded = fold_batchnorm(model)
+    data, ver, seconds = convert_int8(model, tensors, ranges, weights, progress=progress, folded=folded)
+    if not ver.ok:
+        raise ExportVerificationError(ver.problems, where=f"{out.name} (not written)")
+    params = expected_params(tensors, ranges)
+    checks = {c.name: c for c in ver.tensors}
+    report = ExportReport(model=source or getattr(model, "name", ""), weights=weights, size_bytes=len(data),
+                          path=str(out), ops=ver.ops, verification=ver.to_dict(), versions=versions())
+    for t in tensors:
+        c, p = checks[t.name], params[t.name]
+        report.tensors.append({"name": t.name, "op": t.op, "tflite_index": c.tflite_index, "tflite_name": c.tflite_name,
+                               "min": p.min, "max": p.max, "scale": p.scale, "zero_point": p.zero_point,
+                               "stored_scale": c.stored_scale, "stored_zero_point": c.stored_zero_point,
+                               "locked": t.locked is not None})
+    report.weight_checks = ver.weights
+    atomic_write_bytes(out, data)
+    if float_out is not None:
+        t1 = time.perf_counter()
+        atomic_write_bytes(float_out, convert_float(model, folded))
+        seconds["float_convert"] = time.perf_counter() - t1
+        report.float_path = str(float_out)
+    seconds["total"] = time.perf_counter() - t0
+    report.seconds = {k: round(v, 3) for k, v in seconds.items()}
+    atomic_write_text(report_path(out), report.to_json())
+    return report

@@ -1,0 +1,141 @@
+"""The fake-quant forward pass that the TFLite converter turns into an int8 model.
+
+Walks the BN-folded Keras model node by node and computes every layer; weighted
+layers (Conv2D, DepthwiseConv2D, Dense) are computed with explicit TF ops on a
+fake-quantized constant kernel (symmetric, narrow range, per output channel or per
+tensor), and every plan tensor gets ``fake_quant_with_min_max_args(min, max,
+num_bits=8, narrow_range=False)`` with its fixed range right after its output
+layer. The converter then stores exactly scale = (max - min) / 255 for each.
+
+A tensor left without FakeQuant would silently stay float32, which is why the
+verifier (``core.export.verify``) checks every tensor of the result.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..models.bn_fold import walk_nodes
+
+WEIGHT_QMAX = 127           # symmetric int8 weights, narrow range [-127, 127]
+MIN_WEIGHT_RANGE = 1e-8     # an all-zero kernel (channel) still needs a non-zero range
+
+GRANULARITIES = ("per-channel", "per-tensor")
+
+
+def weight_ranges(layer_cls: str, kernel: np.ndarray, granularity: str) -> np.ndarray:
+    """max|w| per output channel (or one value), floored at :data:`MIN_WEIGHT_RANGE`.
+
+    Channel axis as TFLite stores it: CONV_2D output channels, DEPTHWISE_CONV_2D input
+    channels (depth multiplier 1); FULLY_CONNECTED is always per tensor.
+    """
+    k = np.abs(np.asarray(kernel, np.float32))
+    if granularity == "per-tensor" or layer_cls == "Dense":
+        m = np.array([k.max()], np.float32)
+    elif layer_cls == "DepthwiseConv2D":
+        m = k.max(axis=(0, 1, 3))
+    else:
+        m = k.reshape(-1, k.shape[-1]).max(axis=0)
+    return np.maximum(m, np.float32(MIN_WEIGHT_RANGE)).astype(np.float32)
+
+
+def expected_weight_scales(layer_cls: str, kernel: np.ndarray, granularity: str) -> np.ndarray:
+    """The float32 scales TFLite stores for the kernel: max|w| / 127 (FakeQuant nudging, narrow range)."""
+    m = weight_ranges(layer_cls, kernel, granularity)
+    return (np.float32(2.0) * m / np.float32(254.0)).astype(np.float32)
+
+
+def _fq_kernel(tf, layer_cls: str, kernel: np.ndarray, granularity: str):
+    m = weight_ranges(layer_cls, kernel, granularity)
+    k = tf.constant(np.asarray(kernel, np.float32))
+    if len(m) == 1:
+        return tf.quantization.fake_quant_with_min_max_vars(k, tf.constant(-m[0]), tf.constant(m[0]),
+                                                            num_bits=8, narrow_range=True)
+    if layer_cls == "DepthwiseConv2D":   # (kh, kw, C, 1): put C last for the per-channel op
+        kh, kw, c, mult = kernel.shape
+        kt = tf.reshape(k, (kh, kw, 1, c * mult))
+        q = tf.quantization.fake_quant_with_min_max_vars_per_channel(kt, tf.constant(-m), tf.constant(m),
+                                                                     num_bits=8, narrow_range=True)
+        return tf.reshape(q, (kh, kw, c, mult))
+    return tf.quantization.fake_quant_with_min_max_vars_per_channel(k, tf.constant(-m), tf.constant(m),
+                                                                    num_bits=8, narrow_range=True)
+
+
+def _activation(tf, layer, y):
+    act = layer.get_config().get("activation", "linear")
+    if act == "relu":
+        return tf.nn.relu(y)
+    if act == "relu6":
+        return tf.nn.relu6(y)
+    if act != "linear":
+        raise ValueError(f"layer {layer.name}: built-in activation {act!r} is not supported by the int8 export")
+    return y
+
+
+def _weighted_call(tf, layer, params, x, granularity: str):
+    cls = type(layer).__name__
+    cfg = layer.get_config()
+    kernel, bias = params
+    if granularity is None:
+        w = tf.constant(np.asarray(kernel, np.float32))
+    else:
+        w = _fq_kernel(tf, cls, kernel, granularity)
+    if cls == "Conv2D":
+        s = cfg["strides"]
+        y = tf.nn.conv2d(x, w, strides=[1, s[0], s[1], 1], padding=cfg["padding"].upper(),
+                         dilations=list(cfg["dilation_rate"]))
+    elif cls == "DepthwiseConv2D":
+        s = cfg["strides"]
+        y = tf.nn.depthwise_conv2d(x, w, strides=[1, s[0], s[1], 1], padding=cfg["padding"].upper(),
+                                   dilations=list(cfg["dilation_rate"]))
+    else:
+        y = tf.matmul(x, w)
+    if cfg.get("use_bias", True):
+        y = tf.nn.bias_add(y, tf.constant(bias))
+    return _activation(tf, layer, y)
+
+
+def forward_fn(folded, fq_after: dict[str, tuple[float, float]], weights: str | None):
+    """A Python function ``x -> y`` computing ``folded`` with FakeQuant ranges.
+
+    ``fq_after`` maps a folded-model layer name to the (min, max) of the FakeQuant put on
+    its output (the input layer's name covers the model input); ``weights`` is
+    ``per-channel``, ``per-tensor`` or None (float kernels, for a float export).
+    """
+    import tensorflow as tf
+
+    if weights is not None and weights not in GRANULARITIES:
+        raise ValueError(f"weights must be one of {', '.join(GRANULARITIES)}, got {weights!r}")
+    input_name = folded.inputs[0]._keras_history.operation.name
+    nodes = list(walk_nodes(folded))
+    params = {}   # weights read eagerly, used as graph constants
+    for node in nodes:
+        layer = node.operation
+        if type(layer).__name__ in ("Conv2D", "DepthwiseConv2D", "Dense"):
+            bias = layer.bias.numpy().astype(np.float32) if layer.get_config().get("use_bias", True) else None
+            params[layer.name] = (layer.kernel.numpy().astype(np.float32), bias)
+
+    def fq(name, t):
+        if name in fq_after:
+            lo, hi = fq_after[name]
+            return tf.quantization.fake_quant_with_min_max_args(t, min=float(lo), max=float(hi),
+                                                                num_bits=8, narrow_range=False)
+        return t
+
+    def run(x):
+        values = {id(folded.inputs[0]): fq(input_name, x)}
+        for node in nodes:
+            layer = node.operation
+            args, kwargs = node.arguments.fill_in(values)
+            cls = type(layer).__name__
+            if cls in ("Conv2D", "DepthwiseConv2D", "Dense"):
+                y = _weighted_call(tf, layer, params[layer.name], args[0], weights)
+            elif cls == "Dropout":
+                y = args[0]
+            else:
+                kwargs.pop("training", None)
+                y = layer(*args, **kwargs)
+            values[id(node.outputs[0])] = fq(layer.name, y)
+        return values[id(folded.outputs[0])]
+
+    return run

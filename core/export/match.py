@@ -1,0 +1,63 @@
+"""Match plan tensors to the tensors of a converted .tflite by graph structure.
+
+TFLite tensor names are whatever the converter made of TF op names; we do not guess
+from them. Instead the ops are walked in execution order: the model input is the
+plan's INPUT tensor, and each op whose data inputs are already matched is matched to
+the unmatched plan tensor with the same op kind, the same inputs and the same shape.
+"""
+
+from __future__ import annotations
+
+from ..quant.tensors import QTensor
+from .litert import Graph
+
+# converter ops that may stand for the plan's op kind
+OP_ALIASES = {"MEAN": {"MEAN", "AVERAGE_POOL_2D", "SUM"}, "RESHAPE": {"RESHAPE", "SQUEEZE"},
+              "PAD": {"PAD", "PADV2"}}
+
+
+class MatchError(ValueError):
+    pass
+
+
+def match_tensors(graph: Graph, tensors: list[QTensor]) -> dict[str, int]:
+    """Plan tensor name -> tflite tensor index; raises :class:`MatchError` naming the
+    plan tensors that have no counterpart."""
+    mapping: dict[str, int] = {}
+    owner: dict[int, str] = {}   # tflite tensor index -> plan tensor name
+    inputs = [t for t in tensors if t.op == "INPUT"]
+    if len(inputs) != 1 or len(graph.inputs) != 1:
+        raise MatchError(f"expected one model input, the plan has {len(inputs)} and the .tflite {len(graph.inputs)}")
+    src = graph.inputs[0]
+    # an edge QUANTIZE (float input models) stands between the input and the first op
+    for op in graph.ops:
+        if op.op == "QUANTIZE" and op.inputs == [src]:
+            src = op.outputs[0]
+    mapping[inputs[0].name] = src
+    owner[src] = inputs[0].name
+    pending = [t for t in tensors if t.op != "INPUT"]
+    for op in graph.ops:
+        data_in = [owner[i] for i in op.inputs if i in owner]
+        if not data_in or not op.outputs:
+            continue
+        out = graph.tensors[op.outputs[0]]
+        for t in pending:
+            kinds = OP_ALIASES.get(t.op, {t.op})
+            if op.op in kinds and sorted(t.inputs) == sorted(data_in) and _same_shape(t.shape, out.shape):
+                mapping[t.name] = op.outputs[0]
+                owner[op.outputs[0]] = t.name
+                pending.remove(t)
+                break
+    if pending:
+        names = ", ".join(f"{t.name} ({t.op})" for t in pending[:10])
+        more = f" and {len(pending) - 10} more" if len(pending) > 10 else ""
+        raise MatchError(f"{len(pending)} plan tensor(s) have no matching int8 tensor in the .tflite: {names}{more}")
+    return mapping
+
+
+def _same_shape(plan_shape, tflite_shape) -> bool:
+    plan = tuple(int(s) for s in plan_shape if s is not None)
+    got = tuple(int(s) for s in tflite_shape)
+    if got and got[0] == 1 and len(got) == len(plan) + 1:
+        got = got[1:]
+    return plan == got

@@ -1,0 +1,164 @@
+"""Verify a converted int8 .tflite against the plan before it is written.
+
+Checks, on the bytes the converter produced (read back with LiteRT):
+- no float32 activation tensor and no QUANTIZE/DEQUANTIZE op except at the model's edges;
+- every plan tensor has its int8 tensor (matched by graph structure) and its stored
+  scale and zero point equal the plan's nudged values;
+- kernel scales have the chosen granularity and equal max|w| / 127 (per channel or
+  per tensor); bias scales equal input scale x weight scale.
+Each mismatch names the tensor and both values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..quant.grid import QuantParams
+from ..quant.tensors import QTensor, WEIGHTED_OPS
+from .litert import Graph, load_interpreter, read_graph
+from .match import MatchError, match_tensors
+
+SCALE_RTOL = 1e-6      # float32 scales: the converter and our nudge may differ in the last bit
+WEIGHT_RTOL = 1e-5
+BIAS_RTOL = 1e-4
+
+
+class ExportVerificationError(ValueError):
+    """The converted model does not honour the plan; nothing was written."""
+
+    def __init__(self, problems: list[str], where: str = "the converted model"):
+        self.problems = problems
+        lines = "\n".join(f"  {p}" for p in problems[:40])
+        more = f"\n  ... and {len(problems) - 40} more" if len(problems) > 40 else ""
+        super().__init__(f"{where} does not honour the plan ({len(problems)} problem(s)):\n{lines}{more}")
+
+
+@dataclass
+class TensorCheck:
+    name: str
+    tflite_index: int
+    tflite_name: str
+    expected_scale: float
+    expected_zero_point: int
+    stored_scale: float
+    stored_zero_point: int
+    ok: bool
+
+    def to_dict(self):
+        return dict(self.__dict__)
+
+
+@dataclass
+class Verification:
+    mapping: dict[str, int]
+    tensors: list[TensorCheck] = field(default_factory=list)
+    weights: list[dict] = field(default_factory=list)
+    ops: dict[str, int] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_dict(self) -> dict:
+        return {"ok": self.ok, "problems": list(self.problems), "ops": dict(self.ops),
+                "n_tensors_checked": len(self.tensors), "n_weights_checked": len(self.weights)}
+
+
+def _rel(a: float, b: float) -> float:
+    return abs(a - b) / max(abs(b), 1e-30)
+
+
+def check_edges(graph: Graph) -> list[str]:
+    problems = []
+    producers = graph.producers()
+    edge_tensors = set(graph.inputs) | set(graph.outputs)
+    for op in graph.ops:
+        if op.op == "QUANTIZE" and not (set(op.inputs) & set(graph.inputs)):
+            t = graph.tensors[op.outputs[0]]
+            problems.append(f"QUANTIZE op {op.index} inside the graph (re-quantizes into {t.name!r}): a range is not honoured")
+        if op.op == "DEQUANTIZE":
+            if set(op.outputs) & set(graph.outputs):
+                continue
+            if op.inputs and op.inputs[0] not in producers:
+                continue   # dequantizing a constant (e.g. fp16 weights) is not an activation
+            t = graph.tensors[op.outputs[0]]
+            problems.append(f"DEQUANTIZE op {op.index} inside the graph produces float tensor {t.name!r}")
+        if op.op in ("QUANTIZE", "DEQUANTIZE"):
+            edge_tensors.update(op.inputs)
+            edge_tensors.update(op.outputs)
+    for idx, t in graph.tensors.items():
+        if t.dtype == "float32" and idx not in edge_tensors and idx in producers:
+            problems.append(f"tensor {t.name!r} (index {idx}) is float32: it has no FakeQuant range and stayed float")
+    return problems
+
+
+def verify_int8(model: bytes, tensors: list[QTensor], expected: dict[str, QuantParams],
+                weight_scales: dict[str, np.ndarray], granularity: str) -> Verification:
+    """Check ``model`` (bytes) against the plan; never raises for a mismatch, see ``problems``."""
+    graph = read_graph(load_interpreter(model, preserve_all=True))
+    ver = Verification(mapping={})
+    for op in graph.ops:
+        ver.ops[op.op] = ver.ops.get(op.op, 0) + 1
+    ver.problems.extend(check_edges(graph))
+    try:
+        ver.mapping = match_tensors(graph, tensors)
+    except MatchError as exc:
+        ver.problems.append(str(exc))
+        return ver
+    for t in tensors:
+        idx = ver.mapping[t.name]
+        info = graph.tensors[idx]
+        exp = expected[t.name]
+        if info.dtype != "int8" or len(info.scales) != 1:
+            ver.problems.append(f"tensor {t.name}: stored as {info.dtype} with {len(info.scales)} scale(s), "
+                                f"expected int8 with scale {exp.scale:.9g}, zero point {exp.zero_point}")
+            continue
+        s, zp = float(info.scales[0]), int(info.zero_points[0])
+        ok = _rel(s, exp.scale) <= SCALE_RTOL and zp == exp.zero_point
+        ver.tensors.append(TensorCheck(t.name, idx, info.name, exp.scale, exp.zero_point, s, zp, ok))
+        if not ok:
+            ver.problems.append(f"tensor {t.name} (tflite #{idx} {info.name!r}): scale {s:.9g} zero point {zp} in the file, "
+                                f"plan says scale {exp.scale:.9g} zero point {exp.zero_point}")
+    producers = graph.producers()
+    for t in tensors:
+        if t.op not in WEIGHTED_OPS or t.name not in weight_scales:
+            continue
+        op = producers.get(ver.mapping[t.name])
+        if op is None or len(op.inputs) < 2:
+            ver.problems.append(f"tensor {t.name}: no {t.op} op produces it in the .tflite")
+            continue
+        ker = graph.tensors[op.inputs[1]]
+        want = np.asarray(weight_scales[t.name], np.float32)
+        got = ker.scales
+        entry = {"tensor": t.name, "tflite_index": ker.index, "granularity": "per-channel" if len(want) > 1 else "per-tensor",
+                 "n_scales": int(len(got)), "expected_n_scales": int(len(want))}
+        if ker.dtype != "int8" or len(got) != len(want):
+            ver.problems.append(f"weights of {t.name} ({ker.name!r}): {ker.dtype} with {len(got)} scale(s) in the file, "
+                                f"expected int8 with {len(want)} ({granularity})")
+            ver.weights.append({**entry, "ok": False})
+            continue
+        rel = np.abs(got - want) / np.maximum(np.abs(want), 1e-30)
+        worst = int(np.argmax(rel))
+        entry["max_rel_err"] = float(rel[worst])
+        entry["ok"] = bool(rel[worst] <= WEIGHT_RTOL and not np.any(ker.zero_points))
+        if not entry["ok"]:
+            ver.problems.append(f"weights of {t.name} ({ker.name!r}) channel {worst}: scale {got[worst]:.9g} in the file, "
+                                f"expected {want[worst]:.9g} (max|w| / 127)")
+        if len(op.inputs) > 2:
+            bias = graph.tensors[op.inputs[2]]
+            in_info = graph.tensors[op.inputs[0]]
+            if bias.dtype != "int32" or len(in_info.scales) != 1 or len(bias.scales) != len(got):
+                ver.problems.append(f"bias of {t.name} ({bias.name!r}): {bias.dtype} with {len(bias.scales)} scale(s), "
+                                    f"expected int32 with {len(got)}")
+            else:
+                want_b = in_info.scales[0] * got
+                rel_b = np.abs(bias.scales - want_b) / np.maximum(np.abs(want_b), 1e-30)
+                if rel_b.max() > BIAS_RTOL:
+                    j = int(np.argmax(rel_b))
+                    ver.problems.append(f"bias of {t.name} channel {j}: scale {bias.scales[j]:.9g} in the file, "
+                                        f"expected input scale x weight scale = {want_b[j]:.9g}")
+        ver.weights.append(entry)
+    return ver

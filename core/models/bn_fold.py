@@ -1,0 +1,137 @@
+"""Fold BatchNormalization into the Conv2D / DepthwiseConv2D / Dense right before it.
+
+TFLite does this during conversion anyway; doing it ourselves first means the
+weights we fake-quantize (and whose scales the verifier checks) are exactly the
+weights the int8 model stores. Inference only: a BN layer becomes
+
+    y = gamma * (x - mean) / sqrt(var + eps) + beta
+      = x * s + (beta - mean * s),  s = gamma / sqrt(var + eps)
+
+so the kernel is scaled per output channel by ``s`` and the bias becomes
+``bias * s + beta - mean * s``. A BN that does not directly follow a
+single-consumer conv/dense (with a linear built-in activation) is kept as is.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+FOLDABLE = ("Conv2D", "DepthwiseConv2D", "Dense")
+
+
+def _inbound_layers(layer) -> list:
+    out = []
+    for node in layer._inbound_nodes:
+        for t in node.input_tensors:
+            out.append(t._keras_history.operation)
+    return out
+
+
+def _bn_scale_shift(bn) -> tuple[np.ndarray, np.ndarray]:
+    cfg = bn.get_config()
+    weights = {w.path.split("/")[-1]: np.asarray(w.numpy(), np.float64) for w in bn.weights}
+    mean, var = weights["moving_mean"], weights["moving_variance"]
+    gamma = weights.get("gamma", np.ones_like(mean))
+    beta = weights.get("beta", np.zeros_like(mean))
+    s = gamma / np.sqrt(var + float(cfg["epsilon"]))
+    return s, beta - mean * s
+
+
+def _foldable_pairs(model) -> dict[str, str]:
+    """conv/dense layer name -> the BN layer name folded into it."""
+    consumers: dict[str, list] = {}
+    for layer in model.layers:
+        for src in _inbound_layers(layer):
+            consumers.setdefault(src.name, []).append(layer)
+    pairs = {}
+    for layer in model.layers:
+        if type(layer).__name__ != "BatchNormalization":
+            continue
+        axis = layer.get_config().get("axis", -1)
+        if axis not in (-1, [-1], 3, [3], 1, [1]) and axis != len(layer.output.shape) - 1:
+            continue
+        srcs = _inbound_layers(layer)
+        if len(srcs) != 1:
+            continue
+        src = srcs[0]
+        if type(src).__name__ not in FOLDABLE or len(consumers.get(src.name, [])) != 1:
+            continue
+        if src.get_config().get("activation", "linear") != "linear":
+            continue
+        if type(src).__name__ == "DepthwiseConv2D" and src.get_config().get("depth_multiplier", 1) != 1:
+            continue
+        pairs[src.name] = layer.name
+    return pairs
+
+
+def _folded_weights(layer, bn) -> list[np.ndarray]:
+    s, shift = _bn_scale_shift(bn)
+    kernel = np.asarray(layer.kernel.numpy(), np.float64)
+    bias = np.asarray(layer.bias.numpy(), np.float64) if getattr(layer, "use_bias", False) else np.zeros_like(s)
+    cls = type(layer).__name__
+    if cls == "DepthwiseConv2D":           # (kh, kw, in, 1): channel = in
+        kernel = kernel * s.reshape(1, 1, -1, 1)
+    else:                                  # Conv2D (kh, kw, in, out), Dense (in, out): channel = last
+        kernel = kernel * s
+    return [kernel.astype(np.float32), (bias * s + shift).astype(np.float32)]
+
+
+def walk_nodes(model):
+    """The call nodes of a functional model in execution order (inputs excluded)."""
+    by_depth = model._nodes_by_depth
+    for depth in sorted(by_depth, reverse=True):
+        for node in by_depth[depth]:
+            if node.operation is not None and not node.is_input:
+                yield node
+
+
+def fold_batchnorm(model):
+    """A new functional Keras model computing the same inference function with
+    every foldable BatchNormalization merged into the conv/dense before it.
+
+    Layer names are kept (the folded conv keeps its name, the BN disappears), so
+    plan tensors (``core.quant.tensors``) of the original model still name layers of
+    the folded one; a BN output layer maps to its conv (see :func:`folded_layer_map`).
+    """
+    import keras
+
+    pairs = _foldable_pairs(model)
+    folded_bns = set(pairs.values())
+    tensors: dict[int, object] = {}   # id(original KerasTensor) -> new KerasTensor
+    new_inputs = []
+    for inp in model.inputs:
+        x = keras.Input(shape=inp.shape[1:], dtype=inp.dtype, name=inp._keras_history.operation.name)
+        tensors[id(inp)] = x
+        new_inputs.append(x)
+    clones: dict[str, object] = {}
+    for node in walk_nodes(model):
+        layer = node.operation
+        outs = node.outputs
+        if layer.name in folded_bns:
+            tensors[id(outs[0])] = tensors[id(node.input_tensors[0])]
+            continue
+        new = clones.get(layer.name)
+        if new is None:
+            cfg = layer.get_config()
+            if layer.name in pairs:
+                cfg["use_bias"] = True
+            new = clones[layer.name] = type(layer).from_config(cfg)
+        args, kwargs = node.arguments.fill_in(tensors)
+        y = new(*args, **kwargs)
+        if layer.name in pairs:
+            new.set_weights(_folded_weights(layer, model.get_layer(pairs[layer.name])))
+        elif layer.weights:
+            new.set_weights(layer.get_weights())
+        for o, n in zip(outs, keras.tree.flatten(y)):
+            tensors[id(o)] = n
+    outputs = [tensors[id(t)] for t in model.outputs]
+    return keras.Model(new_inputs, outputs if len(outputs) > 1 else outputs[0], name=model.name)
+
+
+def folded_layer_map(model) -> dict[str, str]:
+    """Original layer name -> the layer of the folded model producing the same tensor."""
+    pairs = _foldable_pairs(model)
+    out = {layer.name: layer.name for layer in model.layers}
+    for conv, bn in pairs.items():
+        out[bn] = conv
+    return out
