@@ -1,0 +1,165 @@
+"""Accuracy on the phone with TFLite's ``imagenet_image_classification/run_eval``.
+
+qftune writes the evaluation images in the tool's format: one JPEG per image in a folder
+(evaluated in alphabetical order of file name), a ground-truth file with one label per line
+in that order, and the model's output labels one per line. run_eval centre-crops 87.5 % and
+resizes to the model input, then feeds int8 models ``pixel - 128`` and uint8 models
+``pixel``; images are padded by the edge so that the crop gives back exactly the picture the
+model was trained on. Float-input models are fed ``(pixel - 127.5) / 127.5`` by the tool,
+which is not qftune's ``pixel / 255``: for them the device accuracy is not measured
+(the reason is reported, a host number is never shown instead).
+"""
+
+from __future__ import annotations
+
+import math
+import posixpath
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from ..progress import NULL_PROGRESS, Progress
+from .deploy import push_verified, sha256_of
+from .errors import DeviceError, PushFailed, ToolFailed, ToolNoOutput
+from .shell import check, join, quote, run
+from .summary import EvalResult, parse_eval_output
+
+CROP_FRACTION = 0.875
+IMAGES_DIR = "images"
+GROUND_TRUTH = "ground_truth_labels.txt"
+OUTPUT_LABELS = "model_output_labels.txt"
+
+
+@dataclass
+class ModelInput:
+    height: int
+    width: int
+    channels: int
+    dtype: str
+    scale: float
+    zero_point: int
+
+    def device_eval_problem(self) -> str | None:
+        """None when run_eval's preprocessing feeds this model what qftune's models expect (pixel/255)."""
+        if self.dtype == "int8" and math.isclose(self.scale, 1 / 255, rel_tol=1e-3) and self.zero_point == -128:
+            return None
+        if self.dtype == "uint8" and math.isclose(self.scale, 1 / 255, rel_tol=1e-3) and self.zero_point == 0:
+            return None
+        if self.dtype == "float32":
+            return ("run_eval feeds float-input models (pixel - 127.5) / 127.5 but this model expects pixel / 255; "
+                    "device accuracy is measured for int8/uint8-input models only")
+        return (f"run_eval feeds {self.dtype} inputs raw pixels, but this model's input quantization "
+                f"(scale {self.scale:g}, zero point {self.zero_point}) does not mean pixel / 255")
+
+
+def model_input(tflite_path: str | Path) -> ModelInput:
+    from ai_edge_litert.interpreter import Interpreter
+
+    detail = Interpreter(model_path=str(tflite_path)).get_input_details()[0]
+    shape = [int(v) for v in detail["shape"]]
+    if len(shape) != 4:
+        raise ValueError(f"{tflite_path}: expected an image input (1, H, W, C), got shape {shape}")
+    scale, zp = detail.get("quantization", (0.0, 0))
+    return ModelInput(shape[1], shape[2], shape[3], np.dtype(detail["dtype"]).name, float(scale), int(zp))
+
+
+def prepare_eval_data(images: np.ndarray, labels: np.ndarray, class_names: list[str], size: tuple[int, int],
+                      out_dir: str | Path) -> Path:
+    """Write the tool's inputs into ``out_dir``; returns it. ``images`` are uint8 (N, H, W, C)."""
+    from PIL import Image
+
+    from ..data import adapt_images
+
+    h, w = size
+    if h != w:
+        raise ValueError(f"only square model inputs are supported, got {h}x{w}")
+    out = Path(out_dir)
+    (out / IMAGES_DIR).mkdir(parents=True, exist_ok=True)
+    for old in (out / IMAGES_DIR).glob("*.jpg"):
+        old.unlink()
+    adapted = adapt_images(images, h, 3 if images.shape[-1] != 1 else 1)
+    padded = int(round(h / CROP_FRACTION))
+    before = (padded - h) // 2
+    digits = max(5, len(str(len(images))))
+    for i, im in enumerate(adapted):
+        im = np.pad(im, ((before, padded - h - before), (before, padded - h - before), (0, 0)), mode="edge")
+        rgb = np.repeat(im, 3, axis=-1) if im.shape[-1] == 1 else im
+        Image.fromarray(rgb).save(out / IMAGES_DIR / f"{i:0{digits}d}.jpg", quality=100, subsampling=0)
+    (out / GROUND_TRUTH).write_text("".join(f"{class_names[int(y)]}\n" for y in labels))
+    (out / OUTPUT_LABELS).write_text("".join(f"{n}\n" for n in class_names))
+    return out
+
+
+def push_eval_data(device, local_dir: Path, remote_dir: str, progress: Progress = NULL_PROGRESS) -> str:
+    """Push the prepared folder; images are verified by size and one batched sha256sum per ~300 files."""
+    remote = posixpath.join(remote_dir, "eval_data")
+    remote_images = posixpath.join(remote, IMAGES_DIR)
+    check(device, f"rm -rf {quote(remote)} && mkdir -p {quote(remote_images)}", what="preparing eval_data", timeout=60)
+    for name in (GROUND_TRUTH, OUTPUT_LABELS):
+        push_verified(device, local_dir / name, posixpath.join(remote, name), progress=progress)
+    files = sorted((local_dir / IMAGES_DIR).glob("*.jpg"))
+    for i, f in enumerate(files):
+        if i % 20 == 0:
+            progress.update(i, len(files), f"pushing evaluation images {i}/{len(files)}")
+        try:
+            device.sync.push(str(f), posixpath.join(remote_images, f.name), mode=0o644)
+        except Exception as exc:  # translate the broken connection like every other push
+            from .adb import diagnose
+
+            raise diagnose(device.serial, f"pushing {f.name}") from exc
+    for start in range(0, len(files), 300):
+        batch = files[start:start + 300]
+        out = check(device, f"cd {quote(remote_images)} && sha256sum {join(f.name for f in batch)}",
+                    what="verifying evaluation images", timeout=120).output
+        got = dict(reversed(line.split(None, 1)) for line in out.splitlines() if line.strip())
+        for f in batch:
+            if got.get(f.name, "").lower() != sha256_of(f):
+                raise PushFailed(f"{remote_images}/{f.name} on {device.serial} differs from {f} after the push")
+    progress.update(len(files), len(files), "evaluation images pushed")
+    return remote
+
+
+def run_eval(device, tool: str, model: str, data_dir: str, num_images: int, threads: int = 1,
+             delegate: str = "cpu", pin_mask: str | None = None, expected_us_per_image: float | None = None,
+             on_line: Callable[[str], None] | None = None, progress: Progress = NULL_PROGRESS,
+             timeout_s: float = 1800.0, what: str = "run_eval") -> EvalResult:
+    """Run the tool on the pushed data; progress is estimated from the elapsed time (the tool prints
+    nothing until it ends). Raises ToolFailed/ToolNoOutput when it ends without a Top-1 line."""
+    args = [tool, f"--model_file={model}", f"--ground_truth_images_path={posixpath.join(data_dir, IMAGES_DIR)}",
+            f"--ground_truth_labels={posixpath.join(data_dir, GROUND_TRUTH)}",
+            f"--model_output_labels={posixpath.join(data_dir, OUTPUT_LABELS)}", f"--num_images={num_images}",
+            f"--num_interpreter_threads={threads}", f"--output_file_path={posixpath.join(data_dir, 'eval_output.txt')}"]
+    if delegate != "cpu":
+        args.append(f"--delegate={delegate}")
+    command = (f"taskset {quote(pin_mask)} " if pin_mask else "") + join(args)
+    estimate = max(num_images * (expected_us_per_image or 20000.0) * 3 / 1e6, 1.0)  # + decode/preprocess
+
+    def tick(elapsed: float) -> None:
+        progress.update(min(elapsed / estimate, 0.95), 1.0, f"{what}: {num_images} images, {elapsed:.0f} s (estimated)")
+
+    lines: list[str] = []
+
+    def collect(line):
+        lines.append(line)
+        if on_line is not None:
+            on_line(line)
+
+    try:
+        result = run(device, command, timeout=timeout_s, on_line=collect, progress=progress, what=what, on_tick=tick)
+    except DeviceError as exc:
+        exc.partial_output = "\n".join(lines)
+        raise
+    parsed = parse_eval_output(result.output)
+    if not result.output.strip():
+        cls = ToolFailed if result.exit_code else ToolNoOutput
+        raise cls(f"{what} printed nothing (exit status {result.exit_code})")
+    if result.exit_code != 0 or not parsed.parsed:
+        last = [line for line in result.output.splitlines() if line.strip()][-3:]
+        err = ToolFailed(f"{what} exited with status {result.exit_code} without a 'Top-1 Accuracy' line; "
+                         f"last output: {' | '.join(last)}")
+        err.partial_output = result.output
+        raise err
+    progress.update(1.0, 1.0, f"{what}: top-1 {parsed.top1:.4f}")
+    return parsed
