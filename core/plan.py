@@ -279,8 +279,6 @@ class Plan:
             params = nudge(rmin, rmax)
         except ValueError as exc:
             raise PlanError(f"{name}: {exc}") from None
-        if params.scale < 1e-9:
-            raise PlanError(f"{name}: range [{rmin:g}, {rmax:g}] is too narrow to quantize (scale {params.scale:g})")
         if params.min != min(rmin, 0.0) or params.max != max(rmax, 0.0):
             notes.append(f"{name}: nudged to [{params.min:.6g}, {params.max:.6g}] (scale {params.scale:.6g}, "
                          f"zero point {params.zero_point}) so 0 is exact")
@@ -288,7 +286,7 @@ class Plan:
         if len(group) > 1:
             notes.append(f"{name}: tied group moved with it: {', '.join(n for n in group if n != name)}")
         after = {n: EntryState(params, USER, (rmin, rmax)) for n in group}
-        return self._change(f"set range of {name} to [{params.min:.6g}, {params.max:.6g}]", after, notes, apply)
+        return self.make_change(f"set range of {name} to [{params.min:.6g}, {params.max:.6g}]", after, notes, apply)
 
     def reset(self, name: str, method: str | None = None, apply: bool = True) -> Change:
         """Give ``name``'s group the range ``method`` chooses (default: :meth:`default_method`)."""
@@ -296,13 +294,13 @@ class Plan:
         if reason:
             if method not in (None, FIXED):
                 raise PlanError(f"{name} is locked and cannot be edited: {reason}")
-            return self._change(f"reset {name}", {}, [], apply)
+            return self.make_change(f"reset {name}", {}, [], apply)
         method = method or self.default_method(name)
         if method == USER:
             raise PlanError("reset needs an automatic method, not 'user'; use set_range for a user range")
         choice = self.candidate(name, method)
         after = {n: EntryState(choice.params, method) for n in self.group(name)}
-        return self._change(f"reset {name} to {method}", after, [], apply)
+        return self.make_change(f"reset {name} to {method}", after, [], apply)
 
     def accept_all(self, method: str, include_input: bool = False, apply: bool = True) -> Change:
         """Give every editable tensor ``method``'s range (user overrides included, undoably).
@@ -318,7 +316,7 @@ class Plan:
             m = self.default_method(name) if (not include_input and self.default_method(name) != self.method
                                               and self._by_name[name].op == "INPUT") else method
             after[name] = EntryState(self.candidate(name, m).params, m)
-        return self._change(f"use {method} for all tensors", after, [], apply)
+        return self.make_change(f"use {method} for all tensors", after, [], apply)
 
     def subscribe(self, callback: Callable[[list[str]], None]) -> Callable[[], None]:
         """Call ``callback(changed_names)`` after every applied/reverted change; returns an unsubscribe function."""
@@ -326,7 +324,8 @@ class Plan:
         return lambda: self._subscribers.remove(callback) if callback in self._subscribers else None
 
     # ---- internals -------------------------------------------------------------
-    def _change(self, description, after, notes, apply) -> Change:
+    def make_change(self, description: str, after: dict, notes=(), apply: bool = True) -> Change:
+        """A change record moving the tensors in ``after`` to those states (applied unless ``apply=False``)."""
         before = {n: self.entries[n].state() for n in after}
         change = Change(self, description, before, after, tuple(notes))
         if apply:

@@ -1,0 +1,129 @@
+"""AIMET encodings JSON for activation ranges (REFERENCE.md section 5).
+
+``{"version": "0.6.1", "activation_encodings": {tensor: [enc]}, "param_encodings": {}}``
+with ``enc = {"bitwidth": 8, "dtype": "int", "is_symmetric": "False", "min", "max",
+"offset", "scale"}``; ``offset = round(min / scale)`` (AIMET's grid is
+``(q + offset)·scale`` for unsigned q), so TFLite's int8 ``zero_point = -128 - offset``.
+
+Exported keys are the plan's tensor names; on import a key may also be the Keras
+layer whose output the tensor is (``QTensor.output_layer``). Imported ranges become
+``user`` ranges (nudged as always). Unknown names are never dropped silently: they
+are an error unless the caller allows skipping them, and then they are listed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .atomic import atomic_write_text
+from .plan import EntryState, Plan, PlanError, USER
+from .quant.grid import nudge
+
+AIMET_VERSION = "0.6.1"
+
+
+class EncodingsError(ValueError):
+    """An encodings file that cannot be used, naming the file and entry."""
+
+
+def to_aimet(plan: Plan) -> dict:
+    """The plan's activation ranges as an AIMET encodings document."""
+    acts = {}
+    for e in plan:
+        offset = int(round(e.min / e.scale))
+        acts[e.name] = [{"bitwidth": 8, "dtype": "int", "is_symmetric": "False", "min": e.min, "max": e.max,
+                         "offset": offset, "scale": e.scale}]
+    return {"version": AIMET_VERSION, "activation_encodings": acts, "param_encodings": {}}
+
+
+def export_encodings(plan: Plan, path) -> Path:
+    path = Path(path)
+    atomic_write_text(path, json.dumps(to_aimet(plan), indent=2))
+    return path
+
+
+@dataclass
+class ImportResult:
+    change: object                     # the plan Change (already applied unless apply=False)
+    imported: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)   # (key, reason)
+
+
+def _enc_range(key: str, enc, source: str) -> tuple[float, float]:
+    if isinstance(enc, list):
+        if len(enc) != 1:
+            raise EncodingsError(f"{source}: {key}: {len(enc)} encodings (per-channel); activations need exactly one")
+        enc = enc[0]
+    if not isinstance(enc, dict):
+        raise EncodingsError(f"{source}: {key}: encoding is not an object")
+    bw = enc.get("bitwidth", 8)
+    if bw != 8:
+        raise EncodingsError(f"{source}: {key}: bitwidth {bw}; qftune exports int8 only")
+    if "min" in enc and "max" in enc:
+        lo, hi = enc["min"], enc["max"]
+    elif "scale" in enc and "offset" in enc:
+        lo = float(enc["offset"]) * float(enc["scale"])
+        hi = lo + 255.0 * float(enc["scale"])
+    else:
+        raise EncodingsError(f"{source}: {key}: encoding has neither min/max nor scale/offset")
+    try:
+        lo, hi = float(lo), float(hi)
+    except (TypeError, ValueError):
+        raise EncodingsError(f"{source}: {key}: min/max {lo!r}/{hi!r} are not numbers") from None
+    if not (math.isfinite(lo) and math.isfinite(hi)) or lo >= hi:
+        raise EncodingsError(f"{source}: {key}: invalid range [{lo}, {hi}]")
+    return lo, hi
+
+
+def import_encodings(plan: Plan, path_or_doc, skip_unknown: bool = False, apply: bool = True) -> ImportResult:
+    """Set the plan's ranges from an AIMET encodings file as one undoable change.
+
+    Locked tensors keep their fixed parameters (listed in ``skipped``). Unknown tensor
+    names raise :class:`EncodingsError` unless ``skip_unknown`` (then listed in ``skipped``).
+    """
+    source = str(path_or_doc) if not isinstance(path_or_doc, dict) else "encodings"
+    if isinstance(path_or_doc, dict):
+        doc = path_or_doc
+    else:
+        try:
+            doc = json.loads(Path(path_or_doc).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise FileNotFoundError(f"{path_or_doc}: no such encodings file") from None
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise EncodingsError(f"{source}: not valid JSON ({exc})") from None
+    acts = doc.get("activation_encodings") if isinstance(doc, dict) else None
+    if not isinstance(acts, dict):
+        raise EncodingsError(f"{source}: no 'activation_encodings' object (not an AIMET encodings file)")
+    by_layer = {e.tensor.output_layer: e.name for e in plan}
+    result = ImportResult(None)
+    after: dict[str, EntryState] = {}
+    unknown = []
+    for key, enc in acts.items():
+        name = key if key in plan.entries else by_layer.get(key)
+        if name is None:
+            unknown.append(key)
+            continue
+        lo, hi = _enc_range(key, enc, source)
+        reason = plan.locked_reason(name)
+        if reason:
+            result.skipped.append((key, f"locked: {reason}"))
+            continue
+        try:
+            params = nudge(lo, hi)
+        except ValueError as exc:
+            raise EncodingsError(f"{source}: {key}: {exc}") from None
+        for n in plan.group(name):
+            after[n] = EntryState(params, USER, (lo, hi))
+        result.imported.append(name)
+    if unknown and not skip_unknown:
+        raise EncodingsError(f"{source}: {len(unknown)} tensor(s) not in this model: {', '.join(unknown[:10])}"
+                             + (" ..." if len(unknown) > 10 else "") + " (nothing imported)")
+    result.skipped.extend((k, "no such tensor in the model") for k in unknown)
+    try:
+        result.change = plan.make_change(f"import {len(result.imported)} ranges from {Path(source).name}", after, [], apply)
+    except PlanError as exc:  # pragma: no cover - states are validated above
+        raise EncodingsError(str(exc)) from None
+    return result

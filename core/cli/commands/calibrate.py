@@ -1,0 +1,45 @@
+"""qftune calibrate: collect activation statistics and choose every int8 range."""
+
+from __future__ import annotations
+
+from ...data import SPEC_HELP
+
+
+def register(sub):
+    from ...choosers import CHOOSERS
+
+    p = sub.add_parser("calibrate", help="collect activation statistics and choose int8 ranges -> session .qft",
+                       description="Run the float model over calibration images (default: one image per class "
+                       "of the training split), collect every int8 tensor's histogram in one pass, choose each "
+                       "range (default: the greedy step/offset search) and save a session file.")
+    p.add_argument("model", metavar="MODEL", help="Keras model file (.keras)")
+    p.add_argument("--data", default="embedded", help=SPEC_HELP + " (default embedded; training split)")
+    p.add_argument("--path", default=None, help="folder of the dataset files when the spec needs one")
+    p.add_argument("--per-class", type=int, default=1, metavar="N", help="images per class (default 1, as the seed)")
+    p.add_argument("--all", action="store_true", help="use every image of the split instead of --per-class")
+    p.add_argument("--limit", type=int, default=None, metavar="N", help="at most N images")
+    p.add_argument("--method", choices=list(CHOOSERS), default="greedy", help="range chooser (default greedy)")
+    p.add_argument("--gamma", type=float, default=1.0, help="greedy: weight of saturation vs rounding loss (default 1)")
+    p.add_argument("--bins", type=int, default=2048, help="histogram bins (default 2048)")
+    p.add_argument("--batch-size", type=int, default=32, help="images per forward pass (default 32)")
+    p.add_argument("--out", required=True, metavar="S.qft", help="session file to write")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from ...calibrate import calibrate
+    from ..progressbar import TextProgress
+
+    bar = TextProgress("calibrate")
+    try:
+        session = calibrate(args.model, data_spec=args.data, per_class=None if args.all else args.per_class,
+                            limit=args.limit, method=args.method, gamma=args.gamma, bins=args.bins, progress=bar,
+                            batch_size=args.batch_size, data_path=args.path)
+    finally:
+        bar.close()
+    session.save(args.out)
+    meta = session.calibration
+    print(f"saved {args.out}: {len(session.plan)} tensors, {meta['n_images']} images from {meta['data']}, "
+          f"method {meta['method']} (gamma {meta['gamma']:g}), statistics {meta['collect_s']:.2f} s, "
+          f"ranges {meta['choose_s'] * 1000:.0f} ms")
+    return 0

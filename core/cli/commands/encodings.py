@@ -1,0 +1,40 @@
+"""qftune encodings: AIMET encodings JSON export/import for activation ranges."""
+
+from __future__ import annotations
+
+import sys
+
+
+def register(sub):
+    p = sub.add_parser("encodings", help="export/import activation ranges as AIMET encodings JSON",
+                       description="Exchange activation ranges with Qualcomm's AIMET toolchain "
+                       "(encodings JSON, version 0.6.1 layout).")
+    p.add_argument("session", metavar="S.qft", help="session file")
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--export", metavar="FILE.json", help="write the session's ranges")
+    g.add_argument("--import", dest="import_", metavar="FILE.json",
+                   help="set ranges from FILE.json (as user overrides) and save the session in place")
+    p.add_argument("--skip-unknown", action="store_true",
+                   help="on import, skip (and list) tensors the model does not have instead of refusing")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from ...aimet import EncodingsError, export_encodings, import_encodings
+    from ...session import Session
+
+    session = Session.load(args.session)
+    if args.export:
+        export_encodings(session.plan, args.export)
+        print(f"wrote {args.export}: {len(session.plan)} activation encodings")
+        return 0
+    try:
+        result = import_encodings(session.plan, args.import_, skip_unknown=args.skip_unknown)
+    except EncodingsError as exc:
+        print(f"qftune encodings: error: {exc}", file=sys.stderr)
+        return 2
+    for key, reason in result.skipped:
+        print(f"skipped {key}: {reason}", file=sys.stderr)
+    session.save()
+    print(f"imported {len(result.imported)} ranges from {args.import_}; saved {args.session}")
+    return 0

@@ -1,0 +1,48 @@
+"""qftune ranges: the table of every int8 tensor's range in a session."""
+
+from __future__ import annotations
+
+import json
+import math
+
+
+def register(sub):
+    p = sub.add_parser("ranges", help="show every int8 tensor's range, method and estimated error",
+                       description="One row per int8 tensor of the session's plan: name, op, shape, min, max, "
+                       "scale, zero point, method, estimated SQNR (dB) and saturated percentage.")
+    p.add_argument("session", metavar="S.qft", help="session file")
+    p.add_argument("--json", action="store_true", help="print a JSON list of objects instead of a table")
+    p.set_defaults(func=run)
+
+
+def rows(plan) -> list[dict]:
+    out = []
+    for e in plan:
+        est = e.estimate()
+        out.append({"name": e.name, "op": e.tensor.op, "shape": list(e.tensor.shape), "min": e.min, "max": e.max,
+                    "scale": e.scale, "zero_point": e.zero_point, "method": e.method,
+                    "sqnr_db": est.sqnr_db if math.isfinite(est.sqnr_db) else None,
+                    "saturated_pct": 100.0 * est.saturated_fraction, "group": e.tensor.group,
+                    "locked": e.locked})
+    return out
+
+
+def run(args) -> int:
+    from ...session import Session
+
+    session = Session.load(args.session)
+    for w in session.warnings:
+        print(f"warning: {w}", file=__import__("sys").stderr)
+    table = rows(session.plan)
+    if args.json:
+        print(json.dumps(table, indent=1))
+        return 0
+    head = f"{'name':<22} {'op':<18} {'shape':<14} {'min':>11} {'max':>11} {'scale':>11} {'zp':>5} {'method':<10} {'SQNR dB':>8} {'sat %':>7}"
+    print(head)
+    print("-" * len(head))
+    for r in table:
+        sqnr = "inf" if r["sqnr_db"] is None else f"{r['sqnr_db']:.1f}"
+        shape = "x".join(str(d) for d in r["shape"])
+        print(f"{r['name'][:22]:<22} {r['op'][:18]:<18} {shape[:14]:<14} {r['min']:>11.5g} {r['max']:>11.5g} "
+              f"{r['scale']:>11.4g} {r['zero_point']:>5d} {r['method']:<10} {sqnr:>8} {r['saturated_pct']:>7.3f}")
+    return 0

@@ -1,0 +1,44 @@
+"""qftune set-range: override one tensor's range (its tied group moves with it)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def register(sub):
+    p = sub.add_parser("set-range", help="override a tensor's int8 range in a session",
+                       description="Set TENSOR's range to [MIN, MAX] (nudged so 0 is exact, as TFLite stores it); "
+                       "tensors tied to it move too; locked tensors (softmax) refuse. Saves the session in place.")
+    p.add_argument("session", metavar="S.qft", help="session file (rewritten atomically)")
+    p.add_argument("tensor", metavar="TENSOR", help="tensor name (see qftune ranges)")
+    p.add_argument("min", metavar="MIN", type=_number)
+    p.add_argument("max", metavar="MAX", type=_number)
+    p.set_defaults(func=run)
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+
+
+def run(args) -> int:
+    from ...plan import PlanError
+    from ...session import Session
+
+    session = Session.load(args.session)
+    try:
+        change = session.plan.set_range(args.tensor, args.min, args.max)
+    except PlanError as exc:
+        print(f"qftune set-range: error: {exc}", file=sys.stderr)
+        return 2
+    for note in change.notes:
+        print(f"note: {note}")
+    session.save()
+    e = session.plan[args.tensor]
+    est = e.estimate()
+    print(f"{e.name}: [{e.min:.6g}, {e.max:.6g}] scale {e.scale:.6g} zero point {e.zero_point} "
+          f"(SQNR {est.sqnr_db:.1f} dB, {100 * est.saturated_fraction:.3f}% saturated); saved {args.session}")
+    return 0
