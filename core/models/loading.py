@@ -1,0 +1,91 @@
+"""Loading any Keras model a user has: ``.keras``, ``.h5`` or a SavedModel directory.
+
+Every failure names the file and the problem; nothing is guessed silently.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from pathlib import Path
+
+
+class ModelLoadError(ValueError):
+    """A model file that cannot be used, with the file named in the message."""
+
+
+def file_hash(path: str | Path) -> str:
+    """sha256 of a model file, or of every file of a SavedModel directory (sorted by path)."""
+    path = Path(path)
+    h = hashlib.sha256()
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for p in files:
+        if path.is_dir():
+            h.update(str(p.relative_to(path)).encode())
+        with open(p, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+    return h.hexdigest()
+
+
+def _check_format(path: Path) -> str:
+    if path.is_dir():
+        if not (path / "saved_model.pb").exists():
+            raise ModelLoadError(f"{path}: a directory but not a SavedModel (no saved_model.pb)")
+        return "savedmodel"
+    suffix = path.suffix.lower()
+    with open(path, "rb") as f:
+        head = f.read(8)
+    if suffix == ".keras":
+        if not zipfile.is_zipfile(path):
+            raise ModelLoadError(f"{path}: not a Keras model (.keras files are zip archives; this one is "
+                                 f"{'empty' if not head else 'not a zip or is truncated'})")
+        return "keras"
+    if suffix in (".h5", ".hdf5"):
+        if head[:8] != b"\x89HDF\r\n\x1a\n":
+            raise ModelLoadError(f"{path}: not an HDF5 file (bad signature {head[:8]!r})")
+        return "h5"
+    raise ModelLoadError(f"{path}: unknown model format {suffix or '(no suffix)'}; expected .keras, .h5 or a SavedModel directory")
+
+
+def load_model(path: str | Path):
+    """Load a Keras model for inference (not compiled)."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such model file")
+    kind = _check_format(path)
+    import keras
+
+    try:
+        if kind == "savedmodel":
+            # Keras 3 can only wrap a SavedModel as an opaque TFSMLayer: no layer graph to
+            # calibrate or fold. Say so rather than fail later with a confusing error.
+            raise ModelLoadError(
+                f"{path}: a SavedModel directory has no Keras layer graph under Keras 3 (it loads only as an "
+                "opaque TFSMLayer); load it in the program that made it and save it as .keras "
+                "(model.save('model.keras'))"
+            )
+        return keras.models.load_model(path, compile=False)
+    except ModelLoadError:
+        raise
+    except Exception as exc:  # keras raises many types for a broken file
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ModelLoadError(f"{path}: cannot load the model ({type(exc).__name__}: {reason[:300]})") from None
+
+
+def check_input_compatible(model, image_shape, source: str = "the data", model_name: str | None = None) -> None:
+    """Raise if images of ``image_shape`` (H, W, C) cannot feed ``model``.
+
+    Images are resized and converted between 1 and 3 channels by preprocessing, so
+    only the rank and channel conversions that preprocessing cannot do are errors.
+    """
+    shape = tuple(model.input_shape)
+    name = model_name or model.name
+    if len(shape) != 4:
+        raise ModelLoadError(f"{name}: input shape {shape} is not an image batch (N, H, W, C)")
+    c_model, c_data = shape[-1], image_shape[-1]
+    if c_model != c_data and not ((c_data == 1 and c_model == 3) or (c_data in (3, 4) and c_model in (1, 3))):
+        raise ModelLoadError(f"{name}: input shape {shape} cannot be fed from {source} with images of shape "
+                             f"{tuple(image_shape)} ({c_data} channels -> {c_model})")
+    if shape[1] is None or shape[2] is None or shape[1] != shape[2]:
+        raise ModelLoadError(f"{name}: input shape {shape}: qftune needs a fixed square input size")
