@@ -1,0 +1,85 @@
+"""Fixtures for the export / evaluate / compare / demo tests: small MobileNets whose
+BatchNorm statistics are set from real images, so activations have realistic ranges
+(an untrained net with default BN statistics has activations near 1e-9)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+
+def data_init_bn(model, x):
+    """Set every BatchNorm's moving statistics to the batch statistics of ``x``."""
+    bns = [layer for layer in model.layers if type(layer).__name__ == "BatchNormalization"]
+    saved = [layer.momentum for layer in bns]
+    for layer in bns:
+        layer.momentum = 0.0
+    model(x, training=True)
+    for layer, m in zip(bns, saved):
+        layer.momentum = m
+    return model
+
+
+def tiny_model(qf: bool, seed: int = 0):
+    import keras
+
+    from core.data import load_dataset, to_model_input
+    from core.models import QFConfig, build
+
+    keras.utils.set_random_seed(seed)
+    m = build("mobilenet-v2", width=0.35, qf=QFConfig.full() if qf else QFConfig())
+    calib = load_dataset("embedded")
+    return data_init_bn(m, to_model_input(calib.images, m.input_shape))
+
+
+@pytest.fixture(scope="session")
+def qf_model():
+    return tiny_model(qf=True)
+
+
+@pytest.fixture(scope="session")
+def orig_model():
+    return tiny_model(qf=False)
+
+
+@pytest.fixture(scope="session")
+def eval_small():
+    from core.data import load_dataset
+
+    return load_dataset("embedded:eval").limit(64)
+
+
+@pytest.fixture(scope="session")
+def qf_session(qf_model, tmp_path_factory):
+    """A calibrated (greedy) session of ``qf_model``, saved with the model next to it."""
+    from core.calibrate import calibrate
+
+    d = tmp_path_factory.mktemp("qfsession")
+    path = d / "tiny_qf.keras"
+    qf_model.save(path)
+    session = calibrate(str(path), "embedded", per_class=2)
+    session.save(d / "tiny_qf.qft")
+    return session
+
+
+@pytest.fixture(scope="session")
+def exported_pc(qf_model, qf_session, tmp_path_factory):
+    """The per-channel int8 export of ``qf_session`` (path, report)."""
+    from core.export import export_int8
+
+    out = tmp_path_factory.mktemp("export") / "tiny_qf_int8.tflite"
+    plan = qf_session.plan
+    report = export_int8(qf_model, plan.tensors, {e.name: e.params for e in plan}, out, weights="per-channel",
+                         float_out=out.with_name("tiny_qf_float.tflite"))
+    return out, report
+
+
+@pytest.fixture(scope="session")
+def logits_of():
+    """The pre-softmax outputs of a model on ``x``."""
+    import keras
+
+    def run(model, x):
+        return np.asarray(keras.Model(model.inputs, model.get_layer("logits").output)(x, training=False))
+
+    return run
