@@ -169,6 +169,7 @@ class Plan:
         for t in self.tensors:
             self.entries[t.name] = Entry(t, _fixed_params(t.op) if t.op in LOCKED_OPS else None, FIXED,
                                          stats[t.name], None, self)
+        self._fill(method)
         for name in self.names:
             e = self.entries[name]
             if e.params is None:
@@ -234,6 +235,19 @@ class Plan:
             chooser = make_chooser(method, gamma=self.gamma, input_range=is_input)
             self._choices[key] = chooser.choose(self.group_stats(name))
         return self._choices[key]
+
+    def _fill(self, method: str) -> None:
+        """Compute ``method``'s choice for every group at once (greedy: one vectorised search)."""
+        gids = [g for g in self._groups if (g, method) not in self._choices]
+        if not gids:
+            return
+        chooser = make_chooser(method, gamma=self.gamma)
+        if not hasattr(chooser, "choose_many"):
+            return  # computed lazily per group by candidate()
+        gids = [g for g in gids if not any(self._by_name[n].op == "INPUT" for n in self._groups[g])]
+        choices = chooser.choose_many([self.group_stats(self._groups[g][0]) for g in gids])
+        for g, c in zip(gids, choices):
+            self._choices[(g, method)] = c
 
     def candidates(self, name: str) -> dict[str, Choice]:
         """Every chooser's range for ``name``, by method."""
@@ -309,6 +323,7 @@ class Plan:
         """
         if method not in CHOOSERS:
             raise PlanError(f"unknown method {method!r}; choose one of {', '.join(CHOOSERS)}")
+        self._fill(method)
         after: dict[str, EntryState] = {}
         for name in self.names:
             if self.locked_reason(name):
