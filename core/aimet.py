@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .atomic import atomic_write_text
 from .plan import EntryState, Plan, PlanError, USER
-from .quant.grid import nudge
+from .quant.grid import QuantParams, nudge
 
 AIMET_VERSION = "0.6.1"
 
@@ -78,6 +78,20 @@ def _enc_range(key: str, enc, source: str) -> tuple[float, float]:
     return lo, hi
 
 
+def _exact_grid(enc: dict, lo: float, hi: float) -> QuantParams | None:
+    """The stored grid itself when min/max/scale/offset agree (what qftune exports): bit-exact round trip."""
+    try:
+        scale, offset = float(enc["scale"]), int(enc["offset"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not (scale > 0 and offset <= 0 <= offset + 255 and float(offset) == float(enc["offset"])):
+        return None
+    tol = 1e-5 * scale
+    if abs(lo - offset * scale) > tol or abs(hi - (offset + 255) * scale) > tol:
+        return None
+    return QuantParams(lo, hi, scale, -128 - offset)
+
+
 def import_encodings(plan: Plan, path_or_doc, skip_unknown: bool = False, apply: bool = True) -> ImportResult:
     """Set the plan's ranges from an AIMET encodings file as one undoable change.
 
@@ -111,10 +125,12 @@ def import_encodings(plan: Plan, path_or_doc, skip_unknown: bool = False, apply:
         if reason:
             result.skipped.append((key, f"locked: {reason}"))
             continue
-        try:
-            params = nudge(lo, hi)
-        except ValueError as exc:
-            raise EncodingsError(f"{source}: {key}: {exc}") from None
+        params = _exact_grid(enc[0] if isinstance(enc, list) else enc, lo, hi)
+        if params is None:
+            try:
+                params = nudge(lo, hi)
+            except ValueError as exc:
+                raise EncodingsError(f"{source}: {key}: {exc}") from None
         for n in plan.group(name):
             after[n] = EntryState(params, USER, (lo, hi))
         result.imported.append(name)
