@@ -96,10 +96,10 @@ class HistogramView(QWidget):
         self.landscape.setObjectName("landscapePlot")
         self.landscape.setMenuEnabled(False)
         self.landscape.setMaximumHeight(140)
-        self.landscape.setLabel("bottom", "candidate max")
+        self.landscape.setLabel("bottom", "candidate step Δ")
         self.landscape.setLabel("left", "cost")
         self.landscape.setToolTip("Greedy cost (rounding + γ·saturation error) against candidate ranges; "
-                                  "the red line is the current choice")
+                                  "one point per step Δ at its best offset; the red line is the current step")
         self.landscape_curve = pg.PlotDataItem(pen=pg.mkPen((60, 60, 160)))
         self.landscape.addItem(self.landscape_curve)
         self.landscape_marker = pg.InfiniteLine(angle=90, pen=pg.mkPen((220, 40, 40), width=2), movable=False)
@@ -166,7 +166,7 @@ class HistogramView(QWidget):
     def show_tensor(self, name: str, hist, rng: tuple[float, float], *, greedy=None, landscape=None,
                     editable: bool = True, constraint: str = "") -> None:
         """Display ``hist`` (object with ``edges``, ``counts``, ``min``, ``max``) and ``rng``.
-        ``landscape`` is ``(x, cost)`` arrays or None."""
+        ``landscape`` is ``(steps, costs)`` arrays or None."""
         self.tensor_name = name
         self._hist = hist
         self._landscape = landscape
@@ -253,7 +253,10 @@ class HistogramView(QWidget):
             self.max_edit.setValue(hi)
             self.min_edit.blockSignals(False)
             self.max_edit.blockSignals(False)
-            self.landscape_marker.setValue(hi)
+            try:
+                self.landscape_marker.setValue(nudge(lo, hi).scale)
+            except ValueError:
+                pass
         finally:
             self._setting = False
 

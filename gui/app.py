@@ -1,0 +1,246 @@
+"""The application object: wires the state, the views, the session files and the jobs.
+
+``main(target)`` is what ``qftune`` / ``qftune gui [MODEL|SESSION.qft]`` run. The
+window appears at once; the session (the bundled pre-computed one by default) is
+read off the UI thread and needs no TensorFlow — TF is imported only by jobs that
+run a model (calibrate, export, evaluate, ...), always in a worker thread.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QSettings, Qt
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+
+from .error_dialog import show_error
+from .jobs import JobRunner
+from .session_files import SessionFiles
+from .session_state import SessionState
+
+DEFAULT_SESSION = "sessions/mobilenet_v2_qf_fmnist.qft"
+ORIGINAL_SESSION = "sessions/mobilenet_v2_orig_fmnist.qft"
+SESSION_SUFFIXES = (".qft",)
+
+
+def bundled(name: str) -> Path:
+    from core.resources import RESOURCES
+
+    return RESOURCES / name
+
+
+class QftuneApp(QObject):
+    def __init__(self, settings: QSettings | None = None, recovery_dir: str | None = None, parent=None):
+        super().__init__(parent)
+        self.settings = settings if settings is not None else QSettings("qftune", "qftune")
+        self.state = SessionState(self)
+        self.runner = JobRunner(self)
+        self.files = SessionFiles(self.state, self.runner, self.settings, recovery_dir, self)
+        self.files.failed.connect(self.show_error)
+        self.messages: list[str] = []
+        self.errors: list[QMessageBox] = []
+        self.compare_window = None
+        self.dialog = None              # the job dialog currently open (at most one)
+        from .main_window import MainWindow
+
+        self.window = MainWindow(self)
+
+    # ---- feedback ---------------------------------------------------------------------------
+    def log(self, text: str) -> None:
+        self.messages.append(text)
+        if hasattr(self, "window"):
+            self.window.show_message(text)
+
+    def show_error(self, title: str, message: str, details: str = "") -> QMessageBox:
+        box = show_error(self.window, title, message, details)
+        self.errors.append(box)
+        box.destroyed.connect(lambda *_a, b=box: self.errors.remove(b) if b in self.errors else None)
+        self.log(f"{title}: {message.splitlines()[0] if message else ''}")
+        return box
+
+    def start_job(self, title: str, fn, on_done=None):
+        """Run ``fn(progress)`` in a worker; engine errors become an error dialog."""
+        if self.runner.busy:
+            self.show_error("Another job is running", f"Wait for “{self.runner.current.title}” to finish, or cancel it.")
+            return None
+        return self.runner.start(title, fn, on_done,
+                                 lambda message, details: self.show_error(f"{title} failed", message, details))
+
+    # ---- opening things ------------------------------------------------------------------------
+    def open(self, target: str | None = None) -> None:
+        """Open a session, a model (calibrated on the embedded data) or, by default, the bundled session."""
+        if target is None:
+            path = bundled(DEFAULT_SESSION)
+            if not path.exists():
+                self.log(f"The bundled session {path} is missing; open a model or a session (File menu).")
+                return
+            target = str(path)
+        p = Path(target)
+        if p.suffix in SESSION_SUFFIXES or (p.is_dir() and (p / "session.json").exists()):
+            self.files.open(str(p), on_done=lambda _s: self._offer_recovery(str(p)))
+        else:
+            self.calibrate_model(str(p))
+
+    def calibrate_model(self, model: str, data: str = "embedded") -> None:
+        from .dialogs.calibrate_dialog import make_job
+
+        try:
+            job = make_job({"model": model, "data": data, "per_class": 1, "limit": 0, "method": "greedy",
+                            "gamma": 1.0, "out": None})
+        except (OSError, ValueError) as exc:
+            self.show_error(f"Cannot open {Path(model).name}", str(exc))
+            return
+        self.start_job(f"Calibrating {Path(model).name}", job, lambda session: self.state.set_session(session, None))
+
+    def _offer_recovery(self, path: str) -> None:
+        rec = self.files.recovery_for(path)
+        if rec is None:
+            return
+        box = QMessageBox(QMessageBox.Question, "qftune — unsaved changes found",
+                          f"{Path(path).name} has edits from a session that did not close cleanly.",
+                          QMessageBox.Yes | QMessageBox.No, self.window)
+        box.setObjectName("recoveryPrompt")
+        box.setInformativeText("Restore them?")
+
+        def answered(_r):
+            if box.standardButton(box.clickedButton()) == QMessageBox.Yes:
+                self.restore_recovery(path, str(rec))
+            box.deleteLater()
+
+        box.finished.connect(answered)
+        box.open()
+
+    def restore_recovery(self, path: str, recovery: str) -> None:
+        from .session_files import load_session
+
+        try:
+            session = load_session(recovery)
+        except Exception as exc:  # noqa: BLE001
+            self.show_error("Could not restore the recovery file", str(exc))
+            return
+        self.state.set_session(session, path)
+        self.state.undo_stack.resetClean()      # restored edits are unsaved
+        self.state.dirtyChanged.emit(True)
+
+    def open_session_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.window, "Open session", "", "qftune session (*.qft)")
+        if path:
+            self.open(path)
+
+    def open_model_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.window, "Open model", "", "Keras model (*.keras *.h5)")
+        if path:
+            self.calibrate_model(path)
+
+    # ---- saving ------------------------------------------------------------------------------------
+    def save(self) -> bool:
+        if self.state.session is None:
+            return False
+        if not self.state.path or Path(self.state.path).resolve().is_relative_to(bundled("").resolve()):
+            return self.save_as_dialog()
+        return self.files.save()
+
+    def save_as_dialog(self) -> bool:
+        if self.state.session is None:
+            return False
+        path, _ = QFileDialog.getSaveFileName(self.window, "Save session as", "", "qftune session (*.qft)")
+        return bool(path) and self.files.save(path)
+
+    # ---- edits -----------------------------------------------------------------------------------
+    def accept_all(self, method: str = "greedy") -> None:
+        if self.state.plan is not None:
+            self.state.accept_all(method)
+
+    # ---- job dialogs -----------------------------------------------------------------------------
+    def _open_dialog(self, module: str, defaults: dict, on_done, title: str):
+        import importlib
+
+        mod = importlib.import_module(f"gui.dialogs.{module}")
+        cls = next(v for k, v in vars(mod).items() if k.endswith("Dialog") and k != "OptionsDialog")
+        dlg = cls(self.window, defaults)
+        dlg.setAttribute(Qt.WA_DeleteOnClose)
+
+        def accepted():
+            try:
+                fn = mod.make_job(dlg.values(), self) if _wants_app(mod.make_job) else mod.make_job(dlg.values())
+            except Exception as exc:  # noqa: BLE001 - option errors are shown, nothing runs
+                self.show_error(f"{title}: invalid options", str(exc))
+                return
+            self.start_job(title, fn, on_done)
+
+        dlg.accepted.connect(accepted)
+        dlg.finished.connect(lambda _r: setattr(self, "dialog", None))
+        self.dialog = dlg
+        dlg.open()
+        return dlg
+
+    def train_dialog(self):
+        return self._open_dialog("train_dialog", {}, lambda log: self.log(
+            f"training finished: {len(log.get('epochs', []))} epochs"), "Training")
+
+    def calibrate_dialog(self):
+        s = self.state.session
+        defaults = {"model": (s.model_path if s else "") or ""}
+        if s is not None and s.calibration:
+            defaults.update({k: s.calibration[k] for k in ("data", "method", "gamma") if k in s.calibration})
+        return self._open_dialog("calibrate_dialog", defaults,
+                                 lambda session: self.state.set_session(session, session.path), "Calibrating")
+
+    def export_dialog(self):
+        return self._open_dialog("export_dialog", {}, self._exported, "Exporting")
+
+    def evaluate_dialog(self):
+        return self._open_dialog("evaluate_dialog", {}, lambda r: self.state.set_result("evaluate", r), "Evaluating")
+
+    def compare_dialog(self):
+        return self._open_dialog("compare_dialog", {}, lambda r: self.state.set_result("compare", r), "Comparing")
+
+    def sensitivity_dialog(self):
+        return self._open_dialog("sensitivity_dialog", {}, lambda r: self.state.set_result("sensitivity", r),
+                                 "Sensitivity")
+
+    def _exported(self, result) -> None:
+        self.state.set_result("export", result)
+        self.log(f"exported {result}")
+
+    # ---- compare mode ------------------------------------------------------------------------------
+    def show_compare_mode(self, left: str | None = None, right: str | None = None):
+        from .compare_window import CompareWindow
+
+        if self.compare_window is None:
+            self.compare_window = CompareWindow(self)
+            self.compare_window.destroyed.connect(lambda *_: setattr(self, "compare_window", None))
+        self.compare_window.show()
+        self.compare_window.load(left or str(bundled(ORIGINAL_SESSION)), right or str(bundled(DEFAULT_SESSION)))
+        return self.compare_window
+
+    # ---- shutdown -----------------------------------------------------------------------------------
+    def shutdown(self) -> None:
+        self.runner.shutdown()
+        if not self.state.dirty:
+            self.files.discard_recovery()
+        else:
+            self.files.autosave_now()
+        if self.compare_window is not None:
+            self.compare_window.close()
+        # the undo stack emits while being destroyed; nobody must listen by then
+        self.state.undo_stack.blockSignals(True)
+
+
+def _wants_app(fn) -> bool:
+    import inspect
+
+    return len(inspect.signature(fn).parameters) >= 2
+
+
+def main(target: str | None = None) -> int:
+    qapp = QApplication.instance() or QApplication(sys.argv[:1])
+    qapp.setApplicationName("qftune")
+    qapp.setOrganizationName("qftune")
+    app = QftuneApp()
+    app.window.show()
+    from PySide6.QtCore import QTimer
+
+    QTimer.singleShot(0, lambda: app.open(target))
+    return qapp.exec()

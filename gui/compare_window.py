@@ -1,0 +1,117 @@
+"""Compare mode for demos: the original and the QF MobileNet side by side.
+
+Each side is a full layer table + tensor panel over its own session; selecting a
+layer on one side selects the same layer (same tensor name, else same position)
+on the other, so the audience sees the two distributions and ranges at once.
+Each side's header shows the model and its int8 accuracy when known.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QSplitter, QVBoxLayout, QWidget
+
+from .layer_table import LayerTable
+from .session_files import load_session
+from .session_state import SessionState
+from .tensor_panel import TensorPanel
+
+
+def accuracy_text(session) -> str:
+    """int8/float top-1 recorded with the session or the model's card, if any."""
+    import json
+
+    cal = getattr(session, "calibration", {}) or {}
+    int8, flt = cal.get("int8_top1"), cal.get("float_top1")
+    model = getattr(session, "model_path", None)
+    if model and (int8 is None or flt is None):
+        card = Path(model).with_suffix(".json")
+        if card.exists():
+            try:
+                doc = json.loads(card.read_text())
+            except (OSError, ValueError):
+                doc = {}
+            int8 = doc.get("int8_top1", int8)
+            flt = doc.get("float_top1", doc.get("top1", flt))
+    parts = []
+    if flt is not None:
+        parts.append(f"float top-1 {100 * float(flt):.2f} %")
+    parts.append(f"int8 top-1 {100 * float(int8):.2f} %" if int8 is not None else "int8 top-1: run Evaluate")
+    return " · ".join(parts)
+
+
+class CompareSide(QWidget):
+    def __init__(self, caption: str, parent=None):
+        super().__init__(parent)
+        self.state = SessionState(self)
+        self.header = QLabel(caption)
+        self.header.setObjectName("compareHeader")
+        self.header.setWordWrap(True)
+        self.table = LayerTable(self.state)
+        self.panel = TensorPanel(self.state)
+        split = QSplitter(Qt.Vertical)
+        split.addWidget(self.table)
+        split.addWidget(self.panel)
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 3)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        lay.addWidget(self.header)
+        lay.addWidget(split, 1)
+        self.caption = caption
+
+    def set_session(self, session, path: str) -> None:
+        self.state.set_session(session, path)
+        self.header.setText(f"<b>{self.caption}</b> — {Path(path).name}<br>{accuracy_text(session)}")
+
+
+class CompareWindow(QMainWindow):
+    def __init__(self, app, parent=None):
+        super().__init__(parent)
+        self.app = app
+        self.setObjectName("compareWindow")
+        self.setWindowTitle("qftune — compare: original vs quantization-friendly")
+        self.setAttribute(Qt.WA_DeleteOnClose)
+        self.resize(1600, 900)
+        self.left = CompareSide("Original MobileNetV2")
+        self.right = CompareSide("Quantization-friendly MobileNetV2")
+        central = QWidget()
+        lay = QHBoxLayout(central)
+        lay.addWidget(self.left)
+        lay.addWidget(self.right)
+        self.setCentralWidget(central)
+        self.left.state.selectionChanged.connect(lambda n: self._follow(self.left, self.right, n))
+        self.right.state.selectionChanged.connect(lambda n: self._follow(self.right, self.left, n))
+
+    def load(self, left_path: str, right_path: str) -> None:
+        """Load both sessions in one background job, then show them."""
+        missing = [p for p in (left_path, right_path) if not Path(p).exists()]
+        if missing:
+            self.app.show_error("Compare mode needs two sessions", "Missing: " + ", ".join(missing))
+            return
+
+        def done(pair):
+            self.left.set_session(pair[0], left_path)
+            self.right.set_session(pair[1], right_path)
+
+        self.app.start_job("Loading compare mode", lambda progress: (load_session(left_path),
+                                                                   load_session(right_path)), done)
+
+    def _follow(self, source: CompareSide, target: CompareSide, name: str) -> None:
+        if getattr(self, "_syncing", False):
+            return
+        plan, other = source.state.plan, target.state.plan
+        if not name or plan is None or other is None or target.state.selected == name:
+            return
+        self._syncing = True
+        try:
+            if name in other.entries:
+                target.state.select(name)
+            else:
+                i = plan.names.index(name)
+                if i < len(other.names):
+                    target.state.select(other.names[i])
+        finally:
+            self._syncing = False

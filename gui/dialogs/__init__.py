@@ -1,0 +1,1 @@
+"""Job dialogs: one file per dialog, each mirroring the options of a CLI sub-command."""

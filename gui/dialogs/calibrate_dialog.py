@@ -1,0 +1,48 @@
+"""Calibrate…: the options of ``qftune calibrate``; runs :func:`core.calibrate.calibrate`."""
+
+from __future__ import annotations
+
+from .options_dialog import Field, OptionsDialog
+
+METHODS = ["greedy", "minmax", "percentile", "entropy", "mse"]
+
+
+class CalibrateDialog(OptionsDialog):
+    title = "Calibrate"
+    command = "calibrate"
+    fields = [
+        Field("model", "Model", "open", "", "The float Keras model (.keras/.h5)",
+              file_filter="Keras model (*.keras *.h5);;All files (*)"),
+        Field("data", "Data", "text", "embedded", "Dataset spec; calibration uses its training split"),
+        Field("per_class", "Images per class", "int", 1, "Calibration images per class (the seed uses 1)",
+              minimum=1, maximum=100000),
+        Field("limit", "Limit", "int", 0, "At most N images in all (0 = no limit)", minimum=0),
+        Field("method", "Method", "choice", "greedy", "Range chooser for every tensor", METHODS),
+        Field("gamma", "γ (saturation weight)", "float", 1.0,
+              "Weight of the clipping error against the rounding error in the greedy cost", minimum=1e-6, maximum=1e6),
+        Field("out", "Save session as", "save", "", "Optional .qft to write when done (empty: keep unsaved)",
+              file_filter="qftune session (*.qft)", optional=True),
+    ]
+
+
+def make_job(values: dict):
+    """``fn(progress) -> Session`` calibrating with these dialog values."""
+    from pathlib import Path
+
+    model = values["model"]
+    if not model:
+        raise ValueError("choose the Keras model to calibrate (Model)")
+    if not Path(model).exists():
+        raise FileNotFoundError(f"{model}: no such model file")
+
+    def job(progress):
+        from core.calibrate import calibrate
+
+        session = calibrate(model, data_spec=values["data"], per_class=values["per_class"],
+                            limit=values["limit"] or None, method=values["method"], gamma=values["gamma"],
+                            progress=progress)
+        if values.get("out"):
+            session.save(values["out"])
+        return session
+
+    return job

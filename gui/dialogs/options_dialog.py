@@ -1,0 +1,144 @@
+"""A small form dialog built from field specs, shared by the job dialogs.
+
+Each job dialog lists its fields (mirroring its CLI sub-command's options) and
+turns the values into a job callable ``fn(progress)``; this module only builds
+the form and reads it back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFileDialog,
+                               QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout,
+                               QWidget)
+
+
+@dataclass
+class Field:
+    key: str
+    label: str
+    kind: str                 # choice | int | float | text | open | save | dir | bool
+    default: object = None
+    tip: str = ""
+    choices: list = field(default_factory=list)
+    minimum: float = 0
+    maximum: float = 1e9
+    file_filter: str = ""
+    optional: bool = False    # text/path fields: empty means None
+
+
+class OptionsDialog(QDialog):
+    title = "Options"
+    command = ""              # the CLI sub-command this dialog mirrors (shown to the user)
+    fields: list[Field] = []
+
+    def __init__(self, parent=None, defaults: dict | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(f"qftune — {self.title}")
+        self.setObjectName(type(self).__name__)
+        self.widgets: dict[str, QWidget] = {}
+        form = QFormLayout()
+        defaults = defaults or {}
+        for f in self.fields:
+            w = self._make(f, defaults.get(f.key, f.default))
+            label = QLabel(f.label)
+            label.setToolTip(f.tip)
+            form.addRow(label, w)
+        lay = QVBoxLayout(self)
+        if self.command:
+            hint = QLabel(f"Same options as <code>qftune {self.command}</code>.")
+            hint.setObjectName("commandHint")
+            lay.addWidget(hint)
+        lay.addLayout(form)
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons.button(QDialogButtonBox.Ok).setText("Run")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        lay.addWidget(buttons)
+
+    def _make(self, f: Field, value) -> QWidget:
+        if f.kind == "choice":
+            w = QComboBox()
+            w.addItems([str(c) for c in f.choices])
+            if value is not None:
+                w.setCurrentText(str(value))
+        elif f.kind == "int":
+            w = QSpinBox()
+            w.setRange(int(f.minimum), int(min(f.maximum, 2**31 - 1)))
+            w.setValue(int(value or 0))
+        elif f.kind == "float":
+            w = QDoubleSpinBox()
+            w.setDecimals(6)
+            w.setRange(f.minimum, f.maximum)
+            w.setValue(float(value or 0.0))
+        elif f.kind == "bool":
+            w = QCheckBox()
+            w.setChecked(bool(value))
+        elif f.kind in ("open", "save", "dir"):
+            w = _PathEdit(f.kind, f.file_filter)
+            w.edit.setText("" if value is None else str(value))
+        else:
+            w = QLineEdit("" if value is None else str(value))
+        w.setToolTip(f.tip)
+        w.setObjectName(f"field_{f.key}")
+        self.widgets[f.key] = w
+        return w
+
+    def set_value(self, key: str, value) -> None:
+        w = self.widgets[key]
+        if isinstance(w, QComboBox):
+            w.setCurrentText(str(value))
+        elif isinstance(w, (QSpinBox, QDoubleSpinBox)):
+            w.setValue(value)
+        elif isinstance(w, QCheckBox):
+            w.setChecked(bool(value))
+        elif isinstance(w, _PathEdit):
+            w.edit.setText(str(value))
+        else:
+            w.setText(str(value))
+
+    def values(self) -> dict:
+        out = {}
+        for f in self.fields:
+            w = self.widgets[f.key]
+            if isinstance(w, QComboBox):
+                v = w.currentText()
+            elif isinstance(w, (QSpinBox, QDoubleSpinBox)):
+                v = w.value()
+            elif isinstance(w, QCheckBox):
+                v = w.isChecked()
+            elif isinstance(w, _PathEdit):
+                v = w.edit.text().strip()
+            else:
+                v = w.text().strip()
+            if isinstance(v, str) and v == "" and f.optional:
+                v = None
+            out[f.key] = v
+        return out
+
+
+class _PathEdit(QWidget):
+    def __init__(self, kind: str, file_filter: str):
+        super().__init__()
+        self.kind, self.file_filter = kind, file_filter
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.edit = QLineEdit()
+        browse = QPushButton("…")
+        browse.setMaximumWidth(30)
+        browse.clicked.connect(self._browse)
+        lay.addWidget(self.edit, 1)
+        lay.addWidget(browse)
+
+    def _browse(self):
+        start = str(Path(self.edit.text()).parent) if self.edit.text() else ""
+        if self.kind == "open":
+            path, _ = QFileDialog.getOpenFileName(self, "Open", start, self.file_filter)
+        elif self.kind == "save":
+            path, _ = QFileDialog.getSaveFileName(self, "Save", start, self.file_filter)
+        else:
+            path = QFileDialog.getExistingDirectory(self, "Folder", start)
+        if path:
+            self.edit.setText(path)

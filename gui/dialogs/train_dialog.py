@@ -1,0 +1,38 @@
+"""Train…: the options of ``qftune train``; runs :func:`core.training.train`."""
+
+from __future__ import annotations
+
+from .options_dialog import Field, OptionsDialog
+
+
+class TrainDialog(OptionsDialog):
+    title = "Train"
+    command = "train"
+    fields = [
+        Field("arch", "Architecture", "choice", "mobilenet-v2", "Network family", ["mobilenet-v2", "mobilenet-v1"]),
+        Field("qf_changes", "QF changes", "text", "1,2,3",
+              "Comma list: 1 = no BN/ReLU between depthwise and pointwise, 2 = ReLU instead of ReLU6, "
+              "3 = L2 on depthwise weights; empty = the original network"),
+        Field("width", "Width multiplier", "float", 0.5, "MobileNet alpha", minimum=0.1, maximum=2.0),
+        Field("data", "Data", "text", "fashion-mnist", "Dataset spec (training split)"),
+        Field("epochs", "Epochs", "int", 10, "Number of epochs", minimum=1, maximum=1000),
+        Field("batch_size", "Batch size", "int", 128, "Images per step", minimum=1, maximum=4096),
+        Field("lr", "Learning rate", "float", 2e-3, "Initial learning rate (cosine-decayed)", minimum=0, maximum=10),
+        Field("limit", "Limit", "int", 0, "Train on the first N images only (0 = all)", minimum=0),
+        Field("resume", "Resume", "bool", False, "Continue from MODEL.ckpt.keras"),
+        Field("out", "Output model", "save", "", "Where to write MODEL.keras", file_filter="Keras model (*.keras)"),
+    ]
+
+
+def make_job(values: dict):
+    """``fn(progress)`` training with these dialog values; returns the run log."""
+    from core.models import parse_changes
+    from core.training import TrainConfig, train
+
+    if not values["out"]:
+        raise ValueError("choose where to write the trained model (Output model)")
+    config = TrainConfig(arch=values["arch"], qf_changes=parse_changes(values["qf_changes"] or ""),
+                         width=values["width"], data=values["data"], epochs=values["epochs"],
+                         batch_size=values["batch_size"], learning_rate=values["lr"],
+                         limit=values["limit"] or None)
+    return lambda progress: train(config, values["out"], resume=values["resume"], progress=progress)

@@ -1,0 +1,211 @@
+"""The main window: layer table, tensor panel, results and device docks, menus, status bar.
+
+It only lays out views and turns menu actions into calls on the application
+object (:class:`gui.app.QftuneApp`); views observe the state themselves.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QSplitter
+
+from .job_status import JobStatusWidget
+from .layer_table import LayerTable
+from .tensor_panel import TensorPanel
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, app, parent=None):
+        super().__init__(parent)
+        self.app = app
+        self.state = app.state
+        self.setObjectName("mainWindow")
+        self.resize(1400, 860)
+        self._close_confirmed = False
+        self.close_prompt: QMessageBox | None = None
+
+        self.table = LayerTable(self.state)
+        self.tensor_panel = TensorPanel(self.state)
+        splitter = QSplitter(Qt.Horizontal)
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.tensor_panel)
+        splitter.setStretchFactor(0, 5)
+        splitter.setStretchFactor(1, 6)
+        self.setCentralWidget(splitter)
+
+        from .results_panel import ResultsPanel
+
+        self.results = ResultsPanel(self.state)
+        self.results_dock = QDockWidget("Results", self)
+        self.results_dock.setObjectName("resultsDock")
+        self.results_dock.setWidget(self.results)
+        self.addDockWidget(Qt.BottomDockWidgetArea, self.results_dock)
+        self.device_dock = self._device_dock()
+
+        self.status_text = QLabel("")
+        self.status_text.setObjectName("statusText")
+        self.job_status = JobStatusWidget(app.runner)
+        self.statusBar().addWidget(self.status_text, 1)
+        self.statusBar().addPermanentWidget(self.job_status)
+        self.state.message.connect(self.show_message)
+        self.tensor_panel.refused.connect(self.show_message)
+        self.table.view.acceptGreedyRequested.connect(self.tensor_panel.accept_greedy)
+
+        self._build_menus()
+        self.state.pathChanged.connect(lambda _p: self._update_title())
+        self.state.dirtyChanged.connect(lambda _d: self._update_title())
+        self.state.sessionChanged.connect(self._update_title)
+        self._update_title()
+
+    def _device_dock(self) -> QDockWidget | None:
+        """The Device panel (another module, optional until it exists)."""
+        try:
+            from .device_panel import DevicePanel
+        except ImportError:
+            return None
+        try:
+            panel = DevicePanel(self, settings=self.app.settings)
+        except Exception as exc:  # noqa: BLE001 - a broken optional panel must not stop the app
+            self.app.log(f"Device panel unavailable: {exc}")
+            return None
+        dock = QDockWidget("Device", self)
+        dock.setObjectName("deviceDock")
+        dock.setWidget(panel)
+        self.addDockWidget(Qt.BottomDockWidgetArea, dock)
+        self.tabifyDockWidget(self.results_dock, dock)
+        self.results_dock.raise_()
+        return dock
+
+    # ---- menus -------------------------------------------------------------------------------
+    def _action(self, menu, text, slot, shortcut=None, tip="", name=None) -> QAction:
+        act = QAction(text, self)
+        if shortcut is not None:
+            act.setShortcuts(shortcut if isinstance(shortcut, list) else [QKeySequence(shortcut)])
+        act.setToolTip(tip)
+        act.setStatusTip(tip)
+        act.triggered.connect(slot)
+        if name:
+            act.setObjectName(name)
+        menu.addAction(act)
+        return act
+
+    def _build_menus(self) -> None:
+        app = self.app
+        bar = self.menuBar()
+        f = bar.addMenu("&File")
+        self._action(f, "Open Model…", app.open_model_dialog, None, "Calibrate a Keras model and tune its ranges")
+        self._action(f, "&Open Session…", app.open_session_dialog, QKeySequence.Open, "Open a .qft session")
+        self.recent_menu = f.addMenu("Open &Recent")
+        app.files.recentChanged.connect(self._fill_recent)
+        self._fill_recent(app.files.recent())
+        self.save_action = self._action(f, "&Save", app.save, QKeySequence.Save, "Save the session", "saveAction")
+        self._action(f, "Save &As…", app.save_as_dialog, QKeySequence.SaveAs, "Save the session to a new file")
+        f.addSeparator()
+        self._action(f, "Compare &Mode", app.show_compare_mode, "Ctrl+M",
+                     "Original and QF MobileNet side by side, same layer selected in both")
+        f.addSeparator()
+        self._action(f, "&Quit", self.close, QKeySequence.Quit)
+
+        e = bar.addMenu("&Edit")
+        undo = self.state.undo_stack.createUndoAction(self, "&Undo")
+        undo.setShortcuts([QKeySequence.Undo])
+        redo = self.state.undo_stack.createRedoAction(self, "&Redo")
+        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        undo.setObjectName("undoAction")
+        redo.setObjectName("redoAction")
+        e.addAction(undo)
+        e.addAction(redo)
+        self.undo_action, self.redo_action = undo, redo
+        e.addSeparator()
+        self._action(e, "Accept &Greedy", self.tensor_panel.accept_greedy, None,
+                     "Use the greedy range for the selected tensor (Enter in the table)")
+        self._action(e, "Accept &All Greedy", lambda: app.accept_all("greedy"), "Ctrl+Shift+A",
+                     "Use the greedy range for every editable tensor (undoable)")
+        self._action(e, "&Override Range", self._focus_editor, "Ctrl+E",
+                     "Type a min/max for the selected tensor")
+        self._action(e, "&Find Tensor", lambda: self.table.filter.setFocus(), QKeySequence.Find,
+                     "Filter the table by tensor name")
+
+        j = bar.addMenu("&Jobs")
+        self._action(j, "&Train…", app.train_dialog, None, "Train a MobileNet (qftune train)")
+        self._action(j, "&Calibrate…", app.calibrate_dialog, None, "Collect statistics and choose ranges (qftune calibrate)")
+        self._action(j, "&Export…", app.export_dialog, None, "Write the int8 .tflite of this plan (qftune export)")
+        self._action(j, "E&valuate", app.evaluate_dialog, None, "Float vs int8 accuracy and latency (qftune evaluate)")
+        self._action(j, "C&ompare", app.compare_dialog, None, "Per-layer SQNR float vs int8 (qftune compare)")
+        self._action(j, "&Sensitivity", app.sensitivity_dialog, None, "Top-1 drop per quantized tensor")
+        j.addSeparator()
+        self._action(j, "Cancel Job", app.runner.cancel, "Esc", "Stop the running job")
+
+        v = bar.addMenu("&View")
+        v.addAction(self.results_dock.toggleViewAction())
+        if self.device_dock is not None:
+            v.addAction(self.device_dock.toggleViewAction())
+        log = self._action(v, "Log Counts", self.tensor_panel.view.log_counts.toggle, "Ctrl+L",
+                           "Histogram counts on a log scale")
+        log.setCheckable(True)
+        log.setChecked(True)
+        self.tensor_panel.view.log_counts.toggled.connect(log.setChecked)
+
+    def _fill_recent(self, paths) -> None:
+        self.recent_menu.clear()
+        for p in paths:
+            self.recent_menu.addAction(Path(p).name, lambda p=p: self.app.open(p)).setToolTip(p)
+        self.recent_menu.setEnabled(bool(paths))
+
+    def _focus_editor(self) -> None:
+        self.tensor_panel.view.min_edit.setFocus()
+        self.tensor_panel.view.min_edit.selectAll()
+
+    # ---- title / status ----------------------------------------------------------------------
+    def _update_title(self) -> None:
+        name = Path(self.state.path).name if self.state.path else ("untitled" if self.state.session else "")
+        self.setWindowTitle(f"qftune — {name}[*]" if name else "qftune")
+        self.setWindowModified(self.state.dirty)
+        self.save_action.setEnabled(self.state.session is not None)
+
+    def show_message(self, text: str) -> None:
+        self.status_text.setText(text)
+        self.status_text.setToolTip(text)
+
+    # ---- closing -------------------------------------------------------------------------------
+    def closeEvent(self, event) -> None:
+        if self.state.dirty and not self._close_confirmed:
+            event.ignore()
+            self._prompt_close()
+            return
+        self.app.shutdown()
+        event.accept()
+
+    def _prompt_close(self) -> None:
+        if self.close_prompt is not None:
+            return
+        box = QMessageBox(QMessageBox.Warning, "qftune — unsaved changes",
+                          "The session has unsaved range changes.",
+                          QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel, self)
+        box.setObjectName("closePrompt")
+        box.setInformativeText("Save them before closing? (They are also kept in a recovery file until you decide.)")
+        box.setDefaultButton(QMessageBox.Save)
+        box.finished.connect(lambda _r, b=box: self._close_answered(b))
+        self.close_prompt = box
+        box.open()
+
+    def _close_answered(self, box: QMessageBox) -> None:
+        self.close_prompt = None
+        answer = box.standardButton(box.clickedButton()) if box.clickedButton() else QMessageBox.Cancel
+        box.deleteLater()
+        if answer == QMessageBox.Cancel:
+            return
+        if answer == QMessageBox.Save and not self.app.save():
+            return
+        if answer == QMessageBox.Discard:
+            self.app.files.discard_recovery()
+        self._close_confirmed = True
+        self.close()
+
+    def force_close(self) -> None:
+        """Close without asking (tests, or after the user already decided)."""
+        self._close_confirmed = True
+        self.close()

@@ -1,0 +1,150 @@
+"""Open, save, autosave and remember sessions; the only place the GUI touches session files.
+
+- Open runs off the UI thread (a job): a corrupt or mismatched file shows an error
+  dialog and the current session stays open.
+- Save/Save As write atomically (the engine's session writer) and mark the state clean.
+- Every change schedules an autosave to a recovery file (debounced); a clean save or
+  a clean close removes it, so a crash loses no override.
+- Recent files live in ``QSettings``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QSettings, QStandardPaths, QTimer, Signal
+
+from .jobs import JobRunner
+from .session_state import SessionState
+
+MAX_RECENT = 8
+AUTOSAVE_DELAY_MS = 1500
+
+
+def load_session(path: str):
+    """Load and validate a session file (engine call; raises a readable error)."""
+    from core.session import Session
+
+    return Session.load(path)
+
+
+def save_session(session, path: str) -> None:
+    session.save(path)
+
+
+class SessionFiles(QObject):
+    recentChanged = Signal(list)
+    opened = Signal(str)
+    failed = Signal(str, str, str)      # title, message, details
+
+    def __init__(self, state: SessionState, runner: JobRunner, settings: QSettings,
+                 recovery_dir: str | None = None, parent=None):
+        super().__init__(parent)
+        self.state = state
+        self.runner = runner
+        self.settings = settings
+        base = recovery_dir or os.path.join(
+            QStandardPaths.writableLocation(QStandardPaths.AppDataLocation) or os.path.expanduser("~/.qftune"),
+            "recovery")
+        self.recovery_dir = Path(base)
+        self._autosave = QTimer(self)
+        self._autosave.setSingleShot(True)
+        self._autosave.setInterval(AUTOSAVE_DELAY_MS)
+        self._autosave.timeout.connect(self.autosave_now)
+        state.rangesChanged.connect(lambda _names: self._schedule_autosave())
+        state.undo_stack.indexChanged.connect(lambda _i: self._schedule_autosave())
+
+    # ---- open ------------------------------------------------------------------------------
+    def open(self, path: str, on_done=None) -> None:
+        """Load ``path`` off the UI thread; on success it becomes the open session."""
+        path = str(path)
+
+        def done(session):
+            self.state.set_session(session, path)
+            self.add_recent(path)
+            self.opened.emit(path)
+            if on_done:
+                on_done(session)
+
+        def error(message, details):
+            self.failed.emit(f"Could not open {Path(path).name}", f"{message}\n\nThe current session stays open.",
+                             details)
+
+        self.runner.start(f"Opening {Path(path).name}", lambda progress: load_session(path), done, error)
+
+    # ---- save ------------------------------------------------------------------------------
+    def save(self, path: str | None = None) -> bool:
+        path = str(path or self.state.path or "")
+        if not path:
+            raise ValueError("this session has no file yet: use Save As")
+        if not path.endswith(".qft"):
+            path += ".qft"
+        try:
+            save_session(self.state.session, path)
+        except Exception as exc:  # noqa: BLE001 - shown to the user, nothing changes
+            import traceback
+
+            self.failed.emit(f"Could not save {Path(path).name}", str(exc), traceback.format_exc())
+            return False
+        self.state.mark_saved(path)
+        self.add_recent(path)
+        self.discard_recovery()
+        return True
+
+    # ---- autosave / recovery ----------------------------------------------------------------
+    def recovery_path(self, path: str | None = None) -> Path:
+        key = path or self.state.path or "untitled"
+        digest = hashlib.sha1(str(Path(key).resolve()).encode()).hexdigest()[:10]
+        return self.recovery_dir / f"{Path(key).stem}-{digest}.recovery.qft"
+
+    def _schedule_autosave(self) -> None:
+        if self.state.session is not None and self.state.dirty:
+            self._autosave.start()
+
+    def autosave_now(self) -> Path | None:
+        self._autosave.stop()
+        if self.state.session is None or not self.state.dirty:
+            return None
+        target = self.recovery_path()
+        try:
+            from core.atomic import atomic_write_bytes
+
+            target.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_bytes(target, self.state.session.to_bytes())   # leaves session.path alone
+        except Exception as exc:  # noqa: BLE001 - autosave must never break editing
+            self.state.message.emit(f"autosave to {target} failed: {exc}")
+            return None
+        return target
+
+    def discard_recovery(self) -> None:
+        self._autosave.stop()
+        p = self.recovery_path()
+        if p.exists():
+            import shutil
+
+            shutil.rmtree(p) if p.is_dir() else p.unlink()
+
+    def recovery_for(self, path: str) -> Path | None:
+        """A recovery file newer than ``path``, if a previous run crashed with unsaved edits."""
+        p = self.recovery_path(path)
+        try:
+            if p.exists() and p.stat().st_mtime >= Path(path).stat().st_mtime:
+                return p
+        except OSError:
+            return None
+        return None
+
+    # ---- recent files -----------------------------------------------------------------------
+    def recent(self) -> list[str]:
+        value = self.settings.value("recent_files", [])
+        if isinstance(value, str):
+            value = [value]
+        return [v for v in (value or []) if v]
+
+    def add_recent(self, path: str) -> None:
+        path = str(Path(path).resolve())
+        items = [path] + [p for p in self.recent() if p != path]
+        self.settings.setValue("recent_files", items[:MAX_RECENT])
+        self.recentChanged.emit(items[:MAX_RECENT])

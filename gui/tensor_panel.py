@@ -1,0 +1,157 @@
+"""The selected tensor: its histogram view, live readouts and per-tensor actions.
+
+Connects :class:`gui.histogram_view.HistogramView` to the state: selection shows
+a tensor, a drag previews (plan estimate -> readouts, synchronously, on every
+mouse move) and commits (an undoable ``set_range``), plan changes move the region.
+Refusals from the plan (locked, min >= max, NaN) appear in the status line and the
+view snaps back to the plan's range.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QPushButton, QToolButton, QVBoxLayout, QWidget
+
+from .histogram_view import HistogramView
+from .session_state import SessionState
+
+METHOD_TIPS = {
+    "greedy": "Greedy search of step Δ and offset minimising rounding + γ·saturation error (the seed's method)",
+    "minmax": "The observed min and max (what the TFLite converter does)",
+    "percentile": "Clip at the 99.99th percentile",
+    "entropy": "Minimum KL divergence (TensorRT style)",
+    "mse": "Minimum mean squared error",
+}
+
+
+class TensorPanel(QWidget):
+    refused = Signal(str)          # a refused edit, phrased for the user
+
+    def __init__(self, state: SessionState, parent=None):
+        super().__init__(parent)
+        self.state = state
+        self.view = HistogramView()
+        self.accept_button = QPushButton("Accept greedy")
+        self.accept_button.setObjectName("acceptGreedy")
+        self.accept_button.setToolTip("Use the greedy range for this tensor (Enter in the table)")
+        self.accept_button.clicked.connect(self.accept_greedy)
+        self.reset_button = QToolButton()
+        self.reset_button.setText("Reset to ▾")
+        self.reset_button.setPopupMode(QToolButton.InstantPopup)
+        self.reset_menu = QMenu(self.reset_button)
+        self.reset_button.setMenu(self.reset_menu)
+        self.candidates = QLabel("")
+        self.candidates.setObjectName("candidates")
+        self.candidates.setWordWrap(True)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.accept_button)
+        buttons.addWidget(self.reset_button)
+        buttons.addWidget(self.candidates, 1)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.view, 1)
+        lay.addLayout(buttons)
+
+        self.view.rangePreview.connect(self.preview)
+        self.view.rangeCommitted.connect(self.commit)
+        state.selectionChanged.connect(self._show_selected)
+        state.rangesChanged.connect(self._ranges_changed)
+        state.sessionChanged.connect(self._session_changed)
+        self._session_changed()
+
+    # ---- state -> view ------------------------------------------------------------------
+    def _session_changed(self) -> None:
+        self.reset_menu.clear()
+        plan = self.state.plan
+        if plan is None:
+            self.view.clear()
+            return
+        from core.plan import METHODS
+
+        for m in METHODS:
+            act = self.reset_menu.addAction(m, lambda m=m: self.reset_to(m))
+            act.setToolTip(METHOD_TIPS.get(m, m))
+
+    def _show_selected(self, name: str) -> None:
+        plan = self.state.plan
+        if not name or plan is None:
+            self.view.clear()
+            return
+        e = plan[name]
+        locked = e.locked
+        group = plan.group(name)
+        notes = []
+        if len(group) > 1:
+            notes.append("🔗 Tied with " + ", ".join(n for n in group if n != name) +
+                         " — TFLite gives them one scale and zero point, so moving this range moves them too.")
+        if locked:
+            notes.append("🔒 Locked: " + locked)
+        greedy = None
+        landscape = None
+        if not locked:
+            g = plan.candidate(name, "greedy")
+            greedy = (g.min, g.max)
+            ls = g.landscape
+            if ls is not None:
+                landscape = (ls.steps, ls.costs)
+        self.view.show_tensor(name, e.stats, (e.min, e.max), greedy=greedy, landscape=landscape,
+                              editable=not locked, constraint="\n".join(notes))
+        self._show_readouts(e.estimate())
+        self.accept_button.setEnabled(not locked)
+        self.reset_button.setEnabled(not locked)
+        if locked:
+            self.candidates.setText("")
+        else:
+            parts = [f"{m}: [{c.min:.4g}, {c.max:.4g}]" for m, c in plan.candidates(name).items()]
+            self.candidates.setText("  ".join(parts))
+
+    def _ranges_changed(self, names: list[str]) -> None:
+        sel = self.state.selected
+        if sel and sel in names:
+            e = self.state.plan[sel]
+            self.view.set_range(e.min, e.max)
+            self._show_readouts(e.estimate())
+
+    def _show_readouts(self, est) -> None:
+        p = est.params
+        self.view.set_readouts(mse=est.mse, sqnr_db=est.sqnr_db, saturation=est.saturated_fraction,
+                               scale=p.scale, zero_point=p.zero_point)
+
+    # ---- view -> state -------------------------------------------------------------------
+    def preview(self, lo: float, hi: float) -> None:
+        """Live readouts for the range under the cursor (plan estimate, no edit)."""
+        name = self.state.selected
+        if not name:
+            return
+        try:
+            est = self.state.estimate(name, lo, hi)
+        except ValueError:
+            return
+        self._show_readouts(est)
+
+    def commit(self, lo: float, hi: float) -> None:
+        name = self.state.selected
+        if not name:
+            return
+        try:
+            self.state.set_range(name, lo, hi)
+        except ValueError as exc:
+            self._refuse(name, str(exc))
+
+    def accept_greedy(self) -> None:
+        self.reset_to("greedy")
+
+    def reset_to(self, method: str) -> None:
+        name = self.state.selected
+        if not name:
+            return
+        try:
+            self.state.reset(name, method)
+        except ValueError as exc:
+            self._refuse(name, str(exc))
+
+    def _refuse(self, name: str, message: str) -> None:
+        e = self.state.plan[name]
+        self.view.set_range(e.min, e.max)
+        self._show_readouts(e.estimate())
+        self.refused.emit(message)

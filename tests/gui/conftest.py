@@ -1,0 +1,161 @@
+"""Qt fixtures for the GUI tests (offscreen).
+
+- ``make_main_window``: a factory like napari's ``make_napari_viewer``; every window
+  it makes is closed (without prompts) and deleted after the test;
+- an autouse check that a test leaves no top-level widget behind;
+- ``StallMeter`` (re-exported from ``gui.stall_meter``): the longest event-loop stall;
+- session-scoped calibrated sessions of tiny real models, built once per run.
+"""
+
+from __future__ import annotations
+
+import gc
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("PySide6")
+pytest.importorskip("pytestqt")
+
+from PySide6.QtCore import QEvent, QSettings  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from gui.stall_meter import StallMeter  # noqa: E402,F401
+
+
+def _flush_deletes():
+    for _ in range(3):
+        QApplication.sendPostedEvents(None, QEvent.DeferredDelete)
+        QApplication.processEvents()
+        gc.collect()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.gui_call_failed = report.failed
+    return report
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_widgets(qapp, request):
+    """Fail a test that leaves a top-level widget alive (windows, dialogs, message boxes).
+
+    Skipped when the test itself failed: its traceback keeps the widgets alive."""
+    _flush_deletes()
+    before = {id(w) for w in QApplication.topLevelWidgets()}
+    yield
+    _flush_deletes()
+    if getattr(request.node, "gui_call_failed", False):
+        return
+    leaked = [w for w in QApplication.topLevelWidgets() if id(w) not in before]
+    if leaked:
+        names = ", ".join(f"{type(w).__name__}({w.objectName() or w.windowTitle()!r})" for w in leaked)
+        for w in leaked:
+            w.close()
+            w.deleteLater()
+        _flush_deletes()
+        pytest.fail(f"top-level widgets leaked by this test: {names}")
+
+
+@pytest.fixture
+def make_main_window(qtbot, tmp_path):
+    """``make_main_window(target=None, open=True)`` -> the QftuneApp (``app.window`` is shown).
+
+    Settings and the recovery folder live in the test's tmp_path. ``target`` is opened
+    as ``qftune gui TARGET`` would (``None``: the bundled default session)."""
+    from gui.app import QftuneApp
+
+    apps = []
+
+    def make(target: str | None = None, open: bool = True, wait: bool = True):
+        settings = QSettings(str(tmp_path / f"settings{len(apps)}.ini"), QSettings.IniFormat)
+        app = QftuneApp(settings=settings, recovery_dir=str(tmp_path / f"recovery{len(apps)}"))
+        apps.append(app)
+        app.window.show()
+        qtbot.waitExposed(app.window)
+        if open:
+            app.open(target)
+            if wait:
+                wait_jobs(qtbot, app)
+        return app
+
+    yield make
+    for app in apps:
+        app.runner.shutdown()
+        for box in list(app.errors):
+            box.close()
+        if app.compare_window is not None:
+            app.compare_window.close()
+        if app.dialog is not None:
+            app.dialog.close()
+        app.window.force_close()
+        app.window.deleteLater()
+        app.deleteLater()
+    apps.clear()
+    _flush_deletes()
+
+
+def wait_jobs(qtbot, app, timeout: int = 120_000) -> None:
+    """Wait until no job is running (and the last one's results are applied)."""
+    qtbot.waitUntil(lambda: not app.runner.busy, timeout=timeout)
+
+
+def close_errors(app) -> list[str]:
+    """Close the error dialogs the app showed; returns their texts."""
+    texts = [f"{b.text()}\n{b.informativeText()}" for b in app.errors]
+    for b in list(app.errors):
+        b.close()
+    _flush_deletes()
+    return texts
+
+
+# ---- real models and sessions, built once per test run ------------------------------------------------
+
+@pytest.fixture(scope="session")
+def gui_models(tmp_path_factory, tiny_qf_v2):
+    """Two tiny real Keras models saved to disk: the QF MobileNetV2 and a model with tied/locked tensors."""
+    import keras
+
+    d = tmp_path_factory.mktemp("gui_models")
+    qf = d / "tiny_qf_v2.keras"
+    tiny_qf_v2.save(qf)
+    inp = keras.Input((28, 28, 1), name="image")
+    a = keras.layers.Conv2D(4, 3, padding="same", activation="relu", name="conv_a")(inp)
+    b = keras.layers.Conv2D(4, 3, padding="same", name="conv_b")(inp)
+    cat = keras.layers.Concatenate(name="concat")([a, b])
+    pool = keras.layers.MaxPooling2D(2, name="pool")(cat)
+    c = keras.layers.Conv2D(8, 3, strides=2, padding="same", activation="relu", name="conv_c")(pool)
+    flat = keras.layers.GlobalAveragePooling2D(name="gap")(c)
+    logits = keras.layers.Dense(10, name="logits")(flat)
+    out = keras.layers.Softmax(name="softmax")(logits)
+    tied = d / "tied.keras"
+    keras.Model(inp, out, name="tied").save(tied)
+    return {"qf": qf, "tied": tied}
+
+
+@pytest.fixture(scope="session")
+def gui_sessions(tmp_path_factory, gui_models):
+    """Calibrated sessions (.qft) of the models above on the embedded data (1 image per class)."""
+    from core.calibrate import calibrate
+
+    d = tmp_path_factory.mktemp("gui_sessions")
+    out = {}
+    for key, model in gui_models.items():
+        session = calibrate(str(model), "embedded", per_class=1)
+        out[key] = Path(session.save(d / f"{key}.qft"))
+    return out
+
+
+@pytest.fixture
+def session_copy(gui_sessions, tmp_path):
+    """A fresh copy of a session file, safe to save over."""
+    import shutil
+
+    def copy(key: str = "qf") -> Path:
+        dst = tmp_path / f"{key}.qft"
+        shutil.copy(gui_sessions[key], dst)
+        return dst
+
+    return copy

@@ -1,0 +1,147 @@
+"""The main window on a real calibrated session: table, selection, histogram, edits, undo."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from PySide6.QtCore import QPointF, Qt
+
+from conftest import close_errors, wait_jobs
+
+
+def data_to_viewport(plot, x: float, y: float):
+    """Map a data coordinate of a pyqtgraph PlotWidget to its viewport's pixel position."""
+    vb = plot.getPlotItem().getViewBox()
+    return plot.mapFromScene(vb.mapViewToScene(QPointF(x, y)))
+
+
+def drag(qtbot, plot, x0: float, x1: float, steps: int = 12):
+    """A real mouse drag on the plot's viewport from data x0 to x1 (at mid height)."""
+    vb = plot.getPlotItem().getViewBox()
+    (_, _), (ylo, yhi) = vb.viewRange()
+    y = 0.5 * (ylo + yhi)
+    start, end = data_to_viewport(plot, x0, y), data_to_viewport(plot, x1, y)
+    vp = plot.viewport()
+    qtbot.mousePress(vp, Qt.LeftButton, pos=start)
+    for i in range(1, steps + 1):
+        qtbot.mouseMove(vp, start + (end - start) * (i / steps))
+    qtbot.mouseRelease(vp, Qt.LeftButton, pos=end)
+
+
+def click_row(qtbot, app, name):
+    table = app.window.table
+    qtbot.mouseClick(table.view.viewport(), Qt.LeftButton, pos=table.row_rect_center(name))
+
+
+def test_opens_session_and_row_selection_shows_histogram(make_main_window, gui_sessions, qtbot):
+    app = make_main_window(str(gui_sessions["qf"]))
+    plan = app.state.plan
+    assert plan is not None and app.window.table.model.rowCount() == len(plan)
+    assert app.window.windowTitle().startswith("qftune — qf.qft")
+    name = plan.names[5]
+    click_row(qtbot, app, name)
+    assert app.state.selected == name
+    view = app.window.tensor_panel.view
+    assert view.tensor_name == name
+    edges, counts = view.curve.getData()
+    e = plan[name]
+    assert len(counts) == len(e.stats.counts)
+    assert counts.max() == pytest.approx(math.log10(1 + e.stats.counts.max()))   # log counts by default
+    assert view.region.getRegion() == pytest.approx((e.min, e.max))
+    view.log_counts.setChecked(False)
+    assert view.curve.getData()[1].max() == pytest.approx(e.stats.counts.max())
+
+
+def test_drag_edge_changes_range_and_readouts_then_undo(make_main_window, session_copy, qtbot):
+    app = make_main_window(str(session_copy("qf")))
+    plan = app.state.plan
+    name = max((n for n in plan.names[1:] if not plan[n].locked), key=lambda n: plan[n].max)
+    app.state.select(name)
+    view = app.window.tensor_panel.view
+    before = (plan[name].min, plan[name].max, plan[name].method)
+    sqnr_before = view.readouts["sqnr_db"].text()
+    target = 0.5 * plan[name].max
+    drag(qtbot, view.plot, plan[name].max, target)
+    after = plan[name]
+    assert after.method == "user"
+    assert after.max == pytest.approx(target, rel=0.05)
+    assert view.region.getRegion()[1] == pytest.approx(after.max)
+    assert view.max_edit.value() == pytest.approx(after.max, abs=1e-6)
+    assert view.readouts["sqnr_db"].text() != sqnr_before
+    assert app.window.isWindowModified()
+    qtbot.keyClick(app.window, Qt.Key_Z, Qt.ControlModifier)
+    assert (plan[name].min, plan[name].max, plan[name].method) == before
+    assert view.region.getRegion() == pytest.approx(before[:2])
+    assert not app.window.isWindowModified()
+    qtbot.keyClick(app.window, Qt.Key_Z, Qt.ControlModifier | Qt.ShiftModifier)
+    assert plan[name].max == pytest.approx(after.max)
+
+
+def test_typing_in_editor_moves_region(make_main_window, session_copy, qtbot):
+    app = make_main_window(str(session_copy("qf")))
+    plan = app.state.plan
+    name = plan.names[3]
+    app.state.select(name)
+    view = app.window.tensor_panel.view
+    new_max = round(plan[name].max * 0.6, 4)
+    view.max_edit.lineEdit().selectAll()
+    qtbot.keyClicks(view.max_edit.lineEdit(), f"{new_max}")
+    qtbot.keyClick(view.max_edit.lineEdit(), Qt.Key_Return)
+    assert plan[name].max == pytest.approx(new_max, rel=0.01)
+    assert view.region.getRegion()[1] == pytest.approx(plan[name].max)
+
+
+def test_enter_in_table_accepts_greedy_and_keys_navigate(make_main_window, session_copy, qtbot):
+    app = make_main_window(str(session_copy("qf")))
+    plan = app.state.plan
+    name = plan.names[4]
+    app.state.set_range(name, plan[name].min, plan[name].max * 0.3)
+    click_row(qtbot, app, name)
+    qtbot.keyClick(app.window.table.view, Qt.Key_Down)
+    assert app.state.selected == plan.names[5]
+    qtbot.keyClick(app.window.table.view, Qt.Key_Up)
+    assert app.state.selected == name
+    qtbot.keyClick(app.window.table.view, Qt.Key_Return)
+    g = plan.candidate(name, "greedy")
+    assert (plan[name].method, plan[name].min, plan[name].max) == ("greedy", g.min, g.max)
+
+
+def test_tied_group_moves_together_and_locked_refuses(make_main_window, gui_sessions, qtbot):
+    app = make_main_window(str(gui_sessions["tied"]))
+    plan = app.state.plan
+    group = plan.group("concat")
+    assert len(group) > 1
+    app.state.select("concat")
+    panel = app.window.tensor_panel
+    assert "Tied with" in panel.view.constraint.text()
+    view = panel.view
+    target = 0.5 * plan["concat"].max
+    drag(qtbot, view.plot, plan["concat"].max, target)
+    maxes = {n: plan[n].max for n in group}
+    assert len(set(maxes.values())) == 1 and plan["concat"].method == "user", maxes
+    assert all(plan[n].method == "user" for n in group)
+
+    app.state.select("softmax")
+    before = (plan["softmax"].min, plan["softmax"].max)
+    assert "Locked" in view.constraint.text() and view.constraint.isVisible()
+    assert not view.max_edit.isEnabled() and not view.region.lines[1].movable
+    drag(qtbot, view.plot, before[1], before[1] * 0.5)
+    assert (plan["softmax"].min, plan["softmax"].max) == before
+    panel.reset_to("greedy")
+    assert "locked" in app.window.status_text.text()
+    assert (plan["softmax"].min, plan["softmax"].max) == before
+
+
+def test_corrupt_session_shows_error_and_keeps_current(make_main_window, gui_sessions, tmp_path, qtbot):
+    app = make_main_window(str(gui_sessions["qf"]))
+    current = app.state.session
+    bad = tmp_path / "broken.qft"
+    bad.write_bytes(gui_sessions["qf"].read_bytes()[:500])
+    app.open(str(bad))
+    wait_jobs(qtbot, app)
+    qtbot.waitUntil(lambda: bool(app.errors))
+    texts = close_errors(app)
+    assert "broken.qft" in texts[0]
+    assert app.state.session is current
+    assert app.window.table.model.rowCount() == len(current.plan)
