@@ -207,6 +207,10 @@ class FakePhone:
         """Unplug: stop listening, drop every connection, kill running tools."""
         self.alive = False
         try:
+            self._listener.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked in accept()
+        except OSError:
+            pass
+        try:
             self._listener.close()
         except OSError:
             pass

@@ -1,0 +1,107 @@
+"""qftune deploy: push a .tflite to a phone and measure latency (in rounds) and accuracy there."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+
+def register(sub):
+    from ...device.benchmark import DELEGATES
+    from ...device.deploy import DEFAULT_REMOTE_DIR
+
+    p = sub.add_parser("deploy", help="measure a .tflite on an Android phone: latency rounds and accuracy",
+                       description="Push MODEL.tflite and TFLite's benchmark_model (and run_eval) to the phone, "
+                       "run the benchmark in rounds printing each round as it arrives, then the accuracy on the "
+                       "embedded evaluation set with run_eval. qftune never downloads the tools: point it at the "
+                       "binaries you downloaded (e.g. android_aarch64_benchmark_model).")
+    p.add_argument("models", nargs="+", metavar="MODEL.tflite",
+                   help="model(s) to measure; give the float and the int8 file to compare them side by side")
+    p.add_argument("--serial", "-s", default=None, help="device serial (default: the only connected device)")
+    p.add_argument("--benchmark-tool", required=True, metavar="PATH", help="TFLite benchmark_model binary for the phone")
+    p.add_argument("--eval-tool", default=None, metavar="PATH",
+                   help="TFLite imagenet_image_classification run_eval binary (without it: no device accuracy)")
+    p.add_argument("--rounds", type=int, default=5, help="benchmark rounds (default 5)")
+    p.add_argument("--threads", type=int, default=1, help="interpreter threads (default 1, as in LPIRC)")
+    p.add_argument("--runs", type=int, default=50, help="inferences per round (default 50)")
+    p.add_argument("--warmup", type=int, default=1, help="warm-up runs per round (default 1)")
+    p.add_argument("--delegate", choices=sorted(DELEGATES), default="cpu", help="cpu (default), xnnpack, gpu, nnapi")
+    p.add_argument("--pin", metavar="MASK", default=None,
+                   help="pin to cores with taskset MASK (hex), e.g. f0 = the Pixel 2's big cores (default: no pinning)")
+    p.add_argument("--remote-dir", default=DEFAULT_REMOTE_DIR, help=f"directory on the phone (default {DEFAULT_REMOTE_DIR})")
+    p.add_argument("--eval-images", type=int, default=2000, help="images for run_eval (default 2000 = the whole embedded set)")
+    p.add_argument("--eval-data", default="embedded:eval", help="dataset for run_eval (default embedded:eval)")
+    p.add_argument("--verbose", "-v", action="store_true", help="echo the tools' output lines to stderr")
+    p.add_argument("--json", action="store_true", help="print the report as JSON at the end")
+    p.set_defaults(func=run)
+
+
+def _labels(paths: list[str]) -> dict[str, str]:
+    from pathlib import Path
+
+    out = {}
+    for p in paths:
+        label = Path(p).stem
+        while label in out:
+            label += "'"
+        out[label] = p
+    return out
+
+
+def run(args) -> int:
+    from ...device import BenchmarkConfig, DeviceError, LPIRC_BUDGET_MS, MeasureConfig, measure
+    from ...progress import Cancelled
+    from .. import CliError
+    from ..progressbar import TextProgress
+
+    models = _labels(args.models)
+    config = MeasureConfig(benchmark_tool=args.benchmark_tool, eval_tool=args.eval_tool, serial=args.serial,
+                           rounds=args.rounds, remote_dir=args.remote_dir, eval_images=args.eval_images,
+                           eval_data=args.eval_data,
+                           bench=BenchmarkConfig(threads=args.threads, runs=args.runs, warmup_runs=args.warmup,
+                                                 delegate=args.delegate, pin_mask=args.pin))
+    out = sys.stderr if args.json else sys.stdout
+    width = max(len(m) for m in models)
+
+    def on_event(e):
+        if e.kind == "device":
+            d = e.data
+            print(f"device {d.serial}: {d.model}, Android {d.android}, {d.abi}", file=out, flush=True)
+        elif e.kind == "round":
+            s = e.data
+            budget = ""
+            if s.parsed:
+                budget = "  within 30 ms budget" if s.avg_ms <= LPIRC_BUDGET_MS else "  OVER the 30 ms budget"
+                text = s.describe()
+            else:
+                text = "could not parse the tool's summary; raw output:\n" + s.raw
+            print(f"round {e.round}/{config.rounds}  {e.model:<{width}}  {text}{budget}", file=out, flush=True)
+        elif e.kind == "accuracy":
+            if e.data is not None:
+                print(f"accuracy {e.model:<{width}}  top-1 {e.data.top1:.4f} on the device ({e.text})", file=out, flush=True)
+            else:
+                print(f"accuracy {e.model:<{width}}  not measured: {e.text}", file=out, flush=True)
+        elif e.kind == "log" and args.verbose:
+            print(f"  [{e.model}] {e.text}", file=sys.stderr, flush=True)
+
+    bar = TextProgress("deploy")
+    try:
+        report = measure(models, config, progress=bar, on_event=on_event)
+    except DeviceError as exc:
+        partial = getattr(exc, "partial_output", "")
+        if partial and args.verbose:
+            print("tool output before the error:\n" + partial, file=sys.stderr)
+        raise CliError(f"[{exc.kind}] {exc.full_message()}") from exc
+    except Cancelled:
+        raise CliError("cancelled") from None
+    finally:
+        bar.close()
+    if args.json:
+        print(json.dumps(report.to_json(), indent=2))
+    else:
+        for label in models:
+            lat = [v for v in report.latency_ms(label) if v is not None]
+            if lat:
+                print(f"{label:<{width}}  best round {min(lat):.2f} ms, median {sorted(lat)[len(lat) // 2]:.2f} ms "
+                      f"(budget {LPIRC_BUDGET_MS:.0f} ms)")
+    return 0
