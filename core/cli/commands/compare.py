@@ -1,0 +1,43 @@
+"""qftune compare: SQNR per plan tensor between the float model and its int8 .tflite."""
+
+from __future__ import annotations
+
+import json
+
+from ...data import SPEC_HELP
+
+
+def register(sub):
+    p = sub.add_parser("compare", help="per-tensor SQNR (dB) of an int8 .tflite against its float model",
+                       description="Run the float Keras model and the int8 .tflite (all tensors preserved) on K images "
+                       "and report the SQNR of every plan tensor, matched by the plan (export report or graph "
+                       "structure), worst first.")
+    p.add_argument("session", help="session file S.qft")
+    p.add_argument("tflite", help="the int8 model exported from this session")
+    p.add_argument("-k", "--images", type=int, default=32, help="number of images (default 32)")
+    p.add_argument("--data", default="embedded:eval", help=SPEC_HELP + " (default embedded:eval)")
+    p.add_argument("--model", default=None, help="the calibrated Keras model, if it moved since calibration")
+    p.add_argument("--json", action="store_true", help="print the rows as JSON")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from ...compare import compare, format_fidelity
+    from ...data import load_dataset
+    from ..progressbar import TextProgress
+    from .export import load_session_and_model
+
+    if args.images < 1:
+        raise ValueError(f"-k must be at least 1, got {args.images}")
+    session, model = load_session_and_model(args.session, args.model)
+    ds = load_dataset(args.data, default_split="test").limit(args.images)
+    bar = TextProgress("compare")
+    try:
+        rows = compare(model, session.plan.tensors, args.tflite, ds.images, progress=bar)
+    finally:
+        bar.close()
+    if args.json:
+        print(json.dumps({"n_images": len(ds), "tensors": [r.to_dict() for r in rows]}, indent=2))
+    else:
+        print(format_fidelity(rows, len(ds)))
+    return 0

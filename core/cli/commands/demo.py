@@ -1,0 +1,40 @@
+"""qftune demo: the headless end-to-end run on the embedded default."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def register(sub):
+    p = sub.add_parser("demo", help="headless end-to-end demo: calibrate, export int8, evaluate, report.html",
+                       description="Load the bundled QF and original MobileNetV2 (Fashion-MNIST), calibrate both on the "
+                       "embedded images, choose ranges with greedy and min/max, export int8 with per-channel and "
+                       "per-tensor weights, evaluate everything against float and write a folder with the sessions, "
+                       "the models and report.html.")
+    p.add_argument("--out", default="qftune-demo", help="output folder (default ./qftune-demo)")
+    p.add_argument("--quick", action="store_true", help="reduced mode for CI: 300 evaluation images, 8 for SQNR")
+    p.add_argument("--models", nargs=2, metavar=("QF_MODEL", "ORIG_MODEL"), default=None,
+                   help="use these two Keras models instead of the bundled ones")
+    p.add_argument("--no-plots", action="store_true", help="skip the per-tensor histogram PNGs")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from ...demo import DemoConfig, headline, run_demo
+    from ..progressbar import TextProgress
+
+    models = None
+    if args.models:
+        models = {"QF-MobileNetV2": args.models[0], "MobileNetV2 (original)": args.models[1]}
+    config = DemoConfig(Path(args.out), quick=args.quick, models=models, plots=not args.no_plots)
+    bar = TextProgress("demo")
+    try:
+        summary = run_demo(config, progress=bar, log=lambda msg: (bar.close(), print(msg, flush=True)))
+    finally:
+        bar.close()
+    report = Path(args.out).resolve() / "report.html"
+    print(f"\nreport: {report}")
+    for line in headline(summary):
+        print("  " + line)
+    print(f"demo finished in {summary['seconds']:.0f} s ({summary['mode']} mode)")
+    return 0

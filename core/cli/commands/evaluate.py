@@ -1,0 +1,40 @@
+"""qftune evaluate: top-1/top-5, per-class accuracy and latency of a .tflite or Keras model."""
+
+from __future__ import annotations
+
+import json
+
+from ...data import SPEC_HELP
+
+
+def register(sub):
+    p = sub.add_parser("evaluate", help="accuracy and latency of a .tflite or Keras model on the host",
+                       description="Top-1, top-5 and per-class accuracy, latency per single-image invoke (median and "
+                       "p90, LiteRT with XNNPACK, warm-up excluded) and, with --reference, the agreement with a float model.")
+    p.add_argument("model", help="MODEL.tflite (int8 or float) or a Keras model (.keras, .h5, SavedModel directory)")
+    p.add_argument("--data", default="embedded:eval", help=SPEC_HELP + " (default embedded:eval; test split)")
+    p.add_argument("--path", default=None, help="folder of the Fashion-MNIST IDX files (default: Debian's)")
+    p.add_argument("--limit", type=int, default=None, help="evaluate on the first N images only")
+    p.add_argument("--threads", type=int, default=1, help="interpreter threads (default 1)")
+    p.add_argument("--reference", default=None, help="float model to measure top-1 agreement with")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from ...data import load_dataset
+    from ...evaluate import evaluate, format_result
+    from ..progressbar import TextProgress
+
+    if args.threads < 1:
+        raise ValueError(f"--threads must be at least 1, got {args.threads}")
+    ds = load_dataset(args.data, default_split="test", path=args.path)
+    ds.source = args.data
+    bar = TextProgress("evaluate")
+    try:
+        r = evaluate(args.model, args.data, threads=args.threads, reference=args.reference, limit=args.limit,
+                     progress=bar, dataset=ds)
+    finally:
+        bar.close()
+    print(json.dumps(r.to_dict(), indent=2) if args.json else format_result(r))
+    return 0

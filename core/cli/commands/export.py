@@ -1,0 +1,57 @@
+"""qftune export: an int8 .tflite with exactly the session's ranges, verified before it is written."""
+
+from __future__ import annotations
+
+import json
+
+
+def load_session_and_model(session_path: str, model_path: str | None = None):
+    """(session, Keras model) for a .qft; ``model_path`` overrides the recorded model file."""
+    from ...models.loading import load_model
+    from ...session import Session, SessionError
+
+    session = Session.load(session_path, model_path=model_path)
+    if not session.model_path:
+        raise SessionError(f"{session_path}: the session records no model file; pass --model PATH")
+    for w in session.warnings:
+        if "no longer exists" in w:
+            raise SessionError(f"{session_path}: {w}")
+    return session, load_model(session.model_path)
+
+
+def register(sub):
+    p = sub.add_parser("export", help="export an int8 .tflite with the session's exact ranges",
+                       description="Fold BatchNorm, put a fixed-range FakeQuant on every tensor of the plan, convert "
+                       "with TFLite (int8 input and output) and verify that every stored scale and zero point equals "
+                       "the plan's before writing. Writes MODEL.export.json next to the model.")
+    p.add_argument("session", help="session file S.qft (from qftune calibrate)")
+    p.add_argument("--out", required=True, help="output int8 model, MODEL_int8.tflite")
+    p.add_argument("--weights", choices=["per-channel", "per-tensor"], default="per-channel",
+                   help="weight quantization granularity for conv kernels (default per-channel)")
+    p.add_argument("--float-out", default=None, help="also write the float32 .tflite (BN folded) here")
+    p.add_argument("--model", default=None, help="the calibrated Keras model, if it moved since calibration")
+    p.add_argument("--json", action="store_true", help="print the export report as JSON")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from ...export import export_int8
+    from ..progressbar import TextProgress
+
+    session, model = load_session_and_model(args.session, args.model)
+    plan = session.plan
+    bar = TextProgress("export")
+    try:
+        report = export_int8(model, plan.tensors, {e.name: e.params for e in plan}, args.out, weights=args.weights,
+                             float_out=args.float_out, progress=bar, source=session.model_path)
+    finally:
+        bar.close()
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        print(f"wrote {report.path} ({report.size_bytes / 1024:.1f} KiB, {args.weights} weights): "
+              f"{len(report.tensors)} tensors verified, ops {', '.join(f'{k} {v}' for k, v in report.ops.items())}, "
+              f"{report.seconds.get('total', 0):.1f} s")
+        if report.float_path:
+            print(f"wrote {report.float_path} (float32)")
+    return 0

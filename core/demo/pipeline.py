@@ -1,0 +1,168 @@
+"""The headless demo: both bundled MobileNetV2s, calibrated, two range choosers, two
+weight granularities, exported to verified int8 .tflite, evaluated against float.
+
+Folder written (``out``)::
+
+    <arch>.greedy.qft, <arch>.minmax.qft        sessions (same statistics, two choosers)
+    <arch>_float.tflite                         float reference (BN folded)
+    <arch>_<method>_<weights>_int8.tflite       + .export.json reports
+    plots/<arch>_<tensor>.png                   histogram + chosen ranges per tensor
+    summary.json, report.html
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..atomic import atomic_write_text
+from ..progress import NULL_PROGRESS, Progress
+
+BUNDLED = {"QF-MobileNetV2": "models/mobilenet_v2_qf_fmnist.keras",
+           "MobileNetV2 (original)": "models/mobilenet_v2_orig_fmnist.keras"}
+METHODS = ("greedy", "minmax")
+WEIGHTS = ("per-channel", "per-tensor")
+
+
+@dataclass
+class DemoConfig:
+    out: Path
+    quick: bool = False
+    models: dict[str, str] | None = None     # label -> .keras path (default: the bundled pair)
+    calib_data: str = "embedded"
+    eval_data: str = "embedded:eval"
+    eval_images: int | None = None            # default: 2,000 full / 300 quick
+    compare_images: int | None = None         # default: 32 full / 8 quick
+    plots: bool = True
+
+    def __post_init__(self):
+        self.out = Path(self.out)
+        if self.eval_images is None:
+            self.eval_images = 300 if self.quick else None
+        if self.compare_images is None:
+            self.compare_images = 8 if self.quick else 32
+
+
+def bundled_models() -> dict[str, str]:
+    from ..resources import RESOURCES
+
+    missing = [str(RESOURCES / p) for p in BUNDLED.values() if not (RESOURCES / p).exists()]
+    if missing:
+        raise FileNotFoundError("bundled model(s) missing: " + ", ".join(missing) + " (pass --models QF.keras ORIG.keras)")
+    return {label: str(RESOURCES / p) for label, p in BUNDLED.items()}
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+def run_demo(config: DemoConfig, progress: Progress = NULL_PROGRESS, log=print) -> dict:
+    """Run the whole demo; returns the summary (also written to summary.json)."""
+    from ..calibrate import calibrate
+    from ..compare import compare
+    from ..data import load_dataset
+    from ..evaluate import evaluate
+    from ..export import convert_float, export_int8
+    from ..models.bn_fold import fold_batchnorm
+    from ..models.loading import load_model
+    from ..plan import Plan
+    from ..session import Session
+    from ..atomic import atomic_write_bytes
+    from .plots import histogram_png
+    from .report import write_report
+
+    t_start = time.perf_counter()
+    out = config.out
+    out.mkdir(parents=True, exist_ok=True)
+    models = config.models or bundled_models()
+    eval_ds = load_dataset(config.eval_data, default_split="test").limit(config.eval_images)
+    eval_ds.source = config.eval_data
+    cmp_ds = eval_ds.limit(config.compare_images)
+    steps_per_arch = 2 + len(METHODS) * len(WEIGHTS) * 2 + 2
+    total = steps_per_arch * len(models)
+    step = 0
+
+    def tick(msg):
+        nonlocal step
+        step += 1
+        progress.update(step, total, msg)
+
+    summary = {"mode": "quick" if config.quick else "full", "calib_data": config.calib_data,
+               "eval_data": config.eval_data, "eval_images": len(eval_ds), "compare_images": len(cmp_ds),
+               "results": [], "sqnr": {}, "histograms": {}, "models": dict(models), "timings": {}}
+    for label, model_path in models.items():
+        slug = _slug(label)
+        t_arch = time.perf_counter()
+        log(f"[{label}] calibrating on {config.calib_data} ...")
+        greedy = calibrate(model_path, config.calib_data, per_class=None, method="greedy")
+        summary["calib_images"] = greedy.calibration.get("n_images")
+        stats = {e.name: e.stats for e in greedy.plan}
+        minmax = Session(Plan(greedy.plan.tensors, stats, method="minmax", gamma=greedy.plan.gamma),
+                         greedy.model_path, greedy.model_sha256, {**greedy.calibration, "method": "minmax"})
+        sessions = {"greedy": greedy, "minmax": minmax}
+        for m, s in sessions.items():
+            s.save(out / f"{slug}.{m}.qft")
+        tick(f"{label}: calibrated")
+        model = load_model(model_path)
+        folded = fold_batchnorm(model)
+        float_path = out / f"{slug}_float.tflite"
+        atomic_write_bytes(float_path, convert_float(model, folded))
+        f_res = evaluate(float_path, dataset=eval_ds)
+        summary["results"].append(_row(label, "float", "float32", f_res, None))
+        log(f"[{label}] float top-1 {f_res.top1 * 100:.2f}%")
+        tick(f"{label}: float evaluated")
+        for method, session in sessions.items():
+            plan = session.plan
+            ranges = {e.name: e.params for e in plan}
+            for weights in WEIGHTS:
+                path = out / f"{slug}_{method}_{_slug(weights)}_int8.tflite"
+                export_int8(model, plan.tensors, ranges, path, weights=weights, source=model_path)
+                tick(f"{label}: exported {method} {weights}")
+                r = evaluate(path, dataset=eval_ds, reference=float_path)
+                summary["results"].append(_row(label, method, weights, r, f_res))
+                log(f"[{label}] {method:6s} {weights:11s} int8 top-1 {r.top1 * 100:.2f}% "
+                    f"(drop {(f_res.top1 - r.top1) * 100:+.2f} pp), {r.latency_ms_median:.2f} ms")
+                tick(f"{label}: evaluated {method} {weights}")
+        rows = compare(model, greedy.plan.tensors, out / f"{slug}_greedy_per_channel_int8.tflite", cmp_ds.images)
+        summary["sqnr"][label] = [r.to_dict() for r in rows]
+        tick(f"{label}: SQNR")
+        if config.plots:
+            (out / "plots").mkdir(exist_ok=True)
+            pngs = []
+            for e in greedy.plan:
+                if e.stats.empty:
+                    continue
+                png = f"plots/{slug}_{_slug(e.name)}.png"
+                histogram_png(out / png, f"{label}: {e.name} ({e.tensor.op})", e.stats.edges, e.stats.counts,
+                              {"greedy": (e.min, e.max), "minmax": (minmax.plan[e.name].min, minmax.plan[e.name].max)})
+                pngs.append(png)
+            summary["histograms"][label] = pngs
+        tick(f"{label}: plots")
+        summary["timings"][label] = round(time.perf_counter() - t_arch, 1)
+    summary["seconds"] = round(time.perf_counter() - t_start, 1)
+    atomic_write_text(out / "summary.json", json.dumps(summary, indent=1))
+    write_report(out / "report.html", summary)
+    return summary
+
+
+def _row(label, method, weights, r, float_res) -> dict:
+    return {"arch": label, "method": method, "weights": weights, "top1": r.top1, "top5": r.top5,
+            "drop_pp": None if float_res is None else (float_res.top1 - r.top1) * 100.0,
+            "agreement": r.agreement, "size_bytes": r.size_bytes, "latency_ms_median": r.latency_ms_median,
+            "latency_ms_p90": r.latency_ms_p90, "n_images": r.n_images, "model": r.model}
+
+
+def headline(summary: dict) -> list[str]:
+    lines = []
+    for label in summary["models"]:
+        rows = [r for r in summary["results"] if r["arch"] == label]
+        f = next(r for r in rows if r["method"] == "float")
+        parts = [f"float {f['top1'] * 100:.2f}%"]
+        for r in rows:
+            if r["method"] != "float":
+                parts.append(f"{r['method']}/{r['weights']} {r['top1'] * 100:.2f}% ({-r['drop_pp']:+.2f} pp)")
+        lines.append(f"{label}: " + ", ".join(parts))
+    return lines
