@@ -10,6 +10,7 @@ stays at one batch.
 from __future__ import annotations
 
 import time
+import weakref
 
 import numpy as np
 
@@ -22,12 +23,24 @@ class CalibrationError(ValueError):
     """Calibration cannot run on this model/data, with the reason."""
 
 
+_PROBES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
 def stats_model(model, tensors):
-    """A Keras model returning the activation of every non-input tensor, in ``tensors`` order."""
+    """A Keras model returning the activation of every non-input tensor, in ``tensors`` order.
+
+    Cached per model (building and tracing it costs more than a calibration pass over 100 images).
+    """
     import keras
 
-    outputs = [model.get_layer(t.output_layer).output for t in tensors if t.op != "INPUT"]
-    return keras.Model(model.inputs, outputs, name=f"{model.name}_calibration")
+    layers = tuple(t.output_layer for t in tensors if t.op != "INPUT")
+    cached = _PROBES.get(model)
+    if cached is not None and cached[0] == layers:
+        return cached[1]
+    outputs = [model.get_layer(name).output for name in layers]
+    probe = keras.Model(model.inputs, outputs, name=f"{model.name}_calibration")
+    _PROBES[model] = (layers, probe)
+    return probe
 
 
 def model_inputs(model, images: np.ndarray, source: str = "the data") -> np.ndarray:
@@ -63,10 +76,15 @@ def collect_stats(model, tensors, images: np.ndarray, bins: int = DEFAULT_BINS, 
     for b in range(n_batches):
         progress.check_cancelled()
         x = model_inputs(model, images[b * batch_size:(b + 1) * batch_size], source)
+        rows = len(x)
+        if rows < batch_size and n_batches > 1:   # pad the last batch: one traced shape, padding dropped below
+            x = np.concatenate([x, np.repeat(x[-1:], batch_size - rows, axis=0)])
         t0 = time.perf_counter()
         outs = probe.predict_on_batch(x)
         if not isinstance(outs, (list, tuple)):
             outs = [outs]
+        x = x[:rows]
+        outs = [np.asarray(o)[:rows] for o in outs]
         t1 = time.perf_counter()
         for t in inputs:
             hists[t.name].update(x, where=f"tensor {t.name} (model input), batch {b + 1} of {n_batches}")
