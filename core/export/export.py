@@ -101,6 +101,27 @@ def expected_params(tensors: list[QTensor], ranges: dict) -> dict[str, QuantPara
     return out
 
 
+def check_plan_matches_model(model, tensors: list[QTensor]) -> None:
+    """Raise :class:`UnsupportedLayerError` for layers the export cannot cover, and
+    ValueError when the plan's tensors are not this model's (e.g. a session of another model)."""
+    actual = {t.name: t for t in quant_tensors(model)}
+    wrong = []
+    for t in tensors:
+        a = actual.get(t.name)
+        if a is None:
+            wrong.append(f"{t.name} (not a tensor of model {model.name!r})")
+        elif (a.op, a.output_layer) != (t.op, t.output_layer):
+            wrong.append(f"{t.name} (plan: {t.op} after {t.output_layer}; model: {a.op} after {a.output_layer})")
+    missing = [n for n in actual if n not in {t.name for t in tensors}]
+    if wrong or missing:
+        parts = []
+        if wrong:
+            parts.append("plan tensors that do not match the model: " + ", ".join(wrong[:8]))
+        if missing:
+            parts.append("model tensors without a range in the plan: " + ", ".join(missing[:8]))
+        raise ValueError("the plan does not belong to this model: " + "; ".join(parts))
+
+
 def _concrete(run, input_shape):
     import tensorflow as tf
 
@@ -137,7 +158,7 @@ def convert_int8(model, tensors: list[QTensor], ranges: dict, weights: str = "pe
 
     if weights not in GRANULARITIES:
         raise ValueError(f"--weights must be one of {', '.join(GRANULARITIES)}, got {weights!r}")
-    quant_tensors(model)   # raises UnsupportedLayerError naming every uncoverable layer, before any work
+    check_plan_matches_model(model, tensors)   # names every uncoverable layer / stale tensor before any work
     params = expected_params(tensors, ranges)
     seconds = {}
     t0 = time.perf_counter()
