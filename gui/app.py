@@ -42,6 +42,7 @@ class QftuneApp(QObject):
         self.errors: list[QMessageBox] = []
         self.compare_window = None
         self.dialog = None              # the job dialog currently open (at most one)
+        self.last_export: str | None = None
         from .main_window import MainWindow
 
         self.window = MainWindow(self)
@@ -191,18 +192,20 @@ class QftuneApp(QObject):
         return self._open_dialog("export_dialog", {}, self._exported, "Exporting")
 
     def evaluate_dialog(self):
-        return self._open_dialog("evaluate_dialog", {}, lambda r: self.state.set_result("evaluate", r), "Evaluating")
+        return self._open_dialog("evaluate_dialog", {"model": self.last_export or ""}, lambda r: self.state.set_result("evaluate", r), "Evaluating")
 
     def compare_dialog(self):
-        return self._open_dialog("compare_dialog", {}, lambda r: self.state.set_result("compare", r), "Comparing")
+        return self._open_dialog("compare_dialog", {"tflite": self.last_export or ""}, lambda r: self.state.set_result("compare", r), "Comparing")
 
     def sensitivity_dialog(self):
         return self._open_dialog("sensitivity_dialog", {}, lambda r: self.state.set_result("sensitivity", r),
                                  "Sensitivity")
 
-    def _exported(self, result) -> None:
-        self.state.set_result("export", result)
-        self.log(f"exported {result}")
+    def _exported(self, report) -> None:
+        self.last_export = report.path
+        self.state.set_result("export", report)
+        self.log(f"wrote {report.path} ({report.size_bytes / 1024:.1f} KiB, {report.weights} weights): "
+                 f"{len(report.tensors)} tensors verified against the plan")
 
     # ---- compare mode ------------------------------------------------------------------------------
     def show_compare_mode(self, left: str | None = None, right: str | None = None):

@@ -122,7 +122,7 @@ class ResultsPanel(QWidget):
             worst = min(res, key=lambda n: res[n] if res[n] is not None else math.inf)
             self.summary.setText(f"Lowest SQNR: {worst} ({res[worst]:.1f} dB)")
         elif kind == "sensitivity" and res:
-            self.sensitivity.set_bars(list(res), [100.0 * v for v in res.values()])
+            self.sensitivity.set_bars(list(res), list(res.values()))
 
 
 def _pct(v) -> str:

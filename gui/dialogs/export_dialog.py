@@ -1,0 +1,38 @@
+"""Export…: the options of ``qftune export``; writes the verified int8 .tflite of the
+plan as it is on screen (unsaved overrides included)."""
+
+from __future__ import annotations
+
+from ._snapshot import snapshot
+from .options_dialog import Field, OptionsDialog
+
+
+class ExportDialog(OptionsDialog):
+    title = "Export int8 .tflite"
+    command = "export"
+    fields = [
+        Field("out", "Output", "save", "", "The int8 model to write (MODEL_int8.tflite); verified before it is written",
+              file_filter="TFLite model (*.tflite)"),
+        Field("weights", "Weights", "choice", "per-channel",
+              "Weight quantization granularity for conv kernels", ["per-channel", "per-tensor"]),
+        Field("float_out", "Float twin", "save", "", "Optional: also write the float32 .tflite (BN folded) here",
+              file_filter="TFLite model (*.tflite)", optional=True),
+        Field("model", "Model", "open", "", "The calibrated Keras model, if it moved since calibration",
+              file_filter="Keras model (*.keras *.h5)", optional=True),
+    ]
+
+
+def make_job(values: dict, app):
+    """``fn(progress) -> ExportReport``."""
+    if not values["out"]:
+        raise ValueError("choose where to write the int8 model (Output)")
+    snap = snapshot(app, values.get("model"))
+
+    def job(progress):
+        from core.export import export_int8
+
+        model = snap.load_model()
+        return export_int8(model, snap.tensors, snap.ranges, values["out"], weights=values["weights"],
+                           float_out=values.get("float_out"), progress=progress, source=snap.model_path)
+
+    return job

@@ -1,0 +1,80 @@
+"""Jobs from the UI on real models: export (verified .tflite honouring an override),
+cancelling a long calibration (session intact, UI responsive), job errors as dialogs."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from conftest import StallMeter, close_errors, wait_jobs
+
+
+def test_export_from_ui_writes_tflite_with_the_override(make_main_window, session_copy, tmp_path, qtbot):
+    app = make_main_window(str(session_copy("qf")))
+    plan = app.state.plan
+    name = plan.names[6]
+    app.state.select(name)
+    app.state.set_range(name, plan[name].min, 0.37 * plan[name].max)   # unsaved override
+    override = plan[name].params
+    assert plan[name].method == "user"
+
+    dlg = app.export_dialog()
+    out = tmp_path / "ui_int8.tflite"
+    dlg.set_value("out", str(out))
+    dlg.accept()
+    wait_jobs(qtbot, app, timeout=180_000)
+    assert not app.errors, close_errors(app)
+    assert app.runner.history[-1].status == "ok"
+    assert out.exists() and app.last_export == str(out)
+
+    from ai_edge_litert.interpreter import Interpreter
+
+    report = json.loads(out.with_suffix(".export.json").read_text())
+    index = next(t["tflite_index"] for t in report["tensors"] if t["name"] == name)
+    interp = Interpreter(model_path=str(out))
+    detail = next(d for d in interp.get_tensor_details() if d["index"] == index)
+    scales, zps = detail["quantization_parameters"]["scales"], detail["quantization_parameters"]["zero_points"]
+    assert detail["dtype"] == np.int8
+    assert np.float32(scales[0]) == np.float32(override.scale)
+    assert int(zps[0]) == override.zero_point
+    assert app.state.dirty                      # exporting does not save the session
+
+
+def test_cancel_long_calibration_keeps_session_and_ui_responsive(make_main_window, session_copy, gui_models, qtbot):
+    app = make_main_window(str(session_copy("qf")))
+    session = app.state.session
+    before = {e.name: (e.params, e.method) for e in app.state.plan}
+    dlg = app.calibrate_dialog()
+    dlg.set_value("model", str(gui_models["qf"]))
+    dlg.set_value("per_class", 200)                   # 2,000 images: a long job
+    meter = StallMeter(10).start()
+    dlg.accept()
+    job = app.runner.current
+    assert job is not None and app.window.job_status.cancel_button.isVisible()
+    qtbot.waitUntil(lambda: app.window.job_status.bar.value() > 0, timeout=120_000)
+    qtbot.mouseClick(app.window.job_status.cancel_button, __import__("PySide6.QtCore").QtCore.Qt.LeftButton)
+    wait_jobs(qtbot, app)
+    stall = meter.stop()
+    assert job.status == "cancelled"
+    assert app.state.session is session
+    assert {e.name: (e.params, e.method) for e in app.state.plan} == before
+    assert not app.state.dirty and not app.errors
+    assert "cancelled" in app.window.job_status.label.text()
+    print(f"longest UI stall during calibration: {stall:.1f} ms")
+
+
+def test_job_error_shows_readable_dialog_with_details(make_main_window, session_copy, tmp_path, qtbot):
+    app = make_main_window(str(session_copy("qf")))
+    not_a_model = tmp_path / "notes.keras"
+    not_a_model.write_text("this is not a model")
+    dlg = app.calibrate_dialog()
+    dlg.set_value("model", str(not_a_model))
+    dlg.accept()
+    wait_jobs(qtbot, app)
+    qtbot.waitUntil(lambda: bool(app.errors))
+    box = app.errors[0]
+    assert "notes.keras" in box.informativeText() + box.detailedText()
+    assert "Traceback" in box.detailedText()
+    close_errors(app)
