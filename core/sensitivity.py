@@ -3,8 +3,9 @@ time (all others float) and measure the top-1 drop.
 
 Done in TensorFlow, not by converting one .tflite per tensor (66 conversions would
 take minutes): the BN-folded model is traced once with a FakeQuant on every plan
-tensor, each guarded by an on/off switch fed at run time, so evaluating "only tensor
-i quantized" is one more forward pass over the evaluation set. FakeQuant is the
+tensor, each behind a ``tf.cond`` on/off switch fed at run time (only the taken
+branch runs), so evaluating "only tensor i quantized" costs one plain forward pass
+over the evaluation set. FakeQuant is the
 exact int8 grid the converter keeps, so this is the activation quantization of the
 int8 model; optionally the tensor's op also gets its fake-quantized kernel
 (``weights='per-channel'|'per-tensor'``).
@@ -54,8 +55,10 @@ def _switched_forward(folded, fq_layers: dict[str, tuple[float, float]], order: 
         if name not in position:
             return t
         lo, hi = fq_layers[name]
-        q = tf.quantization.fake_quant_with_min_max_args(t, min=float(lo), max=float(hi), num_bits=8, narrow_range=False)
-        return tf.where(switch[position[name]], q, t)
+        return tf.cond(switch[position[name]],
+                       lambda: tf.quantization.fake_quant_with_min_max_args(t, min=float(lo), max=float(hi),
+                                                                           num_bits=8, narrow_range=False),
+                       lambda: tf.identity(t))
 
     def weighted(layer, x, switch):
         cls = type(layer).__name__
@@ -63,7 +66,8 @@ def _switched_forward(folded, fq_layers: dict[str, tuple[float, float]], order: 
         kernel, bias = params[layer.name]
         w = tf.constant(kernel)
         if weights is not None and layer.name in weight_layers:
-            w = tf.where(switch[weight_layers[layer.name]], _fq_kernel(tf, cls, kernel, weights), w)
+            w = tf.cond(switch[weight_layers[layer.name]], lambda: _fq_kernel(tf, cls, kernel, weights),
+                        lambda: tf.identity(w))
         if cls == "Conv2D":
             s = cfg["strides"]
             y = tf.nn.conv2d(x, w, strides=[1, s[0], s[1], 1], padding=cfg["padding"].upper(),
@@ -78,7 +82,9 @@ def _switched_forward(folded, fq_layers: dict[str, tuple[float, float]], order: 
             y = tf.nn.bias_add(y, tf.constant(bias))
         return _activation(tf, layer, y)
 
-    @tf.function(autograph=False, reduce_retracing=True)
+    spec = [tf.TensorSpec((None,) + tuple(folded.input_shape[1:]), tf.float32), tf.TensorSpec((len(order),), tf.bool)]
+
+    @tf.function(autograph=False, input_signature=spec)
     def run(x, switch):
         values = {id(folded.inputs[0]): fq(input_name, x, switch)}
         for node in nodes:
