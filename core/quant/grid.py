@@ -44,8 +44,8 @@ def _round_half_away(x: np.float32) -> float:
     return float(math.floor(abs(x) + 0.5) * (1 if x >= 0 else -1))
 
 
-def nudge(rmin: float, rmax: float) -> QuantParams:
-    """Nudge ``[rmin, rmax]`` as FakeQuant does (0 always included); float32 arithmetic."""
+def _tf_nudge(rmin: float, rmax: float) -> QuantParams:
+    """One application of FakeQuant's nudging (0 always included); float32 arithmetic."""
     if not (math.isfinite(rmin) and math.isfinite(rmax)):
         raise ValueError(f"range [{rmin}, {rmax}] is not finite")
     if rmin > rmax:
@@ -71,4 +71,34 @@ def nudge(rmin: float, rmax: float) -> QuantParams:
 def params_from_scale(scale: float, zero_point: int) -> QuantParams:
     """The range a stored (scale, zero_point) represents."""
     scale = float(np.float32(scale))
-    return QuantParams((QMIN - zero_point) * scale, (QMAX - zero_point) * scale, scale, int(zero_point))
+    lo = float(np.float32((QMIN - zero_point) * np.float32(scale)))
+    hi = float(np.float32((QMAX - zero_point) * np.float32(scale)))
+    return QuantParams(lo, hi, scale, int(zero_point))
+
+
+def _ulps_apart(a: float, b: float) -> int:
+    return abs(int(np.float32(a).view(np.int32)) - int(np.float32(b).view(np.int32)))
+
+
+def nudge(rmin: float, rmax: float) -> QuantParams:
+    """The int8 grid that FakeQuant(``rmin``, ``rmax``) and the TFLite converter will store.
+
+    Returns the nudged ``min``/``max`` to hand to FakeQuant and the ``scale`` and
+    ``zero_point`` the converter stores for them. The converter derives the scale
+    from the min/max it is given, which for an already nudged range can differ from
+    the first nudge's scale in the last bit; so the scale returned is the one of
+    the range returned (measured: identical to the stored scale, bit for bit).
+
+    Idempotent: ``nudge(p.min, p.max) == p``, so a range read back from a plan,
+    a session or the GUI never drifts.
+    """
+    first = _tf_nudge(rmin, rmax)
+    if _ulps_apart(first.min, rmin) <= 2 and _ulps_apart(first.max, rmax) <= 2:
+        # already on the grid: keep the caller's ends exactly
+        lo, hi = float(np.float32(rmin)), float(np.float32(rmax))
+        if lo <= 0.0 <= hi:
+            return QuantParams(lo, hi, first.scale, first.zero_point)
+    again = _tf_nudge(first.min, first.max)
+    if again.zero_point != first.zero_point:   # pathological rounding tie: take the re-nudged grid whole
+        return again
+    return QuantParams(first.min, first.max, again.scale, first.zero_point)
