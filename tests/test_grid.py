@@ -12,6 +12,10 @@ def _random_ranges(n, seed=0):
         yield -rng.random() * 10 ** rng.uniform(-3, 3), rng.random() * 10 ** rng.uniform(-3, 3)
 
 
+def _ulps(a, b):
+    return abs(int(np.float32(a).view(np.int32)) - int(np.float32(b).view(np.int32)))
+
+
 def test_matches_tensorflow_fake_quant_on_its_own_ranges():
     import tensorflow as tf
 
@@ -19,8 +23,9 @@ def test_matches_tensorflow_fake_quant_on_its_own_ranges():
         p = nudge(lo, hi)
         x = np.linspace(p.min - 1, p.max + 1, 4001, dtype=np.float32)
         y = tf.quantization.fake_quant_with_min_max_args(x, min=p.min, max=p.max, num_bits=8).numpy()
-        # FakeQuant with the plan's range clamps to exactly the plan's ends and lands on its grid
-        assert y.min() == np.float32(p.min) and y.max() == np.float32(p.max)
+        # FakeQuant with the plan's range clamps to the plan's ends (to the last float32 bits:
+        # it re-nudges them; the scale the converter stores is bit-exact, tests/test_export*)
+        assert _ulps(y.min(), p.min) <= 2 and _ulps(y.max(), p.max) <= 2
         # and so does our own fake_quant, except at exact rounding ties (TF rounds half up,
         # numpy half to even): there the two differ by exactly one step
         diff = np.abs(y - p.fake_quant(x)) / p.scale
