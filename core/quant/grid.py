@@ -86,19 +86,27 @@ def nudge(rmin: float, rmax: float) -> QuantParams:
     Returns the nudged ``min``/``max`` to hand to FakeQuant and the ``scale`` and
     ``zero_point`` the converter stores for them. The converter derives the scale
     from the min/max it is given, which for an already nudged range can differ from
-    the first nudge's scale in the last bit; so the scale returned is the one of
-    the range returned (measured: identical to the stored scale, bit for bit).
+    the first nudge's scale in the last bit; so the scale returned is the one the
+    converter computes for the range returned (:func:`stored_scale`).
 
     Idempotent: ``nudge(p.min, p.max) == p``, so a range read back from a plan,
     a session or the GUI never drifts.
     """
     first = _tf_nudge(rmin, rmax)
+    lo, hi = first.min, first.max
     if _ulps_apart(first.min, rmin) <= 2 and _ulps_apart(first.max, rmax) <= 2:
         # already on the grid: keep the caller's ends exactly
-        lo, hi = float(np.float32(rmin)), float(np.float32(rmax))
-        if lo <= 0.0 <= hi:
-            return QuantParams(lo, hi, first.scale, first.zero_point)
-    again = _tf_nudge(first.min, first.max)
+        if float(np.float32(rmin)) <= 0.0 <= float(np.float32(rmax)):
+            lo, hi = float(np.float32(rmin)), float(np.float32(rmax))
+    again = _tf_nudge(lo, hi)
     if again.zero_point != first.zero_point:   # pathological rounding tie: take the re-nudged grid whole
-        return again
-    return QuantParams(first.min, first.max, again.scale, first.zero_point)
+        lo, hi = again.min, again.max
+    return QuantParams(lo, hi, stored_scale(lo, hi), first.zero_point if again.zero_point == first.zero_point
+                       else again.zero_point)
+
+
+def stored_scale(lo: float, hi: float) -> float:
+    """The scale the TFLite converter stores for FakeQuant(lo, hi) on an on-grid range:
+    computed in double from the float32 ends, rounded once to float32 (measured
+    bit-exact on every tensor of exported MobileNets)."""
+    return float(np.float32((np.float64(np.float32(hi)) - np.float64(np.float32(lo))) / 255.0))
