@@ -50,8 +50,8 @@ class _Worker(QObject):
         except Cancelled:
             self.cancelled.emit()
         except BaseException as exc:  # noqa: BLE001 - every engine error becomes a dialog
-            self.failed.emit(f"{type(exc).__name__}: {exc}" if not str(exc) else str(exc),
-                             traceback.format_exc())
+            details = getattr(exc, "details", "") or traceback.format_exc()   # a remote job's own traceback
+            self.failed.emit(str(exc) or type(exc).__name__, details)
         else:
             self.succeeded.emit(result)
 

@@ -17,12 +17,6 @@ class PlanSnapshot:
     model_path: str
     session_name: str
 
-    def load_model(self):
-        """The calibrated Keras model (imports TensorFlow: call from the worker only)."""
-        from core.models.loading import load_model
-
-        return load_model(self.model_path)
-
 
 def snapshot(app, model_override: str | None = None) -> PlanSnapshot:
     state = app.state

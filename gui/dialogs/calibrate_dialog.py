@@ -26,23 +26,17 @@ class CalibrateDialog(OptionsDialog):
 
 
 def make_job(values: dict):
-    """``fn(progress) -> Session`` calibrating with these dialog values."""
+    """``fn(progress) -> Session`` calibrating with these dialog values (in the engine process)."""
     from pathlib import Path
+
+    from .. import engine_jobs
+    from ..engine_process import remote
 
     model = values["model"]
     if not model:
         raise ValueError("choose the Keras model to calibrate (Model)")
     if not Path(model).exists():
         raise FileNotFoundError(f"{model}: no such model file")
-
-    def job(progress):
-        from core.calibrate import calibrate
-
-        session = calibrate(model, data_spec=values["data"], per_class=values["per_class"],
-                            limit=values["limit"] or None, method=values["method"], gamma=values["gamma"],
-                            progress=progress)
-        if values.get("out"):
-            session.save(values["out"])
-        return session
-
-    return job
+    return remote(engine_jobs.calibrate, model=model, data=values["data"], per_class=values["per_class"],
+                  limit=values["limit"] or None, method=values["method"], gamma=values["gamma"],
+                  out=values.get("out"))

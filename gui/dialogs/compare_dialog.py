@@ -23,19 +23,13 @@ class CompareDialog(OptionsDialog):
 
 
 def make_job(values: dict, app):
-    """``fn(progress) -> {tensor: sqnr_db}`` in plan order."""
+    """``fn(progress) -> {tensor: sqnr_db}`` in plan order (in the engine process)."""
+    from .. import engine_jobs
+    from ..engine_process import remote
+
     tflite = values["tflite"]
     if not tflite or not Path(tflite).exists():
         raise FileNotFoundError(f"{tflite or '(none)'}: choose the exported int8 .tflite")
     snap = snapshot(app, values.get("model"))
-
-    def job(progress):
-        from core.compare import compare
-        from core.data import load_dataset
-
-        images = load_dataset(values["data"], "test").limit(values["images"]).images
-        rows = compare(snap.load_model(), snap.tensors, tflite, images, progress=progress)
-        by_name = {r.name: r.sqnr_db for r in rows}
-        return {t.name: by_name[t.name] for t in snap.tensors if t.name in by_name}
-
-    return job
+    return remote(engine_jobs.compare, model_path=snap.model_path, tensors=snap.tensors, tflite=tflite,
+                  data=values["data"], images=values["images"])

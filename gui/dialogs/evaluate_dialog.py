@@ -23,23 +23,13 @@ class EvaluateDialog(OptionsDialog):
 
 
 def make_job(values: dict, app):
-    """``fn(progress) -> {"float": EvalResult dict, "int8": EvalResult dict}``."""
+    """``fn(progress) -> {"float": EvalResult dict, "int8": EvalResult dict}`` (in the engine process)."""
+    from .. import engine_jobs
+    from ..engine_process import remote
+
     model = values["model"]
     if not model or not Path(model).exists():
         raise FileNotFoundError(f"{model or '(none)'}: choose an existing int8 .tflite (export one first)")
     reference = values.get("reference") or (app.state.session.model_path if app.state.session else None)
-
-    def job(progress):
-        from core.evaluate import evaluate
-
-        limit = values["limit"] or None
-        out = {}
-        if reference:
-            out["float"] = evaluate(reference, values["data"], threads=values["threads"], limit=limit,
-                                    progress=progress.sub(0.0, 0.5, 1.0)).to_dict()
-        r = evaluate(model, values["data"], threads=values["threads"], limit=limit,
-                     progress=progress.sub(0.5 if reference else 0.0, 0.5 if reference else 1.0, 1.0))
-        out["int8"] = r.to_dict()
-        return out
-
-    return job
+    return remote(engine_jobs.evaluate, model=model, reference=reference, data=values["data"],
+                  limit=values["limit"] or None, threads=values["threads"])

@@ -23,16 +23,12 @@ class ExportDialog(OptionsDialog):
 
 
 def make_job(values: dict, app):
-    """``fn(progress) -> ExportReport``."""
+    """``fn(progress) -> ExportReport`` (in the engine process)."""
+    from .. import engine_jobs
+    from ..engine_process import remote
+
     if not values["out"]:
         raise ValueError("choose where to write the int8 model (Output)")
     snap = snapshot(app, values.get("model"))
-
-    def job(progress):
-        from core.export import export_int8
-
-        model = snap.load_model()
-        return export_int8(model, snap.tensors, snap.ranges, values["out"], weights=values["weights"],
-                           float_out=values.get("float_out"), progress=progress, source=snap.model_path)
-
-    return job
+    return remote(engine_jobs.export, model_path=snap.model_path, tensors=snap.tensors, ranges=snap.ranges,
+                  out=values["out"], weights=values["weights"], float_out=values.get("float_out"))

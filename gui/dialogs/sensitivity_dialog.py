@@ -20,17 +20,11 @@ class SensitivityDialog(OptionsDialog):
 
 
 def make_job(values: dict, app):
-    """``fn(progress) -> {tensor: top-1 drop in percentage points}``, largest drop first."""
+    """``fn(progress) -> {tensor: top-1 drop in percentage points}`` (in the engine process)."""
+    from .. import engine_jobs
+    from ..engine_process import remote
+
     snap = snapshot(app, values.get("model"))
-
-    def job(progress):
-        from core.data import load_dataset
-        from core.sensitivity import sensitivity
-
-        ds = load_dataset(values["data"], "test").limit(values["limit"] or None)
-        weights = None if values["weights"] == "none" else values["weights"]
-        _base, rows, _seconds = sensitivity(snap.load_model(), snap.tensors, snap.ranges, ds.images, ds.labels,
-                                            weights=weights, progress=progress)
-        return {r.name: r.drop_pp for r in rows}
-
-    return job
+    return remote(engine_jobs.sensitivity, model_path=snap.model_path, tensors=snap.tensors, ranges=snap.ranges,
+                  data=values["data"], limit=values["limit"] or None,
+                  weights=None if values["weights"] == "none" else values["weights"])

@@ -25,14 +25,16 @@ class TrainDialog(OptionsDialog):
 
 
 def make_job(values: dict):
-    """``fn(progress)`` training with these dialog values; returns the run log."""
+    """``fn(progress) -> run log`` training with these dialog values (in the engine process)."""
     from core.models import parse_changes
-    from core.training import TrainConfig, train
+
+    from .. import engine_jobs
+    from ..engine_process import remote
 
     if not values["out"]:
         raise ValueError("choose where to write the trained model (Output model)")
-    config = TrainConfig(arch=values["arch"], qf_changes=parse_changes(values["qf_changes"] or ""),
-                         width=values["width"], data=values["data"], epochs=values["epochs"],
-                         batch_size=values["batch_size"], learning_rate=values["lr"],
-                         limit=values["limit"] or None)
-    return lambda progress: train(config, values["out"], resume=values["resume"], progress=progress)
+    config = dict(arch=values["arch"], qf_changes=tuple(parse_changes(values["qf_changes"] or "")),
+                  width=values["width"], data=values["data"], epochs=values["epochs"],
+                  batch_size=values["batch_size"], learning_rate=values["lr"], limit=values["limit"] or None,
+                  command="qftune gui (Train…)")
+    return remote(engine_jobs.train, config=config, out=values["out"], resume=values["resume"])

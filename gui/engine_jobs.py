@@ -1,0 +1,74 @@
+"""The engine calls behind each job dialog, as plain functions of plain values.
+
+They run in the helper process (:mod:`gui.engine_process`), so this module imports
+no Qt; each is a thin call into ``core`` with the dialog's options, mirroring the
+CLI sub-command of the same name.
+"""
+
+from __future__ import annotations
+
+
+def calibrate(progress, model: str, data: str = "embedded", per_class: int = 1, limit: int | None = None,
+              method: str = "greedy", gamma: float = 1.0, out: str | None = None):
+    from core.calibrate import calibrate as _calibrate
+
+    session = _calibrate(model, data_spec=data, per_class=per_class, limit=limit, method=method, gamma=gamma,
+                         progress=progress)
+    if out:
+        session.save(out)
+    return session
+
+
+def train(progress, config: dict, out: str, resume: bool = False) -> dict:
+    from core.training import TrainConfig, train as _train
+
+    return _train(TrainConfig(**config), out, resume=resume, progress=progress)
+
+
+def _load_model(path: str):
+    from core.models.loading import load_model
+
+    return load_model(path)
+
+
+def export(progress, model_path: str, tensors, ranges: dict, out: str, weights: str = "per-channel",
+           float_out: str | None = None):
+    from core.export import export_int8
+
+    return export_int8(_load_model(model_path), tensors, ranges, out, weights=weights, float_out=float_out,
+                       progress=progress, source=model_path)
+
+
+def evaluate(progress, model: str, reference: str | None, data: str, limit: int | None, threads: int) -> dict:
+    from core.evaluate import evaluate as _evaluate
+
+    out = {}
+    if reference:
+        out["float"] = _evaluate(reference, data, threads=threads, limit=limit,
+                                 progress=progress.sub(0.0, 0.5, 1.0)).to_dict()
+    out["int8"] = _evaluate(model, data, threads=threads, limit=limit,
+                            progress=progress.sub(0.5 if reference else 0.0, 0.5 if reference else 1.0, 1.0)).to_dict()
+    return out
+
+
+def compare(progress, model_path: str, tensors, tflite: str, data: str, images: int) -> dict:
+    """``{tensor: measured SQNR dB}`` in plan order."""
+    from core.compare import compare as _compare
+    from core.data import load_dataset
+
+    imgs = load_dataset(data, "test").limit(images).images
+    rows = _compare(_load_model(model_path), tensors, tflite, imgs, progress=progress)
+    by_name = {r.name: r.sqnr_db for r in rows}
+    return {t.name: by_name[t.name] for t in tensors if t.name in by_name}
+
+
+def sensitivity(progress, model_path: str, tensors, ranges: dict, data: str, limit: int | None,
+                weights: str | None) -> dict:
+    """``{tensor: top-1 drop in percentage points}``, largest drop first."""
+    from core.data import load_dataset
+    from core.sensitivity import sensitivity as _sensitivity
+
+    ds = load_dataset(data, "test").limit(limit)
+    _base, rows, _seconds = _sensitivity(_load_model(model_path), tensors, ranges, ds.images, ds.labels,
+                                         weights=weights, progress=progress)
+    return {r.name: r.drop_pp for r in rows}

@@ -1,0 +1,195 @@
+"""Run engine jobs in a separate process so the UI never waits for the GIL.
+
+TensorFlow holds the GIL for seconds while it imports, loads or traces a model;
+in a worker *thread* that freezes the window. Heavy jobs therefore run in one
+long-lived helper process (spawned on first use, TensorFlow imported there once),
+driven from the job's worker thread:
+
+    fn = remote(gui.engine_jobs.calibrate, model=..., ...)
+    fn(progress)          # in a JobRunner worker thread: submits, relays progress, cancels
+
+Progress comes back through a queue; ``progress.update`` in the worker thread raises
+``Cancelled`` when the user cancels, which sets a shared event the child's progress
+checks, so the engine stops at its next check and raises ``Cancelled`` there too.
+Engine errors come back as :class:`RemoteJobError` with the child's traceback.
+No Qt in this module (the child never imports Qt).
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import functools
+import multiprocessing as mp
+import queue
+import sys
+import threading
+import traceback
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from core.progress import Cancelled, Progress
+
+_lock = threading.Lock()
+_pool: ProcessPoolExecutor | None = None
+_progress_q = None
+_cancel = None
+_busy = threading.Lock()          # one job at a time in the helper process
+
+
+class RemoteJobError(Exception):
+    """An engine error raised in the helper process: message plus its traceback."""
+
+    def __init__(self, message: str, details: str = ""):
+        super().__init__(message)
+        self.details = details
+
+    def __reduce__(self):
+        return (RemoteJobError, (str(self), self.details))
+
+
+# ---- child side ----------------------------------------------------------------------------------
+_child_q = None
+_child_cancel = None
+
+
+def _child_init(q, cancel) -> None:
+    global _child_q, _child_cancel
+    import os
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    try:
+        os.nice(10)          # the window's process gets the CPU first: the UI stays smooth on few cores
+    except OSError:
+        pass
+    _child_q, _child_cancel = q, cancel
+
+
+class _ChildProgress(Progress):
+    def __init__(self):
+        super().__init__(lambda d, t, m: _child_q.put((float(d), float(t), str(m))))
+
+    def check_cancelled(self) -> None:
+        if _child_cancel.is_set():
+            raise Cancelled("cancelled by the user")
+
+    @property
+    def cancelled(self) -> bool:
+        return _child_cancel.is_set()
+
+
+def _child_run(fn, kwargs):
+    try:
+        return fn(progress=_ChildProgress(), **kwargs)
+    except Cancelled:
+        raise Cancelled("cancelled by the user") from None
+    except BaseException as exc:  # noqa: BLE001 - sent back as text, always picklable
+        message = str(exc) or type(exc).__name__
+        raise RemoteJobError(message, traceback.format_exc()) from None
+
+
+# ---- parent side ---------------------------------------------------------------------------------
+@contextlib.contextmanager
+def _main_module_hidden():
+    """Spawn re-imports the parent's ``__main__`` in the child (a test runner, a script);
+    the helper needs none of it, so hide it while the child starts."""
+    main = sys.modules.get("__main__")
+    saved = {k: main.__dict__[k] for k in ("__file__", "__spec__") if main is not None and k in main.__dict__}
+    try:
+        if main is not None:
+            main.__dict__.pop("__file__", None)
+            main.__spec__ = None
+        yield
+    finally:
+        if main is not None:
+            main.__dict__.update(saved)
+            if "__spec__" not in saved:
+                main.__dict__.pop("__spec__", None)
+
+
+def _get_pool() -> ProcessPoolExecutor:
+    global _pool, _progress_q, _cancel
+    with _lock:
+        if _pool is None:
+            ctx = mp.get_context("spawn")
+            _progress_q = ctx.Queue()
+            _cancel = ctx.Event()
+            pool = ProcessPoolExecutor(1, mp_context=ctx, initializer=_child_init, initargs=(_progress_q, _cancel))
+            with _main_module_hidden():
+                pool.submit(int).result()      # start the child now, with the main module hidden
+            _pool = pool
+        return _pool
+
+
+def warm_up() -> None:
+    """Start the helper and import TensorFlow there (call from a worker thread)."""
+    _get_pool().submit(_import_engine).result()
+
+
+def _import_engine() -> None:
+    import tensorflow  # noqa: F401
+
+
+def shutdown() -> None:
+    """Stop the helper process (at exit)."""
+    global _pool
+    with _lock:
+        if _pool is not None:
+            _pool.shutdown(wait=False, cancel_futures=True)
+            _pool = None
+
+
+atexit.register(shutdown)
+
+
+def _drain(progress: Progress) -> None:
+    while True:
+        try:
+            d, t, m = _progress_q.get_nowait()
+        except queue.Empty:
+            return
+        progress.update(d, t, m)
+
+
+def run_remote(fn, kwargs: dict, progress: Progress):
+    """Run ``fn(progress=..., **kwargs)`` in the helper process; blocks the calling (worker) thread."""
+    global _pool
+    with _busy:
+        pool = _get_pool()
+        _cancel.clear()
+        _drain(Progress())                    # drop stale messages of an earlier job
+        try:
+            future = pool.submit(_child_run, fn, kwargs)
+        except (BrokenProcessPool, RuntimeError):
+            shutdown()
+            pool = _get_pool()
+            future = pool.submit(_child_run, fn, kwargs)
+        cancelling = False
+        while True:
+            try:
+                result = future.result(timeout=0.05)
+                _drain(Progress())
+                return result
+            except TimeoutError:
+                pass
+            except BrokenProcessPool as exc:
+                shutdown()
+                raise RuntimeError(f"the engine process died while running the job ({exc}); try again") from None
+            try:
+                if cancelling:
+                    progress.check_cancelled()
+                else:
+                    _drain(progress)
+                    progress.check_cancelled()
+            except Cancelled:
+                cancelling = True
+                _cancel.set()                 # the child stops at its next check and raises Cancelled
+
+
+def remote(fn, **kwargs):
+    """A job callable ``job(progress)`` that runs ``fn`` in the helper process."""
+    return functools.partial(_remote_job, fn, kwargs)
+
+
+def _remote_job(fn, kwargs, progress):
+    return run_remote(fn, kwargs, progress)
