@@ -33,7 +33,7 @@ class Sensitivity:
         return dict(self.__dict__)
 
 
-def _switched_forward(folded, fq_layers: dict[str, tuple[float, float]], order: list[str],
+def _switched_forward(model, folded, fq_layers: dict[str, tuple[float, float]], order: list[str],
                       weight_layers: dict[str, int], weights: str | None):
     """run(x, switch) where switch[i] turns on the FakeQuant after layer order[i]."""
     import tensorflow as tf
@@ -42,14 +42,9 @@ def _switched_forward(folded, fq_layers: dict[str, tuple[float, float]], order: 
     from .models.bn_fold import walk_nodes
 
     position = {name: i for i, name in enumerate(order)}
-    input_name = folded.inputs[0]._keras_history.operation.name
-    nodes = list(walk_nodes(folded))
-    params = {}
-    for node in nodes:
-        layer = node.operation
-        if type(layer).__name__ in ("Conv2D", "DepthwiseConv2D", "Dense"):
-            bias = layer.bias.numpy().astype(np.float32) if layer.get_config().get("use_bias", True) else None
-            params[layer.name] = (layer.kernel.numpy().astype(np.float32), bias)
+    input_name = model.inputs[0]._keras_history.operation.name
+    nodes = list(walk_nodes(model))
+    params, skipped = folded
 
     def fq(name, t, switch):
         if name not in position:
@@ -82,24 +77,24 @@ def _switched_forward(folded, fq_layers: dict[str, tuple[float, float]], order: 
             y = tf.nn.bias_add(y, tf.constant(bias))
         return _activation(tf, layer, y)
 
-    spec = [tf.TensorSpec((None,) + tuple(folded.input_shape[1:]), tf.float32), tf.TensorSpec((len(order),), tf.bool)]
+    spec = [tf.TensorSpec((None,) + tuple(model.input_shape[1:]), tf.float32), tf.TensorSpec((len(order),), tf.bool)]
 
     @tf.function(autograph=False, input_signature=spec)
     def run(x, switch):
-        values = {id(folded.inputs[0]): fq(input_name, x, switch)}
+        values = {id(model.inputs[0]): fq(input_name, x, switch)}
         for node in nodes:
             layer = node.operation
             args, kwargs = node.arguments.fill_in(values)
             cls = type(layer).__name__
             if cls in ("Conv2D", "DepthwiseConv2D", "Dense"):
                 y = weighted(layer, args[0], switch)
-            elif cls == "Dropout":
+            elif cls == "Dropout" or layer.name in skipped:
                 y = args[0]
             else:
                 kwargs.pop("training", None)
                 y = layer(*args, **kwargs)
             values[id(node.outputs[0])] = fq(layer.name, y, switch)
-        return values[id(folded.outputs[0])]
+        return values[id(model.outputs[0])]
 
     return run
 
@@ -112,19 +107,15 @@ def sensitivity(model, tensors, ranges: dict, images_u8: np.ndarray, labels: np.
 
     from .data import to_model_input
     from .export.export import _fq_layers, expected_params
-    from .models.bn_fold import fold_batchnorm
+    from .models.bn_fold import folded_weights
 
     t0 = time.perf_counter()
-    folded = fold_batchnorm(model)
     params = expected_params(tensors, ranges)
-    fq_layers = _fq_layers(model, tensors, params)
-    from .models.bn_fold import folded_layer_map
-
-    layer_map = folded_layer_map(model)
+    fq_layers = _fq_layers(tensors, params)
     chosen = [t for t in tensors if include_locked or not t.locked]
-    order = [layer_map[t.output_layer] for t in chosen]
+    order = [t.output_layer for t in chosen]
     weight_layers = {t.name: i for i, t in enumerate(chosen) if t.op in WEIGHTED_OPS}
-    run = _switched_forward(folded, fq_layers, order, weight_layers, weights)
+    run = _switched_forward(model, folded_weights(model), fq_layers, order, weight_layers, weights)
     x = to_model_input(images_u8, model.input_shape)
     batches = [tf.constant(x[i:i + batch_size]) for i in range(0, len(x), batch_size)]
 

@@ -66,7 +66,7 @@ def run_demo(config: DemoConfig, progress: Progress = NULL_PROGRESS, log=print) 
     from ..data import load_dataset
     from ..evaluate import evaluate
     from ..export import convert_float, export_int8
-    from ..models.bn_fold import fold_batchnorm
+    from ..models.bn_fold import folded_weights
     from ..models.loading import load_model
     from ..plan import Plan
     from ..session import Session
@@ -107,7 +107,7 @@ def run_demo(config: DemoConfig, progress: Progress = NULL_PROGRESS, log=print) 
             s.save(out / f"{slug}.{m}.qft")
         tick(f"{label}: calibrated")
         model = load_model(model_path)
-        folded = fold_batchnorm(model)
+        folded = folded_weights(model)
         float_path = out / f"{slug}_float.tflite"
         atomic_write_bytes(float_path, convert_float(model, folded))
         f_res = evaluate(float_path, dataset=eval_ds)
@@ -119,7 +119,7 @@ def run_demo(config: DemoConfig, progress: Progress = NULL_PROGRESS, log=print) 
             ranges = {e.name: e.params for e in plan}
             for weights in WEIGHTS:
                 path = out / f"{slug}_{method}_{_slug(weights)}_int8.tflite"
-                export_int8(model, plan.tensors, ranges, path, weights=weights, source=model_path)
+                export_int8(model, plan.tensors, ranges, path, weights=weights, source=model_path, folded=folded)
                 tick(f"{label}: exported {method} {weights}")
                 r = evaluate(path, dataset=eval_ds, reference=float_path)
                 summary["results"].append(_row(label, method, weights, r, f_res))

@@ -143,18 +143,16 @@ def _convert(concrete, int8: bool) -> bytes:
         return conv.convert()
 
 
-def _fq_layers(model, tensors: list[QTensor], params: dict[str, QuantParams]) -> dict[str, tuple[float, float]]:
-    from ..models.bn_fold import folded_layer_map
-
-    layer_map = folded_layer_map(model)
-    return {layer_map[t.output_layer]: (params[t.name].min, params[t.name].max) for t in tensors}
+def _fq_layers(tensors: list[QTensor], params: dict[str, QuantParams]) -> dict[str, tuple[float, float]]:
+    """Layer of the (unfolded) model after which each plan tensor's FakeQuant goes."""
+    return {t.output_layer: (params[t.name].min, params[t.name].max) for t in tensors}
 
 
 def convert_int8(model, tensors: list[QTensor], ranges: dict, weights: str = "per-channel",
                  progress: Progress = NULL_PROGRESS, folded=None) -> tuple[bytes, Verification, dict]:
     """Convert ``model`` with the plan's ranges; returns (bytes, verification, seconds).
     Does not raise on a verification failure: check ``verification.ok``."""
-    from ..models.bn_fold import fold_batchnorm
+    from ..models.bn_fold import folded_weights
 
     if weights not in GRANULARITIES:
         raise ValueError(f"--weights must be one of {', '.join(GRANULARITIES)}, got {weights!r}")
@@ -163,14 +161,13 @@ def convert_int8(model, tensors: list[QTensor], ranges: dict, weights: str = "pe
     seconds = {}
     t0 = time.perf_counter()
     progress.update(0, 4, "folding BatchNorm")
-    folded = folded if folded is not None else fold_batchnorm(model)
+    folded = folded if folded is not None else folded_weights(model)
     wscales = {}
     for t in tensors:
         if t.op in WEIGHTED_OPS:
-            layer = folded.get_layer(t.name)
-            wscales[t.name] = expected_weight_scales(type(layer).__name__, layer.kernel.numpy(), weights)
+            wscales[t.name] = expected_weight_scales(type(model.get_layer(t.name)).__name__, folded[0][t.name][0], weights)
     progress.update(1, 4, "tracing the fake-quant graph")
-    concrete = _concrete(forward_fn(folded, _fq_layers(model, tensors, params), weights), model.input_shape)
+    concrete = _concrete(forward_fn(model, _fq_layers(tensors, params), weights, folded), model.input_shape)
     seconds["fold_and_trace"] = time.perf_counter() - t0
     progress.update(2, 4, "converting with TFLite")
     t1 = time.perf_counter()
@@ -186,26 +183,24 @@ def convert_int8(model, tensors: list[QTensor], ranges: dict, weights: str = "pe
 
 def convert_float(model, folded=None) -> bytes:
     """The float32 .tflite of ``model`` (BN folded), the reference for evaluation."""
-    from ..models.bn_fold import fold_batchnorm
-
-    folded = folded if folded is not None else fold_batchnorm(model)
-    return _convert(_concrete(forward_fn(folded, {}, None), model.input_shape), int8=False)
+    return _convert(_concrete(forward_fn(model, {}, None, folded), model.input_shape), int8=False)
 
 
 def export_int8(model, tensors: list[QTensor], ranges: dict, out: str | Path, weights: str = "per-channel",
                 float_out: str | Path | None = None, progress: Progress = NULL_PROGRESS,
-                source: str = "") -> ExportReport:
+                source: str = "", folded=None) -> ExportReport:
     """Convert, verify and write ``out`` (+ ``out``'s ``.export.json`` report, + optional float twin).
 
+    ``folded`` (:func:`core.models.bn_fold.folded_weights` of ``model``) saves recomputing it.
     Raises :class:`ExportVerificationError` (nothing written) when the file would not
     honour the plan, :class:`core.quant.tensors.UnsupportedLayerError` before conversion
     when a layer cannot be covered.
     """
-    from ..models.bn_fold import fold_batchnorm
+    from ..models.bn_fold import folded_weights
 
     out = Path(out)
     t0 = time.perf_counter()
-    folded = fold_batchnorm(model)
+    folded = folded if folded is not None else folded_weights(model)
     data, ver, seconds = convert_int8(model, tensors, ranges, weights, progress=progress, folded=folded)
     if not ver.ok:
         raise ExportVerificationError(ver.problems, where=f"{out.name} (not written)")

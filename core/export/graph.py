@@ -90,30 +90,29 @@ def _weighted_call(tf, layer, params, x, granularity: str):
                                    dilations=list(cfg["dilation_rate"]))
     else:
         y = tf.matmul(x, w)
-    if cfg.get("use_bias", True):
+    if bias is not None:
         y = tf.nn.bias_add(y, tf.constant(bias))
     return _activation(tf, layer, y)
 
 
-def forward_fn(folded, fq_after: dict[str, tuple[float, float]], weights: str | None):
-    """A Python function ``x -> y`` computing ``folded`` with FakeQuant ranges.
+def forward_fn(model, fq_after: dict[str, tuple[float, float]], weights: str | None, folded=None):
+    """A Python function ``x -> y`` computing ``model`` with BatchNorm folded and FakeQuant ranges.
 
-    ``fq_after`` maps a folded-model layer name to the (min, max) of the FakeQuant put on
-    its output (the input layer's name covers the model input); ``weights`` is
+    ``fq_after`` maps a layer name of ``model`` to the (min, max) of the FakeQuant put on
+    its output (the input layer's name covers the model input); a folded BN is an
+    identity, so a FakeQuant after it sits on the conv's output. ``weights`` is
     ``per-channel``, ``per-tensor`` or None (float kernels, for a float export).
+    ``folded`` is :func:`core.models.bn_fold.folded_weights` of ``model`` (computed if None).
     """
     import tensorflow as tf
 
+    from ..models.bn_fold import folded_weights
+
     if weights is not None and weights not in GRANULARITIES:
         raise ValueError(f"weights must be one of {', '.join(GRANULARITIES)}, got {weights!r}")
-    input_name = folded.inputs[0]._keras_history.operation.name
-    nodes = list(walk_nodes(folded))
-    params = {}   # weights read eagerly, used as graph constants
-    for node in nodes:
-        layer = node.operation
-        if type(layer).__name__ in ("Conv2D", "DepthwiseConv2D", "Dense"):
-            bias = layer.bias.numpy().astype(np.float32) if layer.get_config().get("use_bias", True) else None
-            params[layer.name] = (layer.kernel.numpy().astype(np.float32), bias)
+    params, skipped = folded if folded is not None else folded_weights(model)
+    input_name = model.inputs[0]._keras_history.operation.name
+    nodes = list(walk_nodes(model))
 
     def fq(name, t):
         if name in fq_after:
@@ -123,19 +122,19 @@ def forward_fn(folded, fq_after: dict[str, tuple[float, float]], weights: str | 
         return t
 
     def run(x):
-        values = {id(folded.inputs[0]): fq(input_name, x)}
+        values = {id(model.inputs[0]): fq(input_name, x)}
         for node in nodes:
             layer = node.operation
             args, kwargs = node.arguments.fill_in(values)
             cls = type(layer).__name__
             if cls in ("Conv2D", "DepthwiseConv2D", "Dense"):
                 y = _weighted_call(tf, layer, params[layer.name], args[0], weights)
-            elif cls == "Dropout":
+            elif cls == "Dropout" or layer.name in skipped:
                 y = args[0]
             else:
                 kwargs.pop("training", None)
                 y = layer(*args, **kwargs)
             values[id(node.outputs[0])] = fq(layer.name, y)
-        return values[id(folded.outputs[0])]
+        return values[id(model.outputs[0])]
 
     return run

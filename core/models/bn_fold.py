@@ -76,6 +76,25 @@ def _folded_weights(layer, bn) -> list[np.ndarray]:
     return [kernel.astype(np.float32), (bias * s + shift).astype(np.float32)]
 
 
+def folded_weights(model) -> tuple[dict[str, tuple[np.ndarray, np.ndarray | None]], set[str]]:
+    """Without building a new model: ``({layer: (kernel, bias)}, folded BN names)`` for every
+    Conv2D/DepthwiseConv2D/Dense of ``model``, BN folded in where possible (bias None when the
+    layer has none and no BN was folded). A graph walker that treats the folded BNs as
+    identity and uses these weights computes the folded model."""
+    pairs = _foldable_pairs(model)
+    params = {}
+    for layer in model.layers:
+        if type(layer).__name__ not in FOLDABLE:
+            continue
+        if layer.name in pairs:
+            k, b = _folded_weights(layer, model.get_layer(pairs[layer.name]))
+        else:
+            k = np.asarray(layer.kernel.numpy(), np.float32)
+            b = np.asarray(layer.bias.numpy(), np.float32) if getattr(layer, "use_bias", False) else None
+        params[layer.name] = (k, b)
+    return params, set(pairs.values())
+
+
 def walk_nodes(model):
     """The call nodes of a functional model in execution order (inputs excluded)."""
     by_depth = model._nodes_by_depth

@@ -28,6 +28,11 @@ def test_folded_model_matches_original(arch, qf, logits_of):
     a, b = logits_of(m, x), logits_of(folded, x)
     assert np.max(np.abs(a - b)) <= 1e-4 * max(1.0, float(np.max(np.abs(a))))
     assert np.max(np.abs(a)) > 1e-3   # a non-trivial comparison
+    # the export's graph walker (folded weights, BN as identity) computes the same function
+    from core.export.graph import forward_fn
+
+    probs = np.asarray(forward_fn(m, {}, None)(x))
+    assert np.max(np.abs(probs - np.asarray(m(x, training=False)))) <= 1e-4
 
 
 def test_layer_map_points_bn_to_its_conv(tiny_qf_v2):

@@ -69,7 +69,7 @@ def test_set_range_changes_exactly_that_tensor(qf_model, qf_session, exported_pc
 def test_verifier_catches_a_scale_changed_after_export(qf_model, qf_session, exported_pc):
     from core.export import ExportVerificationError, expected_params, verify_int8
     from core.export.graph import expected_weight_scales
-    from core.models.bn_fold import fold_batchnorm
+    from core.models.bn_fold import folded_weights
 
     out, report = exported_pc
     plan = qf_session.plan
@@ -83,9 +83,8 @@ def test_verifier_catches_a_scale_changed_after_export(qf_model, qf_session, exp
             break
     assert victim is not None
     data[at:at + 4] = np.float32(victim["stored_scale"] * 1.5).tobytes()
-    folded = fold_batchnorm(qf_model)
-    wscales = {t.name: expected_weight_scales(type(folded.get_layer(t.name)).__name__,
-                                              folded.get_layer(t.name).kernel.numpy(), "per-channel")
+    params, _ = folded_weights(qf_model)
+    wscales = {t.name: expected_weight_scales(type(qf_model.get_layer(t.name)).__name__, params[t.name][0], "per-channel")
                for t in plan.tensors if t.op in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED")}
     ver = verify_int8(bytes(data), plan.tensors, expected_params(plan.tensors, _plan_ranges(plan)), wscales, "per-channel")
     assert not ver.ok
