@@ -81,7 +81,8 @@ def compare(model, tensors, tflite_path: str | Path, images_u8: np.ndarray,
     mapping = tflite_mapping(tflite_path, tensors, graph)
     x = to_model_input(images_u8, model.input_shape)
     probe = keras.Model(model.inputs, [model.get_layer(t.output_layer).output for t in tensors])
-    floats = [np.asarray(a) for a in probe.predict(x, verbose=0, batch_size=64)]
+    floats = [np.concatenate(parts) for parts in zip(*[[np.asarray(a) for a in probe(x[i:i + 64], training=False)]
+                                                      for i in range(0, len(x), 64)])]
     inp = interp.get_input_details()[0]
     q_out = {t.name: [] for t in tensors}
     for i in range(len(x)):
