@@ -16,6 +16,7 @@ hash differs from the recorded one is a :class:`SessionError` naming the file.
 from __future__ import annotations
 
 import io
+import os
 import json
 import zipfile
 from dataclasses import dataclass, field
@@ -63,9 +64,16 @@ class Session:
     warnings: list[str] = field(default_factory=list)
 
     # ---- saving -----------------------------------------------------------------
-    def to_bytes(self) -> bytes:
-        doc = {"format": FORMAT, "version": VERSION,
-               "model": {"path": self.model_path, "sha256": self.model_sha256},
+    def to_bytes(self, target: Path | None = None) -> bytes:
+        model = {"path": self.model_path, "sha256": self.model_sha256}
+        if self.model_path and target is not None:
+            # also relative to the session's folder, so a session and its model can move
+            # together (a clone of the repo, a copied demo folder)
+            try:
+                model["relpath"] = os.path.relpath(Path(self.model_path).resolve(), Path(target).resolve().parent)
+            except ValueError:   # another drive
+                pass
+        doc = {"format": FORMAT, "version": VERSION, "model": model,
                "calibration": self.calibration, "plan": self.plan.to_dict()}
         arrays = {}
         for i, e in enumerate(self.plan):
@@ -86,7 +94,7 @@ class Session:
             raise SessionError("no path to save the session to")
         if target.is_dir():
             raise SessionError(f"{target}: is a directory; sessions are saved as a single .qft file")
-        atomic_write_bytes(target, self.to_bytes())
+        atomic_write_bytes(target, self.to_bytes(target))
         self.path = str(target)
         return target
 
@@ -116,7 +124,11 @@ class Session:
         except (KeyError, TypeError, ValueError, PlanError) as exc:
             raise SessionError(f"{path}: session.json is not a valid plan ({type(exc).__name__}: {exc})") from None
         model = doc.get("model") or {}
-        session = cls(plan, model.get("path"), model.get("sha256"), dict(doc.get("calibration") or {}), str(path))
+        recorded = model.get("path")
+        rel = model.get("relpath")
+        if rel and (path.parent / rel).exists():
+            recorded = str((path.parent / rel).resolve())
+        session = cls(plan, recorded, model.get("sha256"), dict(doc.get("calibration") or {}), str(path))
         if verify_model:
             session._verify_model(model_path)
         return session

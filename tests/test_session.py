@@ -156,3 +156,13 @@ def test_missing_model_is_a_warning_not_an_error(session, tmp_path):
     os.unlink(session.model_path)
     s = Session.load(tmp_path / "s.qft")
     assert s.warnings and "no longer exists" in s.warnings[0]
+
+
+def test_session_and_model_moved_together_still_find_each_other(session, tmp_path):
+    moved = tmp_path / "elsewhere"
+    moved.mkdir()
+    os.replace(tmp_path / "model.keras", moved / "model.keras")
+    os.replace(tmp_path / "s.qft", moved / "s.qft")
+    back = Session.load(moved / "s.qft")
+    assert back.warnings == []
+    assert Path(back.model_path) == (moved / "model.keras").resolve()
