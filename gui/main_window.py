@@ -34,16 +34,19 @@ class MainWindow(QMainWindow):
         splitter.addWidget(self.tensor_panel)
         splitter.setStretchFactor(0, 5)
         splitter.setStretchFactor(1, 6)
+        splitter.setSizes([640, 760])
         self.setCentralWidget(splitter)
 
         from .results_panel import ResultsPanel
 
         self.results = ResultsPanel(self.state)
+        self.results.setMaximumHeight(260)        # the table and histogram get the room
         self.results_dock = QDockWidget("Results", self)
         self.results_dock.setObjectName("resultsDock")
         self.results_dock.setWidget(self.results)
         self.addDockWidget(Qt.BottomDockWidgetArea, self.results_dock)
         self.device_dock = self._device_dock()
+        self.resizeDocks([self.results_dock], [230], Qt.Vertical)
 
         self.status_text = QLabel("")
         self.status_text.setObjectName("statusText")

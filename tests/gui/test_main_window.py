@@ -145,3 +145,25 @@ def test_corrupt_session_shows_error_and_keeps_current(make_main_window, gui_ses
     assert "broken.qft" in texts[0]
     assert app.state.session is current
     assert app.window.table.model.rowCount() == len(current.plan)
+
+
+def test_opens_on_the_bundled_default_without_tensorflow(make_main_window, qtbot):
+    from gui.app import DEFAULT_SESSION, bundled
+
+    if not bundled(DEFAULT_SESSION).exists():
+        pytest.skip(f"the bundled session {DEFAULT_SESSION} is not in resources/ yet")
+    app = make_main_window(None)
+    assert app.state.plan is not None and app.window.table.model.rowCount() == len(app.state.plan)
+    assert app.window.tensor_panel.view.tensor_name == app.state.selected != ""
+
+
+def test_compare_mode_selects_the_same_layer_on_both_sides(make_main_window, gui_sessions, session_copy, qtbot):
+    app = make_main_window(str(gui_sessions["qf"]))
+    win = app.show_compare_mode(str(session_copy("qf")), str(gui_sessions["qf"]))
+    wait_jobs(qtbot, app)
+    assert win.left.state.plan is not None and win.right.state.plan is not None
+    name = win.left.state.plan.names[7]
+    win.left.state.select(name)
+    assert win.right.state.selected == name
+    assert win.right.panel.view.tensor_name == name
+    assert "int8 top-1" in win.left.header.text()
