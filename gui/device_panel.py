@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, Q
 
 from core.device import (DEFAULT_REMOTE_DIR, DELEGATES, LPIRC_BUDGET_MS, BenchmarkConfig, DeviceError, DeviceWatcher,
                          MeasureConfig, MeasureEvent, measure)
+from core.device.summary import format_ms
 from core.progress import Cancelled, Progress
 
 COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"]
@@ -374,8 +375,8 @@ class DevicePanel(QWidget):
                 top = max([LPIRC_BUDGET_MS * 1.3] + [p[1] * 1.15 for ps in self._points.values() for p in ps])
                 self.plot.setYRange(0, top)
                 best = min(p[1] for p in pts)
-                self._cell(0, e.model, f"{ms:.2f}", s.describe())
-                self._cell(1, e.model, f"{best:.2f}")
+                self._cell(0, e.model, format_ms(ms), s.describe())
+                self._cell(1, e.model, format_ms(best))
                 self._cell(2, e.model, "yes" if best <= LPIRC_BUDGET_MS else f"no (+{best - LPIRC_BUDGET_MS:.1f} ms)")
             else:
                 self._cell(0, e.model, "unparsed", "could not read a latency from the tool output; see the raw log")
@@ -404,7 +405,7 @@ class DevicePanel(QWidget):
         self._join_thread()
         self.progress_bar.setValue(1000)
         self._status("done: " + ", ".join(
-            f"{m} best {min(v for v in report.latency_ms(m) if v is not None):.2f} ms"
+            f"{m} best {format_ms(min(v for v in report.latency_ms(m) if v is not None))} ms"
             for m in report.rounds if any(v is not None for v in report.latency_ms(m))))
         self._update_buttons()
         self.measurementFinished.emit(report)

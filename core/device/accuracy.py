@@ -21,7 +21,7 @@ from typing import Callable
 import numpy as np
 
 from ..progress import NULL_PROGRESS, Progress
-from .deploy import push_verified, sha256_of
+from .deploy import push_many, push_verified, sha256_of
 from .errors import DeviceError, PushFailed, ToolFailed, ToolNoOutput
 from .shell import check, join, quote, run
 from .summary import EvalResult, parse_eval_output
@@ -93,22 +93,14 @@ def prepare_eval_data(images: np.ndarray, labels: np.ndarray, class_names: list[
 
 
 def push_eval_data(device, local_dir: Path, remote_dir: str, progress: Progress = NULL_PROGRESS) -> str:
-    """Push the prepared folder; images are verified by size and one batched sha256sum per ~300 files."""
+    """Push the prepared folder over one sync connection; images are verified by one batched sha256sum per 300 files."""
     remote = posixpath.join(remote_dir, "eval_data")
     remote_images = posixpath.join(remote, IMAGES_DIR)
     check(device, f"rm -rf {quote(remote)} && mkdir -p {quote(remote_images)}", what="preparing eval_data", timeout=60)
     for name in (GROUND_TRUTH, OUTPUT_LABELS):
         push_verified(device, local_dir / name, posixpath.join(remote, name), progress=progress)
     files = sorted((local_dir / IMAGES_DIR).glob("*.jpg"))
-    for i, f in enumerate(files):
-        if i % 20 == 0:
-            progress.update(i, len(files), f"pushing evaluation images {i}/{len(files)}")
-        try:
-            device.sync.push(str(f), posixpath.join(remote_images, f.name), mode=0o644)
-        except Exception as exc:  # translate the broken connection like every other push
-            from .adb import diagnose
-
-            raise diagnose(device.serial, f"pushing {f.name}") from exc
+    push_many(device, [(f, posixpath.join(remote_images, f.name)) for f in files], progress=progress)
     for start in range(0, len(files), 300):
         batch = files[start:start + 300]
         out = check(device, f"cd {quote(remote_images)} && sha256sum {join(f.name for f in batch)}",
@@ -156,7 +148,7 @@ def run_eval(device, tool: str, model: str, data_dir: str, num_images: int, thre
         cls = ToolFailed if result.exit_code else ToolNoOutput
         raise cls(f"{what} printed nothing (exit status {result.exit_code})")
     if result.exit_code != 0 or not parsed.parsed:
-        last = [line for line in result.output.splitlines() if line.strip()][-3:]
+        last = [line.strip() for line in result.output.splitlines() if line.strip()][-3:]
         err = ToolFailed(f"{what} exited with status {result.exit_code} without a 'Top-1 Accuracy' line; "
                          f"last output: {' | '.join(last)}")
         err.partial_output = result.output

@@ -75,7 +75,7 @@ def run_benchmark(device, tool: str, model: str, config: BenchmarkConfig,
                              "without printing anything")
         raise ToolNoOutput(f"{what} printed nothing (exit status 0)")
     if result.exit_code != 0:
-        last = [line for line in text.splitlines() if line.strip()][-3:]
+        last = [line.strip() for line in text.splitlines() if line.strip()][-3:]
         err = ToolFailed(f"{what} exited with status {result.exit_code}{_signal(result.exit_code)}; "
                          f"last output: {' | '.join(last)}")
         err.partial_output = text

@@ -65,16 +65,21 @@ class BenchmarkSummary:
     def describe(self) -> str:
         if not self.parsed:
             return "latency not readable from the tool output (see raw output)"
-        parts = [f"avg {self.avg_us / 1000:.2f} ms"]
+        parts = [f"avg {format_ms(self.avg_us / 1000)} ms"]
         if self.min_us is not None and self.max_us is not None:
-            parts.append(f"min {self.min_us / 1000:.2f} / max {self.max_us / 1000:.2f}")
+            parts.append(f"min {format_ms(self.min_us / 1000)} / max {format_ms(self.max_us / 1000)}")
         if self.std_us is not None:
-            parts.append(f"std {self.std_us / 1000:.2f}")
+            parts.append(f"std {format_ms(self.std_us / 1000)}")
         if self.init_us is not None:
             parts.append(f"init {self.init_us / 1000:.1f} ms")
         if self.memory_overall_mb is not None:
             parts.append(f"mem {self.memory_overall_mb:.1f} MB ({self.memory_kind})")
         return ", ".join(parts)
+
+
+def format_ms(ms: float) -> str:
+    """Milliseconds with enough digits for both a 28 ms phone model and a 3 us toy."""
+    return f"{ms:.2f}" if ms >= 1 else f"{ms:.3g}"
 
 
 def _f(text: str) -> float:

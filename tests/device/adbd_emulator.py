@@ -199,6 +199,7 @@ class FakePhone:
             if not self.alive:
                 sock.close()
                 return
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # as adbd does; avoids 40 ms Nagle stalls
             conn = _Connection(self, sock)
             self._conns.append(conn)
             threading.Thread(target=conn.serve, daemon=True).start()

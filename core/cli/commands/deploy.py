@@ -50,6 +50,7 @@ def _labels(paths: list[str]) -> dict[str, str]:
 
 def run(args) -> int:
     from ...device import BenchmarkConfig, DeviceError, LPIRC_BUDGET_MS, MeasureConfig, measure
+    from ...device.summary import format_ms
     from ...progress import Cancelled
     from .. import CliError
     from ..progressbar import TextProgress
@@ -102,6 +103,6 @@ def run(args) -> int:
         for label in models:
             lat = [v for v in report.latency_ms(label) if v is not None]
             if lat:
-                print(f"{label:<{width}}  best round {min(lat):.2f} ms, median {sorted(lat)[len(lat) // 2]:.2f} ms "
+                print(f"{label:<{width}}  best round {format_ms(min(lat))} ms, median {format_ms(sorted(lat)[len(lat) // 2])} ms "
                       f"(budget {LPIRC_BUDGET_MS:.0f} ms)")
     return 0
