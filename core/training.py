@@ -143,7 +143,8 @@ def train(config: TrainConfig, out: str | Path, resume: bool = False, progress: 
         log["interrupted"] = True
         atomic_write_text(log_path, json.dumps(log, indent=2))
         raise
-    _save_model_atomic(model, out)
+    # the final model is for inference: without the optimizer state (a third of the size)
+    _save_model_atomic(keras.Model(model.inputs, model.outputs, name=model.name), out)
     log["finished"] = True
     log["model"] = str(out)
     atomic_write_text(log_path, json.dumps(log, indent=2))
