@@ -80,7 +80,7 @@ def compare(model, tensors, tflite_path: str | Path, images_u8: np.ndarray,
     graph = read_graph(interp)
     mapping = tflite_mapping(tflite_path, tensors, graph)
     x = to_model_input(images_u8, model.input_shape)
-    probe = keras.Model(model.inputs, [model.get_layer(t.output_layer).output for t in tensors])
+    probe = keras.Model(model.inputs[0], [model.get_layer(t.output_layer).output for t in tensors])
     floats = [np.concatenate(parts) for parts in zip(*[[np.asarray(a) for a in probe(x[i:i + 64], training=False)]
                                                       for i in range(0, len(x), 64)])]
     inp = interp.get_input_details()[0]
