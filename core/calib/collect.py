@@ -16,6 +16,7 @@ import numpy as np
 
 from ..data.preprocess import to_model_input
 from ..progress import NULL_PROGRESS
+from .graph_stats import graph_stats
 from .histogram import DEFAULT_BINS, Histogram, NonFiniteError
 
 
@@ -57,44 +58,89 @@ def model_inputs(model, images: np.ndarray, source: str = "the data") -> np.ndar
 
 
 def collect_stats(model, tensors, images: np.ndarray, bins: int = DEFAULT_BINS, batch_size: int = 32,
-                  progress=NULL_PROGRESS, source: str = "the data") -> tuple[dict, dict]:
+                  progress=NULL_PROGRESS, source: str = "the data", in_graph: bool = True) -> tuple[dict, dict]:
     """Run ``model`` over uint8 ``images``; return ``({tensor name: Histogram}, timing meta)``.
 
+    ``in_graph`` (default) bins every batch inside the TF graph (:mod:`.graph_stats`) and
+    copies only min/max/counts out; ``in_graph=False`` copies every activation to numpy
+    and calls :meth:`Histogram.update` (the reference; both give identical histograms).
     Raises :class:`NonFiniteError` naming the tensor and batch on NaN/Inf and
     :class:`CalibrationError` when images and model do not fit.
     """
     if len(images) == 0:
         raise CalibrationError(f"{source}: no calibration images")
     probe = stats_model(model, tensors)
+    step = graph_stats(model, tensors, probe, bins) if in_graph else None
     hists = {t.name: Histogram(bins) for t in tensors}
-    others = [t for t in tensors if t.op != "INPUT"]
-    inputs = [t for t in tensors if t.op == "INPUT"]
+    ordered = [hists[t.name] for t in tensors]
     n = len(images)
     n_batches = (n + batch_size - 1) // batch_size
     t_forward = t_stats = 0.0
+    recounts = fallbacks = 0
     progress.update(0, n, "collecting statistics")
     for b in range(n_batches):
         progress.check_cancelled()
         x = model_inputs(model, images[b * batch_size:(b + 1) * batch_size], source)
         rows = len(x)
-        if rows < batch_size and n_batches > 1:   # pad the last batch: one traced shape, padding dropped below
+        if rows < batch_size and n_batches > 1:   # pad the last batch: one traced shape, padding dropped
             x = np.concatenate([x, np.repeat(x[-1:], batch_size - rows, axis=0)])
+
+        def where(t):
+            what = "model input" if t.op == "INPUT" else f"layer {t.output_layer}"
+            return (f"tensor {t.name} ({what}), batch {b + 1} of {n_batches} "
+                    f"(images {b * batch_size}..{min(n, (b + 1) * batch_size) - 1})")
+
         t0 = time.perf_counter()
-        outs = probe.predict_on_batch(x)
-        if not isinstance(outs, (list, tuple)):
-            outs = [outs]
-        x = x[:rows]
-        outs = [np.asarray(o)[:rows] for o in outs]
-        t1 = time.perf_counter()
-        for t in inputs:
-            hists[t.name].update(x, where=f"tensor {t.name} (model input), batch {b + 1} of {n_batches}")
-        for t, out in zip(others, outs):
-            hists[t.name].update(np.asarray(out), where=f"tensor {t.name} (layer {t.output_layer}), "
-                                 f"batch {b + 1} of {n_batches} (images {b * batch_size}..{min(n, (b + 1) * batch_size) - 1})")
-        t_forward += t1 - t0
-        t_stats += time.perf_counter() - t1
+        if step is None:
+            _update_numpy(probe, tensors, hists, x, rows, where)
+            t_forward += time.perf_counter() - t0
+        else:
+            res = step(x, rows, ordered)
+            t1 = time.perf_counter()
+            if res is None:   # the graph refused the batch (NaN/Inf): the numpy path names the tensor
+                fallbacks += 1
+                _update_numpy(probe, tensors, hists, x, rows, where)
+            else:
+                vmin, vmax, counts, lo, width, complete = res
+                bad = [i for i in range(len(tensors)) if not (complete[i] and np.isfinite(vmin[i])
+                                                                  and np.isfinite(vmax[i]))]
+                if bad:   # NaN/Inf or a value off the grid: the numpy path names it, or counts it exactly
+                    fallbacks += 1
+                    _update_numpy(probe, [tensors[i] for i in bad], hists, x, rows, where, all_tensors=tensors)
+                skip = set(bad)
+                pending = [i for i in range(len(tensors)) if i not in skip
+                           and not ordered[i].add_binned(counts[i], vmin[i], vmax[i], lo[i], width[i])]
+                if pending:   # the graph grew a range differently: recount on the histogram's own (grown) range
+                    recounts += 1
+                    res = step(x, rows, ordered)
+                    if res is not None:
+                        vmin, vmax, counts, lo, width, complete = res
+                        pending = [i for i in pending if not (complete[i] and ordered[i].add_binned(
+                            counts[i], vmin[i], vmax[i], lo[i], width[i]))]
+                    if pending:   # still no agreement (never seen): count these tensors exactly in numpy
+                        fallbacks += 1
+                        _update_numpy(probe, [tensors[i] for i in pending], hists, x, rows, where,
+                                      all_tensors=tensors)
+            t_forward += t1 - t0
+            t_stats += time.perf_counter() - t1
         progress.update(min(n, (b + 1) * batch_size), n, f"batch {b + 1}/{n_batches}")
-    return hists, {"n_images": n, "batch_size": batch_size, "forward_s": t_forward, "stats_s": t_stats}
+    return hists, {"n_images": n, "batch_size": batch_size, "forward_s": t_forward, "stats_s": t_stats,
+                   "in_graph": bool(in_graph), "recounts": recounts, "numpy_fallbacks": fallbacks}
+
+
+def _update_numpy(probe, tensors, hists, x, rows, where, all_tensors=None) -> None:
+    """The reference path: activations to numpy, :meth:`Histogram.update` on each."""
+    order = [t for t in (all_tensors or tensors) if t.op != "INPUT"]
+    wanted = {t.name for t in tensors}
+    outs = probe.predict_on_batch(x)
+    if not isinstance(outs, (list, tuple)):
+        outs = [outs]
+    for t in tensors:
+        if t.op == "INPUT":
+            hists[t.name].update(x[:rows], where=where(t))
+    for t, out in zip(order, outs):
+        if t.name in wanted:
+            hists[t.name].update(np.asarray(out)[:rows], where=where(t))
 
 
 __all__ = ["collect_stats", "stats_model", "model_inputs", "CalibrationError", "NonFiniteError"]

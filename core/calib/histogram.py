@@ -81,6 +81,29 @@ class Histogram:
         self.max = max(self.max, vmax)
         self.version += 1
 
+    def add_binned(self, counts, vmin: float, vmax: float, lo: float, width: float) -> bool:
+        """Add a batch binned elsewhere (in the TF graph) on the grid ``lo + i * width``.
+
+        The histogram first grows to cover ``[vmin, vmax]`` exactly as :meth:`update` would;
+        the counts are accepted only if that gives the same grid, else nothing is added
+        and ``False`` is returned (recount the batch on ``self.lo``/``self.width``; the
+        range is already grown, so calling again with the recounted batch succeeds).
+        """
+        vmin, vmax = float(vmin), float(vmax)
+        if not (math.isfinite(vmin) and math.isfinite(vmax)):
+            raise NonFiniteError(f"non-finite batch extremes {vmin}, {vmax}")
+        self._cover(vmin, vmax)
+        if self.lo != float(lo) or self.width != float(width):
+            return False
+        counts = np.asarray(counts)
+        if counts.shape != (self.bins,):
+            raise ValueError(f"expected {self.bins} counts, got shape {counts.shape}")
+        self.counts += counts
+        self.min = min(self.min, vmin)
+        self.max = max(self.max, vmax)
+        self.version += 1
+        return True
+
     def _cover(self, vmin: float, vmax: float) -> None:
         """Grow the range (aligned, integer factor) so ``[vmin, vmax]`` and 0 are inside."""
         vmin, vmax = min(vmin, 0.0), max(vmax, 0.0)
