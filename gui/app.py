@@ -2,8 +2,9 @@
 
 ``main(target)`` is what ``qftune`` / ``qftune gui [MODEL|SESSION.qft]`` run. The
 window appears at once; the session (the bundled pre-computed one by default) is
-read off the UI thread and needs no TensorFlow — TF is imported only by jobs that
-run a model (calibrate, export, evaluate, ...), always in a worker thread.
+read off the UI thread and needs no TensorFlow — TF is imported only in the engine
+helper process (:mod:`gui.engine_process`), which starts warming up in the background
+right after the window shows, so the first job does not wait for the import.
 """
 
 from __future__ import annotations
@@ -67,6 +68,15 @@ class QftuneApp(QObject):
             return None
         return self.runner.start(title, fn, on_done,
                                  lambda message, details: self.show_error(f"{title} failed", message, details))
+
+    # ---- the engine helper ---------------------------------------------------------------------
+    def warm_up_engine(self):
+        """Start the engine helper process and its TensorFlow import in the background (the
+        window stays responsive: the helper is a niced process), so the first job starts at once."""
+        from . import engine_process
+
+        return engine_process.warm_up_in_background(
+            on_error=lambda exc: self.messages.append(f"engine warm-up failed: {exc}"))
 
     # ---- opening things ------------------------------------------------------------------------
     def open(self, target: str | None = None) -> None:
@@ -245,5 +255,10 @@ def main(target: str | None = None) -> int:
     app.window.show()
     from PySide6.QtCore import QTimer
 
+    from . import engine_process
+
     QTimer.singleShot(0, lambda: app.open(target))
-    return qapp.exec()
+    QTimer.singleShot(0, app.warm_up_engine)          # TF imports in the helper while the user looks around
+    code = qapp.exec()
+    engine_process.shutdown(kill=True)
+    return code

@@ -130,11 +130,36 @@ def _import_engine() -> None:
     import tensorflow  # noqa: F401
 
 
-def shutdown() -> None:
-    """Stop the helper process (at exit)."""
+def warm_up_in_background(on_error=None) -> threading.Thread:
+    """Start the helper and its TensorFlow import on a daemon thread, so the first job
+    does not wait for it. The helper is niced, so the window keeps the CPU."""
+
+    def run():
+        try:
+            warm_up()
+        except BaseException as exc:  # noqa: BLE001 - a failed warm-up only means the first job starts it
+            if on_error is not None:
+                on_error(exc)
+
+    t = threading.Thread(target=run, name="qftune-engine-warm-up", daemon=True)
+    t.start()
+    return t
+
+
+def is_warm() -> bool:
+    """True once the helper process runs (TensorFlow may still be importing there)."""
+    return _pool is not None
+
+
+def shutdown(kill: bool = False) -> None:
+    """Stop the helper process (at exit). ``kill`` also ends a job or warm-up still
+    running there, so quitting right after start-up does not wait for TF's import."""
     global _pool
     with _lock:
         if _pool is not None:
+            if kill:
+                for proc in list((getattr(_pool, "_processes", None) or {}).values()):
+                    proc.terminate()
             _pool.shutdown(wait=False, cancel_futures=True)
             _pool = None
 

@@ -32,6 +32,12 @@ GREEDY_PEN = pg.mkPen((40, 170, 60), width=1.5, style=Qt.DashLine)
 OBSERVED_PEN = pg.mkPen((150, 150, 150), width=1, style=Qt.DotLine)
 
 
+def plain_axes(plot: pg.PlotWidget) -> None:
+    """No automatic SI prefixes: "(x0.001)" next to a label confuses more than it saves."""
+    for side in ("left", "bottom"):
+        plot.getAxis(side).enableAutoSIPrefix(False)
+
+
 class EdgeOnlyRegion(pg.LinearRegionItem):
     """A region whose edges drag but whose body does not (a body drag would move
     both ends at once, which is never what a range edit means)."""
@@ -64,7 +70,8 @@ class HistogramView(QWidget):
         self.constraint.setObjectName("constraintLabel")
         self.constraint.setWordWrap(True)
         self.log_counts = QCheckBox("log counts")
-        self.log_counts.setToolTip("Show log10(1 + count): reveals the sparse tails that saturation cuts off")
+        self.log_counts.setToolTip("Counts on a logarithmic axis (1 + count, so empty bins sit on the baseline): "
+                                   "reveals the sparse tails that saturation cuts off")
         self.log_counts.setChecked(True)
         self.log_counts.toggled.connect(self._redraw_histogram)
 
@@ -73,6 +80,7 @@ class HistogramView(QWidget):
         self.plot.setMenuEnabled(False)
         self.plot.setLabel("bottom", "activation value")
         self.plot.showGrid(x=True, y=False, alpha=0.2)
+        plain_axes(self.plot)
         self.plot.getPlotItem().getViewBox().setMouseEnabled(x=True, y=False)
         self.curve = pg.PlotDataItem(stepMode="center", fillLevel=0, brush=(120, 120, 120, 120),
                                      pen=pg.mkPen((90, 90, 90)))
@@ -95,9 +103,11 @@ class HistogramView(QWidget):
         self.landscape = pg.PlotWidget()
         self.landscape.setObjectName("landscapePlot")
         self.landscape.setMenuEnabled(False)
-        self.landscape.setMaximumHeight(140)
+        self.landscape.setMaximumHeight(150)
+        self.landscape.setMinimumHeight(110)
         self.landscape.setLabel("bottom", "candidate step Δ")
         self.landscape.setLabel("left", "cost")
+        plain_axes(self.landscape)
         self.landscape.setToolTip("Greedy cost (rounding + γ·saturation error) against candidate ranges; "
                                   "one point per step Δ at its best offset; the red line is the current step")
         self.landscape_curve = pg.PlotDataItem(pen=pg.mkPen((60, 60, 160)))
@@ -164,13 +174,13 @@ class HistogramView(QWidget):
 
     # ---- input from the application ---------------------------------------------------
     def show_tensor(self, name: str, hist, rng: tuple[float, float], *, greedy=None, landscape=None,
-                    editable: bool = True, constraint: str = "") -> None:
+                    editable: bool = True, constraint: str = "", info: str = "") -> None:
         """Display ``hist`` (object with ``edges``, ``counts``, ``min``, ``max``) and ``rng``.
         ``landscape`` is ``(steps, costs)`` arrays or None."""
         self.tensor_name = name
         self._hist = hist
         self._landscape = landscape
-        self.title.setText(f"<b>{name}</b>")
+        self.title.setText(f"<b>{name}</b>" + (f" &nbsp;<span style='color:#666'>{info}</span>" if info else ""))
         self.constraint.setText(constraint)
         self.constraint.setVisible(bool(constraint))
         self._redraw_histogram()
@@ -226,9 +236,12 @@ class HistogramView(QWidget):
             return
         counts = np.asarray(h.counts, float)
         edges = np.asarray(h.edges, float)
-        y = np.log10(1.0 + counts) if self.log_counts.isChecked() else counts
-        self.curve.setData(edges, y)
-        self.plot.setLabel("left", "log10(1 + count)" if self.log_counts.isChecked() else "count")
+        log = self.log_counts.isChecked()
+        # log axis: pyqtgraph plots log10(y), so 1 + count puts empty bins on the baseline (fillLevel 0)
+        self.plot.setLogMode(x=False, y=log)
+        self.curve.setData(edges, 1.0 + counts if log else counts)
+        self.plot.setLabel("left", "1 + count (log scale)" if log else "count")
+        self.plot.getPlotItem().getViewBox().enableAutoRange(axis="y")
 
     def _fit_view(self, rng, greedy) -> None:
         lo, hi = rng

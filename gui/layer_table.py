@@ -9,6 +9,7 @@ row selects the tensor in the application state; Enter accepts the greedy range.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from PySide6.QtCore import QAbstractTableModel, QItemSelectionModel, QModelIndex, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
@@ -16,22 +17,36 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLineEdit, QTableV
 
 from .session_state import SessionState
 
-COLUMNS = ["#", "tensor", "op", "shape", "min", "max", "scale", "zero point", "method",
-           "est. SQNR dB", "saturated %", "measured SQNR dB"]
-TIPS = [
-    "Position of the tensor in graph order",
-    "The int8 tensor: the first Keras layer of its fused op. 🔗 = tied group (shares one range), 🔒 = locked",
-    "TFLite op that produces the tensor (BatchNorm and ReLU are fused into it)",
-    "Output shape without the batch dimension",
-    "Range min: the most negative representable value (nudged so 0 is exact)",
-    "Range max: the largest representable value",
-    "Step Δ between int8 levels: (max − min) / 255, as stored in the .tflite",
-    "int8 value that represents 0.0",
-    "Who chose the range: greedy, minmax, percentile, entropy, mse, user (an override) or fixed (locked by TFLite)",
-    "Estimated signal-to-quantization-noise ratio of this range on the calibration histogram (higher is better)",
-    "Share of calibration values outside the range (clipped)",
-    "SQNR measured between the float model and the exported int8 .tflite (after Compare)",
+# (key, header, tooltip); the columns a user scans (name, op, range, method, SQNR) come first so
+# they stay visible in a narrow table; the rest is one horizontal scroll away.
+_COLUMN_SPECS = [
+    ("index", "#", "Position of the tensor in graph order"),
+    ("name", "tensor", "The int8 tensor: the first Keras layer of its fused op. "
+                       "(tied) = shares one range with others, (locked) = TFLite fixes its range"),
+    ("op", "op", "TFLite op that produces the tensor (BatchNorm and ReLU are fused into it); "
+                 "the tooltip of a cell gives the full op name"),
+    ("min", "min", "Range min: the most negative representable value (nudged so 0 is exact)"),
+    ("max", "max", "Range max: the largest representable value"),
+    ("method", "method", "Who chose the range: greedy, minmax, percentile, entropy, mse, user (an override) "
+                         "or fixed (locked by TFLite)"),
+    ("sqnr", "est. SQNR", "Estimated signal-to-quantization-noise ratio in dB of this range on the calibration "
+                          "histogram (higher is better)"),
+    ("saturated", "sat. %", "Share of calibration values outside the range (clipped), in %"),
+    ("measured", "meas. SQNR", "SQNR in dB measured between the float model and the exported int8 .tflite "
+                               "(after Compare)"),
+    ("scale", "scale", "Step Δ between int8 levels: (max − min) / 255, as stored in the .tflite"),
+    ("zero_point", "zp", "Zero point: the int8 value that represents 0.0"),
+    ("shape", "shape", "Output shape without the batch dimension"),
 ]
+KEYS = [k for k, _h, _t in _COLUMN_SPECS]
+COLUMNS = [h for _k, h, _t in _COLUMN_SPECS]
+TIPS = [t for _k, _h, t in _COLUMN_SPECS]
+COL = {k: i for i, k in enumerate(KEYS)}
+# short op labels for the table (the full TFLite name is in the tooltip and the histogram title)
+OP_LABELS = {"DEPTHWISE_CONV_2D": "dw conv", "CONV_2D": "conv", "FULLY_CONNECTED": "dense", "ADD": "add",
+             "MEAN": "mean", "SOFTMAX": "softmax", "CONCATENATION": "concat", "MAX_POOL_2D": "max pool",
+             "AVERAGE_POOL_2D": "avg pool", "RESHAPE": "reshape", "PAD": "pad", "INPUT": "input",
+             "MUL": "mul", "SUB": "sub", "LOGISTIC": "logistic", "MAXIMUM": "max", "MINIMUM": "min"}
 SORT_ROLE = Qt.UserRole + 1
 NAME_ROLE = Qt.UserRole + 2
 
@@ -48,12 +63,38 @@ def sqnr_colour(db: float) -> QColor:
     return QColor(215, 245, 215)
 
 
+_DISPLAY, _TOOLTIP = int(Qt.DisplayRole), int(Qt.ToolTipRole)
+_BACKGROUND, _FOREGROUND, _ALIGN = int(Qt.BackgroundRole), int(Qt.ForegroundRole), int(Qt.TextAlignmentRole)
+_SORT, _NAME = int(SORT_ROLE), int(NAME_ROLE)
+_RIGHT = int(Qt.AlignRight | Qt.AlignVCenter)
+_LEFT = int(Qt.AlignLeft | Qt.AlignVCenter)
+_LEFT_COLUMNS = {COL["name"], COL["op"], COL["method"]}
+_LOCKED_BRUSH = QBrush(QColor(110, 110, 110))
+
+
+@dataclass
+class _Row:
+    sort: list
+    display: list
+    background: QBrush
+    foreground: QBrush | None
+
+
+def _sort_key(v):
+    if v is None:
+        return -math.inf
+    if isinstance(v, float) and math.isinf(v):
+        return 1e300
+    return v
+
+
 class LayerTableModel(QAbstractTableModel):
     def __init__(self, state: SessionState, parent=None):
         super().__init__(parent)
         self.state = state
         self._names: list[str] = []
         self._estimates: dict[str, object] = {}
+        self._rows: dict[str, _Row] = {}
         state.sessionChanged.connect(self._reset)
         state.rangesChanged.connect(self._ranges_changed)
         state.resultsChanged.connect(self._results_changed)
@@ -65,12 +106,14 @@ class LayerTableModel(QAbstractTableModel):
         plan = self.state.plan
         self._names = list(plan.names) if plan is not None else []
         self._estimates.clear()
+        self._rows.clear()
         self.endResetModel()
 
     def _ranges_changed(self, names: list[str]) -> None:
         rows = []
         for n in names:
             self._estimates.pop(n, None)
+            self._rows.pop(n, None)
             if n in self._names:
                 rows.append(self._names.index(n))
         if rows:
@@ -78,6 +121,7 @@ class LayerTableModel(QAbstractTableModel):
 
     def _results_changed(self, kind: str) -> None:
         if kind == "compare" and self._names:
+            self._rows.clear()
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._names) - 1, len(COLUMNS) - 1))
 
     # ---- Qt model ------------------------------------------------------------------------
@@ -119,54 +163,67 @@ class LayerTableModel(QAbstractTableModel):
         e = plan[name]
         t = e.tensor
         est = self._estimate(name)
-        return [t.index, name, t.op, "×".join(str(d) for d in t.shape), e.min, e.max, e.scale, e.zero_point,
-                e.method, est.sqnr_db, 100.0 * est.saturated_fraction, self._measured(name)]
+        values = {"index": t.index, "name": name, "op": t.op, "min": e.min, "max": e.max, "method": e.method,
+                  "sqnr": est.sqnr_db, "saturated": 100.0 * est.saturated_fraction, "measured": self._measured(name),
+                  "scale": e.scale, "zero_point": e.zero_point, "shape": "×".join(str(d) for d in t.shape)}
+        return [values[k] for k in KEYS]
 
-    def data(self, index, role=Qt.DisplayRole):
+    def _row(self, name: str) -> _Row:
+        """Everything a row shows, computed once per change (Qt asks ``data`` thousands of times)."""
+        row = self._rows.get(name)
+        if row is None:
+            values = self._values(name)
+            measured = self._measured(name)
+            db = measured if measured is not None else self._estimate(name).sqnr_db
+            locked = bool(self.state.plan[name].locked)
+            row = _Row([_sort_key(v) for v in values], [self._display(name, c, v) for c, v in enumerate(values)],
+                       QBrush(sqnr_colour(db)), _LOCKED_BRUSH if locked else None)
+            self._rows[name] = row
+        return row
+
+    def data(self, index, role=_DISPLAY):
         if not index.isValid():
             return None
+        role = int(role)          # comparing PySide enums costs microseconds; ints cost nanoseconds
         name = self._names[index.row()]
         col = index.column()
-        if role == NAME_ROLE:
+        if role == _DISPLAY:
+            return self._row(name).display[col]
+        if role == _SORT:
+            return self._row(name).sort[col]
+        if role == _NAME:
             return name
-        plan = self.state.plan
-        if role in (Qt.DisplayRole, SORT_ROLE):
-            v = self._values(name)[col]
-            if role == SORT_ROLE:
-                if v is None:
-                    return -math.inf
-                if isinstance(v, float) and math.isinf(v):
-                    return 1e300
-                return v
-            return self._display(name, col, v)
-        if role == Qt.ToolTipRole:
+        if role == _BACKGROUND:
+            return self._row(name).background
+        if role == _FOREGROUND:
+            return self._row(name).foreground
+        if role == _ALIGN:
+            return _LEFT if col in _LEFT_COLUMNS else _RIGHT
+        if role == _TOOLTIP:
             return self._tooltip(name, col)
-        if role == Qt.BackgroundRole:
-            est = self._estimate(name)
-            measured = self._measured(name)
-            return QBrush(sqnr_colour(measured if measured is not None else est.sqnr_db))
-        if role == Qt.ForegroundRole and plan[name].locked:
-            return QBrush(QColor(110, 110, 110))
-        if role == Qt.TextAlignmentRole and col not in (1, 2, 8):
-            return int(Qt.AlignRight | Qt.AlignVCenter)
         return None
 
     def _display(self, name: str, col: int, v):
         plan = self.state.plan
-        if col == 1:
+        key = KEYS[col]
+        if key == "name":
             mark = ""
             if len(plan.group(name)) > 1:
-                mark += " 🔗"
+                mark += " (tied)"
             if plan[name].locked:
-                mark += " 🔒"
+                mark += " (locked)"
             return name + mark
         if v is None:
             return "–"
-        if col in (4, 5, 6):
-            return f"{v:.6g}"
-        if col in (9, 11):
+        if key == "op":
+            return OP_LABELS.get(v, v.lower())
+        if key in ("min", "max"):
+            return f"{v:.4g}"          # full precision in the tooltip and the editors
+        if key == "scale":
+            return f"{v:.5g}"
+        if key in ("sqnr", "measured"):
             return "∞" if math.isinf(v) else f"{v:.1f}"
-        if col == 10:
+        if key == "saturated":
             return f"{v:.3f}"
         return str(v)
 
@@ -174,13 +231,17 @@ class LayerTableModel(QAbstractTableModel):
         plan = self.state.plan
         e = plan[name]
         lines = [TIPS[col]]
+        if KEYS[col] == "op":
+            lines.insert(0, e.tensor.op + (" (fuses " + ", ".join(e.tensor.layers) + ")" if len(e.tensor.layers) > 1 else ""))
         group = plan.group(name)
         if len(group) > 1:
             lines.append("Tied with " + ", ".join(n for n in group if n != name) +
                          ": TFLite requires one scale/zero point for these, so they move together.")
         if e.locked:
             lines.append("Locked: " + e.locked)
-        if e.requested and col in (4, 5):
+        if KEYS[col] in ("min", "max", "scale"):
+            lines.insert(0, f"{KEYS[col]} = {getattr(e, KEYS[col]):.9g}")
+        if e.requested and KEYS[col] in ("min", "max"):
             lines.append(f"You asked for [{e.requested[0]:.6g}, {e.requested[1]:.6g}]; nudged so 0 is exact.")
         return "\n".join(lines)
 
@@ -189,7 +250,7 @@ class LayerFilterProxy(QSortFilterProxyModel):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setSortRole(SORT_ROLE)
-        self.setFilterKeyColumn(1)
+        self.setFilterKeyColumn(COL["name"])
         self.setFilterCaseSensitivity(Qt.CaseInsensitive)
 
 
@@ -230,15 +291,22 @@ class LayerTable(QWidget):
         self.view.verticalHeader().setDefaultSectionSize(22)
         self.view.horizontalHeader().setSectionResizeMode(QHeaderView.Interactive)
         self.view.horizontalHeader().setStretchLastSection(True)
-        self.view.setColumnWidth(0, 36)
-        self.view.setColumnWidth(1, 170)
+        self.view.horizontalHeader().setMinimumSectionSize(24)
+        self.view.setColumnWidth(0, 30)
+        self.view.setColumnWidth(1, 150)
         self.view.selectionModel().currentRowChanged.connect(self._current_changed)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.filter)
         lay.addWidget(self.view)
         state.selectionChanged.connect(self._select_row)
-        state.sessionChanged.connect(lambda: self.view.resizeColumnsToContents())
+        state.sessionChanged.connect(self.fit_columns)
+
+    def fit_columns(self) -> None:
+        """Size columns to their contents (a sample of rows: fast on big plans)."""
+        header = self.view.horizontalHeader()
+        header.setResizeContentsPrecision(80)
+        self.view.resizeColumnsToContents()
 
     def _current_changed(self, current, _previous) -> None:
         if current.isValid():
@@ -261,5 +329,5 @@ class LayerTable(QWidget):
 
     def row_rect_center(self, name: str):
         """Viewport position of ``name``'s row (for tests and tours)."""
-        idx = self.proxy.mapFromSource(self.model.index(self.model.row_of(name), 1))
+        idx = self.proxy.mapFromSource(self.model.index(self.model.row_of(name), COL["name"]))
         return self.view.visualRect(idx).center()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QSplitter
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QScrollArea, QSplitter
 
 from .job_status import JobStatusWidget
 from .layer_table import LayerTable
@@ -23,30 +23,32 @@ class MainWindow(QMainWindow):
         self.app = app
         self.state = app.state
         self.setObjectName("mainWindow")
-        self.resize(1400, 860)
+        self.resize(1500, 920)
         self._close_confirmed = False
         self.close_prompt: QMessageBox | None = None
 
         self.table = LayerTable(self.state)
         self.tensor_panel = TensorPanel(self.state)
-        splitter = QSplitter(Qt.Horizontal)
-        splitter.addWidget(self.table)
-        splitter.addWidget(self.tensor_panel)
-        splitter.setStretchFactor(0, 5)
-        splitter.setStretchFactor(1, 6)
-        splitter.setSizes([640, 760])
-        self.setCentralWidget(splitter)
+        # the histogram is the heart of the app: it gets most of the width and the full height
+        # above a short results/device strip; the table keeps its key columns visible
+        self.splitter = QSplitter(Qt.Horizontal)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(self.tensor_panel)
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setChildrenCollapsible(False)
+        self.setCentralWidget(self.splitter)
 
         from .results_panel import ResultsPanel
 
         self.results = ResultsPanel(self.state)
-        self.results.setMaximumHeight(260)        # the table and histogram get the room
         self.results_dock = QDockWidget("Results", self)
         self.results_dock.setObjectName("resultsDock")
         self.results_dock.setWidget(self.results)
         self.addDockWidget(Qt.BottomDockWidgetArea, self.results_dock)
         self.device_dock = self._device_dock()
-        self.resizeDocks([self.results_dock], [230], Qt.Vertical)
+        self._laid_out = False
 
         self.status_text = QLabel("")
         self.status_text.setObjectName("statusText")
@@ -76,11 +78,33 @@ class MainWindow(QMainWindow):
             return None
         dock = QDockWidget("Device", self)
         dock.setObjectName("deviceDock")
-        dock.setWidget(panel)
+        # the panel is tall; scrolled, it no longer forces the bottom dock area to half the window
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.NoFrame)
+        scroll.setWidget(panel)
+        dock.setWidget(scroll)
         self.addDockWidget(Qt.BottomDockWidgetArea, dock)
         self.tabifyDockWidget(self.results_dock, dock)
         self.results_dock.raise_()
         return dock
+
+    # ---- sizing ------------------------------------------------------------------------------
+    def fit_layout(self) -> None:
+        """Sensible splitter and dock sizes for the current window size (1500x920 desktop,
+        1280x800 laptop): the table wide enough for its key columns (~38 % of the width),
+        the histogram the rest, the results strip ~20 % of the height."""
+        w, h = max(self.width(), 800), max(self.height(), 500)
+        table = max(480, min(600, int(0.38 * w)))
+        self.splitter.setSizes([table, w - table])
+        docks = [d for d in (self.results_dock, self.device_dock) if d is not None]
+        self.resizeDocks(docks, [max(150, min(210, int(0.21 * h)))] * len(docks), Qt.Vertical)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._laid_out:
+            self._laid_out = True
+            self.fit_layout()
 
     # ---- menus -------------------------------------------------------------------------------
     def _action(self, menu, text, slot, shortcut=None, tip="", name=None) -> QAction:

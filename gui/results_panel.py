@@ -14,8 +14,10 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QSizePolicy, QTableWidget, QTableWidgetItem,
+                               QVBoxLayout, QWidget)
 
+from .histogram_view import plain_axes
 from .session_state import SessionState
 
 
@@ -27,6 +29,7 @@ class BarPlot(pg.PlotWidget):
         self.setMenuEnabled(False)
         self.setTitle(title)
         self.setLabel("left", ylabel)
+        plain_axes(self)
         self.getPlotItem().getViewBox().setMouseEnabled(x=True, y=False)
         self.names: list[str] = []
         self.values = np.zeros(0)
@@ -70,11 +73,19 @@ class ResultsPanel(QWidget):
         self.state = state
         self.accuracy = QTableWidget(2, 4)
         self.accuracy.setObjectName("accuracyTable")
-        self.accuracy.setHorizontalHeaderLabels(["top-1 %", "top-5 %", "latency ms (median)", "images"])
+        self.accuracy.setHorizontalHeaderLabels(["top-1 %", "top-5 %", "latency ms", "images"])
+        self.accuracy.horizontalHeaderItem(2).setToolTip("Median latency of single-image invokes, warm-up excluded")
         self.accuracy.setVerticalHeaderLabels(["float", "int8"])
         self.accuracy.setToolTip("After Evaluate: accuracy of the float model and the exported int8 .tflite on "
                                  "the same images; latency of single-image invokes (LiteRT, warm-up excluded)")
-        self.accuracy.setMaximumWidth(430)
+        self.accuracy.setMinimumWidth(330)
+        self.accuracy.setMaximumWidth(400)
+        self.accuracy.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.accuracy.horizontalHeader().setStretchLastSection(True)
+        self.accuracy.verticalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.accuracy.setEditTriggers(QTableWidget.NoEditTriggers)
+        self.accuracy.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Maximum)
+        self.accuracy.setMaximumHeight(90)
         self.summary = QLabel("Run Evaluate, Compare or Sensitivity (Jobs menu) to see results here.")
         self.summary.setObjectName("resultsSummary")
         self.summary.setWordWrap(True)
@@ -86,6 +97,7 @@ class ResultsPanel(QWidget):
         left = QVBoxLayout()
         left.addWidget(self.accuracy)
         left.addWidget(self.summary)
+        left.addStretch(1)
         lay = QHBoxLayout(self)
         lay.addLayout(left)
         lay.addWidget(self.sqnr, 1)

@@ -24,6 +24,14 @@ METHOD_TIPS = {
 }
 
 
+def _describe(tensor) -> str:
+    """``"DEPTHWISE_CONV_2D · 7×7×96 · fuses block5_dw, block5_dw_bn"`` for the histogram title."""
+    parts = [tensor.op, "×".join(str(d) for d in tensor.shape)]
+    if len(tensor.layers) > 1:
+        parts.append("fuses " + ", ".join(tensor.layers))
+    return " · ".join(parts)
+
+
 class TensorPanel(QWidget):
     refused = Signal(str)          # a refused edit, phrased for the user
 
@@ -82,10 +90,10 @@ class TensorPanel(QWidget):
         group = plan.group(name)
         notes = []
         if len(group) > 1:
-            notes.append("🔗 Tied with " + ", ".join(n for n in group if n != name) +
+            notes.append("Tied with " + ", ".join(n for n in group if n != name) +
                          " — TFLite gives them one scale and zero point, so moving this range moves them too.")
         if locked:
-            notes.append("🔒 Locked: " + locked)
+            notes.append("Locked (cannot move): " + locked)
         greedy = None
         landscape = None
         if not locked:
@@ -95,7 +103,7 @@ class TensorPanel(QWidget):
             if ls is not None:
                 landscape = (ls.steps, ls.costs)
         self.view.show_tensor(name, e.stats, (e.min, e.max), greedy=greedy, landscape=landscape,
-                              editable=not locked, constraint="\n".join(notes))
+                              editable=not locked, constraint="\n".join(notes), info=_describe(e.tensor))
         self._show_readouts(e.estimate())
         self.accept_button.setEnabled(not locked)
         self.reset_button.setEnabled(not locked)

@@ -1,9 +1,13 @@
 """Render the main window and the compare mode offscreen to docs/screenshots/*.png.
 
     QT_QPA_PLATFORM=offscreen python scripts/screenshots.py [--qf S.qft] [--orig S.qft] [--out docs/screenshots]
+        [--tensor NAME] [--compare-tensor NAME] [--size 1500x920]
 
 Defaults are the bundled sessions (resources/sessions/...); the README embeds the PNGs,
-so re-running this keeps them current.
+so re-running this keeps them current. Without ``--tensor`` the main window shows the
+layer in the middle of the network where greedy clips the most of the observed range
+(a visible tail outside the region); without ``--compare-tensor`` compare mode shows the
+depthwise output whose estimated SQNR differs most between the two models.
 """
 
 from __future__ import annotations
@@ -30,6 +34,32 @@ def _wait(qapp, app, cond, timeout=120.0):
         qapp.processEvents()
 
 
+def clipped_tail_tensor(plan) -> str:
+    """A conv/depthwise output in the middle half of the network where greedy clips the
+    largest share of the observed range (on enough samples to draw a smooth histogram)."""
+    names = plan.names
+    lo, hi = len(names) // 4, 3 * len(names) // 4
+
+    def clipped(n):
+        e = plan[n]
+        g = plan.candidate(n, "greedy")
+        observed = e.stats.max - e.stats.min
+        return 1.0 - (g.max - g.min) / observed if observed > 0 else 0.0
+
+    pool = [n for n in names[lo:hi] if not plan[n].locked and plan[n].tensor.op in ("CONV_2D", "DEPTHWISE_CONV_2D")
+            and float(plan[n].stats.counts.sum()) >= 20000]
+    return max(pool or [n for n in names[1:] if not plan[n].locked], key=clipped)
+
+
+def most_different_depthwise(orig, qf) -> str | None:
+    """The depthwise output (in both plans) whose estimated SQNR is most below the QF model's."""
+    common = [n for n in qf.names if n in orig.entries and qf[n].tensor.op == "DEPTHWISE_CONV_2D"
+              and orig[n].tensor.op == "DEPTHWISE_CONV_2D"]
+    if not common:
+        return None
+    return max(common, key=lambda n: qf[n].estimate().sqnr_db - orig[n].estimate().sqnr_db)
+
+
 def main() -> int:
     from gui.app import DEFAULT_SESSION, ORIGINAL_SESSION, bundled
 
@@ -37,7 +67,11 @@ def main() -> int:
     ap.add_argument("--qf", default=str(bundled(DEFAULT_SESSION)))
     ap.add_argument("--orig", default=str(bundled(ORIGINAL_SESSION)))
     ap.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
+    ap.add_argument("--tensor", help="tensor to show in the main window")
+    ap.add_argument("--compare-tensor", help="tensor to show in compare mode")
+    ap.add_argument("--size", default="1500x920", help="main window size WxH (e.g. 1280x800 for a laptop)")
     args = ap.parse_args()
+    width, height = (int(v) for v in args.size.lower().split("x"))
     for p in (args.qf, args.orig):
         if not Path(p).exists():
             print(f"screenshots: {p} is missing (pass --qf/--orig)", file=sys.stderr)
@@ -55,22 +89,25 @@ def main() -> int:
 
     tmp = tempfile.mkdtemp(prefix="qftune_shots_")
     app = QftuneApp(QSettings(os.path.join(tmp, "s.ini"), QSettings.IniFormat), recovery_dir=tmp)
-    app.window.resize(1500, 920)
+    app.window.resize(width, height)
     app.window.show()
     app.open(args.qf)
     _wait(qapp, app, lambda: app.state.plan is not None and not app.runner.busy)
+    app.window.fit_layout()
     plan = app.state.plan
-    name = max((n for n in plan.names[1:] if not plan[n].locked), key=lambda n: plan[n].estimate().mse)
+    name = args.tensor or clipped_tail_tensor(plan)
     app.state.select(name)
     _wait(qapp, app, lambda: True)
-    main_png = out / "main_window.png"
+    suffix = "" if (width, height) == (1500, 920) else f"_{width}x{height}"
+    main_png = out / f"main_window{suffix}.png"
     app.window.grab().save(str(main_png))
 
     win = app.show_compare_mode(args.orig, args.qf)
     win.resize(1700, 950)
     _wait(qapp, app, lambda: win.left.state.plan is not None and win.right.state.plan is not None
           and not app.runner.busy)
-    win.right.state.select(name)
+    shown = args.compare_tensor or most_different_depthwise(win.left.state.plan, win.right.state.plan) or name
+    win.right.state.select(shown)
     _wait(qapp, app, lambda: True)
     compare_png = out / "compare_mode.png"
     win.grab().save(str(compare_png))
