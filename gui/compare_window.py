@@ -33,13 +33,17 @@ def accuracy_text(session) -> str:
                 doc = json.loads(card.read_text())
             except (OSError, ValueError):
                 doc = {}
-            int8 = doc.get("int8_top1", int8)
-            flt = doc.get("float_top1", doc.get("top1", flt))
+            int8 = _first(doc, ("int8_top1", "int8_top1_test10k", "int8_top1_eval"), int8)
+            flt = _first(doc, ("float_top1", "float_top1_test10k", "top1"), flt)
     parts = []
     if flt is not None:
         parts.append(f"float top-1 {100 * float(flt):.2f} %")
     parts.append(f"int8 top-1 {100 * float(int8):.2f} %" if int8 is not None else "int8 top-1: run Evaluate")
     return " · ".join(parts)
+
+
+def _first(doc: dict, keys, default):
+    return next((doc[k] for k in keys if doc.get(k) is not None), default)
 
 
 class CompareSide(QWidget):

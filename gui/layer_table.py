@@ -69,7 +69,6 @@ _SORT, _NAME = int(SORT_ROLE), int(NAME_ROLE)
 _RIGHT = int(Qt.AlignRight | Qt.AlignVCenter)
 _LEFT = int(Qt.AlignLeft | Qt.AlignVCenter)
 _LEFT_COLUMNS = {COL["name"], COL["op"], COL["method"]}
-_LOCKED_BRUSH = QBrush(QColor(110, 110, 110))
 
 
 @dataclass
@@ -95,6 +94,7 @@ class LayerTableModel(QAbstractTableModel):
         self._names: list[str] = []
         self._estimates: dict[str, object] = {}
         self._rows: dict[str, _Row] = {}
+        self._locked_brush = QBrush(QColor(110, 110, 110))
         state.sessionChanged.connect(self._reset)
         state.rangesChanged.connect(self._ranges_changed)
         state.resultsChanged.connect(self._results_changed)
@@ -177,7 +177,7 @@ class LayerTableModel(QAbstractTableModel):
             db = measured if measured is not None else self._estimate(name).sqnr_db
             locked = bool(self.state.plan[name].locked)
             row = _Row([_sort_key(v) for v in values], [self._display(name, c, v) for c, v in enumerate(values)],
-                       QBrush(sqnr_colour(db)), _LOCKED_BRUSH if locked else None)
+                       QBrush(sqnr_colour(db)), self._locked_brush if locked else None)
             self._rows[name] = row
         return row
 

@@ -6,8 +6,9 @@
 Defaults are the bundled sessions (resources/sessions/...); the README embeds the PNGs,
 so re-running this keeps them current. Without ``--tensor`` the main window shows the
 layer in the middle of the network where greedy clips the most of the observed range
-(a visible tail outside the region); without ``--compare-tensor`` compare mode shows the
-depthwise output whose estimated SQNR differs most between the two models.
+(a visible tail outside the region); without ``--compare-tensor`` compare mode shows that
+layer too if it is a depthwise output the original fuses with BatchNorm + ReLU6 (the QF
+block drops them), else the first such layer in the middle of the network.
 """
 
 from __future__ import annotations
@@ -51,13 +52,20 @@ def clipped_tail_tensor(plan) -> str:
     return max(pool or [n for n in names[1:] if not plan[n].locked], key=clipped)
 
 
-def most_different_depthwise(orig, qf) -> str | None:
-    """The depthwise output (in both plans) whose estimated SQNR is most below the QF model's."""
-    common = [n for n in qf.names if n in orig.entries and qf[n].tensor.op == "DEPTHWISE_CONV_2D"
-              and orig[n].tensor.op == "DEPTHWISE_CONV_2D"]
-    if not common:
-        return None
-    return max(common, key=lambda n: qf[n].estimate().sqnr_db - orig[n].estimate().sqnr_db)
+def fused_differently(orig, qf, preferred: str) -> str | None:
+    """A depthwise output that the original model fuses with BatchNorm + ReLU6 and the QF
+    model does not (the paper's first change): ``preferred`` if it is one, else the first
+    such tensor in the middle half of the network."""
+
+    def differs(n):
+        return (n in orig.entries and n in qf.entries and qf[n].tensor.op == "DEPTHWISE_CONV_2D"
+                and len(orig[n].tensor.layers) > len(qf[n].tensor.layers))
+
+    if differs(preferred):
+        return preferred
+    names = qf.names
+    middle = names[len(names) // 4: 3 * len(names) // 4]
+    return next((n for n in middle + names if differs(n)), None)
 
 
 def main() -> int:
@@ -106,7 +114,7 @@ def main() -> int:
     win.resize(1700, 950)
     _wait(qapp, app, lambda: win.left.state.plan is not None and win.right.state.plan is not None
           and not app.runner.busy)
-    shown = args.compare_tensor or most_different_depthwise(win.left.state.plan, win.right.state.plan) or name
+    shown = args.compare_tensor or fused_differently(win.left.state.plan, win.right.state.plan, name) or name
     win.right.state.select(shown)
     _wait(qapp, app, lambda: True)
     compare_png = out / "compare_mode.png"

@@ -4,7 +4,9 @@
   it makes is closed (without prompts) and deleted after the test;
 - an autouse check that a test leaves no top-level widget behind;
 - ``StallMeter`` (re-exported from ``gui.stall_meter``): the longest event-loop stall;
-- session-scoped calibrated sessions of tiny real models, built once per run.
+- session-scoped calibrated sessions of tiny real models and one exported int8 .tflite,
+  built once per run; the engine helper process (where UI jobs import TensorFlow) warms
+  up in the background while they are built, and is shared by all tests.
 """
 
 from __future__ import annotations
@@ -71,7 +73,8 @@ def no_leaked_widgets(qapp, request):
 
 @pytest.fixture
 def make_main_window(qtbot, tmp_path):
-    """``make_main_window(target=None, open=True)`` -> the QftuneApp (``app.window`` is shown).
+    """``make_main_window(target=None, open=True, wait=True, profile=None)`` -> the QftuneApp
+    (``app.window`` is shown).
 
     Settings and the recovery folder live in the test's tmp_path. ``target`` is opened
     as ``qftune gui TARGET`` would (``None``: the bundled default session)."""
@@ -79,9 +82,12 @@ def make_main_window(qtbot, tmp_path):
 
     apps = []
 
-    def make(target: str | None = None, open: bool = True, wait: bool = True):
-        settings = QSettings(str(tmp_path / f"settings{len(apps)}.ini"), QSettings.IniFormat)
-        app = QftuneApp(settings=settings, recovery_dir=str(tmp_path / f"recovery{len(apps)}"))
+    def make(target: str | None = None, open: bool = True, wait: bool = True, profile: str | None = None):
+        """``profile``: apps made with the same name share settings and recovery folder
+        (a restart of the same user's app)."""
+        key = profile if profile is not None else str(len(apps))
+        settings = QSettings(str(tmp_path / f"settings{key}.ini"), QSettings.IniFormat)
+        app = QftuneApp(settings=settings, recovery_dir=str(tmp_path / f"recovery{key}"))
         apps.append(app)
         app.window.show()
         qtbot.waitExposed(app.window)
@@ -140,7 +146,10 @@ def _data_init_batchnorm(model):
 
 @pytest.fixture(scope="session")
 def gui_models(tmp_path_factory):
-    """Tiny real Keras models saved to disk: QF and original MobileNetV2, and a model with tied/locked tensors."""
+    """Tiny real Keras models saved to disk: a QF MobileNetV2 and a model with tied/locked tensors."""
+    from gui import engine_process
+
+    engine_process.warm_up_in_background()      # TF imports in the helper while we build here
     import keras
 
     from core.models import QFConfig, build
@@ -149,8 +158,6 @@ def gui_models(tmp_path_factory):
     keras.utils.set_random_seed(0)
     qf = d / "tiny_qf_v2.keras"
     _data_init_batchnorm(build("mobilenet-v2", width=0.35, qf=QFConfig.full())).save(qf)
-    orig = d / "tiny_orig_v2.keras"
-    _data_init_batchnorm(build("mobilenet-v2", width=0.35, qf=QFConfig())).save(orig)
     inp = keras.Input((28, 28, 1), name="image")
     a = keras.layers.Conv2D(4, 3, padding="same", activation="relu", name="conv_a")(inp)
     b = keras.layers.Conv2D(4, 3, padding="same", name="conv_b")(inp)
@@ -162,7 +169,7 @@ def gui_models(tmp_path_factory):
     out = keras.layers.Softmax(name="softmax")(logits)
     tied = d / "tied.keras"
     keras.Model(inp, out, name="tied").save(tied)
-    return {"qf": qf, "orig": orig, "tied": tied}
+    return {"qf": qf, "tied": tied}
 
 
 @pytest.fixture(scope="session")
@@ -175,6 +182,20 @@ def gui_sessions(tmp_path_factory, gui_models):
     for key, model in gui_models.items():
         session = calibrate(str(model), "embedded", per_class=1)
         out[key] = Path(session.save(d / f"{key}.qft"))
+    return out
+
+
+@pytest.fixture(scope="session")
+def qf_tflite(tmp_path_factory, gui_models, gui_sessions):
+    """The int8 .tflite of the tiny QF session's greedy plan (for Evaluate and Compare)."""
+    from core.export import export_int8
+    from core.models.loading import load_model
+    from core.session import Session
+
+    plan = Session.load(gui_sessions["qf"]).plan
+    out = tmp_path_factory.mktemp("gui_tflite") / "tiny_qf_int8.tflite"
+    export_int8(load_model(str(gui_models["qf"])), list(plan.tensors), {e.name: e.params for e in plan}, out,
+                source=str(gui_models["qf"]))
     return out
 
 

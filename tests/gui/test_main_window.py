@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPointF, Qt
@@ -147,14 +148,20 @@ def test_corrupt_session_shows_error_and_keeps_current(make_main_window, gui_ses
     assert app.window.table.model.rowCount() == len(current.plan)
 
 
-def test_opens_on_the_bundled_default_without_tensorflow(make_main_window, qtbot):
+def test_opens_on_the_bundled_default_session(make_main_window, qtbot):
     from gui.app import DEFAULT_SESSION, bundled
 
-    if not bundled(DEFAULT_SESSION).exists():
-        pytest.skip(f"the bundled session {DEFAULT_SESSION} is not in resources/ yet")
-    app = make_main_window(None)
-    assert app.state.plan is not None and app.window.table.model.rowCount() == len(app.state.plan)
-    assert app.window.tensor_panel.view.tensor_name == app.state.selected != ""
+    path = bundled(DEFAULT_SESSION)
+    assert path.exists(), f"the bundled session {path} is missing from resources/"
+    app = make_main_window(None)                       # what `qftune` with no arguments opens
+    plan = app.state.plan
+    assert app.state.path == str(path) and not app.errors
+    assert plan is not None and app.window.table.model.rowCount() == len(plan) > 50   # a full MobileNetV2
+    assert app.window.windowTitle().startswith(f"qftune — {path.name}")
+    view = app.window.tensor_panel.view
+    assert view.tensor_name == app.state.selected != ""
+    assert len(view.curve.getData()[1]) == len(plan[app.state.selected].stats.counts)   # histogram drawn
+    assert app.state.session.model_path and Path(app.state.session.model_path).exists()  # jobs can run on it
 
 
 def test_compare_mode_selects_the_same_layer_on_both_sides(make_main_window, gui_sessions, session_copy, qtbot):
