@@ -4,3 +4,7 @@ One file per view or dialog; :mod:`gui.app` holds the small application object t
 wires them. The engine lives in ``core`` and never imports Qt; nothing here
 re-implements engine logic.
 """
+
+from .pyside_workarounds import keep_none_alive
+
+keep_none_alive()          # before any Qt object exists: see gui/pyside_workarounds.py

@@ -7,8 +7,11 @@ import json
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 
 from conftest import StallMeter, close_errors, wait_jobs
+
+STALL_BOUND_MS = 200.0
 
 
 def test_export_from_ui_writes_tflite_with_the_override(make_main_window, session_copy, tmp_path, qtbot):
@@ -54,7 +57,7 @@ def test_cancel_long_calibration_keeps_session_and_ui_responsive(make_main_windo
     job = app.runner.current
     assert job is not None and app.window.job_status.cancel_button.isVisible()
     qtbot.waitUntil(lambda: app.window.job_status.bar.value() > 0, timeout=120_000)
-    qtbot.mouseClick(app.window.job_status.cancel_button, __import__("PySide6.QtCore").QtCore.Qt.LeftButton)
+    qtbot.mouseClick(app.window.job_status.cancel_button, Qt.LeftButton)
     wait_jobs(qtbot, app)
     stall = meter.stop()
     assert job.status == "cancelled"
@@ -62,7 +65,12 @@ def test_cancel_long_calibration_keeps_session_and_ui_responsive(make_main_windo
     assert {e.name: (e.params, e.method) for e in app.state.plan} == before
     assert not app.state.dirty and not app.errors
     assert "cancelled" in app.window.job_status.label.text()
-    print(f"longest UI stall during calibration: {stall:.1f} ms")
+    print(f"longest UI stall during calibration: {stall:.1f} ms (ticks: {meter.ticks})")
+    # The goal is < 100 ms (the engine runs in a niced helper process). Measured here 49-56 ms
+    # with the 2-core machine at load ~4.5; the bound leaves room for a busier shared runner
+    # (the meter also counts the scheduler's latency) but still catches a job that blocks the
+    # UI thread (a TF call on the UI thread stalls for seconds).
+    assert stall < STALL_BOUND_MS, f"the UI froze for {stall:.0f} ms during a job"
 
 
 def test_job_error_shows_readable_dialog_with_details(make_main_window, session_copy, tmp_path, qtbot):
