@@ -23,6 +23,8 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--session")
     ap.add_argument("--moves", type=int, default=200)
+    ap.add_argument("--tensor", help="tensor to drag (default: the widest-range conv output in the middle "
+                                     "of the network, a full 2048-bin histogram)")
     args = ap.parse_args()
     from _gui_session import bench_session
 
@@ -45,7 +47,9 @@ def main() -> int:
         qapp.processEvents()
         time.sleep(0.005)
     plan = app.state.plan
-    name = max((n for n in plan.names[1:] if not plan[n].locked), key=lambda n: plan[n].max)
+    names = plan.names
+    middle = [n for n in names[len(names) // 4: 3 * len(names) // 4] if not plan[n].locked] or names[1:]
+    name = args.tensor or max(middle, key=lambda n: plan[n].max)
     app.state.select(name)
     view = app.window.tensor_panel.view
     for _ in range(5):
@@ -93,6 +97,7 @@ def main() -> int:
     }
     app.window.force_close()
     print(json.dumps(result, indent=2))
+    sys.stdout.flush()
     return 0
 
 

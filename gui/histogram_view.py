@@ -22,8 +22,8 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QFormLayout, QGraphicsItem, QGridLayout, QHBoxLayout,
+                               QLabel, QVBoxLayout, QWidget)
 
 from core.quant.grid import nudge
 
@@ -85,6 +85,9 @@ class HistogramView(QWidget):
         self.curve = pg.PlotDataItem(stepMode="center", fillLevel=0, brush=(120, 120, 120, 120),
                                      pen=pg.mkPen((90, 90, 90)))
         self.plot.addItem(self.curve)
+        # the 2048-bin fill is the costly part of a repaint and does not change while an edge
+        # is dragged: keep it as a device pixmap (re-rendered only when the view changes)
+        self.curve.curve.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
         self.region = EdgeOnlyRegion(values=(0.0, 1.0), brush=REGION_BRUSH, swapMode="block")
         self.region.setZValue(10)
         for line in self.region.lines:

@@ -92,10 +92,10 @@ class MainWindow(QMainWindow):
     # ---- sizing ------------------------------------------------------------------------------
     def fit_layout(self) -> None:
         """Sensible splitter and dock sizes for the current window size (1500x920 desktop,
-        1280x800 laptop): the table wide enough for its key columns (~38 % of the width),
+        1280x800 laptop): the table wide enough for its key columns (~38 % of the width, at least 500 px),
         the histogram the rest, the results strip ~20 % of the height."""
         w, h = max(self.width(), 800), max(self.height(), 500)
-        table = max(480, min(600, int(0.38 * w)))
+        table = max(500, min(600, int(0.38 * w)))
         self.splitter.setSizes([table, w - table])
         docks = [d for d in (self.results_dock, self.device_dock) if d is not None]
         self.resizeDocks(docks, [max(150, min(210, int(0.21 * h)))] * len(docks), Qt.Vertical)
