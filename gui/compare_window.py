@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from .layer_table import LayerTable
 from .session_files import load_session
@@ -38,7 +38,8 @@ def accuracy_text(session) -> str:
     parts = []
     if flt is not None:
         parts.append(f"float top-1 {100 * float(flt):.2f} %")
-    parts.append(f"int8 top-1 {100 * float(int8):.2f} %" if int8 is not None else "int8 top-1: run Evaluate")
+    parts.append(f"int8 top-1 {100 * float(int8):.2f} %" if int8 is not None
+                 else "int8 top-1: press “Measure int8 accuracy of both”")
     return " · ".join(parts)
 
 
@@ -68,7 +69,17 @@ class CompareSide(QWidget):
 
     def set_session(self, session, path: str) -> None:
         self.state.set_session(session, path)
+        self.path = path
         self.header.setText(f"<b>{self.caption}</b> — {Path(path).name}<br>{accuracy_text(session)}")
+
+    def set_measured(self, result: dict) -> None:
+        """Show the int8/float top-1 measured by :meth:`CompareWindow.measure_accuracy`."""
+        self.measured = result
+        f, q = result["float"], result["int8"]
+        self.header.setText(
+            f"<b>{self.caption}</b> — {Path(self.path).name}<br>"
+            f"<b>int8 top-1 {100 * q['top1']:.2f} %</b> · float top-1 {100 * f['top1']:.2f} % "
+            f"<span style='color:#666'>({result['weights']} weights, {q['n_images']:,} {q['data']} images)</span>")
 
 
 class CompareWindow(QMainWindow):
@@ -81,10 +92,22 @@ class CompareWindow(QMainWindow):
         self.resize(1600, 900)
         self.left = CompareSide("Original MobileNetV2")
         self.right = CompareSide("Quantization-friendly MobileNetV2")
+        self.measure_button = QPushButton("Measure int8 accuracy of both")
+        self.measure_button.setObjectName("measureAccuracy")
+        self.measure_button.setToolTip("Export each plan to int8 with per-tensor weights (the 8-bit pipeline of the "
+                                       "paper) and evaluate it and its float model on the embedded test images")
+        self.measure_button.clicked.connect(lambda: self.measure_accuracy())
         central = QWidget()
-        lay = QHBoxLayout(central)
-        lay.addWidget(self.left)
-        lay.addWidget(self.right)
+        sides = QHBoxLayout()
+        sides.addWidget(self.left)
+        sides.addWidget(self.right)
+        bar = QHBoxLayout()
+        bar.addWidget(self.measure_button)
+        bar.addStretch(1)
+        lay = QVBoxLayout(central)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addLayout(bar)
+        lay.addLayout(sides, 1)
         self.setCentralWidget(central)
         self.left.state.selectionChanged.connect(lambda n: self._follow(self.left, self.right, n))
         self.right.state.selectionChanged.connect(lambda n: self._follow(self.right, self.left, n))
@@ -102,6 +125,40 @@ class CompareWindow(QMainWindow):
 
         self.app.start_job("Loading compare mode", lambda progress: (load_session(left_path),
                                                                    load_session(right_path)), done)
+
+    def measure_accuracy(self, data: str = "embedded:eval", limit: int | None = None, weights: str = "per-tensor"):
+        """Export both plans (as on screen) and measure their int8 and float top-1 in one job."""
+        import tempfile
+
+        from . import engine_jobs
+        from .engine_process import run_remote
+
+        sides = [s for s in (self.left, self.right) if s.state.session is not None]
+        if len(sides) < 2:
+            self.app.show_error("Compare mode", "Load both sessions first.")
+            return None
+        calls = []
+        out_dir = Path(tempfile.mkdtemp(prefix="qftune_compare_"))
+        for i, side in enumerate(sides):
+            plan, model = side.state.plan, side.state.session.model_path
+            if not model or not Path(model).exists():
+                self.app.show_error("Compare mode", f"{Path(side.path).name} records no existing model file "
+                                                    f"({model or 'none'}); cannot export it.")
+                return None
+            calls.append(dict(model_path=str(model), tensors=list(plan.tensors),
+                              ranges={e.name: e.params for e in plan}, out=str(out_dir / f"side{i}_int8.tflite"),
+                              weights=weights, data=data, limit=limit))
+
+        def job(progress):
+            n = len(calls)
+            return [run_remote(engine_jobs.export_and_evaluate, kw, progress.sub(i / n, 1 / n, 1.0))
+                    for i, kw in enumerate(calls)]
+
+        def done(results):
+            for side, result in zip(sides, results):
+                side.set_measured(result)
+
+        return self.app.start_job("Measuring int8 accuracy (compare mode)", job, done)
 
     def _follow(self, source: CompareSide, target: CompareSide, name: str) -> None:
         if getattr(self, "_syncing", False):

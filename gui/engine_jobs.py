@@ -72,3 +72,13 @@ def sensitivity(progress, model_path: str, tensors, ranges: dict, data: str, lim
     _base, rows, _seconds = _sensitivity(_load_model(model_path), tensors, ranges, ds.images, ds.labels,
                                          weights=weights, progress=progress)
     return {r.name: r.drop_pp for r in rows}
+
+
+def export_and_evaluate(progress, model_path: str, tensors, ranges: dict, out: str, weights: str = "per-tensor",
+                        data: str = "embedded:eval", limit: int | None = None, threads: int = 1) -> dict:
+    """Export the plan to ``out`` and evaluate it against its float Keras model (compare mode):
+    ``{"float": EvalResult dict, "int8": EvalResult dict, "weights": weights}``."""
+    export(progress.sub(0.0, 0.4, 1.0), model_path, tensors, ranges, out, weights=weights)
+    result = evaluate(progress.sub(0.4, 0.6, 1.0), out, model_path, data, limit, threads)
+    result["weights"] = weights
+    return result

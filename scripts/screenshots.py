@@ -1,7 +1,7 @@
 """Render the main window and the compare mode offscreen to docs/screenshots/*.png.
 
     QT_QPA_PLATFORM=offscreen python scripts/screenshots.py [--qf S.qft] [--orig S.qft] [--out docs/screenshots]
-        [--tensor NAME] [--compare-tensor NAME] [--size 1500x920]
+        [--tensor NAME] [--compare-tensor NAME] [--size 1500x920] [--no-accuracy]
 
 Defaults are the bundled sessions (resources/sessions/...); the README embeds the PNGs,
 so re-running this keeps them current. Without ``--tensor`` the main window shows the
@@ -78,6 +78,8 @@ def main() -> int:
     ap.add_argument("--tensor", help="tensor to show in the main window")
     ap.add_argument("--compare-tensor", help="tensor to show in compare mode")
     ap.add_argument("--size", default="1500x920", help="main window size WxH (e.g. 1280x800 for a laptop)")
+    ap.add_argument("--no-accuracy", action="store_true",
+                    help="skip measuring both models' int8 top-1 in compare mode (export + evaluate, ~1 min)")
     args = ap.parse_args()
     width, height = (int(v) for v in args.size.lower().split("x"))
     for p in (args.qf, args.orig):
@@ -114,6 +116,11 @@ def main() -> int:
     win.resize(1700, 950)
     _wait(qapp, app, lambda: win.left.state.plan is not None and win.right.state.plan is not None
           and not app.runner.busy)
+    if not args.no_accuracy:
+        win.measure_accuracy()
+        _wait(qapp, app, lambda: not app.runner.busy, timeout=900)
+        if app.errors:
+            print("screenshots: measuring accuracy failed: " + app.errors[-1].text(), file=sys.stderr)
     shown = args.compare_tensor or fused_differently(win.left.state.plan, win.right.state.plan, name) or name
     win.right.state.select(shown)
     _wait(qapp, app, lambda: True)
@@ -121,6 +128,9 @@ def main() -> int:
     win.grab().save(str(compare_png))
     win.close()
     app.window.force_close()
+    from gui import engine_process
+
+    engine_process.shutdown(kill=True)
     print(f"wrote {main_png} and {compare_png}")
     return 0
 

@@ -124,3 +124,18 @@ def test_recent_files_list_updates_and_reopens(make_main_window, session_copy, g
     # a new app of the same user starts with the list
     again = make_main_window(None, open=False, profile="recent")
     assert [a.text() for a in again.window.recent_menu.actions()][:2] == [first.name, "renamed.qft"]
+
+
+def test_compare_mode_measures_both_int8_accuracies(make_main_window, gui_sessions, session_copy, qtbot):
+    app = make_main_window(str(gui_sessions["qf"]))
+    win = app.show_compare_mode(str(session_copy("qf")), str(gui_sessions["qf"]))
+    wait_jobs(qtbot, app)
+    job = win.measure_accuracy(limit=20)
+    assert job is not None
+    wait_jobs(qtbot, app, timeout=180_000)
+    assert job.status == "ok" and not app.errors, close_errors(app)
+    for side in (win.left, win.right):
+        int8, flt = side.measured["int8"], side.measured["float"]
+        assert int8["n_images"] == flt["n_images"] == 20 and int8["kind"] == "int8 tflite"
+        assert f"int8 top-1 {100 * int8['top1']:.2f} %" in side.header.text()
+        assert "per-tensor weights" in side.header.text()
