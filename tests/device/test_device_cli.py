@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from adbd_emulator import FakePhone
-from conftest import adb, plug
+from device_kit import adb, plug
 
 
 def qftune(*args, timeout=120):

@@ -6,7 +6,7 @@ import pytest
 
 from core.device import MeasureConfig, BenchmarkConfig, list_devices, measure
 
-from conftest import host_top1
+from device_kit import host_top1
 
 
 @pytest.mark.timeout(60)

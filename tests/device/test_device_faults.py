@@ -9,7 +9,7 @@ import pytest
 
 import standins
 from adbd_emulator import FakePhone
-from conftest import adb, plug, wait_state
+from device_kit import adb, plug, wait_state
 from core.device import (AdbServerDied, BenchmarkConfig, CommandTimeout, DeviceLost, DeviceUnauthorized,
                          MeasureConfig, NotEnoughSpace, ToolAbiMismatch, ToolFailed, ToolNoOutput, list_devices,
                          measure)
