@@ -123,6 +123,10 @@ def test_tied_group_moves_together_and_locked_refuses(make_main_window, gui_sess
     assert len(set(maxes.values())) == 1 and plan["concat"].method == "user", maxes
     assert all(plan[n].method == "user" for n in group)
 
+    model = app.window.table.model
+    row = model.index(model.row_of("softmax"), 1)
+    assert row.data() == "softmax (locked)"                       # a marker every font can draw
+    assert "fixed int8 quantization" in row.data(Qt.ToolTipRole)  # ... and the tooltip says why
     app.state.select("softmax")
     before = (plan["softmax"].min, plan["softmax"].max)
     assert "Locked" in view.constraint.text() and view.constraint.isVisible()
