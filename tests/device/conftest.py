@@ -4,11 +4,7 @@ stand-in tools, and small .tflite models (float and int8) made with the TFLite c
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
