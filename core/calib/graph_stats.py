@@ -31,10 +31,13 @@ _GROWTH_STEPS = 4   # unrolled iterations of _cover's ``while`` (it needs at mos
 _CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
-def _cover_tf(tf, lo, width, empty, vmin, vmax, bins: int):
-    """Vectorised :meth:`Histogram._cover`: the (lo, width) after covering [vmin, vmax] and 0."""
+def _cover_tf(tf, lo, width, empty, vmin, vmax, nb):
+    """Vectorised :meth:`Histogram._cover`: the (lo, width) after covering [vmin, vmax] and 0.
+
+    ``nb`` (the bin count, float64) is a graph *input*: with a constant, Grappler turns
+    ``span / nb`` into ``span * (1 / nb)``, which differs in the last bit unless nb is a power of 2.
+    """
     f64 = tf.float64
-    nb = tf.constant(float(bins), f64)
     zero = tf.zeros_like(vmin)
     vmin, vmax = tf.minimum(vmin, zero), tf.maximum(vmax, zero)
     # empty histogram: the batch's own range
@@ -59,18 +62,21 @@ def _cover_tf(tf, lo, width, empty, vmin, vmax, bins: int):
 class GraphStats:
     """The compiled per-batch statistics step for one model, tensor list and bin count."""
 
-    def __init__(self, model, tensors, probe, bins: int):
+    def __init__(self, model, tensors, probe, bins: int, with_activations: bool = False):
         import tensorflow as tf
 
         self.bins = int(bins)
         self.names = [t.name for t in tensors]
         self.is_input = [t.op == "INPUT" for t in tensors]
+        # values never negative (images in [0, 1], ReLU/ReLU6 outputs): the grid starts at 0, so the
+        # subtraction of lo is skipped (x - 0 == x); checked per batch, a non-zero lo goes to numpy
+        self.from_zero = np.array([t.op == "INPUT" or t.activation in ("relu", "relu6") for t in tensors])
         self.traces = 0
         k = len(tensors)
         input_shape = tuple(model.input_shape)
         bins_ = self.bins
 
-        def step(x, rows, lo, width, empty):
+        def step(x, rows, lo, width, empty, nb):
             self.traces += 1                 # Python side effect: runs only while tracing
             outs = probe(x, training=False)
             if not isinstance(outs, (list, tuple)):
@@ -84,13 +90,16 @@ class GraphStats:
             finite = tf.math.is_finite(vmin) & tf.math.is_finite(vmax)
             zero = tf.zeros_like(vmin)
             new_lo, new_width = _cover_tf(tf, lo, width, empty, tf.where(finite, vmin, zero),
-                                          tf.where(finite, vmax, zero), bins_)
+                                          tf.where(finite, vmax, zero), nb)
             inv = 1.0 / new_width
+            lo32, inv32 = tf.unstack(tf.cast(new_lo, tf.float32)), tf.unstack(tf.cast(inv, tf.float32))
             no_weights = tf.zeros([0], tf.int32)
             counts = []
             for i, a in enumerate(flat):
-                if a.dtype == tf.float32:    # as Histogram.update: float32 arithmetic for float32 activations
-                    u = (a - tf.cast(new_lo[i], tf.float32)) * tf.cast(inv[i], tf.float32)
+                if a.dtype == tf.float32 and self.from_zero[i]:
+                    u = a * inv32[i]
+                elif a.dtype == tf.float32:  # as Histogram.update: float32 arithmetic for float32 activations
+                    u = (a - lo32[i]) * inv32[i]
                 else:
                     u = (tf.cast(a, tf.float64) - new_lo[i]) * inv[i]
                 # no clip: u lies in (-1, bins + 1) on a covering range, truncation sends (-1, 0) to 0 like
@@ -100,13 +109,16 @@ class GraphStats:
                 counts.append(tf.raw_ops.DenseBincount(input=idx, size=bins_ + 1, weights=no_weights,
                                                        binary_output=False))
             sizes = tf.stack([tf.size(a, out_type=tf.int64) for a in flat])
+            if with_activations:   # for tests: the very values binned (a forward pass is not bit-reproducible)
+                return vmin, vmax, tf.stack(counts), new_lo, new_width, sizes, flat
             return vmin, vmax, tf.stack(counts), new_lo, new_width, sizes
 
         signature = [tf.TensorSpec((None,) + input_shape[1:], tf.float32, name="images"),
                      tf.TensorSpec((), tf.int32, name="rows"),
                      tf.TensorSpec((k,), tf.float64, name="lo"),
                      tf.TensorSpec((k,), tf.float64, name="width"),
-                     tf.TensorSpec((k,), tf.bool, name="empty")]
+                     tf.TensorSpec((k,), tf.bool, name="empty"),
+                     tf.TensorSpec((), tf.float64, name="bins")]
         self._step = tf.function(step, input_signature=signature, autograph=False)
 
     def __call__(self, x: np.ndarray, rows: int, hists: list):
@@ -123,14 +135,17 @@ class GraphStats:
         width = np.array([h.width for h in hists], np.float64)
         empty = np.array([h.empty for h in hists], bool)
         try:
-            vmin, vmax, counts, new_lo, new_width, sizes = (o.numpy() for o in
-                                                            self._step(x, np.int32(rows), lo, width, empty))
+            out = self._step(x, np.int32(rows), lo, width, empty, np.float64(self.bins))
+            vmin, vmax, counts, new_lo, new_width, sizes = (o.numpy() for o in out[:6])
         except tf.errors.InvalidArgumentError:   # a negative bin index (NaN cast): the numpy path names it
             return None
         counts = counts.astype(np.float64)
         counts[:, self.bins - 1] += counts[:, self.bins]
         counts = counts[:, :self.bins]
         complete = counts.sum(axis=1) == sizes   # False: a value fell off the grid (or was NaN/Inf)
+        complete &= ~self.from_zero | (new_lo.astype(np.float32) == 0)   # the skipped subtraction was exact
+        if len(out) > 6:
+            return vmin, vmax, counts, new_lo, new_width, complete, [a.numpy() for a in out[6]]
         return vmin, vmax, counts, new_lo, new_width, complete
 
 
