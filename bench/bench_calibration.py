@@ -3,8 +3,8 @@
     python bench/bench_calibration.py [--model M.keras] [--images 100] [--batch-size 32] [--repeat 7]
 
 The float baseline is ``model(x, training=False)`` in one ``tf.function`` with the same
-input signature as the calibration graph (batch dimension free), over the same batches
-(last one padded the same way), the logits copied to numpy. The calibration pass is
+input signature as the calibration graph (batch dimension free, so neither pads the
+short last batch), over the same batches, the logits copied to numpy. The calibration pass is
 ``collect_stats`` (in-graph binning; ``--numpy`` also times the reference path that copies
 every activation to numpy). Tracing is excluded from both and reported separately; the
 passes alternate and the best of ``--repeat`` is reported (the machine may be shared:
@@ -57,12 +57,7 @@ def main() -> None:
     ds = load_dataset("embedded", "train")
     images = np.concatenate([ds.images] * (args.images // len(ds) + 1))[: args.images]
     bs = args.batch_size
-    batches = []
-    for i in range(0, len(images), bs):                      # same padding of the last batch as calibration
-        x = model_inputs(model, images[i:i + bs])
-        if len(x) < bs and len(images) > bs:
-            x = np.concatenate([x, np.repeat(x[-1:], bs - len(x), axis=0)])
-        batches.append(x)
+    batches = [model_inputs(model, images[i:i + bs]) for i in range(0, len(images), bs)]   # as calibration
 
     signature = [tf.TensorSpec((None,) + tuple(model.input_shape[1:]), tf.float32)]
     forward = tf.function(lambda x: model(x, training=False), input_signature=signature, autograph=False)

@@ -88,7 +88,7 @@ def _images_with_growing_ranges():
 def test_in_graph_binning_equals_numpy_binning_of_the_same_activations(tiny_qf_v2, bins):
     """Batch by batch, the graph's counts, grid, min and max equal Histogram.update on the very
     activations the graph binned (returned for the test: TF's forward pass is not bit-reproducible
-    from one graph execution to the next), over batches whose ranges grow, padded last batch included."""
+    from one graph execution to the next), over batches whose ranges grow, short last batch included."""
     from core.calib.collect import model_inputs, stats_model
     from core.calib.graph_stats import GraphStats
     from core.calib.histogram import Histogram
@@ -99,12 +99,10 @@ def test_in_graph_binning_equals_numpy_binning_of_the_same_activations(tiny_qf_v
     fast = [Histogram(bins) for _ in tensors]
     ref = [Histogram(bins) for _ in tensors]
     for start in range(0, len(images), 16):
-        x = model_inputs(tiny_qf_v2, images[start:start + 16])
-        rows = len(x)
-        x = np.concatenate([x, np.repeat(x[-1:], 16 - rows, axis=0)])
-        vmin, vmax, counts, lo, width, complete, acts = step(x, rows, fast)
+        x = model_inputs(tiny_qf_v2, images[start:start + 16])     # the last batch is short (13)
+        vmin, vmax, counts, lo, width, complete, acts = step(x, fast)
         for i, t in enumerate(tensors):
-            assert acts[i].size == rows * int(np.prod(t.shape)), t.name      # padding dropped
+            assert acts[i].size == len(x) * int(np.prod(t.shape)), t.name
             ref[i].update(acts[i])
             assert complete[i], t.name
             assert fast[i].add_binned(counts[i], vmin[i], vmax[i], lo[i], width[i]), t.name   # same grid
@@ -147,7 +145,7 @@ def test_the_statistics_graph_is_traced_once_per_model(tiny_qf_v2, rng):
     from core.calib.graph_stats import graph_stats
 
     tensors = quant_tensors(tiny_qf_v2)
-    for n, bs in [(40, 16), (7, 16), (33, 32)]:   # padded last batch, a single short batch, another size
+    for n, bs in [(40, 16), (7, 16), (33, 32)]:   # short last batch, a single short batch, another size
         collect_stats(tiny_qf_v2, tensors, rng.integers(0, 256, (n, 28, 28, 1), dtype=np.uint8), batch_size=bs)
     step = graph_stats(tiny_qf_v2, tensors, stats_model(tiny_qf_v2, tensors), 2048)
     assert step.traces == 1

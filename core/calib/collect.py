@@ -82,7 +82,8 @@ def collect_stats(model, tensors, images: np.ndarray, bins: int = DEFAULT_BINS, 
         progress.check_cancelled()
         x = model_inputs(model, images[b * batch_size:(b + 1) * batch_size], source)
         rows = len(x)
-        if rows < batch_size and n_batches > 1:   # pad the last batch: one traced shape, padding dropped
+        if step is None and rows < batch_size and n_batches > 1:
+            # predict_on_batch traces per shape: pad the last batch (padding dropped in _update_numpy)
             x = np.concatenate([x, np.repeat(x[-1:], batch_size - rows, axis=0)])
 
         def where(t):
@@ -95,7 +96,7 @@ def collect_stats(model, tensors, images: np.ndarray, bins: int = DEFAULT_BINS, 
             _update_numpy(probe, tensors, hists, x, rows, where)
             t_forward += time.perf_counter() - t0
         else:
-            res = step(x, rows, ordered)
+            res = step(x, ordered)
             t1 = time.perf_counter()
             if res is None:   # the graph refused the batch (NaN/Inf): the numpy path names the tensor
                 fallbacks += 1
@@ -112,7 +113,7 @@ def collect_stats(model, tensors, images: np.ndarray, bins: int = DEFAULT_BINS, 
                            and not ordered[i].add_binned(counts[i], vmin[i], vmax[i], lo[i], width[i])]
                 if pending:   # the graph grew a range differently: recount on the histogram's own (grown) range
                     recounts += 1
-                    res = step(x, rows, ordered)
+                    res = step(x, ordered)
                     if res is not None:
                         vmin, vmax, counts, lo, width, complete = res
                         pending = [i for i in pending if not (complete[i] and ordered[i].add_binned(

@@ -18,7 +18,7 @@ Cost per value: min, max, subtract, multiply, cast and one scatter-add; the clip
 the numpy path is replaced by one spare bin folded into the last (same counts).
 
 The graph takes the per-tensor ranges as inputs and has no fixed batch size, so
-it is traced once per (model, tensors, bins).
+it is traced once per (model, tensors, bins) and a short last batch is not padded.
 """
 
 from __future__ import annotations
@@ -76,17 +76,21 @@ class GraphStats:
         input_shape = tuple(model.input_shape)
         bins_ = self.bins
 
-        def step(x, rows, lo, width, empty, nb):
+        def step(x, lo, width, empty, nb):
             self.traces += 1                 # Python side effect: runs only while tracing
             outs = probe(x, training=False)
             if not isinstance(outs, (list, tuple)):
                 outs = [outs]
             outs = iter(outs)
             acts = [x if inp else next(outs) for inp in self.is_input]
-            flat = [tf.reshape(a[:rows], [-1]) for a in acts]
+            flat = [tf.reshape(a, [-1]) for a in acts]
             # CPU Min/Max propagate NaN (TF >= 2.4), so a NaN/Inf anywhere shows in vmin/vmax
-            vmin = tf.stack([tf.cast(tf.reduce_min(a), tf.float64) for a in flat])
-            vmax = tf.stack([tf.cast(tf.reduce_max(a), tf.float64) for a in flat])
+            if all(a.dtype == tf.float32 for a in flat):      # one cast for all (fewer small ops)
+                vmin = tf.cast(tf.stack([tf.reduce_min(a) for a in flat]), tf.float64)
+                vmax = tf.cast(tf.stack([tf.reduce_max(a) for a in flat]), tf.float64)
+            else:
+                vmin = tf.stack([tf.cast(tf.reduce_min(a), tf.float64) for a in flat])
+                vmax = tf.stack([tf.cast(tf.reduce_max(a), tf.float64) for a in flat])
             finite = tf.math.is_finite(vmin) & tf.math.is_finite(vmax)
             zero = tf.zeros_like(vmin)
             new_lo, new_width = _cover_tf(tf, lo, width, empty, tf.where(finite, vmin, zero),
@@ -108,21 +112,25 @@ class GraphStats:
                 idx = tf.cast(u, tf.int32)
                 counts.append(tf.raw_ops.DenseBincount(input=idx, size=bins_ + 1, weights=no_weights,
                                                        binary_output=False))
-            sizes = tf.stack([tf.size(a, out_type=tf.int64) for a in flat])
+            per_row = [a.shape[1:].num_elements() for a in acts]
+            if None in per_row:
+                sizes = tf.stack([tf.size(a, out_type=tf.int64) for a in flat])
+            else:
+                sizes = tf.cast(tf.shape(x)[0], tf.int64) * tf.constant(per_row, tf.int64)
             if with_activations:   # for tests: the very values binned (a forward pass is not bit-reproducible)
                 return vmin, vmax, tf.stack(counts), new_lo, new_width, sizes, flat
             return vmin, vmax, tf.stack(counts), new_lo, new_width, sizes
 
         signature = [tf.TensorSpec((None,) + input_shape[1:], tf.float32, name="images"),
-                     tf.TensorSpec((), tf.int32, name="rows"),
                      tf.TensorSpec((k,), tf.float64, name="lo"),
                      tf.TensorSpec((k,), tf.float64, name="width"),
                      tf.TensorSpec((k,), tf.bool, name="empty"),
                      tf.TensorSpec((), tf.float64, name="bins")]
         self._step = tf.function(step, input_signature=signature, autograph=False)
 
-    def __call__(self, x: np.ndarray, rows: int, hists: list):
-        """Run one (possibly padded) batch, ``rows`` real images, against the ranges of ``hists``.
+    def __call__(self, x: np.ndarray, hists: list):
+        """Run one batch (any size: the graph has a free batch dimension, so nothing is padded)
+        against the ranges of ``hists``.
 
         Returns numpy ``(vmin, vmax, counts, lo, width, complete)``, one row per tensor,
         with ``counts[i]`` the batch binned on ``lo[i] + j * width[i]`` and ``complete[i]``
@@ -135,7 +143,7 @@ class GraphStats:
         width = np.array([h.width for h in hists], np.float64)
         empty = np.array([h.empty for h in hists], bool)
         try:
-            out = self._step(x, np.int32(rows), lo, width, empty, np.float64(self.bins))
+            out = self._step(x, lo, width, empty, np.float64(self.bins))
             vmin, vmax, counts, new_lo, new_width, sizes = (o.numpy() for o in out[:6])
         except tf.errors.InvalidArgumentError:   # a negative bin index (NaN cast): the numpy path names it
             return None
