@@ -174,3 +174,20 @@ def test_histogram_add_binned_refuses_another_grid_and_keeps_counts():
     assert h.total == before.sum() + 16 and h.max == 3.0
     with pytest.raises(NonFiniteError):
         h.add_binned(np.ones(16), 0.0, float("nan"), h.lo, h.width)
+
+
+def test_nan_in_one_channel_of_a_large_tensor_is_caught_in_graph(rng):
+    """A quarter of a linear conv output is NaN (one channel, interleaved with finite values):
+    the in-graph min/max (or the bin count's refusal of a NaN index) must not let it through."""
+    import keras
+
+    inp = keras.Input((12, 12, 1), name="image")
+    x = keras.layers.Conv2D(4, 3, name="conv")(inp)              # linear: no ReLU to swallow the NaN
+    out = keras.layers.GlobalAveragePooling2D(name="gap")(x)
+    model = keras.Model(inp, out)
+    k, b = model.get_layer("conv").get_weights()
+    k[1, 1, 0, 2] = np.nan
+    model.get_layer("conv").set_weights([k, b])
+    images = rng.integers(0, 256, (40, 12, 12, 1), dtype=np.uint8)
+    with pytest.raises(NonFiniteError, match=r"tensor conv .*batch 1 of 2.*NaN \(3200 of 12800 values\)"):
+        collect_stats(model, quant_tensors(model), images, batch_size=32)

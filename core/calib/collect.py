@@ -4,7 +4,10 @@ A multi-output Keras model returns, for each :class:`core.quant.tensors.QTensor`
 the output of its ``output_layer`` (where FakeQuant will go at export); the input
 tensor's statistics are the model-ready input images themselves. Each output
 updates a streaming :class:`Histogram`, so batches of any size work and memory
-stays at one batch.
+stays at one batch. By default the binning happens inside the TF graph
+(:mod:`.graph_stats`) and only min/max/counts are copied out; ``in_graph=False``
+copies every activation to numpy instead (the reference; identical histograms
+for identical activations).
 """
 
 from __future__ import annotations

@@ -14,8 +14,13 @@ against the histogram's own range (which then needs no growth). A NaN/Inf
 up sends that tensor's batch through the numpy path, which names the tensor and
 batch in its error (or counts it exactly when nothing is wrong).
 
-Cost per value: min, max, subtract, multiply, cast and one scatter-add; the clip of
-the numpy path is replaced by one spare bin folded into the last (same counts).
+Cost per value: min, max, subtract (skipped where the grid starts at 0), multiply,
+cast and one scatter-add (DenseBincount, which also refuses a negative index, e.g.
+a NaN cast); the clip of the numpy path is replaced by one spare bin folded into
+the last (same counts). On the bundled width-0.5 model this is ~2.2x a plain
+float forward pass at load ~2 on 2 cores (bench/bench_calibration.py), against
+~3.2x for copying every activation to numpy; min/max and the scatter-add
+dominate and have no cheaper exact TF op.
 
 The graph takes the per-tensor ranges as inputs and has no fixed batch size, so
 it is traced once per (model, tensors, bins) and a short last batch is not padded.
