@@ -9,13 +9,16 @@ def register(sub):
     from ...choosers import CHOOSERS
 
     p = sub.add_parser("calibrate", help="collect activation statistics and choose int8 ranges -> session .qft",
-                       description="Run the float model over calibration images (default: one image per class "
-                       "of the training split), collect every int8 tensor's histogram in one pass, choose each "
+                       description="Run the float model over calibration images (default: 1,000 images of the "
+                       "training split, balanced over the classes; all 100 of the embedded set), collect every "
+                       "int8 tensor's histogram in one pass, choose each "
                        "range (default: the greedy step/offset search) and save a session file.")
     p.add_argument("model", metavar="MODEL", help="Keras model file (.keras)")
     p.add_argument("--data", default="embedded", help=SPEC_HELP + " (default embedded; training split)")
     p.add_argument("--path", default=None, help="folder of the dataset files when the spec needs one")
-    p.add_argument("--per-class", type=int, default=1, metavar="N", help="images per class (default 1, as the seed)")
+    p.add_argument("--per-class", type=int, default=None, metavar="N",
+                   help="images per class (default: 1,000 images in all, balanced; the seed used 1; "
+                   "see docs/greedy.md)")
     p.add_argument("--all", action="store_true", help="use every image of the split instead of --per-class")
     p.add_argument("--limit", type=int, default=None, metavar="N", help="at most N images")
     p.add_argument("--method", choices=list(CHOOSERS), default="greedy", help="range chooser (default greedy)")
@@ -27,12 +30,13 @@ def register(sub):
 
 
 def run(args) -> int:
-    from ...calibrate import calibrate
+    from ...calibrate import AUTO, calibrate
     from ..progressbar import TextProgress
 
     bar = TextProgress("calibrate")
     try:
-        session = calibrate(args.model, data_spec=args.data, per_class=None if args.all else args.per_class,
+        per_class = None if args.all else (AUTO if args.per_class is None else args.per_class)
+        session = calibrate(args.model, data_spec=args.data, per_class=per_class,
                             limit=args.limit, method=args.method, gamma=args.gamma, bins=args.bins, progress=bar,
                             batch_size=args.batch_size, data_path=args.path)
     finally:
