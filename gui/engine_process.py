@@ -164,7 +164,22 @@ def shutdown(kill: bool = False) -> None:
             _pool = None
 
 
-atexit.register(shutdown)
+def stop(grace_s: float = 2.0) -> None:
+    """Stop the helper and wait for it: at exit, and from test sessions that leave with
+    ``os._exit`` (no atexit). The helper holds its own copies of the queues' write ends,
+    so it never sees EOF: if the executor's sentinel does not reach it, it would outlive
+    us as an orphan (holding our stdout). Give it ``grace_s`` to stop, then end it."""
+    pool = _pool
+    procs = list((getattr(pool, "_processes", None) or {}).values()) if pool is not None else []
+    shutdown()
+    for proc in procs:
+        proc.join(grace_s)
+        if proc.is_alive():
+            proc.terminate()
+            proc.join(grace_s)
+
+
+atexit.register(stop)
 
 
 def _drain(progress: Progress) -> None:

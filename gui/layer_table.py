@@ -300,12 +300,19 @@ class LayerTable(QWidget):
         lay.addWidget(self.filter)
         lay.addWidget(self.view)
         state.selectionChanged.connect(self._select_row)
-        state.sessionChanged.connect(self.fit_columns)
+        self._fitted = False
+        state.sessionChanged.connect(self._session_changed)
+
+    def _session_changed(self) -> None:
+        # size the columns for the first plan only: later sessions keep the user's widths, and
+        # opening a session (or a calibration finishing) does not stall the UI measuring text
+        if not self._fitted and self.model.rowCount():
+            self._fitted = True
+            self.fit_columns()
 
     def fit_columns(self) -> None:
-        """Size columns to their contents (a sample of rows: fast on big plans)."""
-        header = self.view.horizontalHeader()
-        header.setResizeContentsPrecision(80)
+        """Size columns to their contents (measured on a sample of rows: fast on big plans)."""
+        self.view.horizontalHeader().setResizeContentsPrecision(40)
         self.view.resizeColumnsToContents()
 
     def _current_changed(self, current, _previous) -> None:

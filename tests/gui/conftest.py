@@ -71,6 +71,17 @@ def no_leaked_widgets(qapp, request):
         pytest.fail(f"top-level widgets leaked by this test: {names}")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def engine_helper_stops_with_the_session():
+    """The engine helper process is shared by all tests; stop it when the session ends
+    (the root conftest leaves with ``os._exit``, which skips the helper's atexit stop and
+    would leave it running, an orphan holding a TF import and our stdout)."""
+    yield
+    from gui import engine_process
+
+    engine_process.stop()
+
+
 @pytest.fixture
 def make_main_window(qtbot, tmp_path):
     """``make_main_window(target=None, open=True, wait=True, profile=None)`` -> the QftuneApp
