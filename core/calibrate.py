@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from pathlib import Path
 
 from .calib.collect import CalibrationError, collect_stats
@@ -91,8 +92,8 @@ def calibrate(model_or_path, data_spec: str = "embedded", per_class: int | str |
         model = model_or_path
     tensors = quant_tensors(model)
     ds = calibration_images(data_spec, per_class, limit, data_path)
-    if per_class == AUTO:   # record the number used, not the word
-        per_class = default_per_class(ds.num_classes)
+    if per_class == AUTO:   # record the number used (the embedded set has only 10 per class), not the word
+        per_class = min(default_per_class(ds.num_classes), max(Counter(ds.labels.tolist()).values()))
     hists, timing = collect_stats(model, tensors, ds.images, bins=bins, batch_size=batch_size,
                                   progress=progress, source=f"dataset {data_spec}")
     t_choose = time.perf_counter()
