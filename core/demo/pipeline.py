@@ -163,6 +163,6 @@ def headline(summary: dict) -> list[str]:
         parts = [f"float {f['top1'] * 100:.2f}%"]
         for r in rows:
             if r["method"] != "float":
-                parts.append(f"{r['method']}/{r['weights']} {r['top1'] * 100:.2f}% ({-r['drop_pp']:+.2f} pp)")
+                parts.append(f"{r['method']}/{r['weights']} {r['top1'] * 100:.2f}% (drop {r['drop_pp']:+.2f} pp)")
         lines.append(f"{label}: " + ", ".join(parts))
     return lines
