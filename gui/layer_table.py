@@ -232,7 +232,8 @@ class LayerTableModel(QAbstractTableModel):
         e = plan[name]
         lines = [TIPS[col]]
         if KEYS[col] == "op":
-            lines.insert(0, e.tensor.op + (" (fuses " + ", ".join(e.tensor.layers) + ")" if len(e.tensor.layers) > 1 else ""))
+            fused = " (fuses " + ", ".join(e.tensor.layers) + ")" if len(e.tensor.layers) > 1 else ""
+            lines.insert(0, e.tensor.op + fused)
         group = plan.group(name)
         if len(group) > 1:
             lines.append("Tied with " + ", ".join(n for n in group if n != name) +
