@@ -38,7 +38,7 @@ def _switched_forward(model, folded, fq_layers: dict[str, tuple[float, float]], 
     """run(x, switch) where switch[i] turns on the FakeQuant after layer order[i]."""
     import tensorflow as tf
 
-    from .export.graph import _activation, _fq_kernel
+    from .export.graph import _fq_kernel, apply_weighted
     from .models.bn_fold import walk_nodes
 
     position = {name: i for i, name in enumerate(order)}
@@ -57,25 +57,12 @@ def _switched_forward(model, folded, fq_layers: dict[str, tuple[float, float]], 
 
     def weighted(layer, x, switch):
         cls = type(layer).__name__
-        cfg = layer.get_config()
         kernel, bias = params[layer.name]
         w = tf.constant(kernel)
         if weights is not None and layer.name in weight_layers:
             w = tf.cond(switch[weight_layers[layer.name]], lambda: _fq_kernel(tf, cls, kernel, weights),
                         lambda: tf.identity(w))
-        if cls == "Conv2D":
-            s = cfg["strides"]
-            y = tf.nn.conv2d(x, w, strides=[1, s[0], s[1], 1], padding=cfg["padding"].upper(),
-                             dilations=list(cfg["dilation_rate"]))
-        elif cls == "DepthwiseConv2D":
-            s = cfg["strides"]
-            y = tf.nn.depthwise_conv2d(x, w, strides=[1, s[0], s[1], 1], padding=cfg["padding"].upper(),
-                                       dilations=list(cfg["dilation_rate"]))
-        else:
-            y = tf.matmul(x, w)
-        if bias is not None:
-            y = tf.nn.bias_add(y, tf.constant(bias))
-        return _activation(tf, layer, y)
+        return apply_weighted(tf, layer, x, w, bias)
 
     spec = [tf.TensorSpec((None,) + tuple(model.input_shape[1:]), tf.float32), tf.TensorSpec((len(order),), tf.bool)]
 

@@ -72,14 +72,10 @@ def _activation(tf, layer, y):
     return y
 
 
-def _weighted_call(tf, layer, params, x, granularity: str):
+def apply_weighted(tf, layer, x, w, bias):
+    """``layer``'s conv / depthwise conv / matmul with kernel ``w``, then bias and fused activation."""
     cls = type(layer).__name__
     cfg = layer.get_config()
-    kernel, bias = params
-    if granularity is None:
-        w = tf.constant(np.asarray(kernel, np.float32))
-    else:
-        w = _fq_kernel(tf, cls, kernel, granularity)
     if cls == "Conv2D":
         s = cfg["strides"]
         y = tf.nn.conv2d(x, w, strides=[1, s[0], s[1], 1], padding=cfg["padding"].upper(),
@@ -93,6 +89,15 @@ def _weighted_call(tf, layer, params, x, granularity: str):
     if bias is not None:
         y = tf.nn.bias_add(y, tf.constant(bias))
     return _activation(tf, layer, y)
+
+
+def _weighted_call(tf, layer, params, x, granularity: str):
+    kernel, bias = params
+    if granularity is None:
+        w = tf.constant(np.asarray(kernel, np.float32))
+    else:
+        w = _fq_kernel(tf, type(layer).__name__, kernel, granularity)
+    return apply_weighted(tf, layer, x, w, bias)
 
 
 def forward_fn(model, fq_after: dict[str, tuple[float, float]], weights: str | None, folded=None):

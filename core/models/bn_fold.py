@@ -16,15 +16,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..quant.tensors import inbound_layers
+
 FOLDABLE = ("Conv2D", "DepthwiseConv2D", "Dense")
-
-
-def _inbound_layers(layer) -> list:
-    out = []
-    for node in layer._inbound_nodes:
-        for t in node.input_tensors:
-            out.append(t._keras_history.operation)
-    return out
 
 
 def _bn_scale_shift(bn) -> tuple[np.ndarray, np.ndarray]:
@@ -41,7 +35,7 @@ def _foldable_pairs(model) -> dict[str, str]:
     """conv/dense layer name -> the BN layer name folded into it."""
     consumers: dict[str, list] = {}
     for layer in model.layers:
-        for src in _inbound_layers(layer):
+        for src in inbound_layers(layer):
             consumers.setdefault(src.name, []).append(layer)
     pairs = {}
     for layer in model.layers:
@@ -50,7 +44,7 @@ def _foldable_pairs(model) -> dict[str, str]:
         axis = layer.get_config().get("axis", -1)
         if axis not in (-1, [-1], 3, [3], 1, [1]) and axis != len(layer.output.shape) - 1:
             continue
-        srcs = _inbound_layers(layer)
+        srcs = inbound_layers(layer)
         if len(srcs) != 1:
             continue
         src = srcs[0]

@@ -123,7 +123,7 @@ def _activation_of(layer) -> str | None:
     return None
 
 
-def _inbound(layer) -> list:
+def inbound_layers(layer) -> list:
     """The layers feeding ``layer`` in a functional model."""
     out = []
     for node in layer._inbound_nodes:
@@ -135,7 +135,7 @@ def _inbound(layer) -> list:
 def _consumers(model) -> dict:
     cons: dict[str, list] = {}
     for layer in model.layers:
-        for src in _inbound(layer):
+        for src in inbound_layers(layer):
             cons.setdefault(src.name, []).append(layer)
     return cons
 
@@ -164,7 +164,7 @@ def quant_tensors(model) -> list[QTensor]:
             by_name[q.name] = q
             owner[layer.name] = q.name
             continue
-        sources = _inbound(layer)
+        sources = inbound_layers(layer)
         op = _op_of(layer)
         fusable = cls in FUSABLE or (cls == "Activation" and op is None)
         if fusable:
