@@ -97,7 +97,7 @@ class QftuneApp(QObject):
         from .dialogs.calibrate_dialog import make_job
 
         try:
-            job = make_job({"model": model, "data": data, "per_class": 1, "limit": 0, "method": "greedy",
+            job = make_job({"model": model, "data": data, "per_class": 0, "limit": 0, "method": "greedy",
                             "gamma": 1.0, "out": None})
         except (OSError, ValueError) as exc:
             self.show_error(f"Cannot open {Path(model).name}", str(exc))

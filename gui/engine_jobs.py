@@ -8,7 +8,7 @@ CLI sub-command of the same name.
 from __future__ import annotations
 
 
-def calibrate(progress, model: str, data: str = "embedded", per_class: int = 1, limit: int | None = None,
+def calibrate(progress, model: str, data: str = "embedded", per_class: int | str = "auto", limit: int | None = None,
               method: str = "greedy", gamma: float = 1.0, out: str | None = None):
     from core.calibrate import calibrate as _calibrate
 

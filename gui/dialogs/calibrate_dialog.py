@@ -14,9 +14,10 @@ class CalibrateDialog(OptionsDialog):
         Field("model", "Model", "open", "", "The float Keras model (.keras/.h5)",
               file_filter="Keras model (*.keras *.h5);;All files (*)"),
         Field("data", "Data", "text", "embedded", "Dataset spec; calibration uses its training split"),
-        Field("per_class", "Images per class", "int", 1, "Calibration images per class (the seed uses 1)",
-              minimum=1, maximum=100000),
-        Field("limit", "Limit", "int", 0, "At most N images in all (0 = no limit)", minimum=0),
+        Field("per_class", "Images per class", "int", 0,
+              "Calibration images per class; 0 = auto, as qftune calibrate: 1,000 images in all, balanced over "
+              "the classes (the seed used 1 per class)", minimum=0, maximum=100000, zero_text="auto"),
+        Field("limit", "Limit", "int", 0, "At most N images in all (0 = no limit)", minimum=0, zero_text="no limit"),
         Field("method", "Method", "choice", "greedy", "Range chooser for every tensor", METHODS),
         Field("gamma", "γ (saturation weight)", "float", 1.0,
               "Weight of the clipping error against the rounding error in the greedy cost", minimum=1e-6, maximum=1e6),
@@ -37,6 +38,7 @@ def make_job(values: dict):
         raise ValueError("choose the Keras model to calibrate (Model)")
     if not Path(model).exists():
         raise FileNotFoundError(f"{model}: no such model file")
-    return remote(engine_jobs.calibrate, model=model, data=values["data"], per_class=values["per_class"],
+    per_class = values["per_class"] or "auto"           # core.calibrate.AUTO, the CLI's default
+    return remote(engine_jobs.calibrate, model=model, data=values["data"], per_class=per_class,
                   limit=values["limit"] or None, method=values["method"], gamma=values["gamma"],
                   out=values.get("out"))

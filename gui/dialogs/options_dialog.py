@@ -27,6 +27,7 @@ class Field:
     maximum: float = 1e9
     file_filter: str = ""
     optional: bool = False    # text/path fields: empty means None
+    zero_text: str = ""       # int fields: what 0 means, shown instead of "0" ("auto", "all")
 
 
 class OptionsDialog(QDialog):
@@ -67,6 +68,8 @@ class OptionsDialog(QDialog):
         elif f.kind == "int":
             w = QSpinBox()
             w.setRange(int(f.minimum), int(min(f.maximum, 2**31 - 1)))
+            if f.zero_text:
+                w.setSpecialValueText(f.zero_text)
             w.setValue(int(value or 0))
         elif f.kind == "float":
             w = QDoubleSpinBox()
