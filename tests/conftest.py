@@ -23,25 +23,3 @@ def tiny_qf_v2():
 def rng():
     return np.random.default_rng(0)
 
-
-_EXIT = {"status": 0}
-
-
-def pytest_sessionfinish(session, exitstatus):
-    _EXIT["status"] = int(exitstatus)
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_unconfigure(config):
-    """Leave without interpreter finalization once pytest has reported.
-
-    With TensorFlow, LiteRT and PySide6 all loaded in one process, the garbage
-    collection at interpreter shutdown intermittently aborts inside a C extension
-    ("none_dealloc: deallocating None", exit 134) after every test has passed and
-    the summary is printed. The results are final by then; keep pytest's exit status.
-    """
-    import sys
-
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(_EXIT["status"])
