@@ -46,9 +46,9 @@ def main() -> None:
     bundled = ROOT / "resources/models/mobilenet_v2_qf_fmnist.keras"
     path = args.model or (str(bundled) if bundled.exists() else None)
     if path:
-        from core.calibrate import load_keras_model
+        from core.models.loading import load_model
 
-        model, name = load_keras_model(path), path
+        model, name = load_model(path), path
     else:
         from core.models import QFConfig, build
 

@@ -9,19 +9,10 @@ from pathlib import Path
 from .calib.collect import CalibrationError, collect_stats
 from .calib.histogram import DEFAULT_BINS
 from .choosers import CHOOSERS
+from .models.loading import load_model
 from .plan import Plan
 from .progress import NULL_PROGRESS
 from .session import Session, model_hash, qftune_version
-
-
-def load_keras_model(path):
-    try:
-        from .models.loading import load_model
-    except ImportError:  # pragma: no cover - the loader ships with the model zoo
-        import keras
-
-        return keras.models.load_model(path, compile=False)
-    return load_model(path)
 
 
 DEFAULT_CALIB_IMAGES = 1000
@@ -87,7 +78,7 @@ def calibrate(model_or_path, data_spec: str = "embedded", per_class: int | str |
     if isinstance(model_or_path, (str, Path)):
         model_path = Path(model_or_path)
         progress.update(0, 1, f"loading {model_path.name}")
-        model = load_keras_model(model_path)
+        model = load_model(model_path)
     else:
         model = model_or_path
     tensors = quant_tensors(model)

@@ -138,9 +138,10 @@ class Session:
             p = Path(model_path)
             if not p.exists():
                 raise SessionError(f"model {p}: no such file")
-            if self.model_sha256 and model_hash(p) != self.model_sha256:
+            actual = model_hash(p) if self.model_sha256 else None
+            if actual is not None and actual != self.model_sha256:
                 raise SessionError(f"{self.path}: model {p} is not the model this session was calibrated on "
-                                   f"(sha256 {model_hash(p)[:12]}..., recorded {self.model_sha256[:12]}...)")
+                                   f"(sha256 {actual[:12]}..., recorded {self.model_sha256[:12]}...)")
             self.model_path = str(p.resolve())
             return
         if not self.model_path:
