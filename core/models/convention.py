@@ -1,0 +1,192 @@
+"""The model's input convention: how a uint8 pixel becomes the float the model expects.
+
+    model_input[..., c] = pixel[..., c] * scale[c] + offset[c]        (pixel in 0..255)
+
+It is part of the model, not of the data: qftune's own builders take ``pixel/255``,
+keras.applications MobileNet/MobileNetV2 take ``pixel/127.5 - 1``, MobileNetV3 with
+``include_preprocessing=True`` (its default) takes raw ``0..255`` and rescales inside.
+The session records it, the export derives the int8 input quantizer from its range,
+and every path that feeds images to a model (calibrate, evaluate, compare,
+sensitivity, the demo, the device accuracy path, training) applies it.
+
+Detection order (:func:`resolve_convention`): an explicit user setting, the model
+card beside the file (``M.json`` with an ``input_convention`` entry), the model's
+own structure (keras.applications names and layers), else ``pixel/255``, said as an
+assumption so the user can correct it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class InputConvention:
+    """``x = pixel * scale + offset`` per channel (one value = every channel)."""
+
+    scale: tuple[float, ...] = (1.0 / 255.0,)
+    offset: tuple[float, ...] = (0.0,)
+    name: str = "pixel/255"
+    source: str = "default"   # "user", "card", "detected" or "default"
+
+    def __post_init__(self):
+        scale = tuple(float(s) for s in np.atleast_1d(self.scale))
+        offset = tuple(float(o) for o in np.atleast_1d(self.offset))
+        object.__setattr__(self, "scale", scale)
+        object.__setattr__(self, "offset", offset)
+        if not scale or not offset:
+            raise ValueError("input convention: scale and offset need at least one value")
+        if not all(np.isfinite(scale)) or not all(np.isfinite(offset)):
+            raise ValueError(f"input convention {self.name}: scale {scale} and offset {offset} must be finite")
+        if any(s <= 0 for s in scale):
+            raise ValueError(f"input convention {self.name}: every scale must be positive, got {scale}")
+        if len(scale) != len(offset) and 1 not in (len(scale), len(offset)):
+            raise ValueError(f"input convention {self.name}: {len(scale)} scales but {len(offset)} offsets")
+
+    # ----------------------------------------------------------------- use
+    def apply(self, pixels):
+        """float32 model input from pixels (numpy array or TF tensor, 0..255, channels last)."""
+        scale = np.asarray(self.scale, np.float32)
+        offset = np.asarray(self.offset, np.float32)
+        if isinstance(pixels, np.ndarray):
+            return pixels.astype(np.float32) * scale + offset
+        import tensorflow as tf
+
+        return tf.cast(pixels, tf.float32) * scale + offset
+
+    @property
+    def input_range(self) -> tuple[float, float]:
+        """(lowest, highest) model input any pixel can produce: the int8 input quantizer's range."""
+        lo = [o + 0.0 * s for s, o in self._pairs()]
+        hi = [o + 255.0 * s for s, o in self._pairs()]
+        return float(min(lo)), float(max(hi))
+
+    def _pairs(self):
+        n = max(len(self.scale), len(self.offset))
+        s = self.scale * n if len(self.scale) == 1 else self.scale
+        o = self.offset * n if len(self.offset) == 1 else self.offset
+        return list(zip(s, o))
+
+    def describe(self) -> str:
+        if len(self.scale) == 1 and len(self.offset) == 1:
+            return (f"{self.name}: x = pixel * {self.scale[0]:.8g} + {self.offset[0]:.8g} "
+                    f"-> [{self.input_range[0]:.6g}, {self.input_range[1]:.6g}] ({self.source})")
+        return (f"{self.name}: x = pixel * {list(self.scale)} + {list(self.offset)} per channel "
+                f"-> [{self.input_range[0]:.6g}, {self.input_range[1]:.6g}] ({self.source})")
+
+    # ------------------------------------------------------------ storage
+    def to_dict(self) -> dict:
+        return {"name": self.name, "scale": list(self.scale), "offset": list(self.offset), "source": self.source}
+
+    @classmethod
+    def from_dict(cls, d: dict, source: str | None = None) -> "InputConvention":
+        try:
+            return cls(tuple(d["scale"]), tuple(d["offset"]), str(d.get("name", "custom")),
+                       source or str(d.get("source", "card")))
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"input convention {d!r}: needs 'scale' and 'offset' lists ({exc})") from None
+
+    @classmethod
+    def from_scale_offset(cls, scale, offset) -> "InputConvention":
+        """The user's ``--input-scale`` / ``--input-offset`` (numbers or per-channel lists)."""
+        return cls(tuple(np.atleast_1d(scale)), tuple(np.atleast_1d(offset)), "custom", "user")
+
+    @classmethod
+    def from_mean_std(cls, mean, std) -> "InputConvention":
+        """``x = (pixel - mean) / std`` with mean/std in pixel units (e.g. 127.5 and 127.5)."""
+        mean = np.atleast_1d(np.asarray(mean, np.float64))
+        std = np.atleast_1d(np.asarray(std, np.float64))
+        if np.any(std <= 0):
+            raise ValueError(f"--std must be positive, got {std.tolist()}")
+        return cls(tuple(1.0 / std), tuple(-mean / std), "mean/std", "user")
+
+
+PIXEL_01 = InputConvention((1.0 / 255.0,), (0.0,), "pixel/255", "default")
+PIXEL_PM1 = InputConvention((1.0 / 127.5,), (-1.0,), "pixel/127.5 - 1 (keras.applications MobileNet/V2)", "detected")
+PIXEL_RAW = InputConvention((1.0,), (0.0,), "raw 0..255 (rescaled inside the model)", "detected")
+
+
+def detect_convention(model) -> InputConvention | None:
+    """The convention a known model family expects, from its structure; None when unknown.
+
+    keras.applications MobileNet (``conv1``/``conv_dw_1``) and MobileNetV2 (``Conv1``/
+    ``expanded_conv_depthwise``) -> [-1, 1]; MobileNetV3 with a Rescaling layer right
+    after the input (``include_preprocessing=True``) -> raw 0..255, without it -> [-1, 1];
+    qftune's own builders (input layer ``image``) -> pixel/255.
+    """
+    names = {layer.name for layer in _flat_layers(model)}
+    first = _first_after_input(model)
+    if first is not None and type(first).__name__ == "Rescaling":
+        cfg = first.get_config()
+        try:
+            s, o = float(np.squeeze(cfg.get("scale", 1.0))), float(np.squeeze(cfg.get("offset", 0.0)))
+        except (TypeError, ValueError):
+            s, o = None, None
+        if s is not None and (s, o) in ((1 / 127.5, -1.0), (1 / 255.0, 0.0), (1.0 / 255, 0.0)):
+            return PIXEL_RAW
+    is_v3 = any(n.startswith("expanded_conv_") and n.endswith("squeeze_excite_conv") for n in names) or \
+        "MobilenetV3" in getattr(model, "name", "") or "MobileNetV3" in getattr(model, "name", "")
+    if is_v3 or "expanded_conv_depthwise" in names or "conv_dw_1" in names or "Conv1" in names:
+        return PIXEL_PM1
+    if getattr(model, "inputs", None) and model.inputs[0]._keras_history.operation.name == "image":
+        return InputConvention(PIXEL_01.scale, PIXEL_01.offset, "pixel/255 (qftune model)", "detected")
+    return None
+
+
+def card_convention(model_path) -> InputConvention | None:
+    """The ``input_convention`` recorded in the model card ``M.json`` beside ``M.keras``, if any."""
+    if model_path is None:
+        return None
+    card = Path(model_path).with_suffix(".json")
+    if not card.is_file():
+        return None
+    try:
+        d = json.loads(card.read_text())
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+    if isinstance(d, dict) and isinstance(d.get("input_convention"), dict):
+        return InputConvention.from_dict(d["input_convention"], source="card")
+    return None
+
+
+def resolve_convention(model, model_path=None, user: InputConvention | None = None,
+                       warn=None) -> InputConvention:
+    """The convention to use: ``user``, else the card, else detected, else pixel/255 (``warn`` says so)."""
+    if user is not None:
+        return user
+    for found in (card_convention(model_path), detect_convention(model)):
+        if found is not None:
+            return found
+    if warn is not None:
+        warn(f"{getattr(model, 'name', 'model')}: input convention unknown; assuming pixel/255 "
+             "(set --input-scale/--input-offset or --mean/--std if the model was trained otherwise)")
+    return PIXEL_01
+
+
+def _flat_layers(model):
+    out = []
+    for layer in getattr(model, "layers", []):
+        out.append(layer)
+        if hasattr(layer, "layers") and layer is not model:
+            out.extend(_flat_layers(layer))
+    return out
+
+
+def _first_after_input(model):
+    """The first non-input layer reached from the input (looking into a nested base model)."""
+    for layer in getattr(model, "layers", []):
+        cls = type(layer).__name__
+        if cls == "InputLayer":
+            continue
+        if hasattr(layer, "layers"):   # a nested base model: its first layer
+            return _first_after_input(layer)
+        return layer
+    return None
+
+
+__all__ = ["InputConvention", "PIXEL_01", "PIXEL_PM1", "PIXEL_RAW", "detect_convention", "card_convention",
+           "resolve_convention"]
