@@ -25,6 +25,10 @@ def build_parser() -> argparse.ArgumentParser:
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
         module = importlib.import_module(f"{commands.__name__}.{info.name}")
         module.register(sub)
+    for name, command in sub.choices.items():   # every command: --verbose shows TensorFlow's log lines
+        if not any("--verbose" in a.option_strings for a in command._actions):
+            command.add_argument("--verbose", action="store_true",
+                                 help="also show TensorFlow's own log lines (hidden by default)")
     return parser
 
 
@@ -35,6 +39,11 @@ def main(argv: list[str] | None = None) -> int:
         from .commands.gui import run_gui
 
         return run_gui(None)
+    if argv is None and not getattr(args, "verbose", False) and args.command != "gui":
+        # the real command line only: a caller of main([...]) keeps its own stderr
+        from .quiet import quiet_tensorflow
+
+        quiet_tensorflow()
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
