@@ -21,8 +21,8 @@ import numpy as np
 from ..atomic import atomic_write_bytes, atomic_write_text
 from ..progress import NULL_PROGRESS, Progress
 from ..quant.grid import QuantParams, nudge, params_from_scale
-from ..quant.tensors import QTensor, WEIGHTED_OPS, quant_tensors
-from .graph import GRANULARITIES, expected_weight_scales, forward_fn
+from ..quant.tensors import AFFINE_OPS, QTensor, WEIGHTED_OPS, quant_tensors
+from .graph import GRANULARITIES, expected_weight_scales, forward_fn, rescale_kernel
 from .verify import ExportVerificationError, Verification, verify_int8
 
 
@@ -166,6 +166,8 @@ def convert_int8(model, tensors: list[QTensor], ranges: dict, weights: str = "pe
     for t in tensors:
         if t.op in WEIGHTED_OPS:
             wscales[t.name] = expected_weight_scales(type(model.get_layer(t.name)).__name__, folded[0][t.name][0], weights)
+        elif t.op in AFFINE_OPS:   # Rescaling/Normalization: a 1x1 depthwise conv
+            wscales[t.name] = expected_weight_scales("DepthwiseConv2D", rescale_kernel(model.get_layer(t.name))[0], weights)
     progress.update(1, 4, "tracing the fake-quant graph")
     concrete = _concrete(forward_fn(model, _fq_layers(tensors, params), weights, folded), model.input_shape)
     seconds["fold_and_trace"] = time.perf_counter() - t0
