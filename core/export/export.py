@@ -39,6 +39,7 @@ class ExportReport:
     versions: dict = field(default_factory=dict)
     seconds: dict = field(default_factory=dict)
     float_path: str | None = None
+    input_convention: dict | None = None   # InputConvention.to_dict(): how a pixel becomes the int8 input's float
 
     @property
     def tflite_index(self) -> dict[str, int]:
@@ -190,10 +191,12 @@ def convert_float(model, folded=None) -> bytes:
 
 def export_int8(model, tensors: list[QTensor], ranges: dict, out: str | Path, weights: str = "per-channel",
                 float_out: str | Path | None = None, progress: Progress = NULL_PROGRESS,
-                source: str = "", folded=None) -> ExportReport:
+                source: str = "", folded=None, input_convention=None) -> ExportReport:
     """Convert, verify and write ``out`` (+ ``out``'s ``.export.json`` report, + optional float twin).
 
     ``folded`` (:func:`core.models.bn_fold.folded_weights` of ``model``) saves recomputing it.
+    ``input_convention`` (the session's, :func:`core.models.convention.session_convention`)
+    is written into the report; None: resolved from the model card beside ``source`` or detected.
     Raises :class:`ExportVerificationError` (nothing written) when the file would not
     honour the plan, :class:`core.quant.tensors.UnsupportedLayerError` before conversion
     when a layer cannot be covered.
@@ -210,6 +213,11 @@ def export_int8(model, tensors: list[QTensor], ranges: dict, out: str | Path, we
     checks = {c.name: c for c in ver.tensors}
     report = ExportReport(model=source or getattr(model, "name", ""), weights=weights, size_bytes=len(data),
                           path=str(out), ops=ver.ops, verification=ver.to_dict(), versions=versions())
+    if input_convention is None:
+        from ..models.convention import resolve_convention
+
+        input_convention = resolve_convention(model, source or None)
+    report.input_convention = input_convention.to_dict()
     for t in tensors:
         c, p = checks[t.name], params[t.name]
         report.tensors.append({"name": t.name, "op": t.op, "tflite_index": c.tflite_index, "tflite_name": c.tflite_name,
