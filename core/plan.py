@@ -176,7 +176,10 @@ class Plan:
         self._fill(method)
         for name in self.names:
             e = self.entries[name]
-            if e.params is None:
+            fixed = next((n for n in self.group(name) if self._by_name[n].op in LOCKED_OPS), None)
+            if e.params is None and fixed is not None:   # tied to a locked tensor: its fixed parameters
+                e.params, e.method = _fixed_params(self._by_name[fixed].op), FIXED
+            elif e.params is None:
                 choice = self.candidate(name, self.default_method(name))
                 e.params, e.method = choice.params, choice.method
 

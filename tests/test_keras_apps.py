@@ -116,26 +116,38 @@ def assert_input_follows(convention, rows, report, tflite):
     assert dtype == np.int8 and np.float32(scale) == np.float32(want.scale) and zp == want.zero_point
 
 
-def test_v2_without_top_plus_dense_exports_and_follows_its_convention(folder, tmp_path, capsys):
-    """The export that refused its own calibration (64 plan tensors without a .tflite tensor: the PADs)."""
+@pytest.mark.parametrize("nested", [False, pytest.param(True, marks=pytest.mark.slow)], ids=["flat", "nested"])
+def test_v2_without_top_plus_dense_exports_and_follows_its_convention(nested, folder, tmp_path, capsys):
+    """The export that refused its own calibration (64 plan tensors without a .tflite tensor: the PADs).
+
+    Flat (``Model(base.input, Dense(10)(base.output))``) with the convention detected, and as a user's
+    fine-tuned copy nested in a Sequential (``Sequential([base, Dense(10)])``) with the convention
+    given by ``--mean/--std``."""
     import keras
 
-    from core.models.convention import PIXEL_PM1
+    from core.models.convention import PIXEL_PM1, InputConvention
 
     keras.utils.set_random_seed(0)
     base = keras.applications.MobileNetV2(input_shape=(96, 96, 3), alpha=0.35, include_top=False, pooling="avg",
                                           weights=None)
-    model = keras.Model(base.input, keras.layers.Dense(10, name="head")(base.output))
-    path = save_model(model, tmp_path / "v2.keras", folder, PIXEL_PM1)
-    rows, report, tflite = through_the_cli(path, folder, tmp_path, capsys)
+    if nested:
+        model = keras.Sequential([keras.Input((96, 96, 3)), base, keras.layers.Dense(10, name="head")])
+        convention, extra = InputConvention.from_mean_std([127.5], [127.5]), ["--mean", "127.5", "--std", "127.5"]
+    else:
+        model = keras.Model(base.input, keras.layers.Dense(10, name="head")(base.output))
+        convention, extra = PIXEL_PM1, []
+    path = save_model(model, tmp_path / "v2.keras", folder, convention)
+    rows, report, tflite = through_the_cli(path, folder, tmp_path, capsys, extra)
     assert {r["op"] for r in rows} >= {"PAD", "ADD", "MEAN", "FULLY_CONNECTED"}
-    assert_input_follows(PIXEL_PM1, rows, report, tflite)
+    assert rows[-1]["name"] == "head" and rows[-1]["op"] == "FULLY_CONNECTED"
+    assert rows[0]["input_convention"]["source"] == ("user" if nested else "detected")
+    assert_input_follows(convention, rows, report, tflite)
     # fed through the convention, the int8 model follows the float model from image to image: the
     # per-output-centred correlation was 0.42 here (this random, untrained net quantizes poorly: the
     # FakeQuant simulation itself reaches 0.48); fed pixel/255 instead it is 0.00
     from core.export.litert import dequantize, load_interpreter, quantize_input
 
-    x = PIXEL_PM1.apply(_images(folder, 96))
+    x = convention.apply(_images(folder, 96))
     want = model.predict(x, verbose=0)
     interp = load_interpreter(tflite)
     inp, out = interp.get_input_details()[0], interp.get_output_details()[0]
@@ -183,27 +195,6 @@ def test_default_head_through_calibrate_export_evaluate(arch, folder, tmp_path, 
     assert_input_follows(convention, rows, report, tflite)
 
 
-@pytest.mark.slow
-def test_fine_tuned_nested_model_with_mean_std_flags(folder, tmp_path, capsys):
-    """A new 5-class head on a V3Small base, nested (Sequential([base, Dense])), and the convention set by flags."""
-    import keras
-
-    from core.models.convention import InputConvention
-
-    keras.utils.set_random_seed(1)
-    base = keras.applications.MobileNetV3Small(input_shape=(96, 96, 3), alpha=0.75, include_top=False,
-                                               pooling="avg", weights=None, include_preprocessing=False)
-    model = keras.Sequential([keras.Input((96, 96, 3)), base, keras.layers.Dense(5, activation="softmax", name="head")])
-    mine = InputConvention.from_mean_std([127.5], [127.5])
-    path = save_model(model, tmp_path / "tuned.keras", folder, mine)
-    rows, report, tflite = through_the_cli(path, folder, tmp_path, capsys,
-                                           extra=["--mean", "127.5", "--std", "127.5"])
-    names = [r["name"] for r in rows]
-    assert "head" in names and rows[-1]["op"] == "SOFTMAX" and rows[-2]["op"] == "FULLY_CONNECTED"
-    assert rows[0]["input_convention"]["source"] == "user"
-    assert_input_follows(mine, rows, report, tflite)
-
-
 def test_convention_flags_are_checked(tmp_path, capsys):
     for bad, what in ((["--input-scale", "0"], "--input-scale"), (["--std", "-1", "--mean", "1"], "--std"),
                       (["--input-scale", "a,b"], "--input-scale"), (["--input-scale", "1", "--mean", "3"], "--mean")):
@@ -235,13 +226,10 @@ def test_pretrained_offline_names_the_weights_file_and_where_to_put_it(tmp_path)
     assert not out.exists() and not out.with_suffix(".json").exists()
 
 
-def test_pretrained_random_weights_writes_model_and_card(tmp_path):
-    env = dict(os.environ, KERAS_HOME=str(tmp_path / "kh"), TF_CPP_MIN_LOG_LEVEL="3")
+def test_pretrained_random_weights_writes_model_and_card(tmp_path, capsys):
     out = tmp_path / "v3.keras"
-    proc = subprocess.run([sys.executable, "-m", "core.cli", "pretrained", "mobilenet-v3-small", "--alpha", "0.75",
-                           "--size", "96", "--weights", "none", "--no-top", "--pooling", "avg", "--out", str(out)],
-                          capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
-    assert proc.returncode == 0, proc.stderr
+    run_cli(["pretrained", "mobilenet-v3-small", "--alpha", "0.75", "--size", "96", "--weights", "none", "--no-top",
+             "--pooling", "avg", "--out", out], capsys)
     card = json.loads(out.with_suffix(".json").read_text())
     assert card["architecture"] == "mobilenet-v3-small" and card["alpha"] == 0.75 and card["size"] == 96
     assert card["input_convention"]["scale"] == [1.0] and card["input_convention"]["offset"] == [0.0]
