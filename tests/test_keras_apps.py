@@ -90,7 +90,7 @@ def through_the_cli(model_path, folder, tmp_path, capsys, extra=()):
     report = json.loads((tmp_path / "m_int8.export.json").read_text())
     assert report["verification"]["ok"] and report["verification"]["n_tensors_checked"] == len(rows)
     result = json.loads(run_cli(["evaluate", out, "--data", f"folder:{folder}", "--json"], capsys))
-    assert result["n_images"] == 20 if "n_images" in result else True
+    assert result["n_images"] == 20 and result["kind"] == "int8 tflite" and 0.0 <= result["top1"] <= 1.0
     return rows, report, out
 
 
