@@ -238,3 +238,22 @@ def test_pretrained_random_weights_writes_model_and_card(tmp_path, capsys):
 
     assert card_convention(out).input_range == (0.0, 255.0)
     assert load_model(out).input_shape == (None, 96, 96, 3)
+
+
+def test_input_scale_offset_flags_set_the_input_range(tiny_qf_v2, tmp_path, capsys):
+    """--input-scale/--input-offset: recorded in the session, shown by ranges, the input's range exactly."""
+    from core.quant.grid import nudge
+
+    model = tmp_path / "tiny.keras"
+    tiny_qf_v2.save(model)
+    s = tmp_path / "s.qft"
+    out = run_cli(["calibrate", model, "--data", "embedded", "--per-class", 1, "--input-scale", 2 / 255,
+                   "--input-offset", -1, "--out", s], capsys)
+    assert "input convention: custom" in out
+    rows = json.loads(run_cli(["ranges", s, "--json"], capsys))
+    want = nudge(-1.0, 1.0)
+    assert rows[0]["input_convention"] == {"name": "custom", "scale": [2 / 255], "offset": [-1.0], "source": "user"}
+    assert (rows[0]["min"], rows[0]["max"], rows[0]["scale"], rows[0]["zero_point"]) == \
+        (want.min, want.max, want.scale, want.zero_point)
+    text = run_cli(["ranges", s], capsys)
+    assert text.splitlines()[0].startswith("input convention: custom: x = pixel * 0.0078431373 + -1")
