@@ -83,7 +83,7 @@ def run_cli(args, capsys):
 def through_the_cli(model_path, folder, tmp_path, capsys, extra=()):
     """calibrate -> ranges -> export -> evaluate; returns (session rows, export report, tflite path)."""
     s, out = tmp_path / "s.qft", tmp_path / "m_int8.tflite"
-    run_cli(["calibrate", model_path, "--data", f"folder:{folder}", "--per-class", 2, "--method", "minmax",
+    run_cli(["calibrate", model_path, "--data", f"folder:{folder}", "--per-class", 2,
              "--out", s, *extra], capsys)
     rows = json.loads(run_cli(["ranges", s, "--json"], capsys))
     run_cli(["export", s, "--out", out], capsys)
