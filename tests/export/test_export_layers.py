@@ -94,3 +94,31 @@ def test_nested_functional_model_is_flattened_with_the_same_function():
     assert names == ["image_in", "c1", "gap", "fc", "fc_softmax"]
     x = np.random.default_rng(1).normal(size=(2, 12, 12, 3)).astype(np.float32)
     np.testing.assert_allclose(flat.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6)
+
+
+def test_relu_after_pooling_and_a_softmax_layer_head(tmp_path):
+    """A ReLU after MEAN is its own RELU op; the Softmax layer is SOFTMAX at 1/256, -128; Flatten a RESHAPE."""
+    import keras
+
+    from core.calib.collect import collect_stats
+    from core.export import export_int8
+    from core.models.convention import PIXEL_PM1
+    from core.plan import Plan
+    from core.quant.tensors import quant_tensors
+
+    keras.utils.set_random_seed(5)
+    inp = keras.Input((16, 16, 3), name="x")
+    x = keras.layers.Conv2D(8, 3, strides=2, name="conv")(inp)
+    x = keras.layers.GlobalAveragePooling2D(keepdims=True, name="gap")(x)
+    x = keras.layers.ReLU(name="after_gap")(x)
+    x = keras.layers.Flatten(name="flat")(x)
+    x = keras.layers.Dense(5, name="fc")(x)
+    model = keras.Model(inp, keras.layers.Softmax(name="probs")(x))
+    tensors = quant_tensors(model)
+    assert [t.op for t in tensors] == ["INPUT", "CONV_2D", "MEAN", "RELU", "RESHAPE", "FULLY_CONNECTED", "SOFTMAX"]
+    images = np.random.default_rng(1).integers(0, 256, (8, 16, 16, 3), dtype=np.uint8)
+    hists, _ = collect_stats(model, tensors, images, convention=PIXEL_PM1)
+    plan = Plan(tensors, hists, input_range=PIXEL_PM1.input_range)
+    report = export_int8(model, tensors, {e.name: e.params for e in plan}, tmp_path / "m.tflite")
+    assert report.verification["ok"] and report.ops["RELU"] == 1 and report.ops["SOFTMAX"] == 1
+    assert next(t for t in report.tensors if t["name"] == "probs")["stored_scale"] == 1 / 256
