@@ -60,14 +60,20 @@ def calibration_images(data_spec: str = "embedded", per_class: int | str | None 
 
 def calibrate(model_or_path, data_spec: str = "embedded", per_class: int | str | None = AUTO,
               limit: int | None = None, method: str = "greedy", gamma: float = 1.0, bins: int = DEFAULT_BINS,
-              progress=NULL_PROGRESS, batch_size: int = 32, data_path=None, model_path=None) -> Session:
+              progress=NULL_PROGRESS, batch_size: int = 32, data_path=None, model_path=None,
+              convention=None, warn=None) -> Session:
     """Calibrate a Keras model (object or ``.keras`` path) on ``data_spec`` and choose all ranges.
 
     ``per_class`` images of each class of the training split (``"auto"``: 1,000 images in
     all, balanced, see :data:`DEFAULT_CALIB_IMAGES`; ``None``: all), then the first ``limit``.
     Returns an unsaved :class:`Session` (``session.save(path)``). ``model_path`` records
-    the file a model object was loaded from.
+    the file a model object was loaded from. ``convention`` (an
+    :class:`~core.models.convention.InputConvention`, e.g. from ``--input-scale``) overrides
+    the model card / detected / assumed one (``warn(message)`` hears an assumption); it is
+    recorded as ``calibration["input_convention"]`` and sets the input tensor's range.
     """
+    from .models.convention import resolve_convention
+    from .models.normalize import normalize
     from .quant.tensors import quant_tensors
 
     if method not in CHOOSERS:
@@ -80,17 +86,19 @@ def calibrate(model_or_path, data_spec: str = "embedded", per_class: int | str |
         progress.update(0, 1, f"loading {model_path.name}")
         model = load_model(model_path)
     else:
-        model = model_or_path
+        model = normalize(model_or_path)
+    conv = resolve_convention(model, model_path, convention, warn)
     tensors = quant_tensors(model)
     ds = calibration_images(data_spec, per_class, limit, data_path)
     if per_class == AUTO:   # record the number used (the embedded set has only 10 per class), not the word
         per_class = min(default_per_class(ds.num_classes), max(Counter(ds.labels.tolist()).values()))
     hists, timing = collect_stats(model, tensors, ds.images, bins=bins, batch_size=batch_size,
-                                  progress=progress, source=f"dataset {data_spec}")
+                                  progress=progress, source=f"dataset {data_spec}", convention=conv)
     t_choose = time.perf_counter()
-    plan = Plan(tensors, hists, method=method, gamma=gamma)
+    plan = Plan(tensors, hists, method=method, gamma=gamma, input_range=conv.input_range)
     meta = {"data": data_spec, "per_class": per_class, "limit": limit, "method": method, "gamma": gamma,
             "bins": bins, "n_images": len(ds), "qftune_version": qftune_version(),
+            "input_convention": conv.to_dict(),
             "collect_s": round(timing["forward_s"] + timing["stats_s"], 4),
             "choose_s": round(time.perf_counter() - t_choose, 4),
             "total_s": round(time.perf_counter() - t_start, 4)}

@@ -79,6 +79,8 @@ def compare(model, tensors, tflite_path: str | Path, images_u8: np.ndarray,
     interp = load_interpreter(tflite_path, preserve_all=True)
     graph = read_graph(interp)
     mapping = tflite_mapping(tflite_path, tensors, graph)
+    # a tied op the converter folded away (a PAD into the next conv) shares its input's tensor: nothing of its own
+    tensors = [t for t in tensors if not any(mapping.get(i) == mapping[t.name] for i in t.inputs)]
     x = to_model_input(images_u8, model.input_shape)
     probe = keras.Model(model.inputs[0], [model.get_layer(t.output_layer).output for t in tensors])
     floats = [np.concatenate(parts) for parts in zip(*[[np.asarray(a) for a in probe(x[i:i + 64], training=False)]

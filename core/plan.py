@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from .choosers import CHOOSERS, Choice, Landscape, make_chooser
+from .data.preprocess import INPUT_RANGE
 from .quant.error import ErrorEstimate, estimate_error, estimate_params
 from .quant.grid import QuantParams, nudge, params_from_scale
 from .quant.tensors import LOCKED_OPS, QTensor
@@ -144,11 +145,14 @@ class Plan:
     """Ranges for all int8 tensors of one model, built from calibration statistics."""
 
     def __init__(self, tensors: list[QTensor], stats: dict, method: str = "greedy", gamma: float = 1.0,
-                 input_method: str = INPUT_DEFAULT_METHOD):
+                 input_method: str = INPUT_DEFAULT_METHOD, input_range: tuple[float, float] = INPUT_RANGE):
         """Choose every tensor's range with ``method`` (the input with ``input_method``).
 
-        ``stats`` maps tensor name -> Histogram; every tensor needs one.
+        ``stats`` maps tensor name -> Histogram; every tensor needs one. ``input_range`` is
+        the model input's declared range, its input convention's ``input_range`` (pixel/255:
+        [0, 1]); the input's default range covers it exactly.
         """
+        self.input_range = (float(input_range[0]), float(input_range[1]))
         if method not in CHOOSERS:
             raise PlanError(f"unknown method {method!r}; choose one of {', '.join(CHOOSERS)}")
         missing = [t.name for t in tensors if t.name not in stats]
@@ -172,7 +176,10 @@ class Plan:
         self._fill(method)
         for name in self.names:
             e = self.entries[name]
-            if e.params is None:
+            fixed = next((n for n in self.group(name) if self._by_name[n].op in LOCKED_OPS), None)
+            if e.params is None and fixed is not None:   # tied to a locked tensor: its fixed parameters
+                e.params, e.method = _fixed_params(self._by_name[fixed].op), FIXED
+            elif e.params is None:
                 choice = self.candidate(name, self.default_method(name))
                 e.params, e.method = choice.params, choice.method
 
@@ -219,8 +226,8 @@ class Plan:
         """The method ``reset`` uses: ``fixed`` for locked, the input method for the input, else the plan's."""
         if self.locked_reason(name):
             return FIXED
-        if any(self._by_name[n].op == "INPUT" for n in self.group(name)):
-            return self.input_method
+        if any(self._by_name[n].op in ("INPUT", "RESCALE") for n in self.group(name)):
+            return self.input_method   # the input and its in-model rescaling: every pixel value exact
         return self.method
 
     # ---- candidates and estimates ---------------------------------------------
@@ -232,7 +239,7 @@ class Plan:
         key = (gid, method)
         if key not in self._choices:
             is_input = any(self._by_name[n].op == "INPUT" for n in self._groups[gid])
-            chooser = make_chooser(method, gamma=self.gamma, input_range=is_input)
+            chooser = make_chooser(method, gamma=self.gamma, input_range=self.input_range if is_input else False)
             self._choices[key] = chooser.choose(self.group_stats(name))
         return self._choices[key]
 
@@ -371,6 +378,7 @@ class Plan:
         """JSON-able plan (floats round-trip exactly through json)."""
         return {
             "method": self.method, "gamma": self.gamma, "input_method": self.input_method,
+            "input_range": list(self.input_range),
             "tensors": [t.to_dict() for t in self.tensors],
             "entries": [{"name": e.name, "min": e.min, "max": e.max, "scale": e.scale, "zero_point": e.zero_point,
                          "method": e.method, "requested": list(e.requested) if e.requested else None}
@@ -381,7 +389,8 @@ class Plan:
     def from_dict(cls, d: dict, stats: dict) -> "Plan":
         """Rebuild a plan saved by :meth:`to_dict` with its statistics; every saved range is kept bit-exactly."""
         tensors = [QTensor.from_dict(t) for t in d["tensors"]]
-        plan = cls(tensors, stats, d["method"], d["gamma"], d.get("input_method", INPUT_DEFAULT_METHOD))
+        plan = cls(tensors, stats, d["method"], d["gamma"], d.get("input_method", INPUT_DEFAULT_METHOD),
+                   tuple(d.get("input_range", INPUT_RANGE)))
         for row in d["entries"]:
             e = plan[row["name"]]
             if row["method"] not in ALL_METHODS:

@@ -47,21 +47,27 @@ def stats_model(model, tensors):
     return probe
 
 
-def model_inputs(model, images: np.ndarray, source: str = "the data") -> np.ndarray:
-    """uint8 images -> the model's float input; a mismatch names both shapes."""
+def model_inputs(model, images: np.ndarray, source: str = "the data", convention=None) -> np.ndarray:
+    """uint8 images -> the model's float input (its input ``convention``, default pixel/255);
+    a mismatch names both shapes."""
     shape = tuple(model.input_shape)
     try:
         from ..models.loading import check_input_compatible
 
         check_input_compatible(model, images.shape[1:], source=source)
-        return to_model_input(images, shape)
+        if convention is None or (convention.scale, convention.offset) == ((1.0 / 255.0,), (0.0,)):
+            return to_model_input(images, shape)   # pixel/255, bit for bit as before
+        from ..data.preprocess import adapt_images
+
+        return convention.apply(adapt_images(images, shape[1], shape[3])).astype(np.float32)
     except ValueError as exc:
         raise CalibrationError(f"model {model.name} expects input shape {shape[1:]} but {source} has images of "
                                f"shape {tuple(images.shape[1:])}: {exc}") from None
 
 
 def collect_stats(model, tensors, images: np.ndarray, bins: int = DEFAULT_BINS, batch_size: int = 32,
-                  progress=NULL_PROGRESS, source: str = "the data", in_graph: bool = True) -> tuple[dict, dict]:
+                  progress=NULL_PROGRESS, source: str = "the data", in_graph: bool = True,
+                  convention=None) -> tuple[dict, dict]:
     """Run ``model`` over uint8 ``images``; return ``({tensor name: Histogram}, timing meta)``.
 
     ``in_graph`` (default) bins every batch inside the TF graph (:mod:`.graph_stats`) and
@@ -83,7 +89,7 @@ def collect_stats(model, tensors, images: np.ndarray, bins: int = DEFAULT_BINS, 
     progress.update(0, n, "collecting statistics")
     for b in range(n_batches):
         progress.check_cancelled()
-        x = model_inputs(model, images[b * batch_size:(b + 1) * batch_size], source)
+        x = model_inputs(model, images[b * batch_size:(b + 1) * batch_size], source, convention)
         rows = len(x)
         if step is None and rows < batch_size and n_batches > 1:
             # predict_on_batch traces per shape: pad the last batch (padding dropped in _update_numpy)

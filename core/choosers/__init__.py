@@ -12,8 +12,9 @@ from .percentile import PercentileChooser
 CHOOSERS = {c.name: c for c in (GreedyChooser, MinMaxChooser, PercentileChooser, EntropyChooser, MseChooser)}
 
 
-def make_chooser(method: str, gamma: float = 1.0, input_range: bool = False, **options) -> Chooser:
-    """The chooser for ``method``; ``input_range`` makes ``minmax`` cover the model input's [0, 1]."""
+def make_chooser(method: str, gamma: float = 1.0, input_range: bool | tuple = False, **options) -> Chooser:
+    """The chooser for ``method``; ``input_range`` ((lo, hi), or True for [0, 1]) makes ``minmax``
+    cover the model input's declared range."""
     try:
         cls = CHOOSERS[method]
     except KeyError:

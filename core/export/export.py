@@ -21,8 +21,8 @@ import numpy as np
 from ..atomic import atomic_write_bytes, atomic_write_text
 from ..progress import NULL_PROGRESS, Progress
 from ..quant.grid import QuantParams, nudge, params_from_scale
-from ..quant.tensors import QTensor, WEIGHTED_OPS, quant_tensors
-from .graph import GRANULARITIES, expected_weight_scales, forward_fn
+from ..quant.tensors import AFFINE_OPS, QTensor, WEIGHTED_OPS, quant_tensors
+from .graph import GRANULARITIES, expected_weight_scales, forward_fn, rescale_kernel
 from .verify import ExportVerificationError, Verification, verify_int8
 
 
@@ -39,6 +39,7 @@ class ExportReport:
     versions: dict = field(default_factory=dict)
     seconds: dict = field(default_factory=dict)
     float_path: str | None = None
+    input_convention: dict | None = None   # InputConvention.to_dict(): how a pixel becomes the int8 input's float
 
     @property
     def tflite_index(self) -> dict[str, int]:
@@ -166,6 +167,8 @@ def convert_int8(model, tensors: list[QTensor], ranges: dict, weights: str = "pe
     for t in tensors:
         if t.op in WEIGHTED_OPS:
             wscales[t.name] = expected_weight_scales(type(model.get_layer(t.name)).__name__, folded[0][t.name][0], weights)
+        elif t.op in AFFINE_OPS:   # Rescaling/Normalization: a 1x1 depthwise conv
+            wscales[t.name] = expected_weight_scales("DepthwiseConv2D", rescale_kernel(model.get_layer(t.name))[0], weights)
     progress.update(1, 4, "tracing the fake-quant graph")
     concrete = _concrete(forward_fn(model, _fq_layers(tensors, params), weights, folded), model.input_shape)
     seconds["fold_and_trace"] = time.perf_counter() - t0
@@ -188,10 +191,12 @@ def convert_float(model, folded=None) -> bytes:
 
 def export_int8(model, tensors: list[QTensor], ranges: dict, out: str | Path, weights: str = "per-channel",
                 float_out: str | Path | None = None, progress: Progress = NULL_PROGRESS,
-                source: str = "", folded=None) -> ExportReport:
+                source: str = "", folded=None, input_convention=None) -> ExportReport:
     """Convert, verify and write ``out`` (+ ``out``'s ``.export.json`` report, + optional float twin).
 
     ``folded`` (:func:`core.models.bn_fold.folded_weights` of ``model``) saves recomputing it.
+    ``input_convention`` (the session's, :func:`core.models.convention.session_convention`)
+    is written into the report; None: resolved from the model card beside ``source`` or detected.
     Raises :class:`ExportVerificationError` (nothing written) when the file would not
     honour the plan, :class:`core.quant.tensors.UnsupportedLayerError` before conversion
     when a layer cannot be covered.
@@ -208,6 +213,11 @@ def export_int8(model, tensors: list[QTensor], ranges: dict, out: str | Path, we
     checks = {c.name: c for c in ver.tensors}
     report = ExportReport(model=source or getattr(model, "name", ""), weights=weights, size_bytes=len(data),
                           path=str(out), ops=ver.ops, verification=ver.to_dict(), versions=versions())
+    if input_convention is None:
+        from ..models.convention import resolve_convention
+
+        input_convention = resolve_convention(model, source or None)
+    report.input_convention = input_convention.to_dict()
     for t in tensors:
         c, p = checks[t.name], params[t.name]
         report.tensors.append({"name": t.name, "op": t.op, "tflite_index": c.tflite_index, "tflite_name": c.tflite_name,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..models.bn_fold import walk_nodes
+from ..quant.tensors import IDENTITY, affine_params
 
 WEIGHT_QMAX = 127           # symmetric int8 weights, narrow range [-127, 127]
 MIN_WEIGHT_RANGE = 1e-8     # an all-zero kernel (channel) still needs a non-zero range
@@ -70,6 +71,19 @@ def _activation(tf, layer, y):
     if act != "linear":
         raise ValueError(f"layer {layer.name}: built-in activation {act!r} is not supported by the int8 export")
     return y
+
+
+def rescale_kernel(layer) -> tuple[np.ndarray, np.ndarray]:
+    """A Rescaling/Normalization layer as a 1x1 depthwise conv: (kernel (1, 1, C, 1), bias (C,)), float32."""
+    scale, offset = affine_params(layer)
+    return scale.reshape(1, 1, -1, 1).astype(np.float32), offset.astype(np.float32)
+
+
+def _rescale_call(tf, layer, x, granularity):
+    kernel, bias = rescale_kernel(layer)
+    w = tf.constant(kernel) if granularity is None else _fq_kernel(tf, "DepthwiseConv2D", kernel, granularity)
+    y = tf.nn.depthwise_conv2d(tf.cast(x, tf.float32), w, strides=[1, 1, 1, 1], padding="VALID")
+    return tf.nn.bias_add(y, tf.constant(bias))
 
 
 def apply_weighted(tf, layer, x, w, bias):
@@ -134,7 +148,9 @@ def forward_fn(model, fq_after: dict[str, tuple[float, float]], weights: str | N
             cls = type(layer).__name__
             if cls in ("Conv2D", "DepthwiseConv2D", "Dense"):
                 y = _weighted_call(tf, layer, params[layer.name], args[0], weights)
-            elif cls == "Dropout" or layer.name in skipped:
+            elif cls in ("Rescaling", "Normalization"):
+                y = _rescale_call(tf, layer, args[0], weights)
+            elif cls in IDENTITY or layer.name in skipped:
                 y = args[0]
             else:
                 kwargs.pop("training", None)

@@ -4,6 +4,11 @@ TFLite tensor names are whatever the converter made of TF op names; we do not gu
 from them. Instead the ops are walked in execution order: the model input is the
 plan's INPUT tensor, and each op whose data inputs are already matched is matched to
 the unmatched plan tensor with the same op kind, the same inputs and the same shape.
+
+The converter may merge a tied op into its consumer (a ZeroPadding2D's PAD into the
+following DEPTHWISE_CONV_2D's SAME padding, a no-op RESHAPE): such a plan tensor has no
+op of its own and shares its input's int8 tensor, which has the same scale and zero
+point by the tie, so it is matched to that tensor.
 """
 
 from __future__ import annotations
@@ -13,7 +18,9 @@ from .litert import Graph
 
 # converter ops that may stand for the plan's op kind
 OP_ALIASES = {"MEAN": {"MEAN", "AVERAGE_POOL_2D", "SUM"}, "RESHAPE": {"RESHAPE", "SQUEEZE"},
-              "PAD": {"PAD", "PADV2"}}
+              "PAD": {"PAD", "PADV2"}, "RESCALE": {"DEPTHWISE_CONV_2D"}, "REDUCE_MAX": {"REDUCE_MAX", "MAX_POOL_2D"}}
+# tied ops the converter may fold away (their output is then their input's tensor)
+ELIDABLE = {"PAD", "RESHAPE"}
 
 
 class MatchError(ValueError):
@@ -36,6 +43,17 @@ def match_tensors(graph: Graph, tensors: list[QTensor]) -> dict[str, int]:
     mapping[inputs[0].name] = src
     owner[src] = inputs[0].name
     pending = [t for t in tensors if t.op != "INPUT"]
+    by_name = {t.name: t for t in tensors}
+
+    def through(name: str) -> tuple[str, list[str]]:
+        """The tensor ``name`` is (when elided by the converter) and the elided tensors on the way."""
+        skipped = []
+        t = by_name[name]
+        while t.op in ELIDABLE and len(t.inputs) == 1 and t.name not in mapping:
+            skipped.append(t.name)
+            t = by_name[t.inputs[0]]
+        return t.name, skipped
+
     for op in graph.ops:
         data_in = [owner[i] for i in op.inputs if i in owner]
         if not data_in or not op.outputs:
@@ -43,11 +61,23 @@ def match_tensors(graph: Graph, tensors: list[QTensor]) -> dict[str, int]:
         out = graph.tensors[op.outputs[0]]
         for t in pending:
             kinds = OP_ALIASES.get(t.op, {t.op})
-            if op.op in kinds and sorted(t.inputs) == sorted(data_in) and _same_shape(t.shape, out.shape):
-                mapping[t.name] = op.outputs[0]
-                owner[op.outputs[0]] = t.name
-                pending.remove(t)
-                break
+            if op.op not in kinds or not _same_shape(t.shape, out.shape):
+                continue
+            elided = []
+            if sorted(t.inputs) != sorted(data_in):
+                resolved = [through(i) for i in t.inputs]
+                if sorted(r[0] for r in resolved) != sorted(data_in):
+                    continue
+                elided = [n for r in resolved for n in r[1]]
+            for n in elided:   # folded away by the converter: same int8 tensor as its input
+                src = through(n)[0]
+                mapping[n] = mapping[src]
+                if by_name[n] in pending:
+                    pending.remove(by_name[n])
+            mapping[t.name] = op.outputs[0]
+            owner[op.outputs[0]] = t.name
+            pending.remove(t)
+            break
     if pending:
         names = ", ".join(f"{t.name} ({t.op})" for t in pending[:10])
         more = f" and {len(pending) - 10} more" if len(pending) > 10 else ""

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..quant.grid import QuantParams
-from ..quant.tensors import QTensor, WEIGHTED_OPS
+from ..quant.tensors import AFFINE_OPS, QTensor, WEIGHTED_OPS
 from .litert import Graph, load_interpreter, read_graph
 from .match import MatchError, match_tensors
 
@@ -124,7 +124,7 @@ def verify_int8(model: bytes, tensors: list[QTensor], expected: dict[str, QuantP
                                 f"plan says scale {exp.scale:.9g} zero point {exp.zero_point}")
     producers = graph.producers()
     for t in tensors:
-        if t.op not in WEIGHTED_OPS or t.name not in weight_scales:
+        if t.op not in WEIGHTED_OPS | AFFINE_OPS or t.name not in weight_scales:
             continue
         op = producers.get(ver.mapping[t.name])
         if op is None or len(op.inputs) < 2:

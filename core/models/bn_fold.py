@@ -128,7 +128,11 @@ def fold_batchnorm(model):
             cfg = layer.get_config()
             if layer.name in pairs:
                 cfg["use_bias"] = True
-            new = clones[layer.name] = type(layer).from_config(cfg)
+            try:
+                new = type(layer).from_config(cfg)
+            except Exception:   # noqa: BLE001 - e.g. an OpLayer (core.models.normalize): stateless, reuse it
+                new = layer
+            clones[layer.name] = new
         args, kwargs = node.arguments.fill_in(tensors)
         y = new(*args, **kwargs)
         if layer.name in pairs:

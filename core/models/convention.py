@@ -167,6 +167,16 @@ def resolve_convention(model, model_path=None, user: InputConvention | None = No
     return PIXEL_01
 
 
+def session_convention(session) -> InputConvention:
+    """The convention a session was calibrated with (``calibration["input_convention"]``);
+    sessions written before conventions existed (and the bundled ones) were pixel/255."""
+    d = (getattr(session, "calibration", None) or {}).get("input_convention")
+    if isinstance(d, dict):
+        return InputConvention.from_dict(d)
+    return InputConvention(PIXEL_01.scale, PIXEL_01.offset, "pixel/255 (session without a recorded convention)",
+                           "default")
+
+
 def _flat_layers(model):
     out = []
     for layer in getattr(model, "layers", []):
@@ -189,4 +199,4 @@ def _first_after_input(model):
 
 
 __all__ = ["InputConvention", "PIXEL_01", "PIXEL_PM1", "PIXEL_RAW", "detect_convention", "card_convention",
-           "resolve_convention"]
+           "resolve_convention", "session_convention"]

@@ -48,8 +48,12 @@ def _check_format(path: Path) -> str:
     raise ModelLoadError(f"{path}: unknown model format {suffix or '(no suffix)'}; expected .keras, .h5 or a SavedModel directory")
 
 
-def load_model(path: str | Path):
-    """Load a Keras model for inference (not compiled)."""
+def load_model(path: str | Path, normalized: bool = True):
+    """Load a Keras model for inference (not compiled).
+
+    ``normalized`` (default): flattened into one graph of layers that the int8 walkers
+    understand (nested models inlined, op arithmetic as layers, see
+    :func:`core.models.normalize.normalize`); the same function, layer names kept."""
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such model file")
@@ -65,12 +69,21 @@ def load_model(path: str | Path):
                 "opaque TFSMLayer); load it in the program that made it and save it as .keras "
                 "(model.save('model.keras'))"
             )
-        return keras.models.load_model(path, compile=False)
+        model = keras.models.load_model(path, compile=False)
     except ModelLoadError:
         raise
     except Exception as exc:  # keras raises many types for a broken file
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ModelLoadError(f"{path}: cannot load the model ({type(exc).__name__}: {reason[:300]})") from None
+    if not normalized:
+        return model
+    from .normalize import normalize
+
+    try:
+        return normalize(model)
+    except Exception as exc:  # noqa: BLE001 - name the file and the reason
+        raise ModelLoadError(f"{path}: cannot flatten the model into one graph ({type(exc).__name__}: "
+                             f"{str(exc)[:300]})") from None
 
 
 def check_input_compatible(model, image_shape, source: str = "the data", model_name: str | None = None) -> None:

@@ -25,6 +25,7 @@ COMPUTE_OPS = {
     "Subtract": "SUB",
     "Multiply": "MUL",
     "GlobalAveragePooling2D": "MEAN",
+    "GlobalMaxPooling2D": "REDUCE_MAX",
     "AveragePooling2D": "AVERAGE_POOL_2D",
     "MaxPooling2D": "MAX_POOL_2D",
     "Concatenate": "CONCATENATION",
@@ -34,12 +35,22 @@ COMPUTE_OPS = {
     "Softmax": "SOFTMAX",
     "Maximum": "MAXIMUM",
     "Minimum": "MINIMUM",
+    "Rescaling": "RESCALE",
+    "Normalization": "RESCALE",
 }
+# layers that are the identity at inference: no op, no tensor of their own
+IDENTITY = {"Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise",
+            "GaussianDropout", "AlphaDropout", "ActivityRegularization", "Identity"}
 # layers folded into the op before them (absorbed into the chain)
-FUSABLE = {"BatchNormalization", "ReLU", "Dropout", "Activation"}
+FUSABLE = {"BatchNormalization", "ReLU", "Activation"}
 FUSABLE_ACTIVATIONS = {"relu", "relu6", "linear"}
+# ops a following ReLU/ReLU6 is fused into (TFLite's fused_activation_function)
+FUSE_INTO = {"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "ADD", "SUB", "MUL"}
+# Activation layers that are their own op
+ACTIVATION_OPS = {"softmax": "SOFTMAX", "sigmoid": "LOGISTIC", "tanh": "TANH", "hard_silu": "HARD_SWISH",
+                  "hard_swish": "HARD_SWISH"}
 # output shares scale and zero point with the (first) input
-TIED_OPS = {"AVERAGE_POOL_2D", "MAX_POOL_2D", "CONCATENATION", "RESHAPE", "PAD", "MAXIMUM", "MINIMUM"}
+TIED_OPS = {"AVERAGE_POOL_2D", "MAX_POOL_2D", "CONCATENATION", "RESHAPE", "PAD", "MAXIMUM", "MINIMUM", "REDUCE_MAX"}
 # fixed output quantization: (scale, zero_point) as TFLite int8 stores them
 LOCKED_OPS = {
     "SOFTMAX": (1.0 / 256.0, -128),
@@ -47,6 +58,8 @@ LOCKED_OPS = {
     "TANH": (1.0 / 128.0, 0),
 }
 WEIGHTED_OPS = {"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"}
+# a Rescaling/Normalization layer is exported as a 1x1 DEPTHWISE_CONV_2D (one int8 op, per-channel affine)
+AFFINE_OPS = {"RESCALE"}
 
 
 class UnsupportedLayerError(ValueError):
@@ -95,19 +108,17 @@ class QTensor:
 def _op_of(layer) -> str | None:
     cls = type(layer).__name__
     if cls == "Activation":
-        act = layer.get_config().get("activation")
-        if act == "softmax":
-            return "SOFTMAX"
-        if act == "sigmoid":
-            return "LOGISTIC"
-        if act == "tanh":
-            return "TANH"
-        return None
+        return ACTIVATION_OPS.get(layer.get_config().get("activation"))
+    if cls == "Softmax":
+        axis = layer.get_config().get("axis", -1)
+        return "SOFTMAX" if axis in (-1, [-1]) or axis == len(layer.output.shape) - 1 else None
+    if cls == "OpLayer":
+        return getattr(layer, "kind", None)
     return COMPUTE_OPS.get(cls)
 
 
 def _activation_of(layer) -> str | None:
-    """'relu'/'relu6'/'linear' for a fusable layer, None if it is not an activation."""
+    """'relu'/'relu6'/'linear' for an activation layer, 'unsupported' for other ones, None if not one."""
     cls = type(layer).__name__
     if cls == "ReLU":
         cfg = layer.get_config()
@@ -145,16 +156,92 @@ def _own_activation(layer) -> str:
     return act if isinstance(act, str) else "linear"
 
 
+def _is_identity(layer) -> bool:
+    cls = type(layer).__name__
+    return cls in IDENTITY or (cls == "Activation" and layer.get_config().get("activation") == "linear")
+
+
+def _rescale_problem(layer) -> str | None:
+    """Why a Rescaling/Normalization layer is not a per-channel affine map, or None."""
+    try:
+        affine_params(layer)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def affine_params(layer):
+    """(scale, offset) per channel (float64 arrays of the channel count) of a Rescaling/Normalization layer."""
+    import numpy as np
+
+    cls = type(layer).__name__
+    channels = int(layer.output.shape[-1])
+    if cls == "Rescaling":
+        cfg = layer.get_config()
+        scale = np.asarray(_plain(cfg.get("scale", 1.0)), np.float64)
+        offset = np.asarray(_plain(cfg.get("offset", 0.0)), np.float64)
+    elif cls == "Normalization":
+        cfg = layer.get_config()
+        if cfg.get("invert"):
+            raise ValueError("an inverting Normalization has no int8 export path")
+        axis = cfg.get("axis", -1)
+        axis = axis[0] if isinstance(axis, (list, tuple)) and len(axis) == 1 else axis
+        if axis not in (-1, len(layer.output.shape) - 1):
+            raise ValueError(f"Normalization over axis {axis} is not per channel")
+        mean = np.asarray(layer.mean, np.float64)
+        var = np.asarray(layer.variance, np.float64)
+        std = np.maximum(np.sqrt(var), 1e-7)   # keras.backend.epsilon(), as the layer computes it
+        scale, offset = 1.0 / std, -mean / std
+    else:
+        raise ValueError(f"{cls} is not an affine layer")
+    try:
+        scale = np.broadcast_to(scale.reshape(-1) if scale.size > 1 else scale.reshape(()), (channels,)).copy()
+        offset = np.broadcast_to(offset.reshape(-1) if offset.size > 1 else offset.reshape(()), (channels,)).copy()
+    except ValueError:
+        raise ValueError(f"scale/offset of shapes {scale.shape}/{offset.shape} are not per channel "
+                         f"({channels} channels)") from None
+    if np.any(scale == 0):
+        raise ValueError("a zero scale has no int8 export path")
+    return scale, offset
+
+
+def _plain(v):
+    if isinstance(v, dict) and "config" in v:   # a serialized array
+        v = v["config"].get("value", v)
+    return v
+
+
 def quant_tensors(model) -> list[QTensor]:
     """Derive the int8 tensors of ``model`` in graph order; raise
-    :class:`UnsupportedLayerError` naming every layer the export cannot cover."""
+    :class:`UnsupportedLayerError` naming every layer the export cannot cover.
+
+    ``model`` is a flat functional model (see :func:`core.models.normalize.normalize`,
+    which :func:`core.models.loading.load_model` applies)."""
     if not hasattr(model, "_inbound_nodes") or len(model.inputs) != 1:
         raise UnsupportedLayerError([(model.name, "only functional Keras models with one input are supported")])
     consumers = _consumers(model)
+    by_layer = {layer.name: layer for layer in model.layers}
     owner: dict[str, str] = {}   # keras layer name -> QTensor name whose output it produces/continues
     tensors: list[QTensor] = []
     problems: list[tuple[str, str]] = []
     by_name: dict[str, QTensor] = {}
+
+    def readers(name: str) -> list:
+        """Consumers of ``name``'s output, looking through identity layers."""
+        out = []
+        for c in consumers.get(name, []):
+            out.extend(readers(c.name) if _is_identity(c) else [c])
+        return out
+
+    def new_tensor(layer, op, sources, activation="linear"):
+        q = QTensor(layer.name, len(tensors), op, [layer.name], tuple(layer.output.shape[1:]),
+                    inputs=[owner[s.name] for s in sources if s.name in owner], activation=activation)
+        if op in LOCKED_OPS:
+            scale, zp = LOCKED_OPS[op]
+            q.locked = f"{op} output has a fixed int8 quantization (scale {scale:g}, zero point {zp}) in TFLite"
+        tensors.append(q)
+        by_name[q.name] = q
+        owner[layer.name] = q.name
 
     for layer in model.layers:
         cls = type(layer).__name__
@@ -165,49 +252,55 @@ def quant_tensors(model) -> list[QTensor]:
             owner[layer.name] = q.name
             continue
         sources = inbound_layers(layer)
+        if any(s.name not in owner for s in sources):
+            continue   # fed by a refused layer: already reported
+        if _is_identity(layer):
+            owner[layer.name] = owner[sources[0].name]
+            continue
         op = _op_of(layer)
-        fusable = cls in FUSABLE or (cls == "Activation" and op is None)
-        if fusable:
+        act = _activation_of(layer)
+        if cls == "BatchNormalization" or act in ("relu", "relu6"):
             src = sources[0]
             chain = by_name.get(owner.get(src.name, ""))
-            act = _activation_of(layer)
-            if act == "unsupported":
-                problems.append((layer.name, f"{cls} {layer.get_config().get('activation', '')} cannot be fused into an int8 op "
-                                 "(only ReLU, ReLU6 and linear)"))
-                continue
-            single = len(consumers.get(src.name, [])) == 1
-            if chain is None or not single:
-                problems.append((layer.name, f"{cls} does not directly follow a single-consumer op it can fuse into"))
-                continue
+            # the chain's output layer feeds only this layer (through identities)
+            single = chain is not None and [r.name for r in readers(chain.output_layer)] == [layer.name]
             if cls == "BatchNormalization":
-                if chain.op not in WEIGHTED_OPS or len(chain.layers) > 1:
-                    problems.append((layer.name, "BatchNormalization can only be folded into the conv/dense right before it"))
+                conv = by_layer.get(src.name)
+                if (chain is None or not single or chain.op not in WEIGHTED_OPS or len(chain.layers) > 1
+                        or conv is None or chain.output_layer != src.name):
+                    problems.append((layer.name, "BatchNormalization can only be folded into the conv/dense "
+                                     "right before it (TFLite has no int8 standalone batch norm)"))
                     continue
-            if act in ("relu", "relu6"):
-                if chain.activation != "linear" or chain.op not in WEIGHTED_OPS | {"ADD"}:
-                    problems.append((layer.name, f"{act} after {chain.op} {chain.name} cannot be fused"))
-                    continue
+            elif single and chain.op in FUSE_INTO and chain.activation == "linear":
                 chain.activation = act
+            else:   # not fusable: TFLite runs it as its own RELU/RELU6 op with its own int8 output
+                new_tensor(layer, act.upper(), sources)
+                continue
             chain.layers.append(layer.name)
             chain.shape = tuple(layer.output.shape[1:])
             owner[layer.name] = chain.name
             continue
         if op is None:
-            problems.append((layer.name, f"layer type {cls} has no int8 FakeQuant export path in qftune"))
+            if act == "unsupported" or cls == "Activation":
+                what = layer.get_config().get("activation", "") if cls == "Activation" else "with these options"
+                problems.append((layer.name, f"{cls} {what} has no int8 op in TFLite that qftune can export "
+                                 "(covered: relu, relu6, hard_silu/hard_swish, softmax, sigmoid, tanh, linear)"))
+            elif cls == "OpLayer":
+                problems.append((layer.name, f"the Keras op {type(layer.op).__name__} has no int8 FakeQuant "
+                                 "export path in qftune"))
+            else:
+                problems.append((layer.name, f"layer type {cls} has no int8 FakeQuant export path in qftune"))
             continue
-        if op in WEIGHTED_OPS and _own_activation(layer) not in ("linear", "relu"):
+        if op in WEIGHTED_OPS and _own_activation(layer) not in FUSABLE_ACTIVATIONS:
             problems.append((layer.name, f"built-in activation {_own_activation(layer)!r} cannot be fused"))
             continue
-        q = QTensor(layer.name, len(tensors), op, [layer.name], tuple(layer.output.shape[1:]),
-                    inputs=[owner[s.name] for s in sources if s.name in owner])
-        if op in WEIGHTED_OPS and _own_activation(layer) == "relu":
-            q.activation = "relu"
-        if op in LOCKED_OPS:
-            scale, zp = LOCKED_OPS[op]
-            q.locked = f"{op} output has a fixed int8 quantization (scale {scale:g}, zero point {zp}) in TFLite"
-        tensors.append(q)
-        by_name[q.name] = q
-        owner[layer.name] = q.name
+        if op == "RESCALE":
+            why = _rescale_problem(layer)
+            if why:
+                problems.append((layer.name, f"{cls}: {why}"))
+                continue
+        own = _own_activation(layer) if op in WEIGHTED_OPS else "linear"
+        new_tensor(layer, op, sources, own)
 
     if problems:
         raise UnsupportedLayerError(problems)

@@ -36,6 +36,7 @@ def register(sub):
 
 def run(args) -> int:
     from ...export import export_int8
+    from ...models.convention import session_convention
     from ..progressbar import TextProgress
 
     session, model = load_session_and_model(args.session, args.model)
@@ -43,7 +44,8 @@ def run(args) -> int:
     bar = TextProgress("export")
     try:
         report = export_int8(model, plan.tensors, {e.name: e.params for e in plan}, args.out, weights=args.weights,
-                             float_out=args.float_out, progress=bar, source=session.model_path)
+                             float_out=args.float_out, progress=bar, source=session.model_path,
+                             input_convention=session_convention(session))
     finally:
         bar.close()
     if args.json:
@@ -54,4 +56,5 @@ def run(args) -> int:
               f"{report.seconds.get('total', 0):.1f} s")
         if report.float_path:
             print(f"wrote {report.float_path} (float32)")
+        print(f"input convention: {session_convention(session).describe()}")
     return 0

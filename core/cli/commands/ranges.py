@@ -8,14 +8,16 @@ import math
 
 def register(sub):
     p = sub.add_parser("ranges", help="show every int8 tensor's range, method and estimated error",
-                       description="One row per int8 tensor of the session's plan: name, op, shape, min, max, "
-                       "scale, zero point, method, estimated SQNR (dB) and saturated percentage.")
+                       description="The model's input convention, then one row per int8 tensor of the session's plan: "
+                       "name, op, shape, min, max, scale, zero point, method, estimated SQNR (dB) and saturated "
+                       "percentage. --json: a list of rows; the INPUT row carries input_convention.")
     p.add_argument("session", metavar="S.qft", help="session file")
     p.add_argument("--json", action="store_true", help="print a JSON list of objects instead of a table")
     p.set_defaults(func=run)
 
 
-def rows(plan) -> list[dict]:
+def rows(plan, convention=None) -> list[dict]:
+    """One dict per tensor; the INPUT row also carries ``input_convention`` (its ``to_dict()``)."""
     out = []
     for e in plan:
         est = e.estimate()
@@ -24,19 +26,25 @@ def rows(plan) -> list[dict]:
                     "sqnr_db": est.sqnr_db if math.isfinite(est.sqnr_db) else None,
                     "saturated_pct": 100.0 * est.saturated_fraction, "group": e.tensor.group,
                     "locked": e.locked})
+        if e.tensor.op == "INPUT" and convention is not None:
+            out[-1]["input_convention"] = convention.to_dict()
     return out
 
 
 def run(args) -> int:
     from ...session import Session
 
+    from ...models.convention import session_convention
+
     session = Session.load(args.session)
     for w in session.warnings:
         print(f"warning: {w}", file=__import__("sys").stderr)
-    table = rows(session.plan)
+    convention = session_convention(session)
+    table = rows(session.plan, convention)
     if args.json:
         print(json.dumps(table, indent=1))
         return 0
+    print(f"input convention: {convention.describe()}")
     head = f"{'name':<22} {'op':<18} {'shape':<14} {'min':>11} {'max':>11} {'scale':>11} {'zp':>5} {'method':<10} {'SQNR dB':>8} {'sat %':>7}"
     print(head)
     print("-" * len(head))
