@@ -211,6 +211,19 @@ class QftuneApp(QObject):
         return self._open_dialog("sensitivity_dialog", {}, lambda r: self.state.set_result("sensitivity", r),
                                  "Sensitivity")
 
+    def equalize_dialog(self):
+        s = self.state.session
+        return self._open_dialog("equalize_dialog", {"model": (s.model_path if s else "") or ""}, self._equalized,
+                                 "Equalizing")
+
+    def _equalized(self, r: dict) -> None:
+        self.log(f"wrote {r['out']}: {r['pairs']} pairs equalized, depthwise spread {r['dw_spread_before']:.2f}x -> "
+                 f"{r['dw_spread_after']:.2f}x, max rel diff vs the ReLU twin "
+                 f"{r['check']['max_rel_diff_vs_relu_reference']:.1e}; calibrating it")
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(0, lambda: self.calibrate_model(r["out"]))   # after this job has ended
+
     def _exported(self, report) -> None:
         self.last_export = report.path
         self.state.set_result("export", report)

@@ -82,3 +82,25 @@ def export_and_evaluate(progress, model_path: str, tensors, ranges: dict, out: s
     result = evaluate(progress.sub(0.4, 0.6, 1.0), out, model_path, data, limit, threads)
     result["weights"] = weights
     return result
+
+
+def equalize(progress, model: str, out: str, bias_absorption: bool = True, relu6: str = "relu") -> dict:
+    """``qftune equalize``: write ``out`` and its report; returns a summary for the log."""
+    from core.data import load_dataset
+    from core.data.preprocess import adapt_images
+    from core.equalize.equalize import check_equivalence, equalize_model
+    from core.equalize.write import write_result
+    from core.models.convention import resolve_convention
+
+    m = _load_model(model)
+    conv = resolve_convention(m, model)
+    _, h, _w, c = m.input_shape
+    x = conv.apply(adapt_images(load_dataset("embedded:eval", "test").limit(64).images, h, c).astype("float32"))
+    result = equalize_model(m, bias_absorption=bias_absorption, relu6=relu6, progress=progress)
+    check = check_equivalence(m, result, x.astype("float32"), source="embedded:eval (64 images)")
+    write_result(result, model, out, conv)
+    dw = [r for r in result.spread if r["type"] == "DepthwiseConv2D"]
+    return {"out": out, "pairs": len(result.pairs), "relu6_replaced": len(result.relu6_replaced),
+            "absorbed": len(result.absorbed), "check": check,
+            "dw_spread_before": max((r["spread_before"] for r in dw), default=0.0),
+            "dw_spread_after": max((r["spread_after"] for r in dw), default=0.0)}

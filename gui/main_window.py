@@ -163,6 +163,8 @@ class MainWindow(QMainWindow):
         self._action(j, "E&valuate", app.evaluate_dialog, None, "Float vs int8 accuracy and latency (qftune evaluate)")
         self._action(j, "C&ompare", app.compare_dialog, None, "Per-layer SQNR float vs int8 (qftune compare)")
         self._action(j, "&Sensitivity", app.sensitivity_dialog, None, "Top-1 drop per quantized tensor")
+        self._action(j, "E&qualize Model…", app.equalize_dialog, None,
+                     "Data-free cross-layer equalization of a float model (qftune equalize)", "equalizeAction")
         j.addSeparator()
         self._action(j, "Cancel Job", app.runner.cancel, "Esc", "Stop the running job")
 

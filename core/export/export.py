@@ -40,6 +40,7 @@ class ExportReport:
     seconds: dict = field(default_factory=dict)
     float_path: str | None = None
     input_convention: dict | None = None   # InputConvention.to_dict(): how a pixel becomes the int8 input's float
+    bias_correction: dict | None = None   # core.equalize.bias_correction report, when applied
 
     @property
     def tflite_index(self) -> dict[str, int]:
@@ -191,7 +192,8 @@ def convert_float(model, folded=None) -> bytes:
 
 def export_int8(model, tensors: list[QTensor], ranges: dict, out: str | Path, weights: str = "per-channel",
                 float_out: str | Path | None = None, progress: Progress = NULL_PROGRESS,
-                source: str = "", folded=None, input_convention=None) -> ExportReport:
+                source: str = "", folded=None, input_convention=None, bias_correction: str = "none",
+                calib_images=None, preact_stats: dict | None = None) -> ExportReport:
     """Convert, verify and write ``out`` (+ ``out``'s ``.export.json`` report, + optional float twin).
 
     ``folded`` (:func:`core.models.bn_fold.folded_weights` of ``model``) saves recomputing it.
@@ -199,20 +201,28 @@ def export_int8(model, tensors: list[QTensor], ranges: dict, out: str | Path, we
     is written into the report; None: resolved from the model card beside ``source`` or detected.
     Raises :class:`ExportVerificationError` (nothing written) when the file would not
     honour the plan, :class:`core.quant.tensors.UnsupportedLayerError` before conversion
-    when a layer cannot be covered.
+    when a layer cannot be covered. ``bias_correction`` (``analytic``/``empirical``) corrects the folded
+    biases for the kernels' rounding first (:mod:`core.equalize.bias_correction`; ``calib_images`` are
+    preprocessed model inputs, ``preact_stats`` extra BN statistics); the report records it.
     """
     from ..models.bn_fold import folded_weights
 
     out = Path(out)
     t0 = time.perf_counter()
     folded = folded if folded is not None else folded_weights(model)
-    data, ver, seconds = convert_int8(model, tensors, ranges, weights, progress=progress, folded=folded)
+    folded_q, bc_report = folded, None   # the float twin keeps the uncorrected biases
+    if bias_correction != "none":
+        from ..equalize.bias_correction import correct_biases
+
+        folded_q, bc_report = correct_biases(model, folded, weights, bias_correction, calib_images, preact_stats)
+    data, ver, seconds = convert_int8(model, tensors, ranges, weights, progress=progress, folded=folded_q)
     if not ver.ok:
         raise ExportVerificationError(ver.problems, where=f"{out.name} (not written)")
     params = expected_params(tensors, ranges)
     checks = {c.name: c for c in ver.tensors}
     report = ExportReport(model=source or getattr(model, "name", ""), weights=weights, size_bytes=len(data),
-                          path=str(out), ops=ver.ops, verification=ver.to_dict(), versions=versions())
+                          path=str(out), ops=ver.ops, verification=ver.to_dict(), versions=versions(),
+                          bias_correction=bc_report)
     if input_convention is None:
         from ..models.convention import resolve_convention
 

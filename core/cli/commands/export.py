@@ -30,6 +30,13 @@ def register(sub):
                    help="weight quantization granularity for conv kernels (default per-channel)")
     p.add_argument("--float-out", default=None, help="also write the float32 .tflite (BN folded) here")
     p.add_argument("--model", default=None, help="the calibrated Keras model, if it moved since calibration")
+    p.add_argument("--bias-correction", choices=["none", "analytic", "empirical"], default="none",
+                   help="correct each layer's bias for the mean shift its rounded kernel causes (DFQ): analytic from "
+                   "BatchNorm statistics (the model's, or an equalized model's .dfq.json) where they exist, the "
+                   "calibration images' means otherwise; empirical: the calibration images' means everywhere "
+                   "(default none)")
+    p.add_argument("--calib-data", default=None, metavar="SPEC",
+                   help="images for --bias-correction (default: the session's calibration images)")
     p.add_argument("--json", action="store_true", help="print the export report as JSON")
     p.set_defaults(func=run)
 
@@ -41,11 +48,13 @@ def run(args) -> int:
 
     session, model = load_session_and_model(args.session, args.model)
     plan = session.plan
+    images, stats = _bias_correction_inputs(args, session, model) if args.bias_correction != "none" else (None, None)
     bar = TextProgress("export")
     try:
         report = export_int8(model, plan.tensors, {e.name: e.params for e in plan}, args.out, weights=args.weights,
                              float_out=args.float_out, progress=bar, source=session.model_path,
-                             input_convention=session_convention(session))
+                             input_convention=session_convention(session),
+                             bias_correction=args.bias_correction, calib_images=images, preact_stats=stats)
     finally:
         bar.close()
     if args.json:
@@ -57,4 +66,25 @@ def run(args) -> int:
         if report.float_path:
             print(f"wrote {report.float_path} (float32)")
         print(f"input convention: {session_convention(session).describe()}")
+        if report.bias_correction:
+            from ...equalize.bias_correction import summary
+
+            print(summary(report.bias_correction))
     return 0
+
+
+def _bias_correction_inputs(args, session, model):
+    """(preprocessed calibration images, the model's .dfq.json pre-activation statistics) for bias correction."""
+    from ...calibrate import calibration_images
+    from ...data.preprocess import adapt_images
+    from ...equalize.preact import load_sidecar_stats
+    from ...models.convention import session_convention
+
+    cal = session.calibration or {}
+    spec = args.calib_data or cal.get("data") or "embedded"
+    per_class = None if args.calib_data else cal.get("per_class")
+    ds = calibration_images(spec, per_class, None if args.calib_data else cal.get("limit"))
+    conv = session_convention(session)
+    _, h, _w, c = model.input_shape
+    x = conv.apply(adapt_images(ds.images, h, c).astype("float32")).astype("float32")
+    return x, load_sidecar_stats(session.model_path)
