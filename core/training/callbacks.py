@@ -79,12 +79,10 @@ class TrainingReport(keras.callbacks.Callback):
         if self.first_epoch is None:
             self.first_epoch = epoch
 
-    def on_train_batch_begin(self, batch, logs=None):
-        if self.step_t0 is None:
-            self.step_t0 = time.time()   # exclude the first step's tracing from images/s
-
     def on_train_batch_end(self, batch, logs=None):
         logs = logs or {}
+        if batch == 0:
+            self.step_t0 = time.time()   # images/s from the second step: the first one includes tracing
         total = self.steps * self.epochs
         done = self.epoch * self.steps + batch + 1
         elapsed = time.time() - self.t_start
