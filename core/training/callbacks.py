@@ -46,10 +46,13 @@ class FiniteGuard(keras.callbacks.TerminateOnNaN):
 
 
 class WorkerBackup(keras.callbacks.BackupAndRestore):
-    """BackupAndRestore that never backs up a non-finite state (the previous good one stays)."""
+    """BackupAndRestore that never backs up a non-finite state (the previous good one stays).
+
+    ``double_checkpoint``: a kill while the backup is being written falls back to the one before.
+    """
 
     def __init__(self, backup_dir, guard: FiniteGuard):
-        super().__init__(str(backup_dir), save_freq="epoch", delete_checkpoint=True)
+        super().__init__(str(backup_dir), save_freq="epoch", double_checkpoint=True, delete_checkpoint=True)
         self.guard = guard
 
     def _save_model(self):
@@ -87,12 +90,12 @@ class TrainingReport(keras.callbacks.Callback):
         done = self.epoch * self.steps + batch + 1
         elapsed = time.time() - self.t_start
         per_step = elapsed / max(done - self.first_epoch * self.steps, 1)
-        rate = self.worker_batch * batch / max(time.time() - self.step_t0, 1e-9) if batch else 0.0
+        rate = f"{self.worker_batch * batch / max(time.time() - self.step_t0, 1e-9):.0f}" if batch else "--"
         self.progress.update(done, total,
                              f"epoch {self.epoch + 1}/{self.epochs} step {batch + 1}/{self.steps} "
                              f"loss {float(logs.get('loss', float('nan'))):.4f} "
                              f"acc {float(logs.get('accuracy', float('nan'))):.4f} "
-                             f"{rate:.0f} img/s/worker ETA {per_step * (total - done):.0f}s")
+                             f"{rate} img/s/worker ETA {per_step * (total - done):.0f}s")
 
     def on_epoch_end(self, epoch, logs=None):
         logs = {k: float(v) for k, v in (logs or {}).items()}
