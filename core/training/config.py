@@ -41,7 +41,6 @@ class TrainConfig:
     learning_rate: float | None = None  # at the recipe's reference batch; None = the recipe's own
     input_size: int | None = None
     limit: int | None = None
-    val_fraction: float = 0.0
     seed: int = 0
     augment: bool = True
     recipe: str = "qftune"
@@ -64,7 +63,7 @@ class ConfigError(ValueError):
 
 
 _OPTION = {"width": "--width", "epochs": "--epochs", "batch_size": "--batch-size", "learning_rate": "--lr",
-           "input_size": "--input-size", "limit": "--limit", "val_fraction": "val_fraction",
+           "input_size": "--input-size", "limit": "--limit",
            "strategy": "--strategy", "recipe": "--recipe"}
 
 
@@ -96,8 +95,6 @@ def validate(config: TrainConfig) -> None:
         check_number("input_size", config.input_size, integer=True)
     if config.limit is not None:
         check_number("limit", config.limit, integer=True)
-    if not 0.0 <= config.val_fraction < 1.0:
-        raise ConfigError(f"val_fraction must be in [0, 1), got {config.val_fraction}")
     if config.strategy not in STRATEGIES:
         raise ConfigError(f"--strategy must be one of {', '.join(STRATEGIES)}, got {config.strategy!r}")
     if config.recipe not in RECIPES:
