@@ -86,3 +86,35 @@ def test_a_non_finite_loss_stops_training_with_an_error_and_writes_no_model(tmp_
     assert f"{out} was not written" in r.stderr and "Traceback" not in r.stderr
     assert not out.exists()
     assert ckpt.read_bytes() == before
+
+
+@pytest.mark.slow
+def test_tf_slim_recipe_rmsprop_decay_and_linear_lr_scaling(tmp_path):
+    """--recipe tf-slim-mobilenet: RMSProp(0.9, 0.9, eps 1.0), 0.045 at batch 96 scaled to the global batch,
+    decayed 0.98 per epoch, weight decay on conv/dense kernels but not depthwise ones."""
+    import json
+
+    import keras
+
+    from core.models import QFConfig, build
+    from core.training.recipes import RECIPES
+
+    data = make_folder(tmp_path / "data")
+    out = tmp_path / "m.keras"
+    r = qftune("train", "--arch", "mobilenet-v1", "--width", "0.35", "--data", f"folder:{data}", "--epochs", "2",
+               "--batch-size", "8", "--recipe", "tf-slim-mobilenet", "--strategy", "one-device", "--out", out)
+    assert r.returncode == 0, r.stderr
+    run = json.loads((tmp_path / "m.log.json").read_text())["runs"][-1]
+    assert run["learning_rate"] == pytest.approx(0.045 * 8 / 96)
+    opt = keras.models.load_model(tmp_path / "m.ckpt.keras").optimizer
+    cfg = opt.get_config()
+    assert type(opt).__name__ == "RMSprop" and (cfg["rho"], cfg["momentum"], cfg["epsilon"]) == (0.9, 0.9, 1.0)
+    # the checkpoint is taken after epoch 2, which ran at lr0 * 0.98
+    assert float(opt.learning_rate) == pytest.approx(0.045 * 8 / 96 * 0.98, rel=1e-5)
+
+    model = build("mobilenet-v1", input_size=32, input_channels=3, classes=2, width=0.35, qf=QFConfig())
+    n = RECIPES["tf-slim-mobilenet"].regularize(model)
+    kinds = {type(layer).__name__ for layer in model._flatten_layers(include_self=False)
+             if getattr(getattr(layer, "kernel", None), "regularizer", None) is not None}
+    assert n > 0 and len(model.losses) == n and kinds <= {"Conv2D", "Dense"}
+    assert RECIPES["qftune"].regularize(model) == 0
