@@ -85,7 +85,7 @@ def test_multi_worker_killed_mid_epoch_resumes_from_the_backup_and_only_the_chie
     args = [*TRAIN, "--data", f"folder:{data}", "--epochs", "6", "--strategy", "multi-worker", "--out", out]
     backup_meta = tmp_path / "run" / "m.backup" / "training_metadata.json"
 
-    # 1. both workers train; once the chief has backed up an epoch, kill worker 1 (mid-epoch), then the chief
+    # 1. both workers train; once the chief has backed up an epoch, kill worker 1 (mid-epoch)
     procs = _launch_workers(args, tmp_path, "first")
     deadline = time.time() + 400
     while not backup_meta.exists():
@@ -93,10 +93,17 @@ def test_multi_worker_killed_mid_epoch_resumes_from_the_backup_and_only_the_chie
             (tmp_path / "first-worker0.txt").read_text()[-3000:]
         time.sleep(0.05)
     procs[1].send_signal(signal.SIGKILL)
-    time.sleep(1.0)
-    procs[0].send_signal(signal.SIGKILL)
-    for p in procs:
-        p.wait(timeout=30)
+    # the chief notices the lost peer and stops with a clear message (exit 4) instead of hanging
+    try:
+        code = procs[0].wait(timeout=180)
+    except subprocess.TimeoutExpired:
+        procs[0].kill()
+        raise AssertionError("the chief hung after losing worker 1")
+    procs[1].wait(timeout=30)
+    chief_said = (tmp_path / "first-worker0.txt").read_text()
+    assert code == 4 and "lost another worker of the cluster" in chief_said, chief_said[-3000:]
+    assert "restart the same command on every worker to resume from" in chief_said
+    assert "Traceback" not in chief_said
     time.sleep(0.2)
     backed_up = json.loads(backup_meta.read_text())["epoch"]
     assert 1 <= backed_up < 6, "the kill came after training ended"

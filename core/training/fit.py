@@ -141,6 +141,18 @@ def _train(config, out, resume, progress, strategy, placement, scratch):
         log["interrupted"] = True
         atomic_write_text(paths["log"], json.dumps(log, indent=2))
         raise
+    except Exception as exc:
+        import tensorflow as tf
+
+        if placement.workers == 1 or not isinstance(exc, tf.errors.OpError):
+            raise
+        saved = _backup_epoch(real["backup"], identity)
+        where = f"from {real['backup']} (epoch {saved})" if saved else "from the start (no epoch was backed up)"
+        lines = [line.strip() for line in str(exc).splitlines()
+                 if line.strip() and "Graph execution error" not in line and not line.startswith("Detected at")]
+        cause = next((line for line in lines if "abort" in line or "onnect" in line), lines[0] if lines else "")
+        raise WorkerLostError(f"lost another worker of the cluster ({type(exc).__name__}: {cause[:200]}); "
+                              f"restart the same command on every worker to resume {where}") from None
     ok, where = weights_finite(model)
     if guard.bad is not None or not ok:
         what = (f"the loss became {guard.bad['loss']} at epoch {guard.bad['epoch']} step {guard.bad['step']}"
@@ -160,6 +172,10 @@ def _train(config, out, resume, progress, strategy, placement, scratch):
     if placement.is_chief:
         shutil.rmtree(real["backup"], ignore_errors=True)
     return log
+
+
+class WorkerLostError(RuntimeError):
+    """A multi-worker run lost a peer (killed, preempted, network); the backup allows a restart."""
 
 
 def _backup_epoch(backup: Path, identity: dict) -> int | None:

@@ -84,6 +84,7 @@ def register(sub):
 def run(args) -> int:
     from ...training import TrainConfig, train
     from ...training.callbacks import NonFiniteError
+    from ...training.fit import WorkerLostError
     from ...training.strategy import StrategyError
     from ..progressbar import TextProgress
 
@@ -95,10 +96,10 @@ def run(args) -> int:
     bar = TextProgress("train")
     try:
         log = train(config, args.out, resume=args.resume, progress=bar)
-    except (NonFiniteError, StrategyError) as exc:
+    except (NonFiniteError, StrategyError, WorkerLostError) as exc:
         bar.close()
-        print(f"qftune train: error: {exc}", file=sys.stderr)
-        return 3 if isinstance(exc, NonFiniteError) else 2
+        print(f"\nqftune train: error: {exc}", file=sys.stderr)
+        return 3 if isinstance(exc, NonFiniteError) else 4 if isinstance(exc, WorkerLostError) else 2
     finally:
         bar.close()
     last = log["epochs"][-1] if log["epochs"] else {}
