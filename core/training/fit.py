@@ -1,0 +1,226 @@
+"""``train()``: one training run on a tf.distribute strategy, resumable, stopping on NaN.
+
+Every worker of a multi-worker run calls this with the same arguments (and its own TF_CONFIG);
+only the chief writes the model, the checkpoint, the log and the backup beside ``out``. The other
+workers write theirs to a temporary directory (saving a distributed model may involve collective
+ops, so they must save too) and delete it at the end.
+
+Resuming: a restarted job finds ``M.backup/`` (keras.callbacks.BackupAndRestore) and continues from
+its last finished epoch, with or without ``--resume``; ``--resume`` without a backup continues from
+``M.ckpt.keras``. Workers of a multi-worker run read the chief's backup, so the output folder must
+be on a file system every worker sees (NFS, a shared disk) for a restart to resume.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import types
+from pathlib import Path
+
+import numpy as np
+
+from ..atomic import atomic_write_text
+from ..models import QFConfig, build
+from ..progress import NULL_PROGRESS, Cancelled, Progress
+from .config import ConfigError, TrainConfig, output_paths
+from .recipes import RECIPES
+
+# Options that define the model; a backup made with other values is not resumed.
+_IDENTITY = ("arch", "qf_changes", "width", "data", "input_size", "recipe")
+
+
+def train(config: TrainConfig, out: str | Path, resume: bool = False, progress: Progress = NULL_PROGRESS) -> dict:
+    """Train and save to ``out``; returns the run log (also written as JSON by the chief)."""
+    from .strategy import make_strategy
+
+    out = Path(out)
+    if out.suffix != ".keras":
+        raise ValueError(f"{out}: the output model must end in .keras")
+    strategy, placement = make_strategy(config.strategy, config.mixed_precision)   # first TF call
+    scratch = None
+    try:
+        if not placement.is_chief:
+            scratch = Path(tempfile.mkdtemp(prefix=f"qftune-train-worker{placement.worker_index}-"))
+        return _train(config, out, resume, progress, strategy, placement, scratch)
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+        if config.mixed_precision:
+            import keras
+
+            keras.mixed_precision.set_global_policy("float32")
+
+
+def _train(config, out, resume, progress, strategy, placement, scratch):
+    import keras
+
+    from ..models.convention import resolve_convention
+    from .callbacks import (FiniteGuard, NonFiniteError, TrainingReport, WorkerBackup, save_model_atomic,
+                            weights_finite)
+    from .input import open_training_data
+
+    recipe = RECIPES[config.recipe]
+    real = output_paths(out)
+    if placement.is_chief:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        paths = real
+    else:
+        paths = output_paths(scratch / out.name)
+    backup_dir = paths["backup"]
+
+    data = open_training_data(config.data, config.data_path, config.limit, config.seed)
+    if len(data) == 0:
+        raise ValueError(f"{config.data}: no training images")
+    batch = config.batch_size
+    if batch % placement.replicas:
+        raise ConfigError(f"--batch-size {batch} must be a multiple of the {placement.replicas} replicas in sync "
+                          f"({placement.describe()})")
+    steps = len(data) // batch
+    if steps == 0:
+        raise ConfigError(f"--batch-size {batch} is larger than the {len(data)} training images")
+    size = config.input_size or (min(224, data.native_size) if data.streaming else data.native_size)
+    lr0 = recipe.learning_rate(config.learning_rate, batch)
+    identity = {k: (list(v) if isinstance(v, tuple) else v) for k, v in config.to_dict().items() if k in _IDENTITY}
+
+    # ---- what to continue from: the backup (a restarted job), else --resume's checkpoint, else nothing
+    backed_up = _backup_epoch(real["backup"], identity)
+    log = {"config": config.to_dict(), "epochs": [], "wall_time_s": 0.0, "finished": False, "runs": []}
+    if (resume or backed_up is not None) and real["log"].exists():
+        log = json.loads(real["log"].read_text())
+        log.setdefault("runs", [])
+        log["config"] = config.to_dict()
+    if resume and backed_up is None and not real["ckpt"].exists():
+        raise FileNotFoundError(f"{real['ckpt']}: no checkpoint to resume from")
+    if backed_up is not None and not placement.is_chief:
+        shutil.copytree(real["backup"], backup_dir, dirs_exist_ok=True)
+
+    with strategy.scope():
+        if resume and backed_up is None:
+            model = keras.models.load_model(real["ckpt"], compile=True)
+            start_epoch = len(log["epochs"])
+        else:
+            keras.utils.set_random_seed(config.seed)
+            model = build(config.arch, input_size=size, input_channels=data.channels, classes=data.num_classes,
+                          width=config.width, qf=QFConfig.from_changes(config.qf_changes))
+            optimizer = recipe.optimizer(lr0)
+            if config.mixed_precision:
+                optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+            recipe.regularize(model)
+            model.compile(optimizer, recipe.loss(), metrics=["accuracy"])
+            start_epoch = 0
+        if resume and backed_up is None:
+            recipe.regularize(model)
+    if model.input_shape[1] != size or model.output_shape[-1] != data.num_classes:
+        raise ValueError(f"{real['ckpt']}: the checkpoint takes {model.input_shape[1]} px and {model.output_shape[-1]} "
+                         f"classes, the data {size} px and {data.num_classes} classes")
+    convention = resolve_convention(model)
+    if placement.kind == "multi-worker":
+        _keras_multi_worker_fixes(model, strategy, size, data.channels)
+
+    dist = strategy.distribute_datasets_from_function(
+        lambda ctx: data.dataset(ctx, batch, size, convention, config.augment, config.seed))
+    log["runs"].append({"strategy": placement.describe(), "initial_epoch": backed_up or start_epoch,
+                        "from": "backup" if backed_up is not None else "checkpoint" if resume else "scratch",
+                        "global_batch": batch, "replicas": placement.replicas, "workers": placement.workers,
+                        "learning_rate": lr0, "input_size": size, "images": len(data),
+                        "input_convention": convention.to_dict(), "data": data.source,
+                        "chief": placement.is_chief})
+    (backup_dir).mkdir(parents=True, exist_ok=True)
+    (backup_dir / "qftune_identity.json").write_text(json.dumps(identity))
+    guard = FiniteGuard()
+    report = TrainingReport(log=log, paths=paths, progress=progress, steps=steps, epochs=config.epochs,
+                            worker_batch=batch // placement.workers, guard=guard, save_model=save_model_atomic)
+    callbacks = [guard, report, WorkerBackup(backup_dir, guard),
+                 keras.callbacks.LearningRateScheduler(recipe.schedule(lr0, config.epochs))]
+    try:
+        model.fit(dist, epochs=config.epochs, steps_per_epoch=steps, initial_epoch=start_epoch, verbose=0,
+                  callbacks=callbacks)
+    except (Cancelled, KeyboardInterrupt):
+        log["interrupted"] = True
+        atomic_write_text(paths["log"], json.dumps(log, indent=2))
+        raise
+    except Exception as exc:
+        import tensorflow as tf
+
+        if placement.workers == 1 or not isinstance(exc, tf.errors.OpError):
+            raise
+        saved = _backup_epoch(real["backup"], identity)
+        where = f"from {real['backup']} (epoch {saved})" if saved else "from the start (no epoch was backed up)"
+        lines = [line.strip() for line in str(exc).splitlines()
+                 if line.strip() and "Graph execution error" not in line and not line.startswith("Detected at")]
+        cause = next((line for line in lines if "abort" in line or "onnect" in line), lines[0] if lines else "")
+        raise WorkerLostError(f"lost another worker of the cluster ({type(exc).__name__}: {cause[:200]}); "
+                              f"restart the same command on every worker to resume {where}") from None
+    ok, where = weights_finite(model)
+    if guard.bad is not None or not ok:
+        what = (f"the loss became {guard.bad['loss']} at epoch {guard.bad['epoch']} step {guard.bad['step']}"
+                if guard.bad else f"a weight became non-finite ({where})")
+        good = len(log["epochs"])
+        kept = (f"the last good checkpoint is {real['ckpt']} (epoch {good})" if good
+                else "no epoch finished, so no checkpoint was written")
+        log["stopped"] = guard.bad or {"weights": where}
+        atomic_write_text(paths["log"], json.dumps(log, indent=2))
+        raise NonFiniteError(f"training stopped: {what}; {kept}; {out} was not written "
+                             f"(try a lower --lr than {config.learning_rate or recipe.base_lr:g})")
+    final = _inference_model(model, config, size, data)
+    save_model_atomic(final, paths["model"])
+    log["finished"] = True
+    log["model"] = str(out)
+    atomic_write_text(paths["log"], json.dumps(log, indent=2))
+    if placement.is_chief:
+        shutil.rmtree(real["backup"], ignore_errors=True)
+    return log
+
+
+class WorkerLostError(RuntimeError):
+    """A multi-worker run lost a peer (killed, preempted, network); the backup allows a restart."""
+
+
+def _backup_epoch(backup: Path, identity: dict) -> int | None:
+    """The epoch a BackupAndRestore backup reached, if it is of this run's model; refuse another model's."""
+    meta = backup / "training_metadata.json"
+    if not meta.exists():
+        return None
+    ident = backup / "qftune_identity.json"
+    theirs = json.loads(ident.read_text()) if ident.exists() else None
+    if theirs != identity:
+        diff = ", ".join(f"{k} {theirs.get(k)!r} -> {identity[k]!r}" for k in identity
+                         if theirs and theirs.get(k) != identity[k]) or "unknown options"
+        raise ConfigError(f"{backup} holds an interrupted run of another model ({diff}); rerun that command to "
+                          f"resume it, or delete {backup} to start over")
+    return int(json.loads(meta.read_text())["epoch"])
+
+
+def _inference_model(model, config, size, data):
+    """The model to save: without optimizer state, and float32 throughout after mixed precision."""
+    import keras
+
+    if not config.mixed_precision:
+        return keras.Model(model.inputs, model.outputs, name=model.name)
+    keras.mixed_precision.set_global_policy("float32")
+    fresh = build(config.arch, input_size=size, input_channels=data.channels, classes=data.num_classes,
+                  width=config.width, qf=QFConfig.from_changes(config.qf_changes))
+    fresh.set_weights([np.asarray(w, np.float32) for w in model.get_weights()])
+    return fresh
+
+
+def _keras_multi_worker_fixes(model, strategy, size, channels):
+    """Work around Keras 3's MultiWorkerMirroredStrategy bugs (tensorflow/tensorflow#72388).
+
+    ``fit`` reduces each step's scalar logs with ``strategy.reduce("MEAN", v, axis=0)``, which
+    fails on scalars, and its symbolic build reduces a whole data batch; here the model is built
+    up front and the step's logs get a leading axis of 1 so the same reduce averages them.
+    """
+    import tensorflow as tf
+
+    with strategy.scope():
+        model._symbolic_build(data_batch=(np.zeros((1, size, size, channels), np.float32), np.zeros((1,), np.int64)))
+    model._maybe_symbolic_build = lambda iterator=None, data_batch=None: None
+    base = type(model).train_step
+
+    def train_step(self, data):
+        return {k: tf.reshape(v, [1]) for k, v in base(self, data).items()}
+
+    model.train_step = types.MethodType(train_step, model)
