@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from ...data import SPEC_HELP
+from ..argtypes import int_range
 
 
 def register(sub):
@@ -14,7 +15,8 @@ def register(sub):
                        "structure), worst first.")
     p.add_argument("session", help="session file S.qft")
     p.add_argument("tflite", help="the int8 model exported from this session")
-    p.add_argument("-k", "--images", type=int, default=32, help="number of images (default 32)")
+    p.add_argument("-k", "--images", type=int_range(1, 100_000), default=32,
+                   help="number of images (default 32; 1 to 100,000)")
     p.add_argument("--data", default="embedded:eval", help=SPEC_HELP + " (default embedded:eval)")
     p.add_argument("--model", default=None, help="the calibrated Keras model, if it moved since calibration")
     p.add_argument("--json", action="store_true", help="print the rows as JSON")
