@@ -52,3 +52,44 @@ def clean_error(out: subprocess.CompletedProcess, *needles: str, rc: int = 2) ->
     for n in needles:
         assert n in out.stderr, (n, out.stderr)
     return out.stderr
+
+
+_EXPORTS: dict = {}
+
+
+def exports(tmp_path_factory) -> dict:
+    """Both bundled sessions exported once per test run through ``qftune export``:
+    {"root", "qf_session", "qf_model", "orig_session", "orig_model", "qf_int8", "qf_float", "orig_int8"}."""
+    if not _EXPORTS:
+        root = tmp_path_factory.mktemp("exports")
+        shutil.copytree(ROOT / "resources" / "models", root / "models")
+        shutil.copytree(ROOT / "resources" / "sessions", root / "sessions")
+        d = {"root": root}
+        for kind in ("qf", "orig"):
+            d[f"{kind}_session"] = root / "sessions" / f"mobilenet_v2_{kind}_fmnist.qft"
+            d[f"{kind}_model"] = root / "models" / f"mobilenet_v2_{kind}_fmnist.keras"
+            d[f"{kind}_int8"] = root / f"{kind}_int8.tflite"
+        d["qf_float"] = root / "qf_float.tflite"
+        out = qftune("export", d["qf_session"], "--out", d["qf_int8"], "--float-out", d["qf_float"], timeout=600)
+        assert out.returncode == 0, out.stderr
+        out = qftune("export", d["orig_session"], "--out", d["orig_int8"], timeout=600)
+        assert out.returncode == 0, out.stderr
+        _EXPORTS.update(d)
+    return dict(_EXPORTS)
+
+
+def copy_of(path: Path, folder: Path, name: str | None = None, report: bool = True) -> Path:
+    """``path`` (and its export report, renamed to match) copied into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    dst = folder / (name or path.name)
+    shutil.copy(path, dst)
+    rp = path.with_name(path.stem + ".export.json")
+    if report and rp.exists():
+        shutil.copy(rp, dst.with_name(dst.stem + ".export.json"))
+    return dst
+
+
+def flip_byte(path: Path, at: float = 0.5) -> None:
+    b = bytearray(path.read_bytes())
+    b[int(len(b) * at)] ^= 0x10
+    path.write_bytes(bytes(b))

@@ -48,8 +48,13 @@ def _check_format(path: Path) -> str:
     raise ModelLoadError(f"{path}: unknown model format {suffix or '(no suffix)'}; expected .keras, .h5 or a SavedModel directory")
 
 
-def load_model(path: str | Path):
-    """Load a Keras model for inference (not compiled)."""
+def load_model(path: str | Path, check_finite: bool = True):
+    """Load a Keras model for inference (not compiled).
+
+    With ``check_finite`` (the default) a model holding NaN or Inf weights is refused,
+    naming the layers and counts: a ReLU can hide a NaN from calibration, and the
+    converter then fails with an unrelated message.
+    """
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such model file")
@@ -65,12 +70,42 @@ def load_model(path: str | Path):
                 "opaque TFSMLayer); load it in the program that made it and save it as .keras "
                 "(model.save('model.keras'))"
             )
-        return keras.models.load_model(path, compile=False)
+        model = keras.models.load_model(path, compile=False)
     except ModelLoadError:
         raise
     except Exception as exc:  # keras raises many types for a broken file
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ModelLoadError(f"{path}: cannot load the model ({type(exc).__name__}: {reason[:300]})") from None
+    if check_finite:
+        check_finite_weights(model, str(path))
+    return model
+
+
+def non_finite_weights(model) -> list[tuple[str, str, int, int]]:
+    """(layer, weight, NaN/Inf count, size) for every weight of ``model`` holding a non-finite value."""
+    import numpy as np
+
+    bad = []
+    for layer in model.layers:
+        for w in layer.weights:
+            a = np.asarray(w.numpy())
+            if a.dtype.kind != "f":
+                continue
+            n = int(a.size - np.count_nonzero(np.isfinite(a)))
+            if n:
+                bad.append((layer.name, getattr(w, "path", None) or w.name, n, int(a.size)))
+    return bad
+
+
+def check_finite_weights(model, source: str) -> None:
+    """Raise :class:`ModelLoadError` naming each layer with NaN/Inf weights and how many."""
+    bad = non_finite_weights(model)
+    if bad:
+        total = sum(n for _, _, n, _ in bad)
+        listed = "; ".join(f"layer {layer}: {n:,} of {size:,} in {w}" for layer, w, n, size in bad[:6])
+        more = f"; ... {len(bad) - 6} more weight(s)" if len(bad) > 6 else ""
+        raise ModelLoadError(f"{source}: {total:,} NaN/Inf weight value(s): {listed}{more}. The model cannot be "
+                             "calibrated or exported; retrain it or restore a checkpoint from before the NaNs")
 
 
 def check_input_compatible(model, image_shape, source: str = "the data", model_name: str | None = None) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 from ...data import SPEC_HELP
 from ..argtypes import int_range
@@ -27,15 +28,23 @@ def run(args) -> int:
     from ...compare import compare, format_fidelity
     from ...data import load_dataset
     from ..progressbar import TextProgress
-    from .export import load_session_and_model
+    from ...models.loading import load_model
+    from .export import load_session
 
     if args.images < 1:
         raise ValueError(f"-k must be at least 1, got {args.images}")
-    session, model = load_session_and_model(args.session, args.model)
+    from ...export.integrity import check_export, find_report
+
+    session = load_session(args.session, args.model)
+    check_export(args.tflite, session.model_path)        # before loading TensorFlow: a mismatch is named at once
+    if find_report(args.tflite) is None:
+        print(f"warning: no export report beside {args.tflite}; cannot check it was exported from "
+              f"{session.model_path}", file=sys.stderr)
+    model = load_model(session.model_path)
     ds = load_dataset(args.data, default_split="test").limit(args.images)
     bar = TextProgress("compare")
     try:
-        rows = compare(model, session.plan.tensors, args.tflite, ds.images, progress=bar)
+        rows = compare(model, session.plan.tensors, args.tflite, ds.images, progress=bar, source_model=session.model_path)
     finally:
         bar.close()
     if args.json:

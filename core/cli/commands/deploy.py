@@ -58,6 +58,10 @@ def run(args) -> int:
     from .. import CliError
     from ..progressbar import TextProgress
 
+    from ...export.integrity import check_export
+
+    for path in args.models:          # our own exports must still be the files that were verified
+        check_export(path)
     models = _labels(args.models)
     config = MeasureConfig(benchmark_tool=args.benchmark_tool, eval_tool=args.eval_tool, serial=args.serial,
                            rounds=args.rounds, remote_dir=args.remote_dir, eval_images=args.eval_images,
