@@ -6,6 +6,7 @@ import json
 
 from ...data import SPEC_HELP
 from ...models import ARCHITECTURES, parse_changes
+from ..argtypes import MAX_BATCH, int_range
 
 
 def register(sub):
@@ -22,11 +23,12 @@ def register(sub):
     p.add_argument("--data", default="fashion-mnist", help=SPEC_HELP + " (default fashion-mnist, training split)")
     p.add_argument("--path", default=None, help="folder of the Fashion-MNIST IDX files (default: Debian's)")
     p.add_argument("--epochs", type=int, default=10, help="number of epochs (default 10)")
-    p.add_argument("--batch-size", type=int, default=128, help="batch size (default 128)")
+    p.add_argument("--batch-size", type=int_range(1, MAX_BATCH), default=128, help=f"batch size (default 128; 1 to {MAX_BATCH:,})")
     p.add_argument("--lr", type=float, default=2e-3, help="initial learning rate, cosine-decayed (default 2e-3)")
-    p.add_argument("--input-size", type=int, default=None, help="model input size in px (default: the images' size)")
-    p.add_argument("--limit", type=int, default=None, help="train on the first N images only")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--input-size", type=int_range(16, 1024), default=None,
+                   help="model input size in px, 16 to 1024 (default: the images' size)")
+    p.add_argument("--limit", type=int_range(1), default=None, help="train on the first N images only (N >= 1)")
+    p.add_argument("--seed", type=int_range(0, 2**32 - 1), default=0, help="random seed (default 0; 0 to 2^32-1)")
     p.add_argument("--no-augment", action="store_true", help="no random horizontal flips")
     p.add_argument("--resume", action="store_true", help="continue from MODEL.ckpt.keras")
     p.add_argument("--out", required=True, help="output model, MODEL.keras")
