@@ -52,7 +52,9 @@ class ImportResult:
     skipped: list[tuple[str, str]] = field(default_factory=list)   # (key, reason)
 
 
-def _enc_range(key: str, enc, source: str) -> tuple[float, float]:
+def _enc_range(key: str, enc, source: str, current: QuantParams | None = None) -> tuple[float, float]:
+    """The (min, max) of one encoding, every field checked. A range too narrow for the converter is refused
+    unless it is exactly ``current`` (the plan's own range, e.g. a dead tensor's, round-tripping unchanged)."""
     if isinstance(enc, list):
         if len(enc) != 1:
             raise EncodingsError(f"{source}: {key}: {len(enc)} encodings (per-channel); activations need exactly one")
@@ -72,9 +74,10 @@ def _enc_range(key: str, enc, source: str) -> tuple[float, float]:
         lo, hi = offset * scale, (offset + 255.0) * scale
     else:
         raise EncodingsError(f"{source}: {key}: encoding has neither min/max nor scale/offset")
+    unchanged = current is not None and (lo, hi) == (current.min, current.max)
     if "scale" in enc:
         scale = _num(source, key, enc, "scale")
-        if scale <= 0 or scale * 255.0 <= MIN_WIDTH:
+        if scale <= 0 or (scale * 255.0 <= MIN_WIDTH and not unchanged):
             raise EncodingsError(f"{source}: {key}: scale {scale:g} is not usable: it must be positive and give a "
                                  f"range wider than {MIN_WIDTH:g} (255 x scale), which the TFLite converter keeps")
     if not (math.isfinite(lo) and math.isfinite(hi)) or lo >= hi:
@@ -82,7 +85,7 @@ def _enc_range(key: str, enc, source: str) -> tuple[float, float]:
     if max(hi, 0.0) - min(lo, 0.0) > MAX_WIDTH:
         raise EncodingsError(f"{source}: {key}: range [{lo:g}, {hi:g}] is too wide for float32 (max - min must be "
                              f"at most {MAX_WIDTH:g})")
-    if max(hi, 0.0) - min(lo, 0.0) <= MIN_WIDTH:
+    if max(hi, 0.0) - min(lo, 0.0) <= MIN_WIDTH and not unchanged:
         raise EncodingsError(f"{source}: {key}: range [{lo:g}, {hi:g}] is too narrow: the TFLite converter widens "
                              f"ranges of width {MIN_WIDTH:g} or less")
     return lo, hi
@@ -147,7 +150,7 @@ def import_encodings(plan: Plan, path_or_doc, skip_unknown: bool = False, apply:
         if name is None:
             unknown.append(key)
             continue
-        lo, hi = _enc_range(key, enc, source)
+        lo, hi = _enc_range(key, enc, source, plan[name].params)
         reason = plan.locked_reason(name)
         if reason:
             result.skipped.append((key, f"locked: {reason}"))
