@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .atomic import atomic_write_text
-from .plan import EntryState, Plan, PlanError, USER
-from .quant.grid import QuantParams, nudge
+from .plan import MAX_WIDTH, EntryState, Plan, PlanError, USER
+from .quant.grid import MIN_WIDTH, QuantParams, nudge
 
 AIMET_VERSION = "0.6.1"
 
@@ -52,7 +52,9 @@ class ImportResult:
     skipped: list[tuple[str, str]] = field(default_factory=list)   # (key, reason)
 
 
-def _enc_range(key: str, enc, source: str) -> tuple[float, float]:
+def _enc_range(key: str, enc, source: str, current: QuantParams | None = None) -> tuple[float, float]:
+    """The (min, max) of one encoding, every field checked. A range too narrow for the converter is refused
+    unless it is exactly ``current`` (the plan's own range, e.g. a dead tensor's, round-tripping unchanged)."""
     if isinstance(enc, list):
         if len(enc) != 1:
             raise EncodingsError(f"{source}: {key}: {len(enc)} encodings (per-channel); activations need exactly one")
@@ -60,29 +62,55 @@ def _enc_range(key: str, enc, source: str) -> tuple[float, float]:
     if not isinstance(enc, dict):
         raise EncodingsError(f"{source}: {key}: encoding is not an object")
     bw = enc.get("bitwidth", 8)
+    if isinstance(bw, bool) or not isinstance(bw, int):
+        raise EncodingsError(f"{source}: {key}: bitwidth {bw!r} is a {type(bw).__name__}, not a JSON integer "
+                             "(AIMET writes \"bitwidth\": 8)")
     if bw != 8:
         raise EncodingsError(f"{source}: {key}: bitwidth {bw}; qftune exports int8 only")
     if "min" in enc and "max" in enc:
-        lo, hi = enc["min"], enc["max"]
+        lo, hi = _num(source, key, enc, "min"), _num(source, key, enc, "max")
     elif "scale" in enc and "offset" in enc:
-        lo = float(enc["offset"]) * float(enc["scale"])
-        hi = lo + 255.0 * float(enc["scale"])
+        scale, offset = _num(source, key, enc, "scale"), _num(source, key, enc, "offset")
+        lo, hi = offset * scale, (offset + 255.0) * scale
     else:
         raise EncodingsError(f"{source}: {key}: encoding has neither min/max nor scale/offset")
-    try:
-        lo, hi = float(lo), float(hi)
-    except (TypeError, ValueError):
-        raise EncodingsError(f"{source}: {key}: min/max {lo!r}/{hi!r} are not numbers") from None
+    unchanged = current is not None and (lo, hi) == (current.min, current.max)
+    if "scale" in enc:
+        scale = _num(source, key, enc, "scale")
+        if scale <= 0 or (scale * 255.0 <= MIN_WIDTH and not unchanged):
+            raise EncodingsError(f"{source}: {key}: scale {scale:g} is not usable: it must be positive and give a "
+                                 f"range wider than {MIN_WIDTH:g} (255 x scale), which the TFLite converter keeps")
     if not (math.isfinite(lo) and math.isfinite(hi)) or lo >= hi:
         raise EncodingsError(f"{source}: {key}: invalid range [{lo}, {hi}]")
+    if max(hi, 0.0) - min(lo, 0.0) > MAX_WIDTH:
+        raise EncodingsError(f"{source}: {key}: range [{lo:g}, {hi:g}] is too wide for float32 (max - min must be "
+                             f"at most {MAX_WIDTH:g})")
+    if max(hi, 0.0) - min(lo, 0.0) <= MIN_WIDTH and not unchanged:
+        raise EncodingsError(f"{source}: {key}: range [{lo:g}, {hi:g}] is too narrow: the TFLite converter widens "
+                             f"ranges of width {MIN_WIDTH:g} or less")
     return lo, hi
+
+
+def _num(source: str, key: str, enc: dict, field_name: str) -> float:
+    """``enc[field_name]`` as a finite float: booleans, strings, huge integers and NaN are refused by name."""
+    v = enc[field_name]
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise EncodingsError(f"{source}: {key}: {field_name} {v!r} is a {type(v).__name__}, not a number")
+    try:
+        f = float(v)
+    except OverflowError:
+        raise EncodingsError(f"{source}: {key}: {field_name} ({len(str(v))} digits) is too large for a float") from None
+    if not math.isfinite(f):
+        raise EncodingsError(f"{source}: {key}: {field_name} {v!r} is not a finite number")
+    return f
 
 
 def _exact_grid(enc: dict, lo: float, hi: float) -> QuantParams | None:
     """The stored grid itself when min/max/scale/offset agree (what qftune exports): bit-exact round trip."""
     try:
         scale, offset = float(enc["scale"]), int(enc["offset"])
-    except (KeyError, TypeError, ValueError):
+        float(enc["offset"])
+    except (KeyError, TypeError, ValueError, OverflowError):
         return None
     if not (scale > 0 and offset <= 0 <= offset + 255 and float(offset) == float(enc["offset"])):
         return None
@@ -106,8 +134,10 @@ def import_encodings(plan: Plan, path_or_doc, skip_unknown: bool = False, apply:
             doc = json.loads(Path(path_or_doc).read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise FileNotFoundError(f"{path_or_doc}: no such encodings file") from None
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise EncodingsError(f"{source}: not valid JSON ({exc})") from None
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+            raise EncodingsError(f"{source}: not valid JSON ({type(exc).__name__}: {exc})") from None
+        except IsADirectoryError:
+            raise EncodingsError(f"{source}: is a directory, not an encodings JSON file") from None
     acts = doc.get("activation_encodings") if isinstance(doc, dict) else None
     if not isinstance(acts, dict):
         raise EncodingsError(f"{source}: no 'activation_encodings' object (not an AIMET encodings file)")
@@ -120,7 +150,7 @@ def import_encodings(plan: Plan, path_or_doc, skip_unknown: bool = False, apply:
         if name is None:
             unknown.append(key)
             continue
-        lo, hi = _enc_range(key, enc, source)
+        lo, hi = _enc_range(key, enc, source, plan[name].params)
         reason = plan.locked_reason(name)
         if reason:
             result.skipped.append((key, f"locked: {reason}"))

@@ -69,12 +69,19 @@ def tflite_mapping(tflite_path, tensors, graph=None) -> dict[str, int]:
 
 
 def compare(model, tensors, tflite_path: str | Path, images_u8: np.ndarray,
-            progress: Progress = NULL_PROGRESS) -> list[TensorFidelity]:
-    """SQNR per plan tensor on ``images_u8``, worst (lowest SQNR) first."""
+            progress: Progress = NULL_PROGRESS, source_model: str | Path | None = None) -> list[TensorFidelity]:
+    """SQNR per plan tensor on ``images_u8``, worst (lowest SQNR) first.
+
+    ``source_model``: the Keras file ``model`` was loaded from; a .tflite whose export
+    report names another model is refused (see :mod:`core.export.integrity`).
+    """
     import keras
 
     from .data import to_model_input
+    from .export.integrity import check_export
     from .export.litert import dequantize, load_interpreter, quantize_input, read_graph
+
+    check_export(tflite_path, source_model)
 
     interp = load_interpreter(tflite_path, preserve_all=True)
     graph = read_graph(interp)

@@ -111,6 +111,9 @@ def predict(model, images_u8: np.ndarray, threads: int = 1, progress: Progress =
         if p.suffix.lower() == ".tflite":
             if not p.exists():
                 raise FileNotFoundError(f"{p}: no such model file")
+            from .export.integrity import check_export
+
+            check_export(p)            # a file qftune exported must still be the file it verified
             scores, times, kind = run_tflite(p, images_u8, threads, progress)
             return scores, times, kind, str(p), p.stat().st_size
         from .models.loading import load_model
@@ -132,6 +135,11 @@ def evaluate(model, data="embedded:eval", threads: int = 1, reference=None, limi
     if len(ds) == 0:
         raise ValueError(f"{data}: no images to evaluate on")
     span = 0.5 if reference is not None else 1.0
+    if reference is not None and isinstance(model, (str, Path)) and isinstance(reference, (str, Path)) \
+            and Path(reference).suffix.lower() != ".tflite":
+        from .export.integrity import check_export
+
+        check_export(model, source_model=reference)     # agreement with another model means nothing
     scores, times, kind, name, size = predict(model, ds.images, threads, progress.sub(0, span, 1))
     if scores.shape[1] < ds.num_classes:
         raise ValueError(f"{name}: the model has {scores.shape[1]} outputs but {data} has {ds.num_classes} classes")

@@ -27,24 +27,22 @@ is exact; every other tensor defaults to the plan's method (``greedy``).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Callable
 
 from .choosers import CHOOSERS, Choice, Landscape, make_chooser
 from .data.preprocess import INPUT_RANGE
 from .quant.error import ErrorEstimate, estimate_error, estimate_params
-from .quant.grid import QuantParams, nudge, params_from_scale
+from .plan_checks import (FIXED, MAX_WIDTH, PlanError, check_numbers as _check_numbers,  # noqa: F401 (re-exported)
+                          check_width as _check_width, checked_params as _checked_params,
+                          fixed_params as _fixed_params)
+from .quant.grid import QuantParams, nudge
 from .quant.tensors import LOCKED_OPS, QTensor
 
 METHODS = tuple(CHOOSERS)                 # the automatic choosers
-USER, FIXED = "user", "fixed"
+USER = "user"
 ALL_METHODS = METHODS + (USER, FIXED)
 INPUT_DEFAULT_METHOD = "minmax"           # the model input: exact [0, 1] -> scale 1/255, zp -128
-
-
-class PlanError(ValueError):
-    """An edit the plan refuses, with the reason phrased for the user."""
 
 
 @dataclass(frozen=True)
@@ -134,11 +132,6 @@ class Change:
 
     def revert(self) -> None:
         self.plan._set_states(self.before)
-
-
-def _fixed_params(op: str) -> QuantParams:
-    scale, zp = LOCKED_OPS[op]
-    return params_from_scale(scale, zp)
 
 
 class Plan:
@@ -292,6 +285,7 @@ class Plan:
         rmin, rmax = float(rmin), float(rmax)
         if rmin >= rmax:
             raise PlanError(f"{name}: min {rmin:g} must be below max {rmax:g}")
+        _check_width(name, rmin, rmax)
         notes = []
         if rmin > 0 or rmax < 0:
             notes.append(f"{name}: range [{rmin:g}, {rmax:g}] does not contain 0; extended to "
@@ -300,6 +294,7 @@ class Plan:
             params = nudge(rmin, rmax)
         except ValueError as exc:
             raise PlanError(f"{name}: {exc}") from None
+        _check_width(name, params.min, params.max, nudged=True)
         if params.min != min(rmin, 0.0) or params.max != max(rmax, 0.0):
             notes.append(f"{name}: nudged to [{params.min:.6g}, {params.max:.6g}] (scale {params.scale:.6g}, "
                          f"zero point {params.zero_point}) so 0 is exact")
@@ -395,20 +390,10 @@ class Plan:
             e = plan[row["name"]]
             if row["method"] not in ALL_METHODS:
                 raise PlanError(f"tensor {row['name']}: unknown method {row['method']!r}")
-            e.params = QuantParams(float(row["min"]), float(row["max"]), float(row["scale"]), int(row["zero_point"]))
+            e.params = _checked_params(row, e.tensor.op, row["method"])
             e.method = row["method"]
             e.requested = tuple(row["requested"]) if row.get("requested") else None
         return plan
-
-
-def _check_numbers(name: str, *values) -> None:
-    for v in values:
-        try:
-            ok = math.isfinite(float(v))
-        except (TypeError, ValueError):
-            raise PlanError(f"{name}: {v!r} is not a number") from None
-        if not ok:
-            raise PlanError(f"{name}: range bound {v} is not a finite number")
 
 
 def _some(names: list[str], n: int = 8) -> str:

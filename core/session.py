@@ -8,17 +8,28 @@ A zip archive (a directory with the same two files also loads) holding
 - ``histograms.npz``: ``t<i>_counts`` and ``t<i>_geometry`` for tensor ``i`` of the plan.
 
 Saving is atomic (temporary file in the same folder, fsync, rename): a crash
-mid-save leaves the previous file intact. Loading validates everything and only
+mid-save leaves the previous file intact. A symlinked session is written through
+to its target (the link stays a link). Loading validates everything and only
 reads: a wrong version, a corrupt archive or JSON, or a model file whose content
 hash differs from the recorded one is a :class:`SessionError` naming the file.
+
+Nothing lost to concurrent writers: every save holds the advisory lock beside the
+file (:mod:`core.locking`). Single edits (``set-range``, ``reset-range``, an
+encodings import) use :func:`edit_session`: lock, re-read, edit, save, unlock.
+Whole-session writers (the GUI's Save, ``calibrate --out`` over a session) save
+a session loaded earlier: :meth:`Session.save` compares the file's content hash
+with the one recorded at load (``disk_stamp``) and raises
+:class:`SessionChangedError` ("S.qft changed since it was opened") unless forced.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import json
 import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +37,7 @@ import numpy as np
 
 from .atomic import atomic_write_bytes
 from .calib.histogram import Histogram
+from .locking import file_lock
 from .plan import Plan, PlanError
 
 FORMAT = "qftune-session"
@@ -35,6 +47,33 @@ JSON_NAME, NPZ_NAME = "session.json", "histograms.npz"
 
 class SessionError(ValueError):
     """A session file that cannot be used, with the file and the reason."""
+
+
+class SessionChangedError(SessionError):
+    """The file on disk is not the one this session was read from: saving would drop someone's edits."""
+
+    def __init__(self, path, message: str | None = None):
+        self.path = str(path)
+        super().__init__(message or f"{path} changed since it was opened (another qftune process or an editor "
+                         "saved it); reload it, save under another name, or overwrite it deliberately")
+
+
+_UNSET = object()
+
+
+def disk_stamp(path: str | Path) -> str | None:
+    """Content hash of a session file (or directory) as it is on disk now; None when it does not exist."""
+    path = Path(path)
+    h = hashlib.sha256()
+    try:
+        if path.is_dir():
+            for name in (JSON_NAME, NPZ_NAME):
+                h.update((path / name).read_bytes())
+        else:
+            h.update(path.read_bytes())
+    except FileNotFoundError:
+        return None
+    return h.hexdigest()
 
 
 def qftune_version() -> str:
@@ -62,6 +101,8 @@ class Session:
     calibration: dict = field(default_factory=dict)
     path: str | None = None
     warnings: list[str] = field(default_factory=list)
+    disk_stamp: str | None = None      # content hash of the file when loaded / last saved
+    stamp_path: str | None = None      # the real path that stamp belongs to
 
     # ---- saving -----------------------------------------------------------------
     def to_bytes(self, target: Path | None = None) -> bytes:
@@ -87,16 +128,37 @@ class Session:
             z.writestr(NPZ_NAME, npz.getvalue())
         return buf.getvalue()
 
-    def save(self, path: str | Path | None = None) -> Path:
-        """Write atomically to ``path`` (default: where it came from); returns the path."""
+    def save(self, path: str | Path | None = None, force: bool = False, expected=_UNSET) -> Path:
+        """Write atomically to ``path`` (default: where it came from); returns the path.
+
+        Holds the session's lock while writing. If the target is the file this session
+        was loaded from (or last saved to) and its content changed since, raises
+        :class:`SessionChangedError` unless ``force``. ``expected`` is the
+        :func:`disk_stamp` the caller saw for ``path`` (None: it did not exist), for
+        writers that did not load it (``calibrate --out``). A symlink is written through.
+        """
         target = Path(path or self.path or "")
         if not str(path or self.path or ""):
             raise SessionError("no path to save the session to")
         if target.is_dir():
             raise SessionError(f"{target}: is a directory; sessions are saved as a single .qft file")
-        atomic_write_bytes(target, self.to_bytes(target))
+        data = self.to_bytes(target)
+        real = Path(os.path.realpath(target))
+        with file_lock(target):
+            if not force:
+                if expected is not _UNSET:
+                    if disk_stamp(real) != expected:
+                        raise SessionChangedError(target)
+                elif self.stamp_path == str(real) and disk_stamp(real) != self.disk_stamp:
+                    raise SessionChangedError(target)
+            atomic_write_bytes(real, data)
         self.path = str(target)
+        self.disk_stamp, self.stamp_path = hashlib.sha256(data).hexdigest(), str(real)
         return target
+
+    def changed_on_disk(self) -> bool:
+        """True when the file this session was loaded from / saved to no longer has that content."""
+        return bool(self.stamp_path) and disk_stamp(self.stamp_path) != self.disk_stamp
 
     # ---- loading ----------------------------------------------------------------
     @classmethod
@@ -108,7 +170,7 @@ class Session:
         is gone, ``warnings`` says so (the plan is still usable).
         """
         path = Path(path)
-        doc, npz = _read(path)
+        doc, npz, stamp = _read(path)
         _check_doc(path, doc)
         try:
             plan_doc = doc["plan"]
@@ -121,14 +183,20 @@ class Session:
             plan = Plan.from_dict(plan_doc, stats)
         except SessionError:
             raise
-        except (KeyError, TypeError, ValueError, PlanError) as exc:
+        except PlanError as exc:
+            raise SessionError(f"{path}: {exc}") from None
+        except (MemoryError, KeyboardInterrupt):
+            raise
+        except Exception as exc:   # a hand-edited or damaged document: any shape error, named
             raise SessionError(f"{path}: session.json is not a valid plan ({type(exc).__name__}: {exc})") from None
-        model = doc.get("model") or {}
+        model = doc.get("model") if isinstance(doc.get("model"), dict) else {}
+        calibration = doc.get("calibration") if isinstance(doc.get("calibration"), dict) else {}
         recorded = model.get("path")
         rel = model.get("relpath")
-        if rel and (path.parent / rel).exists():
+        if isinstance(rel, str) and rel and (path.parent / rel).exists():
             recorded = str((path.parent / rel).resolve())
-        session = cls(plan, recorded, model.get("sha256"), dict(doc.get("calibration") or {}), str(path))
+        session = cls(plan, recorded, model.get("sha256"), dict(calibration), str(path),
+                      disk_stamp=stamp, stamp_path=os.path.realpath(path))
         if verify_model:
             session._verify_model(model_path)
         return session
@@ -156,15 +224,19 @@ class Session:
                                f"recorded {self.model_sha256[:12]}...); calibrate again, or pass the original model")
 
 
-def _read(path: Path) -> tuple[dict, dict]:
+def _read(path: Path) -> tuple[dict, dict, str]:
+    """(session.json, histograms, content stamp); every decoding failure is a SessionError naming ``path``."""
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such session file")
     try:
         if path.is_dir():
             raw_json = (path / JSON_NAME).read_bytes()
             raw_npz = (path / NPZ_NAME).read_bytes()
+            stamp = hashlib.sha256(raw_json + raw_npz).hexdigest()
         else:
-            with zipfile.ZipFile(path) as z:
+            raw = path.read_bytes()
+            stamp = hashlib.sha256(raw).hexdigest()
+            with zipfile.ZipFile(io.BytesIO(raw)) as z:
                 names = set(z.namelist())
                 for needed in (JSON_NAME, NPZ_NAME):
                     if needed not in names:
@@ -174,18 +246,34 @@ def _read(path: Path) -> tuple[dict, dict]:
         raise
     except FileNotFoundError as exc:
         raise SessionError(f"{path}: not a complete session directory ({exc.filename} missing)") from None
-    except (zipfile.BadZipFile, OSError, EOFError, zipfile.LargeZipFile) as exc:
-        raise SessionError(f"{path}: not a readable qftune session (corrupt or not a zip archive: {exc})") from None
+    except (MemoryError, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # BadZipFile, zlib.error, CRC mismatch, EOFError, NotImplementedError, OSError...
+        raise SessionError(f"{path}: not a readable qftune session (corrupt or not a zip archive: "
+                           f"{type(exc).__name__}: {exc})") from None
     try:
         doc = json.loads(raw_json.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SessionError(f"{path}: session.json is corrupt ({exc})") from None
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise SessionError(f"{path}: session.json is corrupt ({type(exc).__name__}: {exc})") from None
     try:
         with np.load(io.BytesIO(raw_npz), allow_pickle=False) as f:
             npz = {k: f[k] for k in f.files}
     except Exception as exc:
         raise SessionError(f"{path}: histograms.npz is corrupt ({type(exc).__name__}: {exc})") from None
-    return doc, npz
+    return doc, npz, stamp
+
+
+@contextmanager
+def edit_session(path: str | Path, **load_kwargs):
+    """Lock ``path``, load it fresh, yield the session, save it when the block ends normally.
+
+    Concurrent editors of one file serialise here and each sees the others' edits, so
+    none is lost. An exception in the block leaves the file untouched.
+    """
+    with file_lock(path):
+        session = Session.load(path, **load_kwargs)
+        yield session
+        session.save()
 
 
 def _check_doc(path: Path, doc) -> None:

@@ -39,6 +39,7 @@ class QftuneApp(QObject):
         self.runner = JobRunner(self)
         self.files = SessionFiles(self.state, self.runner, self.settings, recovery_dir, self)
         self.files.failed.connect(self.show_error)
+        self.files.conflict.connect(lambda path: self.files.ask_conflict(self.window, path, self.save_as_dialog))
         self.messages: list[str] = []
         self.errors: list[QMessageBox] = []
         self.compare_window = None

@@ -57,7 +57,7 @@ def compare(progress, model_path: str, tensors, tflite: str, data: str, images: 
     from core.data import load_dataset
 
     imgs = load_dataset(data, "test").limit(images).images
-    rows = _compare(_load_model(model_path), tensors, tflite, imgs, progress=progress)
+    rows = _compare(_load_model(model_path), tensors, tflite, imgs, progress=progress, source_model=model_path)
     by_name = {r.name: r.sqnr_db for r in rows}
     return {t.name: by_name[t.name] for t in tensors if t.name in by_name}
 

@@ -3,6 +3,9 @@
 - Open runs off the UI thread (a job): a corrupt or mismatched file shows an error
   dialog and the current session stays open.
 - Save/Save As write atomically (the engine's session writer) and mark the state clean.
+  If the file changed on disk since it was opened (a ``qftune set-range``, another
+  window), Save writes nothing: ``conflict`` is emitted and :meth:`ask_conflict`
+  offers Reload / Save As… / Overwrite / Cancel, so no one's edits are dropped silently.
 - Every change schedules an autosave to a recovery file (debounced); a clean save or
   a clean close removes it, so a crash loses no override.
 - Recent files live in ``QSettings``.
@@ -14,7 +17,8 @@ import hashlib
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings, QStandardPaths, QTimer, Signal
+from PySide6.QtCore import QObject, QSettings, QStandardPaths, Qt, QTimer, Signal
+from PySide6.QtWidgets import QMessageBox
 
 from .jobs import JobRunner
 from .session_state import SessionState
@@ -30,14 +34,15 @@ def load_session(path: str):
     return Session.load(path)
 
 
-def save_session(session, path: str) -> None:
-    session.save(path)
+def save_session(session, path: str, force: bool = False) -> None:
+    session.save(path, force=force)
 
 
 class SessionFiles(QObject):
     recentChanged = Signal(list)
     opened = Signal(str)
     failed = Signal(str, str, str)      # title, message, details
+    conflict = Signal(str)              # Save found the file changed on disk since it was opened (path)
 
     def __init__(self, state: SessionState, runner: JobRunner, settings: QSettings,
                  recovery_dir: str | None = None, parent=None):
@@ -75,14 +80,20 @@ class SessionFiles(QObject):
         self.runner.start(f"Opening {Path(path).name}", lambda progress: load_session(path), done, error)
 
     # ---- save ------------------------------------------------------------------------------
-    def save(self, path: str | None = None) -> bool:
+    def save(self, path: str | None = None, force: bool = False) -> bool:
+        """Save (``force``: even over a file changed on disk since it was opened); False if nothing was written."""
+        from core.session import SessionChangedError
+
         path = str(path or self.state.path or "")
         if not path:
             raise ValueError("this session has no file yet: use Save As")
         if not path.endswith(".qft"):
             path += ".qft"
         try:
-            save_session(self.state.session, path)
+            save_session(self.state.session, path, force)
+        except SessionChangedError:
+            self.conflict.emit(path)
+            return False
         except Exception as exc:  # noqa: BLE001 - shown to the user, nothing changes
             import traceback
 
@@ -92,6 +103,24 @@ class SessionFiles(QObject):
         self.add_recent(path)
         self.discard_recovery()
         return True
+
+    def ask_conflict(self, parent, path: str, save_as) -> QMessageBox:
+        """The non-blocking "changed on disk" question for ``path``; ``save_as()`` runs the Save As dialog."""
+        box = QMessageBox(QMessageBox.Warning, "qftune — file changed on disk",
+                          f"{Path(path).name} changed since it was opened (another qftune or an editor saved it). "
+                          "Saving now would drop those changes.", QMessageBox.NoButton, parent)
+        box.setObjectName("save_conflict")
+        box.setInformativeText("Reload: discard your edits here and show the file as it is now.\n"
+                               "Save As…: keep both, your edits in a new file.\n"
+                               "Overwrite: replace the file with your edits (its other changes are lost).")
+        actions = {box.addButton("Reload", QMessageBox.DestructiveRole): lambda: self.open(path),
+                   box.addButton("Save As…", QMessageBox.AcceptRole): save_as,
+                   box.addButton("Overwrite", QMessageBox.DestructiveRole): lambda: self.save(path, force=True)}
+        box.setDefaultButton(box.addButton(QMessageBox.Cancel))
+        box.setAttribute(Qt.WA_DeleteOnClose)
+        box.buttonClicked.connect(lambda button: QTimer.singleShot(0, actions.get(button, lambda: None)))
+        box.open()
+        return box
 
     # ---- autosave / recovery ----------------------------------------------------------------
     def recovery_path(self, path: str | None = None) -> Path:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 import sys
 
@@ -29,6 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
         if not any("--verbose" in a.option_strings for a in command._actions):
             command.add_argument("--verbose", action="store_true",
                                  help="also show TensorFlow's own log lines (hidden by default)")
+    for p in sub.choices.values():
+        allow_negative_numbers(p)     # "set-range S t -1e30 1e30" without "--"
     return parser
 
 
@@ -45,7 +48,11 @@ def main(argv: list[str] | None = None) -> int:
 
         quiet_tensorflow()
     try:
-        return int(args.func(args) or 0)
+        rc = int(args.func(args) or 0)
+        sys.stdout.flush()          # a closed pipe shows here, not in the interpreter's exit
+        return rc
+    except BrokenPipeError:
+        return _broken_pipe()
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return 130
@@ -59,6 +66,19 @@ def main(argv: list[str] | None = None) -> int:
 
 class CliError(Exception):
     """An error already phrased for the user."""
+
+
+def _broken_pipe() -> int:
+    """The reader went away (``qftune ranges S | head``): stop quietly, as Unix tools do."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())      # so the interpreter's final flush cannot fail again
+    except (OSError, ValueError):
+        pass
+    return 141                                       # 128 + SIGPIPE, what a shell reports for a killed writer
+
+
+from .argtypes import allow_negative_numbers  # noqa: E402  (after CliError: commands import it from here)
 
 
 if __name__ == "__main__":

@@ -15,8 +15,6 @@ import threading
 from dataclasses import dataclass, field, asdict
 from typing import Callable
 
-import adbutils
-
 from .errors import (AdbServerDied, AdbUnavailable, DeviceError, DeviceLost, DeviceNotFound, DeviceOffline,
                      DeviceUnauthorized)
 
@@ -53,9 +51,31 @@ class DeviceInfo:
 
 
 def server_address() -> tuple[str, int]:
+    """(host, port) of the adb server; a malformed ``ANDROID_ADB_SERVER_PORT`` is an :class:`AdbUnavailable`."""
     host = os.environ.get("ANDROID_ADB_SERVER_HOST", "127.0.0.1")
-    port = int(os.environ.get("ANDROID_ADB_SERVER_PORT", "5037"))
+    text = os.environ.get("ANDROID_ADB_SERVER_PORT", "5037")
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 1 <= port <= 65535:
+        raise AdbUnavailable(f"ANDROID_ADB_SERVER_PORT={text!r} is not a port number (1-65535)",
+                             advice="Unset it, or set it to the adb server's port (default 5037).")
     return host, port
+
+
+class _LazyAdbutils:
+    """``adbutils``, imported on first use: it reads ``ANDROID_ADB_SERVER_PORT`` at import and raises a bare
+    ValueError for a malformed one, which must not break ``qftune --help`` or non-device commands."""
+
+    def __getattr__(self, name):
+        server_address()              # validate the variable first, with a clear error
+        import adbutils as module
+
+        return getattr(module, name)
+
+
+adbutils = _LazyAdbutils()
 
 
 def server_running(timeout: float = 0.5) -> bool:

@@ -8,8 +8,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import adbutils
-
+from .adb import adbutils  # imported lazily (see core.device.adb)
 from ..progress import NULL_PROGRESS, Progress
 from .adb import DeviceInfo, diagnose
 from .errors import DeviceError, NotEnoughSpace, PushFailed

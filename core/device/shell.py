@@ -13,8 +13,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-import adbutils
-
+from .adb import adbutils  # imported lazily (see core.device.adb)
 from ..progress import NULL_PROGRESS, Progress
 from .errors import CommandTimeout, DeviceError
 

@@ -10,6 +10,7 @@ anything is written.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 import warnings
@@ -41,6 +42,9 @@ class ExportReport:
     float_path: str | None = None
     input_convention: dict | None = None   # InputConvention.to_dict(): how a pixel becomes the int8 input's float
     bias_correction: dict | None = None   # core.equalize.bias_correction report, when applied
+    sha256: str = ""                   # of the int8 file written, checked by core.export.integrity
+    float_sha256: str | None = None    # of the float twin
+    model_sha256: str | None = None    # of the Keras model file it was exported from
 
     @property
     def tflite_index(self) -> dict[str, int]:
@@ -254,12 +258,19 @@ def export_int8(model, tensors: list[QTensor], ranges: dict, out: str | Path, we
                                "stored_scale": c.stored_scale, "stored_zero_point": c.stored_zero_point,
                                "locked": t.locked is not None})
     report.weight_checks = ver.weights
+    report.sha256 = hashlib.sha256(data).hexdigest()
+    if source and Path(source).exists():
+        from ..models.loading import file_hash
+
+        report.model_sha256 = file_hash(source)
     atomic_write_bytes(out, data)
     if float_out is not None:
         t1 = time.perf_counter()
-        atomic_write_bytes(float_out, convert_float(model, folded))
+        float_data = convert_float(model, folded)
+        atomic_write_bytes(float_out, float_data)
         seconds["float_convert"] = time.perf_counter() - t1
         report.float_path = str(float_out)
+        report.float_sha256 = hashlib.sha256(float_data).hexdigest()
     seconds["total"] = time.perf_counter() - t0
     report.seconds = {k: round(v, 3) for k, v in seconds.items()}
     atomic_write_text(report_path(out), report.to_json())

@@ -48,12 +48,16 @@ def _check_format(path: Path) -> str:
     raise ModelLoadError(f"{path}: unknown model format {suffix or '(no suffix)'}; expected .keras, .h5 or a SavedModel directory")
 
 
-def load_model(path: str | Path, normalized: bool = True):
+def load_model(path: str | Path, normalized: bool = True, check_finite: bool = True):
     """Load a Keras model for inference (not compiled).
 
     ``normalized`` (default): flattened into one graph of layers that the int8 walkers
     understand (nested models inlined, op arithmetic as layers, see
-    :func:`core.models.normalize.normalize`); the same function, layer names kept."""
+    :func:`core.models.normalize.normalize`); the same function, layer names kept.
+    With ``check_finite`` (the default) a model holding NaN or Inf weights is refused,
+    naming the layers and counts: a ReLU can hide a NaN from calibration, and the
+    converter then fails with an unrelated message.
+    """
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such model file")
@@ -75,6 +79,8 @@ def load_model(path: str | Path, normalized: bool = True):
     except Exception as exc:  # keras raises many types for a broken file
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ModelLoadError(f"{path}: cannot load the model ({type(exc).__name__}: {reason[:300]})") from None
+    if check_finite:
+        check_finite_weights(model, str(path))
     if not normalized:
         return model
     from .normalize import normalize
@@ -84,6 +90,33 @@ def load_model(path: str | Path, normalized: bool = True):
     except Exception as exc:  # noqa: BLE001 - name the file and the reason
         raise ModelLoadError(f"{path}: cannot flatten the model into one graph ({type(exc).__name__}: "
                              f"{str(exc)[:300]})") from None
+
+
+def non_finite_weights(model) -> list[tuple[str, str, int, int]]:
+    """(layer, weight, NaN/Inf count, size) for every weight of ``model`` holding a non-finite value."""
+    import numpy as np
+
+    bad = []
+    for layer in model.layers:
+        for w in layer.weights:
+            a = np.asarray(w.numpy())
+            if a.dtype.kind != "f":
+                continue
+            n = int(a.size - np.count_nonzero(np.isfinite(a)))
+            if n:
+                bad.append((layer.name, getattr(w, "path", None) or w.name, n, int(a.size)))
+    return bad
+
+
+def check_finite_weights(model, source: str) -> None:
+    """Raise :class:`ModelLoadError` naming each layer with NaN/Inf weights and how many."""
+    bad = non_finite_weights(model)
+    if bad:
+        total = sum(n for _, _, n, _ in bad)
+        listed = "; ".join(f"layer {layer}: {n:,} of {size:,} in {w}" for layer, w, n, size in bad[:6])
+        more = f"; ... {len(bad) - 6} more weight(s)" if len(bad) > 6 else ""
+        raise ModelLoadError(f"{source}: {total:,} NaN/Inf weight value(s): {listed}{more}. The model cannot be "
+                             "calibrated or exported; retrain it or restore a checkpoint from before the NaNs")
 
 
 def check_input_compatible(model, image_shape, source: str = "the data", model_name: str | None = None) -> None:

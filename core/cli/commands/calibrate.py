@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ...data import SPEC_HELP
+from ..argtypes import MAX_BATCH, MAX_BINS, float_range, int_range
 
 
 def register(sub):
@@ -16,16 +17,21 @@ def register(sub):
     p.add_argument("model", metavar="MODEL", help="Keras model file (.keras)")
     p.add_argument("--data", default="embedded", help=SPEC_HELP + " (default embedded; training split)")
     p.add_argument("--path", default=None, help="folder of the dataset files when the spec needs one")
-    p.add_argument("--per-class", type=int, default=None, metavar="N",
+    p.add_argument("--per-class", type=int_range(1), default=None, metavar="N",
                    help="images per class (default: 1,000 images in all, balanced; the seed used 1; "
                    "see docs/greedy.md)")
     p.add_argument("--all", action="store_true", help="use every image of the split instead of --per-class")
-    p.add_argument("--limit", type=int, default=None, metavar="N", help="at most N images")
+    p.add_argument("--limit", type=int_range(1), default=None, metavar="N", help="at most N images")
     p.add_argument("--method", choices=list(CHOOSERS), default="greedy", help="range chooser (default greedy)")
-    p.add_argument("--gamma", type=float, default=1.0, help="greedy: weight of saturation vs rounding loss (default 1)")
-    p.add_argument("--bins", type=int, default=2048, help="histogram bins (default 2048)")
-    p.add_argument("--batch-size", type=int, default=32, help="images per forward pass (default 32)")
-    p.add_argument("--out", required=True, metavar="S.qft", help="session file to write")
+    p.add_argument("--gamma", type=float_range(0, lo_open=True), default=1.0,
+                   help="greedy: weight of saturation vs rounding loss (default 1; a finite number > 0)")
+    p.add_argument("--bins", type=int_range(8, MAX_BINS), default=2048,
+                   help=f"histogram bins (default 2048; 8 to {MAX_BINS:,}: memory and search time grow with bins)")
+    p.add_argument("--batch-size", type=int_range(1, MAX_BATCH), default=32,
+                   help=f"images per forward pass (default 32; 1 to {MAX_BATCH:,})")
+    p.add_argument("--out", required=True, metavar="S.qft", help="session file to write (never the model itself)")
+    p.add_argument("--force", action="store_true",
+                   help="replace --out even if it is another kind of file (a model), or a session changed meanwhile")
     add_convention_args(p)
     p.set_defaults(func=run)
 
@@ -76,10 +82,14 @@ def convention_from_args(args):
 
 def run(args) -> int:
     from ...calibrate import AUTO, calibrate
+    from ...session import disk_stamp
+    from ..outputs import SESSION, Output, check_outputs
     from ..progressbar import TextProgress
 
     import sys
 
+    check_outputs([("the model", args.model)], [Output("--out", args.out, SESSION)], force=args.force)
+    before = disk_stamp(args.out)      # a session edited while we calibrate must not be overwritten silently
     user = convention_from_args(args)
     bar = TextProgress("calibrate")
     try:
@@ -90,7 +100,7 @@ def run(args) -> int:
                             warn=lambda m: print(f"warning: {m}", file=sys.stderr))
     finally:
         bar.close()
-    session.save(args.out)
+    session.save(args.out, force=args.force, expected=before)
     meta = session.calibration
     print(f"saved {args.out}: {len(session.plan)} tensors, {meta['n_images']} images from {meta['data']}, "
           f"method {meta['method']} (gamma {meta['gamma']:g}), statistics {meta['collect_s']:.2f} s, "

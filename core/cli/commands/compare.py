@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import sys
 
 from ...data import SPEC_HELP
+from ..argtypes import int_range
 
 
 def register(sub):
@@ -14,7 +16,8 @@ def register(sub):
                        "structure), worst first.")
     p.add_argument("session", help="session file S.qft")
     p.add_argument("tflite", help="the int8 model exported from this session")
-    p.add_argument("-k", "--images", type=int, default=32, help="number of images (default 32)")
+    p.add_argument("-k", "--images", type=int_range(1, 100_000), default=32,
+                   help="number of images (default 32; 1 to 100,000)")
     p.add_argument("--data", default="embedded:eval", help=SPEC_HELP + " (default embedded:eval)")
     p.add_argument("--model", default=None, help="the calibrated Keras model, if it moved since calibration")
     p.add_argument("--json", action="store_true", help="print the rows as JSON")
@@ -25,15 +28,23 @@ def run(args) -> int:
     from ...compare import compare, format_fidelity
     from ...data import load_dataset
     from ..progressbar import TextProgress
-    from .export import load_session_and_model
+    from ...models.loading import load_model
+    from .export import load_session
 
     if args.images < 1:
         raise ValueError(f"-k must be at least 1, got {args.images}")
-    session, model = load_session_and_model(args.session, args.model)
+    from ...export.integrity import check_export, find_report
+
+    session = load_session(args.session, args.model)
+    check_export(args.tflite, session.model_path)        # before loading TensorFlow: a mismatch is named at once
+    if find_report(args.tflite) is None:
+        print(f"warning: no export report beside {args.tflite}; cannot check it was exported from "
+              f"{session.model_path}", file=sys.stderr)
+    model = load_model(session.model_path)
     ds = load_dataset(args.data, default_split="test").limit(args.images)
     bar = TextProgress("compare")
     try:
-        rows = compare(model, session.plan.tensors, args.tflite, ds.images, progress=bar)
+        rows = compare(model, session.plan.tensors, args.tflite, ds.images, progress=bar, source_model=session.model_path)
     finally:
         bar.close()
     if args.json:

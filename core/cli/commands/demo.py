@@ -21,11 +21,18 @@ def register(sub):
 
 def run(args) -> int:
     from ...demo import DemoConfig, headline, run_demo
+    from ..outputs import DIRECTORY, Output, OutputError, check_outputs
     from ..progressbar import TextProgress
 
     models = None
     if args.models:
         models = {"QF-MobileNetV2": args.models[0], "MobileNetV2 (original)": args.models[1]}
+    check_outputs([("--models", p) for p in (args.models or [])], [Output("--out", args.out, DIRECTORY)])
+    for p in args.models or []:     # the demo rewrites its .qft/.tflite/.json/.html files in --out
+        for q in (Path(p).absolute(), Path(p).resolve()):
+            if q.parent == Path(args.out).resolve() and q.suffix in (".qft", ".tflite", ".json", ".html"):
+                raise OutputError(f"--models {p} is inside --out {args.out} under a name like the files the demo "
+                                  "writes there; move the model or choose another --out")
     config = DemoConfig(Path(args.out), quick=args.quick, models=models, plots=not args.no_plots)
     bar = TextProgress("demo")
     try:

@@ -7,6 +7,7 @@ import sys
 
 
 def register(sub):
+    from ..argtypes import MAX_THREADS, hex_mask, int_range
     from ...device.benchmark import DELEGATES
     from ...device.deploy import DEFAULT_REMOTE_DIR
 
@@ -21,15 +22,17 @@ def register(sub):
     p.add_argument("--benchmark-tool", required=True, metavar="PATH", help="TFLite benchmark_model binary for the phone")
     p.add_argument("--eval-tool", default=None, metavar="PATH",
                    help="TFLite imagenet_image_classification run_eval binary (without it: no device accuracy)")
-    p.add_argument("--rounds", type=int, default=5, help="benchmark rounds (default 5)")
-    p.add_argument("--threads", type=int, default=1, help="interpreter threads (default 1, as in LPIRC)")
-    p.add_argument("--runs", type=int, default=50, help="inferences per round (default 50)")
-    p.add_argument("--warmup", type=int, default=1, help="warm-up runs per round (default 1)")
+    p.add_argument("--rounds", type=int_range(1, 1000), default=5, help="benchmark rounds (default 5; 1 to 1,000)")
+    p.add_argument("--threads", type=int_range(1, MAX_THREADS), default=1,
+                   help=f"interpreter threads (default 1, as in LPIRC; 1 to {MAX_THREADS})")
+    p.add_argument("--runs", type=int_range(1, 100_000), default=50, help="inferences per round (default 50; 1 to 100,000)")
+    p.add_argument("--warmup", type=int_range(0, 10_000), default=1, help="warm-up runs per round (default 1; 0 to 10,000)")
     p.add_argument("--delegate", choices=sorted(DELEGATES), default="cpu", help="cpu (default), xnnpack, gpu, nnapi")
-    p.add_argument("--pin", metavar="MASK", default=None,
+    p.add_argument("--pin", metavar="MASK", default=None, type=hex_mask,
                    help="pin to cores with taskset MASK (hex), e.g. f0 = the Pixel 2's big cores (default: no pinning)")
     p.add_argument("--remote-dir", default=DEFAULT_REMOTE_DIR, help=f"directory on the phone (default {DEFAULT_REMOTE_DIR})")
-    p.add_argument("--eval-images", type=int, default=2000, help="images for run_eval (default 2000 = the whole embedded set)")
+    p.add_argument("--eval-images", type=int_range(1), default=2000,
+                   help="images for run_eval (default 2000 = the whole embedded set; at least 1)")
     p.add_argument("--eval-data", default="embedded:eval", help="dataset for run_eval (default embedded:eval)")
     p.add_argument("--verbose", "-v", action="store_true", help="echo the tools' output lines to stderr")
     p.add_argument("--json", action="store_true", help="print the report as JSON at the end")
@@ -55,6 +58,10 @@ def run(args) -> int:
     from .. import CliError
     from ..progressbar import TextProgress
 
+    from ...export.integrity import check_export
+
+    for path in args.models:          # our own exports must still be the files that were verified
+        check_export(path)
     models = _labels(args.models)
     config = MeasureConfig(benchmark_tool=args.benchmark_tool, eval_tool=args.eval_tool, serial=args.serial,
                            rounds=args.rounds, remote_dir=args.remote_dir, eval_images=args.eval_images,

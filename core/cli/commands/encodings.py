@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 
 def register(sub):
     p = sub.add_parser("encodings", help="export/import activation ranges as AIMET encodings JSON",
@@ -16,25 +14,28 @@ def register(sub):
                    help="set ranges from FILE.json (as user overrides) and save the session in place")
     p.add_argument("--skip-unknown", action="store_true",
                    help="on import, skip (and list) tensors the model does not have instead of refusing")
+    p.add_argument("--force", action="store_true",
+                   help="on export, replace FILE.json even if it is another kind of file (a model, a session)")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    from ...aimet import EncodingsError, export_encodings, import_encodings
-    from ...session import Session
+    import sys
 
-    session = Session.load(args.session)
+    from ...aimet import export_encodings, import_encodings
+    from ...session import Session, edit_session
+    from ..outputs import Output, check_outputs
+
     if args.export:
+        check_outputs([("the session", args.session)], [Output("--export", args.export, None)], force=args.force)
+        session = Session.load(args.session)
         export_encodings(session.plan, args.export)
         print(f"wrote {args.export}: {len(session.plan)} activation encodings")
         return 0
-    try:
+    # lock, re-read, import, save; an EncodingsError (a ValueError) leaves the session untouched
+    with edit_session(args.session) as session:
         result = import_encodings(session.plan, args.import_, skip_unknown=args.skip_unknown)
-    except EncodingsError as exc:
-        print(f"qftune encodings: error: {exc}", file=sys.stderr)
-        return 2
     for key, reason in result.skipped:
         print(f"skipped {key}: {reason}", file=sys.stderr)
-    session.save()
     print(f"imported {len(result.imported)} ranges from {args.import_}; saved {args.session}")
     return 0

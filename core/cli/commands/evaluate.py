@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from ...data import SPEC_HELP
+from ..argtypes import MAX_THREADS, int_range
 
 
 def register(sub):
@@ -14,8 +15,9 @@ def register(sub):
     p.add_argument("model", help="MODEL.tflite (int8 or float) or a Keras model (.keras, .h5, SavedModel directory)")
     p.add_argument("--data", default="embedded:eval", help=SPEC_HELP + " (default embedded:eval; test split)")
     p.add_argument("--path", default=None, help="folder of the Fashion-MNIST IDX files (default: Debian's)")
-    p.add_argument("--limit", type=int, default=None, help="evaluate on the first N images only")
-    p.add_argument("--threads", type=int, default=1, help="interpreter threads (default 1)")
+    p.add_argument("--limit", type=int_range(1), default=None, help="evaluate on the first N images only (N >= 1)")
+    p.add_argument("--threads", type=int_range(1, MAX_THREADS), default=1,
+                   help=f"interpreter threads (default 1; 1 to {MAX_THREADS})")
     p.add_argument("--reference", default=None, help="float model to measure top-1 agreement with")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(func=run)

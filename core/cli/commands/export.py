@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 
 
-def load_session_and_model(session_path: str, model_path: str | None = None):
-    """(session, Keras model) for a .qft; ``model_path`` overrides the recorded model file."""
-    from ...models.loading import load_model
+def load_session(session_path: str, model_path: str | None = None):
+    """The session of a .qft whose model file exists; ``model_path`` overrides the recorded model file."""
     from ...session import Session, SessionError
 
     session = Session.load(session_path, model_path=model_path)
@@ -16,6 +15,14 @@ def load_session_and_model(session_path: str, model_path: str | None = None):
     for w in session.warnings:
         if "no longer exists" in w:
             raise SessionError(f"{session_path}: {w}")
+    return session
+
+
+def load_session_and_model(session_path: str, model_path: str | None = None):
+    """(session, Keras model) for a .qft; ``model_path`` overrides the recorded model file."""
+    from ...models.loading import load_model
+
+    session = load_session(session_path, model_path)
     return session, load_model(session.model_path)
 
 
@@ -38,15 +45,24 @@ def register(sub):
     p.add_argument("--calib-data", default=None, metavar="SPEC",
                    help="images for --bias-correction (default: the session's calibration images)")
     p.add_argument("--json", action="store_true", help="print the export report as JSON")
+    p.add_argument("--force", action="store_true",
+                   help="replace an existing --out/--float-out even if it is another kind of file (a model, a session)")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     from ...export import export_int8
     from ...models.convention import session_convention
+    from ...export.export import report_path
+    from ...models.loading import load_model
+    from ..outputs import TFLITE, Output, check_outputs
     from ..progressbar import TextProgress
 
-    session, model = load_session_and_model(args.session, args.model)
+    session = load_session(args.session, args.model)
+    check_outputs([("the session", args.session), ("the model", session.model_path)],
+                  [Output("--out", args.out, TFLITE), Output("the export report", report_path(args.out), None),
+                   Output("--float-out", args.float_out, TFLITE)], force=args.force)
+    model = load_model(session.model_path)
     plan = session.plan
     images, stats = _bias_correction_inputs(args, session, model) if args.bias_correction != "none" else (None, None)
     bar = TextProgress("export")

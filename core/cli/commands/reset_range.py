@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 
 def register(sub):
     from ...choosers import CHOOSERS
@@ -18,16 +16,10 @@ def register(sub):
 
 
 def run(args) -> int:
-    from ...plan import PlanError
-    from ...session import Session
+    from ...session import edit_session
 
-    session = Session.load(args.session)
-    try:
+    with edit_session(args.session) as session:     # lock, re-read, edit, save (a refusal writes nothing)
         change = session.plan.reset(args.tensor, args.method)
-    except PlanError as exc:
-        print(f"qftune reset-range: error: {exc}", file=sys.stderr)
-        return 2
-    session.save()
     e = session.plan[args.tensor]
     what = "unchanged" if change.empty else f"{len(change.names)} tensor(s) changed"
     print(f"{e.name}: [{e.min:.6g}, {e.max:.6g}] method {e.method} ({what}); saved {args.session}")

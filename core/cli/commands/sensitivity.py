@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from ...data import SPEC_HELP
+from ..argtypes import int_range
 
 
 def register(sub):
@@ -14,7 +15,7 @@ def register(sub):
                        "top-1 drop against float is reported, largest first.")
     p.add_argument("session", help="session file S.qft")
     p.add_argument("--data", default="embedded:eval", help=SPEC_HELP + " (default embedded:eval)")
-    p.add_argument("--limit", type=int, default=None, help="use the first N images only")
+    p.add_argument("--limit", type=int_range(1), default=None, help="use the first N images only (N >= 1)")
     p.add_argument("--weights", choices=["none", "per-channel", "per-tensor"], default="none",
                    help="also quantize the tensor's own kernel (default none: activations only)")
     p.add_argument("--model", default=None, help="the calibrated Keras model, if it moved since calibration")

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import argparse
-import sys
+from ..argtypes import number
 
 
 def register(sub):
@@ -12,31 +11,20 @@ def register(sub):
                        "tensors tied to it move too; locked tensors (softmax) refuse. Saves the session in place.")
     p.add_argument("session", metavar="S.qft", help="session file (rewritten atomically)")
     p.add_argument("tensor", metavar="TENSOR", help="tensor name (see qftune ranges)")
-    p.add_argument("min", metavar="MIN", type=_number, help="lower end of the range (extended to include 0, nudged to the int8 grid)")
-    p.add_argument("max", metavar="MAX", type=_number, help="upper end of the range (extended to include 0, nudged to the int8 grid)")
+    p.add_argument("min", metavar="MIN", type=number, help="lower end of the range (extended to include 0, nudged to the int8 grid)")
+    p.add_argument("max", metavar="MAX", type=number, help="upper end of the range (extended to include 0, nudged to the int8 grid)")
     p.set_defaults(func=run)
 
 
-def _number(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-
-
 def run(args) -> int:
-    from ...plan import PlanError
-    from ...session import Session
+    from ...session import edit_session
 
-    session = Session.load(args.session)
-    try:
+    # lock, re-read, edit, save: concurrent set-range calls each keep their edit; a refusal
+    # (PlanError, a ValueError) leaves the file untouched
+    with edit_session(args.session) as session:
         change = session.plan.set_range(args.tensor, args.min, args.max)
-    except PlanError as exc:
-        print(f"qftune set-range: error: {exc}", file=sys.stderr)
-        return 2
     for note in change.notes:
         print(f"note: {note}")
-    session.save()
     e = session.plan[args.tensor]
     est = e.estimate()
     print(f"{e.name}: [{e.min:.6g}, {e.max:.6g}] scale {e.scale:.6g} zero point {e.zero_point} "

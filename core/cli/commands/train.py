@@ -8,6 +8,7 @@ import sys
 
 from ...data import SPEC_HELP
 from ...models import ARCHITECTURES, parse_changes
+from ..argtypes import int_range
 
 STRATEGIES = ("auto", "one-device", "mirrored", "multi-worker")
 RECIPES = ("qftune", "tf-slim-mobilenet")
@@ -71,13 +72,14 @@ def register(sub):
                    "sampled side, at most 224)")
     p.add_argument("--limit", type=_ranged("limit", True), default=None,
                    help="train on N images only (in-memory sets: the first N; folders: a seeded random N)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--seed", type=int_range(0, 2**32 - 1), default=0, help="random seed (default 0)")
     p.add_argument("--no-augment", action="store_true",
                    help="no augmentation (default: random flips; random resized crops too at >= 96 px)")
     p.add_argument("--resume", action="store_true",
                    help="continue from MODEL.ckpt.keras (a backup in MODEL.backup/ is resumed even without it)")
     p.add_argument("--out", required=True, help="output model, MODEL.keras")
     p.add_argument("--json", action="store_true", help="print the run log as JSON at the end")
+    p.add_argument("--force", action="store_true", help="replace --out even if it is another kind of file (a session)")
     p.set_defaults(func=run)
 
 
@@ -86,7 +88,10 @@ def run(args) -> int:
     from ...training.callbacks import NonFiniteError
     from ...training.fit import WorkerLostError
     from ...training.strategy import StrategyError
+    from ..outputs import check_train_outputs
     from ..progressbar import TextProgress
+
+    check_train_outputs(args.out, args.resume, args.force)
 
     changes = (1, 2, 3) if args.qf else parse_changes(args.qf_changes)
     config = TrainConfig(arch=args.arch, qf_changes=changes, width=args.width, data=args.data, data_path=args.path,

@@ -1,0 +1,95 @@
+"""Helpers for the issue-10 tests: a copy of the bundled model + session, and the CLI as a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL = "mobilenet_v2_qf_fmnist"
+
+
+def workspace(tmp_path: Path) -> tuple[Path, Path]:
+    """(session, model): the bundled QF session and its model copied with the same layout (relpath resolves)."""
+    (tmp_path / "models").mkdir()
+    (tmp_path / "sessions").mkdir()
+    for suffix in (".keras", ".json"):
+        shutil.copy(ROOT / "resources" / "models" / (MODEL + suffix), tmp_path / "models" / (MODEL + suffix))
+    shutil.copy(ROOT / "resources" / "sessions" / (MODEL + ".qft"), tmp_path / "sessions" / "s.qft")
+    return tmp_path / "sessions" / "s.qft", tmp_path / "models" / (MODEL + ".keras")
+
+
+def env(**extra) -> dict:
+    e = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(ROOT))
+    e.update(extra)
+    return e
+
+
+def qftune(*args, cwd=None, timeout=300, **env_extra) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "core.cli", *map(str, args)], capture_output=True, text=True,
+                          timeout=timeout, cwd=cwd or ROOT, env=env(**env_extra))
+
+
+def spawn(*args, cwd=None) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "core.cli", *map(str, args)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=cwd or ROOT, env=env())
+
+
+def ranges(session) -> dict:
+    out = qftune("ranges", session, "--json")
+    assert out.returncode == 0, out.stderr
+    return {r["name"]: r for r in json.loads(out.stdout)}
+
+
+def clean_error(out: subprocess.CompletedProcess, *needles: str, rc: int = 2) -> str:
+    """Assert a one-line user error (no traceback) with every needle; returns stderr."""
+    assert out.returncode == rc, (out.returncode, out.stdout, out.stderr)
+    assert "Traceback" not in out.stderr, out.stderr
+    for n in needles:
+        assert n in out.stderr, (n, out.stderr)
+    return out.stderr
+
+
+_EXPORTS: dict = {}
+
+
+def exports(tmp_path_factory) -> dict:
+    """Both bundled sessions exported once per test run through ``qftune export``:
+    {"root", "qf_session", "qf_model", "orig_session", "orig_model", "qf_int8", "qf_float", "orig_int8"}."""
+    if not _EXPORTS:
+        root = tmp_path_factory.mktemp("exports")
+        shutil.copytree(ROOT / "resources" / "models", root / "models")
+        shutil.copytree(ROOT / "resources" / "sessions", root / "sessions")
+        d = {"root": root}
+        for kind in ("qf", "orig"):
+            d[f"{kind}_session"] = root / "sessions" / f"mobilenet_v2_{kind}_fmnist.qft"
+            d[f"{kind}_model"] = root / "models" / f"mobilenet_v2_{kind}_fmnist.keras"
+            d[f"{kind}_int8"] = root / f"{kind}_int8.tflite"
+        d["qf_float"] = root / "qf_float.tflite"
+        out = qftune("export", d["qf_session"], "--out", d["qf_int8"], "--float-out", d["qf_float"], timeout=600)
+        assert out.returncode == 0, out.stderr
+        out = qftune("export", d["orig_session"], "--out", d["orig_int8"], timeout=600)
+        assert out.returncode == 0, out.stderr
+        _EXPORTS.update(d)
+    return dict(_EXPORTS)
+
+
+def copy_of(path: Path, folder: Path, name: str | None = None, report: bool = True) -> Path:
+    """``path`` (and its export report, renamed to match) copied into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    dst = folder / (name or path.name)
+    shutil.copy(path, dst)
+    rp = path.with_name(path.stem + ".export.json")
+    if report and rp.exists():
+        shutil.copy(rp, dst.with_name(dst.stem + ".export.json"))
+    return dst
+
+
+def flip_byte(path: Path, at: float = 0.5) -> None:
+    b = bytearray(path.read_bytes())
+    b[int(len(b) * at)] ^= 0x10
+    path.write_bytes(bytes(b))
