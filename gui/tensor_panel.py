@@ -62,6 +62,7 @@ class TensorPanel(QWidget):
 
         self.view.rangePreview.connect(self.preview)
         self.view.rangeCommitted.connect(self.commit)
+
         state.selectionChanged.connect(self._show_selected)
         state.rangesChanged.connect(self._ranges_changed)
         state.sessionChanged.connect(self._session_changed)
@@ -142,9 +143,14 @@ class TensorPanel(QWidget):
         if not name:
             return
         try:
-            self.state.set_range(name, lo, hi)
+            changed = self.state.set_range(name, lo, hi)
         except ValueError as exc:
             self._refuse(name, str(exc))
+            return
+        e = self.state.plan[name]
+        moved = [f"{which} {asked:.6g} → {got:.6g}" for which, asked, got in (("min", lo, e.min), ("max", hi, e.max))
+                 if abs(asked - got) > 1e-9 * max(1.0, abs(asked))]
+        self.view.show_nudge(("nudged to the int8 grid: " + ", ".join(moved)) if changed and moved and self.view.last_commit_typed else "")
 
     def accept_greedy(self) -> None:
         self.reset_to("greedy")
