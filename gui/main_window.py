@@ -48,6 +48,7 @@ class MainWindow(QMainWindow):
         self.results_dock.setWidget(self.results)
         self.addDockWidget(Qt.BottomDockWidgetArea, self.results_dock)
         self.device_panel = None
+        self._device_raised = False
         self.device_dock = self._device_dock()
         self._laid_out = False
 
@@ -92,6 +93,7 @@ class MainWindow(QMainWindow):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)     # its columns shrink instead
         scroll.setWidget(panel)
         dock.setWidget(scroll)
         self.addDockWidget(Qt.BottomDockWidgetArea, dock)
@@ -99,8 +101,7 @@ class MainWindow(QMainWindow):
         self.results_dock.raise_()
         # raised, the Device tab gets the height its controls need (no scrolling on a desktop
         # screen); the Results tab gives it back to the histogram
-        dock.visibilityChanged.connect(lambda on: on and self._fit_docks())
-        self.results_dock.visibilityChanged.connect(lambda on: on and self._fit_docks())
+        dock.visibilityChanged.connect(self._device_visible)
         return dock
 
     # ---- sizing ------------------------------------------------------------------------------
@@ -113,12 +114,17 @@ class MainWindow(QMainWindow):
         self.splitter.setSizes([table, w - table])
         self._fit_docks()
 
+    def _device_visible(self, on: bool) -> None:
+        if on != self._device_raised:
+            self._device_raised = on
+            QTimer.singleShot(0, self, self._fit_docks)       # once the tab switch is laid out
+
     def _fit_docks(self) -> None:
         h = max(self.height(), 500)
         docks = [d for d in (self.results_dock, self.device_dock) if d is not None]
-        if self.device_dock is not None and self.device_panel is not None and not self.device_dock.visibleRegion().isEmpty() \
-                and self.results_dock.visibleRegion().isEmpty():
-            want = self.device_panel.sizeHint().height() + 30
+        if self._device_raised and self.device_panel is not None:
+            p = self.device_panel
+            want = (p.heightForWidth(self.width() - 20) if p.hasHeightForWidth() else p.minimumSizeHint().height()) + 60
             size = min(want, int(0.6 * h))
         else:
             size = max(130, min(210, int(0.2 * h)))
