@@ -21,11 +21,13 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QFormLayout, QGraphicsItem, QGridLayout, QHBoxLayout,
                                QLabel, QVBoxLayout, QWidget)
 
 from core.quant.grid import nudge
+
+from .elided_label import ElidedLabel
 
 REGION_BRUSH = (80, 140, 255, 50)
 GREEDY_PEN = pg.mkPen((40, 170, 60), width=1.5, style=Qt.DashLine)
@@ -63,9 +65,12 @@ class HistogramView(QWidget):
         self._hist = None
         self._landscape = None
 
-        self.title = QLabel("No tensor selected")
+        self.title = ElidedLabel("No tensor selected")
         self.title.setObjectName("histogramTitle")
         self.title.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        font = self.title.font()
+        font.setBold(True)
+        self.title.setFont(font)
         self.constraint = QLabel("")
         self.constraint.setObjectName("constraintLabel")
         self.constraint.setWordWrap(True)
@@ -109,7 +114,7 @@ class HistogramView(QWidget):
         self.landscape.setObjectName("landscapePlot")
         self.landscape.setMenuEnabled(False)
         self.landscape.setMaximumHeight(150)
-        self.landscape.setMinimumHeight(110)
+        self.landscape.setMinimumHeight(80)
         self.landscape.setLabel("bottom", "candidate step Δ")
         self.landscape.setLabel("left", "cost")
         plain_axes(self.landscape)
@@ -202,7 +207,7 @@ class HistogramView(QWidget):
         self.show_nudge("")
         self._hist = hist
         self._landscape = landscape
-        self.title.setText(f"<b>{name}</b>" + (f" &nbsp;<span style='color:#666'>{info}</span>" if info else ""))
+        self.title.set_full_text(f"{name}  ·  {info}" if info else name)
         self.constraint.setText(constraint)
         self.constraint.setVisible(bool(constraint))
         self._redraw_histogram()
@@ -254,7 +259,7 @@ class HistogramView(QWidget):
         self.tensor_name = None
         self._typed = False
         self.show_nudge("")
-        self.title.setText("No tensor selected")
+        self.title.set_full_text("No tensor selected")
         self.curve.setData([], [])
         self._set_enabled(False)
 
@@ -334,6 +339,7 @@ class HistogramView(QWidget):
         if self._setting or not self.editable:
             return
         self.clear_hover()
+        QTimer.singleShot(0, self, self.clear_hover)     # after the scene's own hover update on release
         self.last_commit_typed = False
         self.rangeCommitted.emit(*self._raw)
 

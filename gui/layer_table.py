@@ -8,6 +8,7 @@ row selects the tensor in the application state; Enter accepts the greedy range.
 
 from __future__ import annotations
 
+import html
 import math
 from dataclasses import dataclass
 
@@ -72,7 +73,8 @@ def legend_html() -> str:
     parts = []
     for lo, hi, text in SQNR_BANDS:
         c = sqnr_colour(lo if lo is not None else hi - 1)
-        parts.append(f"<span style='background-color:{c.name()}'>&nbsp;&nbsp;&nbsp;&nbsp;</span>&nbsp;{text}")
+        parts.append(f"<span style='background-color:{c.name()}'>&nbsp;&nbsp;&nbsp;&nbsp;</span>&nbsp;"
+                     f"{html.escape(text)}")
     return "SQNR colours: " + " &nbsp;".join(parts)
 
 

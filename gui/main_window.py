@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QScrollArea, QSplitter
 
+from .dock_title import DockTitle
 from .job_status import JobStatusWidget
 from .layer_table import LayerTable
 from .tensor_panel import TensorPanel
@@ -50,6 +51,14 @@ class MainWindow(QMainWindow):
         self.device_panel = None
         self._device_raised = False
         self.device_dock = self._device_dock()
+        self.collapsed = False
+        self._titles = []
+        for dock in (self.results_dock, self.device_dock):
+            if dock is not None:
+                title = DockTitle(dock)
+                title.toggled.connect(self.set_docks_collapsed)
+                dock.setTitleBarWidget(title)
+                self._titles.append(title)
         self._laid_out = False
 
         self.status_text = QLabel("")
@@ -65,6 +74,7 @@ class MainWindow(QMainWindow):
         self.tensor_panel.refused.connect(lambda text: self.show_message(text, error=True))
         # an error about an edit is resolved by the next edit that succeeds, or by moving on
         self.state.rangesChanged.connect(lambda _n: self._clear_error())
+        self.tensor_panel.accepted.connect(self._clear_error)
         self.state.selectionChanged.connect(lambda _n: self._clear_error())
         self.state.sessionChanged.connect(self._clear_error)
         self.table.view.acceptGreedyRequested.connect(self.tensor_panel.accept_greedy)
@@ -119,9 +129,24 @@ class MainWindow(QMainWindow):
             self._device_raised = on
             QTimer.singleShot(0, self, self._fit_docks)       # once the tab switch is laid out
 
+    def set_docks_collapsed(self, collapsed: bool) -> None:
+        """Fold the Results/Device strip down to its title bar, or unfold it."""
+        self.collapsed = collapsed
+        docks = [d for d in (self.results_dock, self.device_dock) if d is not None]
+        for d in docks:
+            d.widget().setVisible(not collapsed)
+        for t in self._titles:
+            t.show_collapsed(collapsed)
+        if collapsed:
+            self.resizeDocks(docks, [self._titles[0].sizeHint().height()] * len(docks), Qt.Vertical)
+        else:
+            self._fit_docks()
+
     def _fit_docks(self) -> None:
         h = max(self.height(), 500)
         docks = [d for d in (self.results_dock, self.device_dock) if d is not None]
+        if self.collapsed:
+            return
         if self._device_raised and self.device_panel is not None:
             p = self.device_panel
             want = (p.heightForWidth(self.width() - 20) if p.hasHeightForWidth() else p.minimumSizeHint().height()) + 60

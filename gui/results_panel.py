@@ -17,6 +17,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QSizePolicy, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
+from .elided_label import ElidedLabel
 from .histogram_view import plain_axes
 from .session_state import SessionState
 
@@ -297,31 +298,6 @@ class ResultsPanel(QWidget):
             text = (f"{images} images (1 image = {100.0 / images:.2f} points) · grey band ±{band:.2f} points = "
                     f"binomial noise (95 %) · {significant} of {len(drops)} tensors outside it · " + text)
         self.sensitivity_caption.set_full_text(text)
-
-
-class ElidedLabel(QLabel):
-    """One line that never widens its layout: elided with "…", the full text in the tooltip."""
-
-    def __init__(self, text: str = "", parent=None):
-        super().__init__(parent)
-        self._full = ""
-        self.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
-        self.set_full_text(text)
-
-    def set_full_text(self, text: str) -> None:
-        self._full = text
-        self.setToolTip(text)
-        self._elide()
-
-    def full_text(self) -> str:
-        return self._full
-
-    def resizeEvent(self, ev) -> None:
-        super().resizeEvent(ev)
-        self._elide()
-
-    def _elide(self) -> None:
-        self.setText(self.fontMetrics().elidedText(self._full, Qt.ElideRight, max(self.width(), 40)))
 
 
 def runtime_text(m: dict) -> str:
