@@ -59,7 +59,6 @@ class BarPlot(pg.PlotWidget):
         self._marks: list = []
         self._on_pick = on_pick
         self.scene().sigMouseClicked.connect(self._clicked)
-        self.scene().sigMouseMoved.connect(self._hovered)
 
     def set_bars(self, names: list[str], values) -> None:
         self.names = list(names)
@@ -123,6 +122,10 @@ class BarPlot(pg.PlotWidget):
         if 0 <= i < len(self.names) and abs(p.x() - i) <= 0.4:
             return i
         return None
+
+    def mouseMoveEvent(self, ev) -> None:
+        super().mouseMoveEvent(ev)
+        self._hovered(self.mapToScene(ev.position().toPoint()))
 
     def _hovered(self, scene_pos) -> None:
         i = self._index_at(scene_pos) if self.names else None

@@ -4,7 +4,7 @@ SQNR/sensitivity charts, row colours that match the numbers shown — on real jo
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 
 from conftest import close_errors, wait_jobs
 from gui_helpers import click_menu, click_run
@@ -80,7 +80,9 @@ def test_charts_label_sparsely_tooltip_every_bar_clip_outliers_and_clear_on_swit
     bars = app.window.results.sqnr
     n = len(bars.names)
     assert n > 40 and 0 < bars.label_count() <= max(1, bars.width() // 60)         # no overlapping labels
+    app.window.activateWindow()
     for name in (bars.names[3], bars.names[n // 2]):
+        qtbot.mouseMove(bars.viewport(), QPoint(2, 2))
         qtbot.mouseMove(bars.viewport(), bars.bar_center(name))
         qtbot.waitUntil(lambda name=name: bars.toolTip().startswith(f"{name}: "), timeout=2000)
         assert "dB" in bars.toolTip()
