@@ -122,6 +122,10 @@ class QftuneApp(QObject):
         self.confirm_replace(lambda: self._open(target), f"opening {Path(target).name if target else 'another session'}")
 
     def _open(self, target: str | None = None) -> None:
+        if self.runner.busy:
+            self.show_error("Another job is running", f"Wait for “{self.runner.current.title}” to finish, or "
+                                                      "cancel it (Esc), then open the file again.")
+            return
         if target is None:
             path = bundled(DEFAULT_SESSION)
             if not path.exists():

@@ -274,7 +274,7 @@ class DevicePanel(QWidget):
 
         self.plot = pg.PlotWidget()
         self.plot.setBackground("w")
-        self.plot.setLabel("left", "latency per inference", units="ms")
+        self.plot.setLabel("left", "latency", units="ms")
         self.plot.setLabel("bottom", "round")
         self.plot.addLegend()
         self.plot.setMinimumHeight(120)

@@ -22,11 +22,11 @@ from .histogram_view import plain_axes
 from .session_state import SessionState
 
 
-ACCURACY_COLUMNS = ["top-1 %", "top-5 %", "latency", "runtime", "images"]
+ACCURACY_COLUMNS = ["top-1 %", "top-5 %", "latency", "images", "runtime"]
 EMPTY_SUMMARY = "Run Evaluate, Compare or Sensitivity (Jobs menu) to see results here."
 
 
-def short_name(name: str, limit: int = 14) -> str:
+def short_name(name: str, limit: int = 12) -> str:
     return name if len(name) <= limit else name[:limit - 1] + "…"
 
 
@@ -37,7 +37,7 @@ class BarPlot(pg.PlotWidget):
     on every bar (tensor, value), and outliers (the input's ~145 dB SQNR) clipped at the top
     of a robust axis with their value written above the bar, so the others stay readable."""
 
-    LABEL_PX = 95          # width one x label needs
+    LABEL_PX = 120         # width one x label (12 characters) needs, with a gap
 
     def __init__(self, title: str, ylabel: str, on_pick, brush, unit: str = "", tip: str = ""):
         super().__init__()
@@ -84,7 +84,7 @@ class BarPlot(pg.PlotWidget):
         self.autoRange()
         if self.cap is not None:
             lo = min(0.0, float(shown.min())) if len(shown) else 0.0
-            self.setYRange(lo, self.cap * 1.12, padding=0)
+            self.setYRange(lo, self.cap * 1.3, padding=0)      # room for the outliers' values
 
     def _set_ticks(self) -> None:
         n = len(self.names)
@@ -168,13 +168,13 @@ class ResultsPanel(QWidget):
         self.accuracy.setObjectName("accuracyTable")
         self.accuracy.setHorizontalHeaderLabels(ACCURACY_COLUMNS)
         self.accuracy.horizontalHeaderItem(2).setToolTip("Median latency of single-image invokes, warm-up excluded")
-        self.accuracy.horizontalHeaderItem(3).setToolTip(
+        self.accuracy.horizontalHeaderItem(4).setToolTip(
             "Where the latency was measured: LiteRT with XNNPACK and N threads for a .tflite; latencies of "
             "different runtimes are never compared (export writes a float .tflite twin for that)")
         self.accuracy.setVerticalHeaderLabels(["float", "int8"])
         self.accuracy.setToolTip("After Evaluate: accuracy of the float model and the exported int8 .tflite on "
                                  "the same images; latency of single-image invokes (LiteRT, warm-up excluded)")
-        self.accuracy.setMinimumWidth(330)
+        self.accuracy.setMinimumWidth(380)
         self.accuracy.setMaximumWidth(470)
         self.accuracy.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
         self.accuracy.horizontalHeader().setStretchLastSection(True)
@@ -243,8 +243,8 @@ class ResultsPanel(QWidget):
             if r == 0 and m and not comparable:
                 latency, tip = "n/a", (f"Measured in {runtimes[0]}, the int8 model in {runtimes[1]}: not comparable. "
                                        "Evaluate against the float .tflite twin that Export writes.")
-            cells = [_pct(m.get("top1")), _pct(m.get("top5")), latency, runtimes[r] if m else "–",
-                     str(m.get("n_images", "–"))]
+            cells = [_pct(m.get("top1")), _pct(m.get("top5")), latency, str(m.get("n_images", "–")),
+                     runtimes[r] if m else "–"]
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(tip or (f"{ACCURACY_COLUMNS[c]}: {text}" + (f" ({m.get('model')})" if m else "")))
@@ -297,6 +297,8 @@ class ResultsPanel(QWidget):
             band = binomial_band(base if base is not None else 0.5, int(images))
             self.noise_band.setRegion((-band, band))
             self.noise_band.show()
+            top = 1.15 * max([band] + [abs(v) for v in drops.values() if v is not None])
+            self.sensitivity.setYRange(-top, top, padding=0)       # the band in view: what lies inside is noise
             significant = sum(1 for v in drops.values() if v is not None and abs(v) > band)
             text = (f"{images} images (1 image = {100.0 / images:.2f} points) · grey band ±{band:.2f} points = "
                     f"binomial noise (95 %) · {significant} of {len(drops)} tensors outside it · " + text)

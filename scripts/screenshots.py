@@ -93,16 +93,20 @@ def _raise_dock(qapp, app, title: str) -> None:
 
 
 def _results_shots(qapp, app, out: Path, tmp: str, images: int, name: str, size) -> list[Path]:
-    """Export -> Compare -> Sensitivity from the UI; the Results panel, the Device panel with
-    the export selected, and the window at 1024x700."""
+    """Export -> Evaluate -> Compare -> Sensitivity from the UI; the Results panel, the Device
+    panel with the export selected, and the window at 1024x700."""
+    from PySide6.QtCore import Qt
+
     stem = Path(app.state.path).stem
     _run(qapp, app, app.export_dialog(), {"out": f"{tmp}/{stem}_int8.tflite", "float_out": f"{tmp}/{stem}_float.tflite"},
          "Export")
+    _run(qapp, app, app.evaluate_dialog(), {"limit": 10 * images}, "Evaluate")
     _run(qapp, app, app.compare_dialog(), {"images": images}, "Compare")
     _run(qapp, app, app.sensitivity_dialog(), {"limit": 10 * images}, "Sensitivity")
     app.state.select(name)
     app.window.show_message("")
     _raise_dock(qapp, app, "Results")
+    app.window.resizeDocks([app.window.results_dock], [300], Qt.Vertical)    # as a user drags it taller
     _wait(qapp, app, lambda: True)
     results_png = out / "results_panel.png"
     app.window.grab().save(str(results_png))

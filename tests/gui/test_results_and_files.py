@@ -47,7 +47,7 @@ def test_evaluate_from_ui_fills_float_and_int8_top1(make_main_window, session_co
         top1 = result[key]["top1"]
         assert 0.0 <= top1 <= 1.0 and result[key]["n_images"] == 40
         assert table.item(row, 0).text() == f"{100 * top1:.2f}"
-        assert table.item(row, 4).text() == "40"
+        assert table.item(row, 3).text() == "40"
     assert "int8 top-1" in app.window.results.summary.text()
 
 

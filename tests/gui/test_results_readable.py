@@ -51,12 +51,12 @@ def test_float_and_int8_latency_come_from_one_runtime_and_say_which(make_main_wi
     _evaluate(qtbot, app, int8, flt)
     table = app.window.results.accuracy
     for row in (0, 1):
-        assert table.item(row, 3).text() == "LiteRT · XNNPACK · 1 thread"
+        assert table.item(row, 4).text() == "LiteRT · XNNPACK · 1 thread"
         assert table.item(row, 2).text().endswith(" ms")
     assert "both LiteRT · XNNPACK · 1 thread" in app.window.results.summary.text()
 
     _evaluate(qtbot, app, int8, None)                                   # the Keras model as reference
-    assert table.item(0, 3).text() == "Keras (eager)"
+    assert table.item(0, 4).text() == "Keras (eager)"
     assert table.item(0, 2).text() == "n/a" and "not comparable" in table.item(0, 2).toolTip()
     assert table.item(1, 2).text().endswith(" ms") and "latency" not in app.window.results.summary.text()
 
