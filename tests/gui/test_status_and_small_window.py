@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from conftest import wait_jobs
 from gui_helpers import click_row, type_into
 from test_main_window import drag
 
