@@ -9,6 +9,7 @@ right after the window shows, so the first job does not wait for the import.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from PySide6.QtCore import QObject, QSettings, Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from .error_dialog import show_error
+from .folders import last_folder, remember_folder, use_settings
 from .jobs import JobRunner
 from .session_files import SessionFiles
 from .session_state import SessionState
@@ -35,6 +37,7 @@ class QftuneApp(QObject):
     def __init__(self, settings: QSettings | None = None, recovery_dir: str | None = None, parent=None):
         super().__init__(parent)
         self.settings = settings if settings is not None else QSettings("qftune", "qftune")
+        use_settings(self.settings)
         self.state = SessionState(self)
         self.runner = JobRunner(self)
         self.files = SessionFiles(self.state, self.runner, self.settings, recovery_dir, self)
@@ -45,6 +48,8 @@ class QftuneApp(QObject):
         self.compare_window = None
         self.dialog = None              # the job dialog currently open (at most one)
         self.last_export: str | None = None
+        self.last_float_export: str | None = None
+        self._replace_agreed = None
         from .main_window import MainWindow
 
         self.window = MainWindow(self)
@@ -79,9 +84,49 @@ class QftuneApp(QObject):
         return engine_process.warm_up_in_background(
             on_error=lambda exc: self.messages.append(f"engine warm-up failed: {exc}"))
 
+    # ---- replacing the open session ------------------------------------------------------------
+    def confirm_replace(self, then, doing: str = "continuing") -> None:
+        """Run ``then()`` once the open session may be replaced: at once if nothing is unsaved,
+        else after the user answers Save (and the save succeeds) or Discard; Cancel runs nothing."""
+        if not self.state.dirty or self.state.session is None or self._replace_agreed == self._edit_point():
+            then()
+            return
+        name = Path(self.state.path).name if self.state.path else "The untitled session"
+        box = QMessageBox(QMessageBox.Warning, "qftune — unsaved changes", f"{name} has unsaved changes.",
+                          QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel, self.window)
+        box.setObjectName("replacePrompt")
+        box.setInformativeText(f"Save them before {doing}?")
+        box.setDefaultButton(QMessageBox.Save)
+
+        def answered(_r):
+            answer = box.standardButton(box.clickedButton()) if box.clickedButton() else QMessageBox.Cancel
+            box.deleteLater()
+            if answer == QMessageBox.Save:
+                if self.save():
+                    then()
+            elif answer == QMessageBox.Discard:
+                self.files.discard_recovery()
+                self._replace_agreed = self._edit_point()    # a job finishing later need not ask again
+                then()
+
+        box.finished.connect(answered)
+        box.open()
+
+    def _edit_point(self):
+        """Which session, at which edit: a Discard holds until either changes."""
+        return (id(self.state.session), self.state.undo_stack.index(), self.state.undo_stack.count())
+
     # ---- opening things ------------------------------------------------------------------------
     def open(self, target: str | None = None) -> None:
-        """Open a session, a model (calibrated on the embedded data) or, by default, the bundled session."""
+        """Open a session, a model (calibrated on the embedded data) or, by default, the bundled
+        session; asks first if the open session has unsaved changes."""
+        self.confirm_replace(lambda: self._open(target), f"opening {Path(target).name if target else 'another session'}")
+
+    def _open(self, target: str | None = None) -> None:
+        if self.runner.busy:
+            self.show_error("Another job is running", f"Wait for “{self.runner.current.title}” to finish, or "
+                                                      "cancel it (Esc), then open the file again.")
+            return
         if target is None:
             path = bundled(DEFAULT_SESSION)
             if not path.exists():
@@ -92,9 +137,12 @@ class QftuneApp(QObject):
         if p.suffix in SESSION_SUFFIXES or (p.is_dir() and (p / "session.json").exists()):
             self.files.open(str(p), on_done=lambda _s: self._offer_recovery(str(p)))
         else:
-            self.calibrate_model(str(p))
+            self._calibrate_model(str(p))
 
     def calibrate_model(self, model: str, data: str = "embedded") -> None:
+        self.confirm_replace(lambda: self._calibrate_model(model, data), f"calibrating {Path(model).name}")
+
+    def _calibrate_model(self, model: str, data: str = "embedded") -> None:
         from .dialogs.calibrate_dialog import make_job
 
         try:
@@ -103,7 +151,19 @@ class QftuneApp(QObject):
         except (OSError, ValueError) as exc:
             self.show_error(f"Cannot open {Path(model).name}", str(exc))
             return
-        self.start_job(f"Calibrating {Path(model).name}", job, lambda session: self.state.set_session(session, None))
+        self.start_job(f"Calibrating {Path(model).name}", job, self._calibrated)
+
+    def _calibrated(self, session) -> None:
+        """A calibration finished: it replaces the open session (asking again if the user edited
+        that one meanwhile); unsaved until saved unless the job wrote it to a file."""
+        def replace():
+            path = getattr(session, "path", None)
+            self.state.set_session(session, path, unsaved=not path)
+            self.files.schedule_autosave()
+            if path:
+                self.files.add_recent(path)
+
+        self.confirm_replace(replace, "showing the new calibration")
 
     def _offer_recovery(self, path: str) -> None:
         rec = self.files.recovery_for(path)
@@ -131,18 +191,19 @@ class QftuneApp(QObject):
         except Exception as exc:  # noqa: BLE001
             self.show_error("Could not restore the recovery file", str(exc))
             return
-        self.state.set_session(session, path)
-        self.state.undo_stack.resetClean()      # restored edits are unsaved
-        self.state.dirtyChanged.emit(True)
+        self.state.set_session(session, path, unsaved=True)      # restored edits are unsaved
+        self.files.schedule_autosave()
 
     def open_session_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self.window, "Open session", "", "qftune session (*.qft)")
+        path, _ = QFileDialog.getOpenFileName(self.window, "Open session", last_folder(), "qftune session (*.qft)")
         if path:
+            remember_folder(path)
             self.open(path)
 
     def open_model_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self.window, "Open model", "", "Keras model (*.keras *.h5)")
+        path, _ = QFileDialog.getOpenFileName(self.window, "Open model", last_folder(), "Keras model (*.keras *.h5)")
         if path:
+            remember_folder(path)
             self.calibrate_model(path)
 
     # ---- saving ------------------------------------------------------------------------------------
@@ -151,13 +212,21 @@ class QftuneApp(QObject):
             return False
         if not self.state.path or Path(self.state.path).resolve().is_relative_to(bundled("").resolve()):
             return self.save_as_dialog()
-        return self.files.save()
+        return self._saved(self.files.save())
 
     def save_as_dialog(self) -> bool:
         if self.state.session is None:
             return False
-        path, _ = QFileDialog.getSaveFileName(self.window, "Save session as", "", "qftune session (*.qft)")
-        return bool(path) and self.files.save(path)
+        start = str(Path(last_folder()) / (Path(self.state.path).name if self.state.path else "untitled.qft"))
+        path, _ = QFileDialog.getSaveFileName(self.window, "Save session as", start, "qftune session (*.qft)")
+        if path:
+            remember_folder(path)
+        return bool(path) and self._saved(self.files.save(path))
+
+    def _saved(self, ok: bool) -> bool:
+        if ok:
+            self.log(f"Saved {self.state.path}")
+        return ok
 
     # ---- edits -----------------------------------------------------------------------------------
     def accept_all(self, method: str = "greedy") -> None:
@@ -166,22 +235,16 @@ class QftuneApp(QObject):
 
     # ---- job dialogs -----------------------------------------------------------------------------
     def _open_dialog(self, module: str, defaults: dict, on_done, title: str):
+        """Open a job dialog; Run checks the options first and keeps the dialog open (with the
+        error shown in it) until they are valid, so nothing typed is lost."""
         import importlib
 
         mod = importlib.import_module(f"gui.dialogs.{module}")
         cls = next(v for k, v in vars(mod).items() if k.endswith("Dialog") and k != "OptionsDialog")
         dlg = cls(self.window, defaults)
         dlg.setAttribute(Qt.WA_DeleteOnClose)
-
-        def accepted():
-            try:
-                fn = mod.make_job(dlg.values(), self) if _wants_app(mod.make_job) else mod.make_job(dlg.values())
-            except Exception as exc:  # noqa: BLE001 - option errors are shown, nothing runs
-                self.show_error(f"{title}: invalid options", str(exc))
-                return
-            self.start_job(title, fn, on_done)
-
-        dlg.accepted.connect(accepted)
+        dlg.check = lambda values: mod.make_job(values, self) if _wants_app(mod.make_job) else mod.make_job(values)
+        dlg.accepted.connect(lambda: self.start_job(title, dlg.job, on_done))
         dlg.finished.connect(lambda _r: setattr(self, "dialog", None))
         self.dialog = dlg
         dlg.open()
@@ -192,18 +255,33 @@ class QftuneApp(QObject):
             f"training finished: {len(log.get('epochs', []))} epochs"), "Training")
 
     def calibrate_dialog(self):
+        self.confirm_replace(self._calibrate_dialog, "calibrating again")
+        return self.dialog
+
+    def _calibrate_dialog(self):
         s = self.state.session
         defaults = {"model": (s.model_path if s else "") or ""}
         if s is not None and s.calibration:
             defaults.update({k: s.calibration[k] for k in ("data", "method", "gamma") if k in s.calibration})
-        return self._open_dialog("calibrate_dialog", defaults,
-                                 lambda session: self.state.set_session(session, session.path), "Calibrating")
+        return self._open_dialog("calibrate_dialog", defaults, self._calibrated, "Calibrating")
+
+    def export_defaults(self) -> dict:
+        """``<session>_int8.tflite`` (and its float twin) next to the session; a bundled or
+        untitled session's go to the last folder used."""
+        path = self.state.path
+        stem = Path(path).stem if path else "untitled"
+        folder = Path(path).parent if path else None
+        if folder is None or folder.resolve().is_relative_to(bundled("").resolve()) or not os.access(folder, os.W_OK):
+            folder = Path(last_folder())
+        return {"out": str(folder / f"{stem}_int8.tflite"), "float_out": str(folder / f"{stem}_float.tflite")}
 
     def export_dialog(self):
-        return self._open_dialog("export_dialog", {}, self._exported, "Exporting")
+        return self._open_dialog("export_dialog", self.export_defaults(), self._exported, "Exporting")
 
     def evaluate_dialog(self):
-        return self._open_dialog("evaluate_dialog", {"model": self.last_export or ""}, lambda r: self.state.set_result("evaluate", r), "Evaluating")
+        return self._open_dialog("evaluate_dialog", {"model": self.last_export or "",
+                                                     "reference": self.last_float_export or ""},
+                                 lambda r: self.state.set_result("evaluate", r), "Evaluating")
 
     def compare_dialog(self):
         return self._open_dialog("compare_dialog", {"tflite": self.last_export or ""}, lambda r: self.state.set_result("compare", r), "Comparing")
@@ -227,7 +305,11 @@ class QftuneApp(QObject):
 
     def _exported(self, report) -> None:
         self.last_export = report.path
+        self.last_float_export = getattr(report, "float_path", None) or None
         self.state.set_result("export", report)
+        panel = getattr(self.window, "device_panel", None)
+        if panel is not None:
+            panel.offer_export(report.path, self.last_float_export)
         self.log(f"wrote {report.path} ({report.size_bytes / 1024:.1f} KiB, {report.weights} weights): "
                  f"{len(report.tensors)} tensors verified against the plan")
 
@@ -245,10 +327,9 @@ class QftuneApp(QObject):
     # ---- shutdown -----------------------------------------------------------------------------------
     def shutdown(self) -> None:
         self.runner.shutdown()
-        if not self.state.dirty:
-            self.files.discard_recovery()
-        else:
-            self.files.autosave_now()
+        # a clean quit: the user saved, discarded, or had nothing to lose; a recovery file is
+        # only for a crash
+        self.files.discard_recovery()
         if self.compare_window is not None:
             self.compare_window.close()
         # the undo stack emits while being destroyed; nobody must listen by then

@@ -12,18 +12,18 @@ import html
 from pathlib import Path
 
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, QSettings, Qt, QThread, Signal, Slot
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
-                               QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit, QProgressBar, QPushButton,
-                               QSpinBox, QTableWidget, QTableWidgetItem, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QThread, Signal, Slot
+from PySide6.QtWidgets import (QApplication, QFileDialog, QLineEdit, QListWidgetItem, QScrollArea, QTableWidgetItem,
+                               QWidget)
 
-from core.device import (DEFAULT_REMOTE_DIR, DELEGATES, LPIRC_BUDGET_MS, BenchmarkConfig, DeviceError, DeviceWatcher,
+from core.device import (DELEGATES, LPIRC_BUDGET_MS, BenchmarkConfig, DeviceError, DeviceWatcher,
                          MeasureConfig, MeasureEvent, measure)
 from core.device.summary import format_ms
 from core.progress import Cancelled, Progress
 
+from .device_layout import ROWS
+
 COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"]
-ROWS = ["latency, last round (ms)", "latency, best round (ms)", "within 30 ms budget", "top-1 on the device", "note"]
 
 
 class _Bridge(QObject):
@@ -90,8 +90,13 @@ class DevicePanel(QWidget):
     def set_models(self, models: dict[str, str] | None) -> None:
         """The .tflite files to measure, ``{label: path}``, e.g. ``{"float": f, "int8": q}`` (side by side)."""
         self._models = {k: str(v) for k, v in (models or {}).items() if v}
-        self.models_label.setText("\n".join(f"{k}: {Path(v).name}" for k, v in self._models.items()) or
-                                  "no exported model yet: export an int8 .tflite first")
+        self.models_label.setText(", ".join(f"{k}: {Path(v).name}" for k, v in self._models.items()) or
+                                  "no exported model yet: export an int8 .tflite first, or choose one")
+        self.models_label.setToolTip("\n".join(f"{k}: {v}" for k, v in self._models.items()))
+        if self._models and not any(self.model_picker.itemData(i) == self._models
+                                    for i in range(self.model_picker.count())):
+            self._add_choice(self._models, select=False)
+        self._select_current()
         self._update_buttons()
 
     def set_model_path(self, path: str | None, label: str = "int8") -> None:
@@ -153,103 +158,73 @@ class DevicePanel(QWidget):
 
     # -- layout ----------------------------------------------------------------------------
     def _build(self) -> None:
-        root = QVBoxLayout(self)
-        devices = QGroupBox("Devices (adb)")
-        dl = QVBoxLayout(devices)
-        self.device_list = QListWidget()
-        self.device_list.setMaximumHeight(90)
-        self.device_list.currentItemChanged.connect(lambda *_: self._update_buttons())
-        self.device_advice = QLabel("looking for devices…")
-        self.device_advice.setWordWrap(True)
-        dl.addWidget(self.device_list)
-        dl.addWidget(self.device_advice)
-        root.addWidget(devices)
+        from .device_layout import build
 
-        tools = QGroupBox("Tools and options")
-        form = QFormLayout(tools)
-        self.bench_tool, self.eval_tool = QLineEdit(), QLineEdit()
-        self.bench_tool.setPlaceholderText("android_aarch64_benchmark_model (downloaded by you)")
-        self.eval_tool.setPlaceholderText("optional: imagenet_image_classification run_eval, for accuracy")
-        for edit, label in ((self.bench_tool, "benchmark_model"), (self.eval_tool, "run_eval")):
-            row = QHBoxLayout()
-            browse = QPushButton("Browse…")
-            browse.clicked.connect(lambda _=False, e=edit, t=label: self._browse(e, t))
-            edit.textChanged.connect(lambda *_: self._update_buttons())
-            row.addWidget(edit)
-            row.addWidget(browse)
-            form.addRow(label, row)
-        opts = QHBoxLayout()
-        self.rounds, self.threads, self.runs, self.eval_images = QSpinBox(), QSpinBox(), QSpinBox(), QSpinBox()
-        for spin, lo, hi, val, name in ((self.rounds, 1, 1000, 5, "rounds"), (self.threads, 1, 8, 1, "threads"),
-                                        (self.runs, 1, 100000, 50, "runs"), (self.eval_images, 1, 100000, 2000, "images")):
-            spin.setRange(lo, hi)
-            spin.setValue(val)
-            opts.addWidget(QLabel(name))
-            opts.addWidget(spin)
-        self.delegate = QComboBox()
-        self.delegate.addItems(list(DELEGATES))
-        opts.addWidget(QLabel("delegate"))
-        opts.addWidget(self.delegate)
-        form.addRow(opts)
-        more = QHBoxLayout()
-        self.pin = QLineEdit()
-        self.pin.setPlaceholderText("taskset mask, e.g. f0 = Pixel 2 big cores")
-        self.remote_dir = QLineEdit(DEFAULT_REMOTE_DIR)
-        more.addWidget(QLabel("pin"))
-        more.addWidget(self.pin)
-        more.addWidget(QLabel("remote dir"))
-        more.addWidget(self.remote_dir)
-        form.addRow(more)
-        root.addWidget(tools)
+        build(self)
 
-        self.models_label = QLabel("no exported model yet: export an int8 .tflite first")
-        root.addWidget(self.models_label)
-        actions = QHBoxLayout()
-        self.measure_button = QPushButton("Deploy && Measure")
-        self.measure_button.clicked.connect(self.start_measurement)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.clicked.connect(self.cancel)
-        self.progress_bar = QProgressBar()
-        self.progress_bar.setRange(0, 1000)
-        actions.addWidget(self.measure_button)
-        actions.addWidget(self.cancel_button)
-        actions.addWidget(self.progress_bar, 1)
-        root.addLayout(actions)
-        self.status_label = QLabel("")
-        self.status_label.setWordWrap(True)
-        root.addWidget(self.status_label)
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() == QEvent.MouseButtonPress and obj is self.plot.viewport():
+            self.plot.setFocus(Qt.MouseFocusReason)
+        if event.type() == QEvent.Wheel and obj is self.plot.viewport() and not self.plot_has_focus():
+            area = self._scroll_area()
+            if area is not None:
+                QApplication.sendEvent(area.verticalScrollBar(), event)
+                return True
+        return super().eventFilter(obj, event)
 
-        self.plot = pg.PlotWidget()
-        self.plot.setBackground("w")
-        self.plot.setLabel("left", "latency per inference", units="ms")
-        self.plot.setLabel("bottom", "round")
-        self.plot.addLegend()
-        self.budget_line = pg.InfiniteLine(pos=LPIRC_BUDGET_MS, angle=0, pen=pg.mkPen("#ff7f0e", width=2, style=Qt.DashLine),
-                                           label=f"LPIRC budget {LPIRC_BUDGET_MS:.0f} ms",
-                                           labelOpts={"position": 0.9, "color": "#ff7f0e"})
-        self.plot.addItem(self.budget_line)
-        self.plot.setYRange(0, LPIRC_BUDGET_MS * 1.3)
-        root.addWidget(self.plot, 1)
+    def plot_has_focus(self) -> bool:
+        """The plot was clicked last (it zooms on the wheel then)."""
+        return self.plot.hasFocus() or self.plot.window().focusWidget() is self.plot
 
-        self.results = QTableWidget(len(ROWS), 0)
-        self.results.setVerticalHeaderLabels(ROWS)
-        self.results.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
-        self.results.setMaximumHeight(170)
-        root.addWidget(self.results)
+    def _scroll_area(self) -> QScrollArea | None:
+        w = self.parentWidget()
+        while w is not None and not isinstance(w, QScrollArea):
+            w = w.parentWidget()
+        return w
 
-        self.log_toggle = QToolButton()
-        self.log_toggle.setText("Raw tool output")
-        self.log_toggle.setCheckable(True)
-        self.log_toggle.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
-        self.log_toggle.setArrowType(Qt.RightArrow)
-        self.log_toggle.toggled.connect(self._toggle_log)
-        self.log = QPlainTextEdit()
-        self.log.setReadOnly(True)
-        self.log.setMaximumBlockCount(20000)
-        self.log.setVisible(False)
-        root.addWidget(self.log_toggle)
-        root.addWidget(self.log, 1)
-        self._update_buttons()
+    # -- the model to measure ----------------------------------------------------------------
+    def offer_export(self, path: str, float_path: str | None = None) -> None:
+        """An export just wrote ``path`` (and maybe its float twin): list it first and select it."""
+        models = {"int8": str(path)}
+        if float_path and Path(float_path).exists():
+            models["float"] = str(float_path)
+        self._add_choice(models, select=True)
+
+    def _add_choice(self, models: dict[str, str], select: bool) -> None:
+        main = next(iter(models.values()))
+        for i in range(self.model_picker.count()):
+            data = self.model_picker.itemData(i)
+            if data and next(iter(data.values())) == main:
+                self.model_picker.removeItem(i)
+                break
+        text = Path(main).name + (" + float twin" if len(models) > 1 else "")
+        self.model_picker.insertItem(0, text, dict(models))
+        self.model_picker.setItemData(0, "\n".join(f"{k}: {v}" for k, v in models.items()), Qt.ToolTipRole)
+        if select:
+            self.model_picker.setCurrentIndex(0)
+            self.set_models(models)
+
+    def _picked(self, index: int) -> None:
+        data = self.model_picker.itemData(index)
+        if data:
+            self.set_models(data)
+            return
+        from .folders import last_folder, remember_folder
+
+        start = str(Path(next(iter(self._models.values()))).parent) if self._models else last_folder()
+        path, _ = QFileDialog.getOpenFileName(self, "Choose the .tflite to measure", start,
+                                              "TFLite model (*.tflite);;All files (*)")
+        if path:
+            remember_folder(path)
+            self._add_choice({"int8" if "int8" in Path(path).name else Path(path).stem: path}, select=True)
+        else:
+            self._select_current()
+
+    def _select_current(self) -> None:
+        for i in range(self.model_picker.count()):
+            if self.model_picker.itemData(i) == self._models:
+                self.model_picker.setCurrentIndex(i)
+                return
 
     def _toggle_log(self, on: bool) -> None:
         self.log.setVisible(on)

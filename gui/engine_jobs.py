@@ -52,26 +52,27 @@ def evaluate(progress, model: str, reference: str | None, data: str, limit: int 
 
 
 def compare(progress, model_path: str, tensors, tflite: str, data: str, images: int) -> dict:
-    """``{tensor: measured SQNR dB}`` in plan order."""
+    """``{"sqnr": {tensor: measured SQNR dB} in plan order, "images": n}``."""
     from core.compare import compare as _compare
     from core.data import load_dataset
 
     imgs = load_dataset(data, "test").limit(images).images
     rows = _compare(_load_model(model_path), tensors, tflite, imgs, progress=progress, source_model=model_path)
     by_name = {r.name: r.sqnr_db for r in rows}
-    return {t.name: by_name[t.name] for t in tensors if t.name in by_name}
+    return {"sqnr": {t.name: by_name[t.name] for t in tensors if t.name in by_name}, "images": len(imgs)}
 
 
 def sensitivity(progress, model_path: str, tensors, ranges: dict, data: str, limit: int | None,
                 weights: str | None) -> dict:
-    """``{tensor: top-1 drop in percentage points}``, largest drop first."""
+    """``{"drops": {tensor: top-1 drop in percentage points} largest first, "images": n,
+    "base_top1": the float top-1}`` (the count and base give the noise band)."""
     from core.data import load_dataset
     from core.sensitivity import sensitivity as _sensitivity
 
     ds = load_dataset(data, "test").limit(limit)
-    _base, rows, _seconds = _sensitivity(_load_model(model_path), tensors, ranges, ds.images, ds.labels,
-                                         weights=weights, progress=progress)
-    return {r.name: r.drop_pp for r in rows}
+    base, rows, _seconds = _sensitivity(_load_model(model_path), tensors, ranges, ds.images, ds.labels,
+                                        weights=weights, progress=progress)
+    return {"drops": {r.name: r.drop_pp for r in rows}, "images": len(ds.labels), "base_top1": base}
 
 
 def export_and_evaluate(progress, model_path: str, tensors, ranges: dict, out: str, weights: str = "per-tensor",

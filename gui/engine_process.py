@@ -21,6 +21,7 @@ import atexit
 import contextlib
 import functools
 import multiprocessing as mp
+import os
 import queue
 import sys
 import threading
@@ -53,10 +54,42 @@ _child_q = None
 _child_cancel = None
 
 
-def _child_init(q, cancel) -> None:
+def _die_with_parent(parent_pid: int) -> None:
+    """End this helper when the app's process dies, however it dies (SIGKILL included): the
+    kernel's parent-death signal on Linux, and a watch of the parent pid everywhere (we are
+    re-parented when it dies) that also covers a parent dying before the signal was armed."""
+    import os
+    import signal
+
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            PR_SET_PDEATHSIG = 1
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent_pid:
+        os._exit(0)
+
+    def watch():
+        import time
+
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent_pid:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="qftune-parent-watch", daemon=True).start()
+
+
+def _child_init(q, cancel, parent_pid: int | None = None) -> None:
     global _child_q, _child_cancel
     import os
 
+    if parent_pid is not None:
+        _die_with_parent(parent_pid)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
         os.nice(10)          # the window's process gets the CPU first: the UI stays smooth on few cores
@@ -107,17 +140,37 @@ def _main_module_hidden():
                 main.__dict__.pop("__spec__", None)
 
 
+_spawner_stop: threading.Event | None = None
+
+
 def _get_pool() -> ProcessPoolExecutor:
-    global _pool, _progress_q, _cancel
+    global _pool, _progress_q, _cancel, _spawner_stop
     with _lock:
         if _pool is None:
             ctx = mp.get_context("spawn")
             _progress_q = ctx.Queue()
             _cancel = ctx.Event()
-            pool = ProcessPoolExecutor(1, mp_context=ctx, initializer=_child_init, initargs=(_progress_q, _cancel))
-            with _main_module_hidden():
-                pool.submit(int).result()      # start the child now, with the main module hidden
-            _pool = pool
+            pool = ProcessPoolExecutor(1, mp_context=ctx, initializer=_child_init,
+                                       initargs=(_progress_q, _cancel, os.getpid()))
+            # Linux sends the parent-death signal when the *thread* that forked the child ends,
+            # so the helper is started from a thread that lives as long as the pool
+            started, stop, failure = threading.Event(), threading.Event(), []
+
+            def spawner():
+                try:
+                    with _main_module_hidden():
+                        pool.submit(int).result()      # start the child now, with the main module hidden
+                except BaseException as exc:  # noqa: BLE001 - re-raised in the caller
+                    failure.append(exc)
+                started.set()
+                stop.wait()
+
+            threading.Thread(target=spawner, name="qftune-engine-parent", daemon=True).start()
+            started.wait()
+            if failure:
+                stop.set()
+                raise failure[0]
+            _pool, _spawner_stop = pool, stop
         return _pool
 
 
@@ -162,6 +215,8 @@ def shutdown(kill: bool = False) -> None:
                     proc.terminate()
             _pool.shutdown(wait=False, cancel_futures=True)
             _pool = None
+            if _spawner_stop is not None:
+                _spawner_stop.set()
 
 
 def stop(grace_s: float = 2.0) -> None:

@@ -21,11 +21,13 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QFormLayout, QGraphicsItem, QGridLayout, QHBoxLayout,
                                QLabel, QVBoxLayout, QWidget)
 
 from core.quant.grid import nudge
+
+from .elided_label import ElidedLabel
 
 REGION_BRUSH = (80, 140, 255, 50)
 GREEDY_PEN = pg.mkPen((40, 170, 60), width=1.5, style=Qt.DashLine)
@@ -63,9 +65,12 @@ class HistogramView(QWidget):
         self._hist = None
         self._landscape = None
 
-        self.title = QLabel("No tensor selected")
+        self.title = ElidedLabel("No tensor selected")
         self.title.setObjectName("histogramTitle")
         self.title.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        font = self.title.font()
+        font.setBold(True)
+        self.title.setFont(font)
         self.constraint = QLabel("")
         self.constraint.setObjectName("constraintLabel")
         self.constraint.setWordWrap(True)
@@ -109,7 +114,7 @@ class HistogramView(QWidget):
         self.landscape.setObjectName("landscapePlot")
         self.landscape.setMenuEnabled(False)
         self.landscape.setMaximumHeight(150)
-        self.landscape.setMinimumHeight(110)
+        self.landscape.setMinimumHeight(80)
         self.landscape.setLabel("bottom", "candidate step Δ")
         self.landscape.setLabel("left", "cost")
         plain_axes(self.landscape)
@@ -126,6 +131,20 @@ class HistogramView(QWidget):
         self.max_edit.setObjectName("maxEdit")
         self.min_edit.editingFinished.connect(self._editor_committed)
         self.max_edit.editingFinished.connect(self._editor_committed)
+        # an editor commits only what the user typed for the tensor shown: focus in/out alone,
+        # or a tensor/session switch while it has focus, commits nothing
+        self._typed = False
+        self.last_commit_typed = False        # the last rangeCommitted came from an editor
+        self._editor_shown = (0.0, 0.0)       # the editors' values as last set by the view
+        self.min_edit.lineEdit().textEdited.connect(self._user_typed)
+        self.max_edit.lineEdit().textEdited.connect(self._user_typed)
+        self.nudge_note = QLabel("")
+        self.nudge_note.setObjectName("nudgeNote")
+        self.nudge_note.setStyleSheet("color: #555")
+        self.nudge_note.setWordWrap(True)
+        self.nudge_note.setToolTip("TFLite stores a range as a scale and an int8 zero point with 0.0 exactly "
+                                   "representable; the ends you type move to the nearest such range")
+        self.nudge_note.hide()
 
         self.readouts = {}
         tips = {
@@ -142,6 +161,7 @@ class HistogramView(QWidget):
         grid.addWidget(self.min_edit, 0, 1)
         grid.addWidget(QLabel("max"), 1, 0)
         grid.addWidget(self.max_edit, 1, 1)
+        grid.addWidget(self.nudge_note, 2, 0, 1, 2)
         form = QFormLayout()
         for key in ("scale", "zero_point", "mse", "sqnr_db", "saturation"):
             value = QLabel("–")
@@ -183,9 +203,11 @@ class HistogramView(QWidget):
         """Display ``hist`` (object with ``edges``, ``counts``, ``min``, ``max``) and ``rng``.
         ``landscape`` is ``(steps, costs)`` arrays or None."""
         self.tensor_name = name
+        self._typed = False
+        self.show_nudge("")
         self._hist = hist
         self._landscape = landscape
-        self.title.setText(f"<b>{name}</b>" + (f" &nbsp;<span style='color:#666'>{info}</span>" if info else ""))
+        self.title.set_full_text(f"{name}  ·  {info}" if info else name)
         self.constraint.setText(constraint)
         self.constraint.setVisible(bool(constraint))
         self._redraw_histogram()
@@ -219,6 +241,7 @@ class HistogramView(QWidget):
         """Show ``[lo, hi]`` (already nudged by the plan) without emitting anything."""
         self._raw = [float(lo), float(hi)]
         self._show(float(lo), float(hi))
+        self.clear_hover()
 
     def set_readouts(self, *, mse: float, sqnr_db: float, saturation: float, scale: float, zero_point: int) -> None:
         self.readouts["mse"].setText(f"{mse:.4g}")
@@ -227,9 +250,16 @@ class HistogramView(QWidget):
         self.readouts["scale"].setText(f"{scale:.6g}")
         self.readouts["zero_point"].setText(str(int(zero_point)))
 
+    def show_nudge(self, text: str) -> None:
+        """The note under the editors saying how a typed range was moved onto the int8 grid."""
+        self.nudge_note.setText(text)
+        self.nudge_note.setVisible(bool(text))
+
     def clear(self) -> None:
         self.tensor_name = None
-        self.title.setText("No tensor selected")
+        self._typed = False
+        self.show_nudge("")
+        self.title.set_full_text("No tensor selected")
         self.curve.setData([], [])
         self._set_enabled(False)
 
@@ -269,6 +299,8 @@ class HistogramView(QWidget):
             self.max_edit.blockSignals(True)
             self.min_edit.setValue(lo)
             self.max_edit.setValue(hi)
+            self._editor_shown = (self.min_edit.value(), self.max_edit.value())
+            self._typed = False
             self.min_edit.blockSignals(False)
             self.max_edit.blockSignals(False)
             try:
@@ -306,12 +338,32 @@ class HistogramView(QWidget):
     def _region_finished(self) -> None:
         if self._setting or not self.editable:
             return
+        self.clear_hover()
+        QTimer.singleShot(0, self, self.clear_hover)     # after the scene's own hover update on release
+        self.last_commit_typed = False
         self.rangeCommitted.emit(*self._raw)
 
+    def clear_hover(self) -> None:
+        """Drop the edges' hover highlight: after a release or an undo the edge is no longer
+        under the user's hand (pyqtgraph only clears it on a hover-leave that never comes)."""
+        for line in self.region.lines:
+            line.mouseHovering = False
+            line.currentPen = line.pen
+            line.update()
+
+    def _user_typed(self, _text: str) -> None:
+        self._typed = True
+
     def _editor_committed(self) -> None:
-        if not self.editable:
+        if not self.editable or not self._typed:
             return
-        lo, hi = self.min_edit.value(), self.max_edit.value()
-        if (lo, hi) == self._shown:
+        lo_e, hi_e = self.min_edit.value(), self.max_edit.value()
+        if (lo_e, hi_e) == self._editor_shown:
+            self._typed = False
             return
-        self.rangeCommitted.emit(float(lo), float(hi))
+        # an end the user did not change keeps its exact value (the editor shows it rounded)
+        lo = float(lo_e) if lo_e != self._editor_shown[0] else self._shown[0]
+        hi = float(hi_e) if hi_e != self._editor_shown[1] else self._shown[1]
+        self._typed = False
+        self.last_commit_typed = True
+        self.rangeCommitted.emit(lo, hi)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 from .jobs import Job, JobRunner
@@ -24,6 +25,9 @@ class JobStatusWidget(QWidget):
         for w in (self.label, self.bar, self.cancel_button):
             lay.addWidget(w)
         self._set_idle()
+        self._clear_timer = QTimer(self)
+        self._clear_timer.setSingleShot(True)
+        self._clear_timer.timeout.connect(lambda: self.label.setText(""))
         runner.started.connect(self._started)
         runner.finished.connect(self._finished)
 
@@ -31,7 +35,10 @@ class JobStatusWidget(QWidget):
         self.bar.hide()
         self.cancel_button.hide()
 
+    DONE_TIMEOUT_MS = 5000       # "Opening x done" is news for a few seconds, not forever
+
     def _started(self, job: Job) -> None:
+        self._clear_timer.stop()
         self.label.setText(f"{job.title}…")
         self.bar.setValue(0)
         self.bar.show()
@@ -53,3 +60,4 @@ class JobStatusWidget(QWidget):
         words = {"ok": "done", "error": "failed", "cancelled": "cancelled"}
         self.label.setText(f"{job.title} {words.get(job.status, job.status)}")
         self._set_idle()
+        self._clear_timer.start(self.DONE_TIMEOUT_MS)

@@ -8,32 +8,34 @@ row selects the tensor in the application state; Enter accepts the greedy range.
 
 from __future__ import annotations
 
+import html
 import math
 from dataclasses import dataclass
 
 from PySide6.QtCore import QAbstractTableModel, QItemSelectionModel, QModelIndex, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLineEdit, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QLineEdit, QTableView, QVBoxLayout, QWidget
 
 from .session_state import SessionState
 
-# (key, header, tooltip); the columns a user scans (name, op, range, method, SQNR) come first so
-# they stay visible in a narrow table; the rest is one horizontal scroll away.
+# (key, header, tooltip); the columns a user scans (name, SQNR, range, method) come first so they
+# stay visible in a narrow table (1024 px windows); the rest is one horizontal scroll away. Rows
+# are coloured by the est. SQNR shown next to the name; the meas. SQNR cells by their own value.
 _COLUMN_SPECS = [
     ("index", "#", "Position of the tensor in graph order"),
     ("name", "tensor", "The int8 tensor: the first Keras layer of its fused op. "
                        "(tied) = shares one range with others, (locked) = TFLite fixes its range"),
-    ("op", "op", "TFLite op that produces the tensor (BatchNorm and ReLU are fused into it); "
-                 "the tooltip of a cell gives the full op name"),
+    ("sqnr", "est. SQNR", "Estimated signal-to-quantization-noise ratio in dB of this range on the calibration "
+                          "histogram (higher is better)"),
+    ("measured", "meas. SQNR", "SQNR in dB measured between the float model and the exported int8 .tflite "
+                               "(after Compare)"),
     ("min", "min", "Range min: the most negative representable value (nudged so 0 is exact)"),
     ("max", "max", "Range max: the largest representable value"),
     ("method", "method", "Who chose the range: greedy, minmax, percentile, entropy, mse, user (an override) "
                          "or fixed (locked by TFLite)"),
-    ("sqnr", "est. SQNR", "Estimated signal-to-quantization-noise ratio in dB of this range on the calibration "
-                          "histogram (higher is better)"),
+    ("op", "op", "TFLite op that produces the tensor (BatchNorm and ReLU are fused into it); "
+                 "the tooltip of a cell gives the full op name"),
     ("saturated", "sat. %", "Share of calibration values outside the range (clipped), in %"),
-    ("measured", "meas. SQNR", "SQNR in dB measured between the float model and the exported int8 .tflite "
-                               "(after Compare)"),
     ("scale", "scale", "Step Δ between int8 levels: (max − min) / 255, as stored in the .tflite"),
     ("zero_point", "zp", "Zero point: the int8 value that represents 0.0"),
     ("shape", "shape", "Output shape without the batch dimension"),
@@ -63,11 +65,25 @@ def sqnr_colour(db: float) -> QColor:
     return QColor(215, 245, 215)
 
 
+SQNR_BANDS = [(None, 15, "< 15 dB"), (15, 25, "15–25"), (25, 35, "25–35"), (35, None, "≥ 35 dB")]
+
+
+def legend_html() -> str:
+    """The colour key of the SQNR tints, one swatch per band."""
+    parts = []
+    for lo, hi, text in SQNR_BANDS:
+        c = sqnr_colour(lo if lo is not None else hi - 1)
+        parts.append(f"<span style='background-color:{c.name()}'>&nbsp;&nbsp;&nbsp;&nbsp;</span>&nbsp;"
+                     f"{html.escape(text)}")
+    return "SQNR colours: " + " &nbsp;".join(parts)
+
+
 _DISPLAY, _TOOLTIP = int(Qt.DisplayRole), int(Qt.ToolTipRole)
 _BACKGROUND, _FOREGROUND, _ALIGN = int(Qt.BackgroundRole), int(Qt.ForegroundRole), int(Qt.TextAlignmentRole)
 _SORT, _NAME = int(SORT_ROLE), int(NAME_ROLE)
 _RIGHT = int(Qt.AlignRight | Qt.AlignVCenter)
 _LEFT = int(Qt.AlignLeft | Qt.AlignVCenter)
+_MEASURED = COL["measured"]
 _LEFT_COLUMNS = {COL["name"], COL["op"], COL["method"]}
 
 
@@ -77,6 +93,7 @@ class _Row:
     display: list
     background: QBrush
     foreground: QBrush | None
+    measured_background: QBrush
 
 
 def _sort_key(v):
@@ -154,9 +171,10 @@ class LayerTableModel(QAbstractTableModel):
 
     def _measured(self, name: str):
         res = self.state.results.get("compare")
-        if not res:
+        if not res or not isinstance(res, dict):
             return None
-        return res.get(name) if isinstance(res, dict) else None
+        res = res.get("sqnr", res)            # {"sqnr": {...}, "images": n}
+        return res.get(name)
 
     def _values(self, name: str) -> list:
         plan = self.state.plan
@@ -174,10 +192,10 @@ class LayerTableModel(QAbstractTableModel):
         if row is None:
             values = self._values(name)
             measured = self._measured(name)
-            db = measured if measured is not None else self._estimate(name).sqnr_db
             locked = bool(self.state.plan[name].locked)
             row = _Row([_sort_key(v) for v in values], [self._display(name, c, v) for c, v in enumerate(values)],
-                       QBrush(sqnr_colour(db)), self._locked_brush if locked else None)
+                       QBrush(sqnr_colour(self._estimate(name).sqnr_db)), self._locked_brush if locked else None,
+                       QBrush(sqnr_colour(measured)))
             self._rows[name] = row
         return row
 
@@ -194,7 +212,8 @@ class LayerTableModel(QAbstractTableModel):
         if role == _NAME:
             return name
         if role == _BACKGROUND:
-            return self._row(name).background
+            row = self._row(name)
+            return row.measured_background if col == _MEASURED else row.background
         if role == _FOREGROUND:
             return self._row(name).foreground
         if role == _ALIGN:
@@ -300,13 +319,25 @@ class LayerTable(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.filter)
         lay.addWidget(self.view)
+        self.legend = QLabel(legend_html())
+        self.legend.setObjectName("sqnrLegend")
+        self.legend.setToolTip("Rows are coloured by est. SQNR (the column next to the name); after Compare, "
+                               "each meas. SQNR cell is coloured by the measured value")
+        lay.addWidget(self.legend)
         state.selectionChanged.connect(self._select_row)
         self._fitted = False
         state.sessionChanged.connect(self._session_changed)
+        # the measured column appears once Compare measured something (it would be "–" throughout)
+        state.resultsChanged.connect(lambda _k: self._show_measured())
+        self._show_measured()
+
+    def _show_measured(self) -> None:
+        self.view.setColumnHidden(COL["measured"], not self.state.results.get("compare"))
 
     def _session_changed(self) -> None:
         # size the columns for the first plan only: later sessions keep the user's widths, and
         # opening a session (or a calibration finishing) does not stall the UI measuring text
+        self._show_measured()
         if not self._fitted and self.model.rowCount():
             self._fitted = True
             self.fit_columns()

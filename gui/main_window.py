@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QScrollArea, QSplitter
 
+from .dock_title import DockTitle
 from .job_status import JobStatusWidget
 from .layer_table import LayerTable
 from .tensor_panel import TensorPanel
@@ -47,7 +48,17 @@ class MainWindow(QMainWindow):
         self.results_dock.setObjectName("resultsDock")
         self.results_dock.setWidget(self.results)
         self.addDockWidget(Qt.BottomDockWidgetArea, self.results_dock)
+        self.device_panel = None
+        self._device_raised = False
         self.device_dock = self._device_dock()
+        self.collapsed = False
+        self._titles = []
+        for dock in (self.results_dock, self.device_dock):
+            if dock is not None:
+                title = DockTitle(dock)
+                title.toggled.connect(self.set_docks_collapsed)
+                dock.setTitleBarWidget(title)
+                self._titles.append(title)
         self._laid_out = False
 
         self.status_text = QLabel("")
@@ -55,8 +66,17 @@ class MainWindow(QMainWindow):
         self.job_status = JobStatusWidget(app.runner)
         self.statusBar().addWidget(self.status_text, 1)
         self.statusBar().addPermanentWidget(self.job_status)
+        self._message_timer = QTimer(self)
+        self._message_timer.setSingleShot(True)
+        self._message_timer.timeout.connect(lambda: self.show_message(""))
+        self._error_shown = False
         self.state.message.connect(self.show_message)
-        self.tensor_panel.refused.connect(self.show_message)
+        self.tensor_panel.refused.connect(lambda text: self.show_message(text, error=True))
+        # an error about an edit is resolved by the next edit that succeeds, or by moving on
+        self.state.rangesChanged.connect(lambda _n: self._clear_error())
+        self.tensor_panel.accepted.connect(self._clear_error)
+        self.state.selectionChanged.connect(lambda _n: self._clear_error())
+        self.state.sessionChanged.connect(self._clear_error)
         self.table.view.acceptGreedyRequested.connect(self.tensor_panel.accept_greedy)
 
         self._build_menus()
@@ -76,17 +96,22 @@ class MainWindow(QMainWindow):
         except Exception as exc:  # noqa: BLE001 - a broken optional panel must not stop the app
             self.app.log(f"Device panel unavailable: {exc}")
             return None
+        self.device_panel = panel
         dock = QDockWidget("Device", self)
         dock.setObjectName("deviceDock")
         # the panel is tall; scrolled, it no longer forces the bottom dock area to half the window
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)     # its columns shrink instead
         scroll.setWidget(panel)
         dock.setWidget(scroll)
         self.addDockWidget(Qt.BottomDockWidgetArea, dock)
         self.tabifyDockWidget(self.results_dock, dock)
         self.results_dock.raise_()
+        # raised, the Device tab gets the height its controls need (no scrolling on a desktop
+        # screen); the Results tab gives it back to the histogram
+        dock.visibilityChanged.connect(self._device_visible)
         return dock
 
     # ---- sizing ------------------------------------------------------------------------------
@@ -94,11 +119,41 @@ class MainWindow(QMainWindow):
         """Sensible splitter and dock sizes for the current window size (1500x920 desktop,
         1280x800 laptop): the table wide enough for its key columns (~38 % of the width, at least 500 px),
         the histogram the rest, the results strip ~20 % of the height."""
-        w, h = max(self.width(), 800), max(self.height(), 500)
-        table = max(500, min(600, int(0.38 * w)))
+        w = max(self.width(), 800)
+        table = max(430, min(600, int(0.38 * w)))
         self.splitter.setSizes([table, w - table])
+        self._fit_docks()
+
+    def _device_visible(self, on: bool) -> None:
+        if on != self._device_raised:
+            self._device_raised = on
+            QTimer.singleShot(0, self, self._fit_docks)       # once the tab switch is laid out
+
+    def set_docks_collapsed(self, collapsed: bool) -> None:
+        """Fold the Results/Device strip down to its title bar, or unfold it."""
+        self.collapsed = collapsed
         docks = [d for d in (self.results_dock, self.device_dock) if d is not None]
-        self.resizeDocks(docks, [max(150, min(210, int(0.21 * h)))] * len(docks), Qt.Vertical)
+        for d in docks:
+            d.widget().setVisible(not collapsed)
+        for t in self._titles:
+            t.show_collapsed(collapsed)
+        if collapsed:
+            self.resizeDocks(docks, [self._titles[0].sizeHint().height()] * len(docks), Qt.Vertical)
+        else:
+            self._fit_docks()
+
+    def _fit_docks(self) -> None:
+        h = max(self.height(), 500)
+        docks = [d for d in (self.results_dock, self.device_dock) if d is not None]
+        if self.collapsed:
+            return
+        if self._device_raised and self.device_panel is not None:
+            p = self.device_panel
+            want = (p.heightForWidth(self.width() - 20) if p.hasHeightForWidth() else p.minimumSizeHint().height()) + 60
+            size = min(want, int(0.6 * h))
+        else:
+            size = max(130, min(210, int(0.2 * h)))
+        self.resizeDocks(docks, [size] * len(docks), Qt.Vertical)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -157,14 +212,23 @@ class MainWindow(QMainWindow):
                      "Filter the table by tensor name")
 
         j = bar.addMenu("&Jobs")
-        self._action(j, "&Train…", app.train_dialog, None, "Train a MobileNet (qftune train)")
-        self._action(j, "&Calibrate…", app.calibrate_dialog, None, "Collect statistics and choose ranges (qftune calibrate)")
-        self._action(j, "&Export…", app.export_dialog, None, "Write the int8 .tflite of this plan (qftune export)")
-        self._action(j, "E&valuate", app.evaluate_dialog, None, "Float vs int8 accuracy and latency (qftune evaluate)")
-        self._action(j, "C&ompare", app.compare_dialog, None, "Per-layer SQNR float vs int8 (qftune compare)")
-        self._action(j, "&Sensitivity", app.sensitivity_dialog, None, "Top-1 drop per quantized tensor")
-        self._action(j, "E&qualize Model…", app.equalize_dialog, None,
-                     "Data-free cross-layer equalization of a float model (qftune equalize)", "equalizeAction")
+        self.jobs_menu = j
+        self.job_actions = [
+            self._action(j, "&Train…", app.train_dialog, None, "Train a MobileNet (qftune train)"),
+            self._action(j, "&Calibrate…", app.calibrate_dialog, None,
+                         "Collect statistics and choose ranges (qftune calibrate)"),
+            self._action(j, "&Export…", app.export_dialog, None, "Write the int8 .tflite of this plan (qftune export)"),
+            self._action(j, "E&valuate", app.evaluate_dialog, None,
+                         "Float vs int8 accuracy and latency (qftune evaluate)"),
+            self._action(j, "C&ompare", app.compare_dialog, None, "Per-layer SQNR float vs int8 (qftune compare)"),
+            self._action(j, "&Sensitivity", app.sensitivity_dialog, None, "Top-1 drop per quantized tensor"),
+            self._action(j, "E&qualize Model…", app.equalize_dialog, None,
+                         "Data-free cross-layer equalization of a float model (qftune equalize)", "equalizeAction"),
+        ]
+        # one job at a time: while one runs, a new one cannot be asked for (a filled-in dialog
+        # would only be refused)
+        app.runner.started.connect(lambda _job: self._jobs_enabled(False))
+        app.runner.finished.connect(lambda _job: self._jobs_enabled(True))
         j.addSeparator()
         self._action(j, "Cancel Job", app.runner.cancel, "Esc", "Stop the running job")
 
@@ -177,6 +241,11 @@ class MainWindow(QMainWindow):
         log.setCheckable(True)
         log.setChecked(True)
         self.tensor_panel.view.log_counts.toggled.connect(log.setChecked)
+
+    def _jobs_enabled(self, on: bool) -> None:
+        for act in self.job_actions:
+            act.setEnabled(on)
+            act.setStatusTip(act.toolTip() if on else "Wait for the running job to finish, or cancel it (Esc)")
 
     def _fill_recent(self, paths) -> None:
         self.recent_menu.clear()
@@ -195,9 +264,23 @@ class MainWindow(QMainWindow):
         self.setWindowModified(self.state.dirty)
         self.save_action.setEnabled(self.state.session is not None)
 
-    def show_message(self, text: str) -> None:
+    MESSAGE_TIMEOUT_MS = 6000
+
+    def show_message(self, text: str, error: bool = False) -> None:
+        """A note in the status bar: it goes after ``MESSAGE_TIMEOUT_MS``; an ``error`` stays
+        (in red) until it is resolved (a successful edit, another tensor or session)."""
+        self._error_shown = bool(error and text)
+        self.status_text.setStyleSheet("color: #b00" if self._error_shown else "")
         self.status_text.setText(text)
         self.status_text.setToolTip(text)
+        if text and not error:
+            self._message_timer.start(self.MESSAGE_TIMEOUT_MS)
+        else:
+            self._message_timer.stop()
+
+    def _clear_error(self) -> None:
+        if self._error_shown:
+            self.show_message("")
 
     # ---- closing -------------------------------------------------------------------------------
     def closeEvent(self, event) -> None:

@@ -6,8 +6,11 @@
   If the file changed on disk since it was opened (a ``qftune set-range``, another
   window), Save writes nothing: ``conflict`` is emitted and :meth:`ask_conflict`
   offers Reload / Save As… / Overwrite / Cancel, so no one's edits are dropped silently.
-- Every change schedules an autosave to a recovery file (debounced); a clean save or
-  a clean close removes it, so a crash loses no override.
+- Every change schedules an autosave to a recovery file (debounced) named after the
+  path being edited; every clean save, save-as, discard or quit removes every recovery
+  file this app wrote, so one left behind means a crash. Each recovery file names the
+  process that owns it (``.pid`` beside it): a file whose owner still runs (another
+  qftune window) is not offered.
 - Recent files live in ``QSettings``.
 """
 
@@ -38,6 +41,23 @@ def save_session(session, path: str, force: bool = False) -> None:
     session.save(path, force=force)
 
 
+def _owner_alive(pid_file: Path) -> bool:
+    """True if ``pid_file`` names another process that still runs."""
+    try:
+        pid = int(pid_file.read_text().strip())
+    except (OSError, ValueError):
+        return False
+    if pid == os.getpid():
+        return False            # a previous app object of this process (tests): treat as gone
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class SessionFiles(QObject):
     recentChanged = Signal(list)
     opened = Signal(str)
@@ -58,6 +78,7 @@ class SessionFiles(QObject):
         self._autosave.setSingleShot(True)
         self._autosave.setInterval(AUTOSAVE_DELAY_MS)
         self._autosave.timeout.connect(self.autosave_now)
+        self._written: set[Path] = set()        # recovery files this app wrote and still owns
         state.rangesChanged.connect(lambda _names: self._schedule_autosave())
         state.undo_stack.indexChanged.connect(lambda _i: self._schedule_autosave())
 
@@ -128,6 +149,9 @@ class SessionFiles(QObject):
         digest = hashlib.sha1(str(Path(key).resolve()).encode()).hexdigest()[:10]
         return self.recovery_dir / f"{Path(key).stem}-{digest}.recovery.qft"
 
+    def schedule_autosave(self) -> None:
+        self._schedule_autosave()
+
     def _schedule_autosave(self) -> None:
         if self.state.session is not None and self.state.dirty:
             self._autosave.start()
@@ -142,22 +166,35 @@ class SessionFiles(QObject):
 
             target.parent.mkdir(parents=True, exist_ok=True)
             atomic_write_bytes(target, self.state.session.to_bytes())   # leaves session.path alone
+            Path(f"{target}.pid").write_text(str(os.getpid()))
+            self._written.add(target)
         except Exception as exc:  # noqa: BLE001 - autosave must never break editing
             self.state.message.emit(f"autosave to {target} failed: {exc}")
             return None
         return target
 
     def discard_recovery(self) -> None:
-        self._autosave.stop()
-        p = self.recovery_path()
-        if p.exists():
-            import shutil
+        """Remove the recovery file of the path being edited and every other one this app
+        wrote (a Save As leaves the old path's behind otherwise)."""
+        import shutil
 
-            shutil.rmtree(p) if p.is_dir() else p.unlink()
+        self._autosave.stop()
+        for p in self._written | {self.recovery_path()}:
+            for q in (p, Path(f"{p}.pid")):
+                try:
+                    if q.is_dir():
+                        shutil.rmtree(q)
+                    elif q.exists():
+                        q.unlink()
+                except OSError:
+                    pass
+        self._written.clear()
 
     def recovery_for(self, path: str) -> Path | None:
         """A recovery file newer than ``path``, if a previous run crashed with unsaved edits."""
         p = self.recovery_path(path)
+        if p in self._written or _owner_alive(Path(f"{p}.pid")):
+            return None             # ours, or another running window's: no crash happened
         try:
             if p.exists() and p.stat().st_mtime >= Path(path).stat().st_mtime:
                 return p

@@ -33,6 +33,7 @@ class SessionState(QObject):
         self.undo_stack.cleanChanged.connect(self._clean_changed)
         self.results: dict[str, object] = {}
         self._unsubscribe = None
+        self._unsaved = False          # a session never saved (fresh calibration, restored edits)
 
     # ---- the session -----------------------------------------------------------------
     @property
@@ -41,16 +42,19 @@ class SessionState(QObject):
 
     @property
     def dirty(self) -> bool:
-        return not self.undo_stack.isClean()
+        return self._unsaved or not self.undo_stack.isClean()
 
-    def set_session(self, session, path: str | None) -> None:
-        """Show ``session`` (already loaded/validated); clears undo history and results."""
+    def set_session(self, session, path: str | None, unsaved: bool = False) -> None:
+        """Show ``session`` (already loaded/validated); clears undo history and results.
+        ``unsaved``: the session exists in no file as shown (a fresh calibration, restored
+        edits), so it counts as modified until saved."""
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
         self.session = session
         self.path = str(path) if path else None
         self.results = {}
+        self._unsaved = bool(unsaved) and session is not None
         self.undo_stack.clear()
         self.undo_stack.setClean()
         if session is not None:
@@ -59,18 +63,19 @@ class SessionState(QObject):
         self.selected = ""
         self.sessionChanged.emit()
         self.pathChanged.emit(self.path or "")
-        self.dirtyChanged.emit(False)
+        self.dirtyChanged.emit(self.dirty)
         if names:
             self.select(names[1] if len(names) > 1 else names[0])
 
     def mark_saved(self, path: str) -> None:
         self.path = str(path)
+        self._unsaved = False
         self.undo_stack.setClean()
         self.pathChanged.emit(self.path)
         self.dirtyChanged.emit(False)
 
     def _clean_changed(self, clean: bool) -> None:
-        self.dirtyChanged.emit(not clean)
+        self.dirtyChanged.emit(self.dirty)
 
     def _plan_changed(self, names: list[str]) -> None:
         self.rangesChanged.emit(list(names))

@@ -10,8 +10,9 @@ view snaps back to the plan's range.
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QPushButton, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QMenu, QPushButton, QToolButton, QVBoxLayout, QWidget
 
+from .elided_label import ElidedLabel
 from .histogram_view import HistogramView
 from .session_state import SessionState
 
@@ -34,6 +35,7 @@ def _describe(tensor) -> str:
 
 class TensorPanel(QWidget):
     refused = Signal(str)          # a refused edit, phrased for the user
+    accepted = Signal()            # an edit or reset went through (an earlier refusal is resolved)
 
     def __init__(self, state: SessionState, parent=None):
         super().__init__(parent)
@@ -48,9 +50,8 @@ class TensorPanel(QWidget):
         self.reset_button.setPopupMode(QToolButton.InstantPopup)
         self.reset_menu = QMenu(self.reset_button)
         self.reset_button.setMenu(self.reset_menu)
-        self.candidates = QLabel("")
+        self.candidates = ElidedLabel("")          # one line in any window; all of it in the tooltip
         self.candidates.setObjectName("candidates")
-        self.candidates.setWordWrap(True)
         buttons = QHBoxLayout()
         buttons.addWidget(self.accept_button)
         buttons.addWidget(self.reset_button)
@@ -62,6 +63,7 @@ class TensorPanel(QWidget):
 
         self.view.rangePreview.connect(self.preview)
         self.view.rangeCommitted.connect(self.commit)
+
         state.selectionChanged.connect(self._show_selected)
         state.rangesChanged.connect(self._ranges_changed)
         state.sessionChanged.connect(self._session_changed)
@@ -108,10 +110,10 @@ class TensorPanel(QWidget):
         self.accept_button.setEnabled(not locked)
         self.reset_button.setEnabled(not locked)
         if locked:
-            self.candidates.setText("")
+            self.candidates.set_full_text("")
         else:
             parts = [f"{m}: [{c.min:.4g}, {c.max:.4g}]" for m, c in plan.candidates(name).items()]
-            self.candidates.setText("  ".join(parts))
+            self.candidates.set_full_text("  ".join(parts))
 
     def _ranges_changed(self, names: list[str]) -> None:
         sel = self.state.selected
@@ -142,9 +144,15 @@ class TensorPanel(QWidget):
         if not name:
             return
         try:
-            self.state.set_range(name, lo, hi)
+            changed = self.state.set_range(name, lo, hi)
         except ValueError as exc:
             self._refuse(name, str(exc))
+            return
+        self.accepted.emit()
+        e = self.state.plan[name]
+        moved = [f"{which} {asked:.6g} → {got:.6g}" for which, asked, got in (("min", lo, e.min), ("max", hi, e.max))
+                 if abs(asked - got) > 1e-9 * max(1.0, abs(asked))]
+        self.view.show_nudge(("nudged to the int8 grid: " + ", ".join(moved)) if changed and moved and self.view.last_commit_typed else "")
 
     def accept_greedy(self) -> None:
         self.reset_to("greedy")
@@ -157,6 +165,8 @@ class TensorPanel(QWidget):
             self.state.reset(name, method)
         except ValueError as exc:
             self._refuse(name, str(exc))
+            return
+        self.accepted.emit()
 
     def _refuse(self, name: str, message: str) -> None:
         e = self.state.plan[name]

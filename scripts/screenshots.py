@@ -1,7 +1,12 @@
 """Render the main window and the compare mode offscreen to docs/screenshots/*.png.
 
     QT_QPA_PLATFORM=offscreen python scripts/screenshots.py [--qf S.qft] [--orig S.qft] [--out docs/screenshots]
-        [--tensor NAME] [--compare-tensor NAME] [--size 1500x920] [--no-accuracy]
+        [--tensor NAME] [--compare-tensor NAME] [--size 1500x920] [--no-accuracy] [--no-results]
+
+Besides ``main_window.png`` and ``compare_mode.png`` it runs Export, Compare and Sensitivity
+from the UI (into a temporary folder) and shows their results (``results_panel.png``), the
+Device panel with the exported model selected (``device_panel.png``), and the window at
+1024x700 (``main_window_1024x700.png``); ``--no-results`` skips those jobs.
 
 Defaults are the bundled sessions (resources/sessions/...); the README embeds the PNGs,
 so re-running this keeps them current. Without ``--tensor`` the main window shows the
@@ -68,6 +73,62 @@ def fused_differently(orig, qf, preferred: str) -> str | None:
     return next((n for n in middle + names if differs(n)), None)
 
 
+def _run(qapp, app, dlg, values: dict, what: str) -> None:
+    for k, v in values.items():
+        dlg.set_value(k, v)
+    dlg.accept()
+    _wait(qapp, app, lambda: not app.runner.busy, timeout=1800)
+    if app.errors or app.runner.history[-1].status != "ok":
+        raise RuntimeError(f"{what} failed: " + "; ".join(b.text() for b in app.errors))
+
+
+def _raise_dock(qapp, app, title: str) -> None:
+    from PySide6.QtWidgets import QTabBar
+
+    for bar in app.window.findChildren(QTabBar):
+        for i in range(bar.count()):
+            if bar.tabText(i) == title:
+                bar.setCurrentIndex(i)
+    _wait(qapp, app, lambda: True)
+
+
+def _results_shots(qapp, app, out: Path, tmp: str, images: int, name: str, size) -> list[Path]:
+    """Export -> Evaluate -> Compare -> Sensitivity from the UI; the Results panel, the Device
+    panel with the export selected, and the window at 1024x700."""
+    from PySide6.QtCore import Qt
+
+    stem = Path(app.state.path).stem
+    _run(qapp, app, app.export_dialog(), {"out": f"{tmp}/{stem}_int8.tflite", "float_out": f"{tmp}/{stem}_float.tflite"},
+         "Export")
+    _run(qapp, app, app.evaluate_dialog(), {"limit": 10 * images}, "Evaluate")
+    _run(qapp, app, app.compare_dialog(), {"images": images}, "Compare")
+    _run(qapp, app, app.sensitivity_dialog(), {"limit": 10 * images}, "Sensitivity")
+    app.state.select(name)
+    app.window.show_message("")
+    _raise_dock(qapp, app, "Results")
+    app.window.resizeDocks([app.window.results_dock], [300], Qt.Vertical)    # as a user drags it taller
+    _wait(qapp, app, lambda: True)
+    results_png = out / "results_panel.png"
+    app.window.grab().save(str(results_png))
+
+    _raise_dock(qapp, app, "Device")
+    _wait(qapp, app, lambda: True)
+    time.sleep(0.2)
+    _wait(qapp, app, lambda: True)
+    device_png = out / "device_panel.png"
+    app.window.grab().save(str(device_png))
+
+    _raise_dock(qapp, app, "Results")
+    app.window.resize(1024, 700)
+    app.window.fit_layout()
+    _wait(qapp, app, lambda: True)
+    small_png = out / "main_window_1024x700.png"
+    app.window.grab().save(str(small_png))
+    app.window.resize(*size)
+    app.window.fit_layout()
+    return [results_png, device_png, small_png]
+
+
 def main() -> int:
     from gui.app import DEFAULT_SESSION, ORIGINAL_SESSION, bundled
 
@@ -78,6 +139,8 @@ def main() -> int:
     ap.add_argument("--tensor", help="tensor to show in the main window")
     ap.add_argument("--compare-tensor", help="tensor to show in compare mode")
     ap.add_argument("--size", default="1500x920", help="main window size WxH (e.g. 1280x800 for a laptop)")
+    ap.add_argument("--no-results", action="store_true", help="skip the Export/Compare/Sensitivity shots")
+    ap.add_argument("--images", type=int, default=50, help="images for Compare (and 10x for Sensitivity)")
     ap.add_argument("--no-accuracy", action="store_true",
                     help="skip measuring both models' int8 top-1 in compare mode (export + evaluate, ~1 min)")
     args = ap.parse_args()
@@ -112,6 +175,10 @@ def main() -> int:
     main_png = out / f"main_window{suffix}.png"
     app.window.grab().save(str(main_png))
 
+    shots = [main_png]
+    if not args.no_results:
+        shots += _results_shots(qapp, app, out, tmp, args.images, name, (width, height))
+
     win = app.show_compare_mode(args.orig, args.qf)
     win.resize(1700, 950)
     _wait(qapp, app, lambda: win.left.state.plan is not None and win.right.state.plan is not None
@@ -131,7 +198,7 @@ def main() -> int:
     from gui import engine_process
 
     engine_process.shutdown(kill=True)
-    print(f"wrote {main_png} and {compare_png}")
+    print("wrote " + ", ".join(str(p) for p in shots + [compare_png]))
     return 0
 
 

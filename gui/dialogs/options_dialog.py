@@ -53,6 +53,14 @@ class OptionsDialog(QDialog):
             hint.setObjectName("commandHint")
             lay.addWidget(hint)
         lay.addLayout(form)
+        self.error = QLabel("")
+        self.error.setObjectName("dialogError")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #c00")
+        self.error.hide()
+        lay.addWidget(self.error)
+        self.check = None         # values -> job; raises on invalid options (the dialog stays open)
+        self.job = None
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         buttons.button(QDialogButtonBox.Ok).setText("Run")
         buttons.accepted.connect(self.accept)
@@ -88,6 +96,19 @@ class OptionsDialog(QDialog):
         w.setObjectName(f"field_{f.key}")
         self.widgets[f.key] = w
         return w
+
+    def accept(self) -> None:
+        """Run: check the options first; on an error show it here and stay open."""
+        if self.check is not None:
+            try:
+                self.job = self.check(self.values())
+            except Exception as exc:  # noqa: BLE001 - option errors are shown, nothing runs
+                self.error.setText(str(exc))
+                self.error.setToolTip(str(exc))
+                self.error.show()
+                return
+        self.error.hide()
+        super().accept()
 
     def set_value(self, key: str, value) -> None:
         w = self.widgets[key]
@@ -136,7 +157,9 @@ class _PathEdit(QWidget):
         lay.addWidget(browse)
 
     def _browse(self):
-        start = str(Path(self.edit.text()).parent) if self.edit.text() else ""
+        from ..folders import last_folder, remember_folder
+
+        start = self.edit.text() or last_folder()
         if self.kind == "open":
             path, _ = QFileDialog.getOpenFileName(self, "Open", start, self.file_filter)
         elif self.kind == "save":
@@ -144,4 +167,5 @@ class _PathEdit(QWidget):
         else:
             path = QFileDialog.getExistingDirectory(self, "Folder", start)
         if path:
+            remember_folder(path)
             self.edit.setText(path)

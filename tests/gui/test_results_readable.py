@@ -1,0 +1,140 @@
+"""Issue 11, items 5-7: honest latency (one runtime per comparison, labelled), readable
+SQNR/sensitivity charts, row colours that match the numbers shown — on real jobs."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+
+from conftest import close_errors, wait_jobs
+from gui_helpers import click_menu, click_run
+
+
+@pytest.fixture(scope="module")
+def float_twin(gui_models, gui_sessions, tmp_path_factory):
+    """The tiny QF plan exported as int8 with its float .tflite twin (what Export writes)."""
+    from core.export import export_int8
+    from core.models.loading import load_model
+    from core.session import Session
+
+    plan = Session.load(gui_sessions["qf"]).plan
+    d = tmp_path_factory.mktemp("twin")
+    int8, flt = d / "qf_int8.tflite", d / "qf_float.tflite"
+    export_int8(load_model(str(gui_models["qf"])), list(plan.tensors), {e.name: e.params for e in plan}, int8,
+                float_out=flt, source=str(gui_models["qf"]))
+    return int8, flt
+
+
+def _evaluate(qtbot, app, model, reference):
+    click_menu(qtbot, app.window, "&Jobs", "E&valuate")
+    dlg = app.dialog
+    for key, value in (("model", str(model)), ("reference", str(reference) if reference else "")):
+        edit = dlg.widgets[key].edit
+        edit.clear()
+        qtbot.keyClicks(edit, value)
+    dlg.widgets["limit"].setValue(20)
+    click_run(qtbot, dlg)
+    wait_jobs(qtbot, app)
+    assert not app.errors, close_errors(app)
+
+
+@pytest.mark.timeout(300)
+def test_float_and_int8_latency_come_from_one_runtime_and_say_which(make_main_window, session_copy, float_twin,
+                                                                      qtbot):
+    int8, flt = float_twin
+    app = make_main_window(str(session_copy("qf")))
+    app.last_export, app.last_float_export = str(int8), str(flt)        # as after an Export
+    click_menu(qtbot, app.window, "&Jobs", "E&valuate")
+    assert app.dialog.values()["reference"] == str(flt)                 # the float twin by default
+    app.dialog.reject()
+
+    _evaluate(qtbot, app, int8, flt)
+    table = app.window.results.accuracy
+    for row in (0, 1):
+        assert table.item(row, 4).text() == "LiteRT · XNNPACK · 1 thread"
+        assert table.item(row, 2).text().endswith(" ms")
+    assert "both LiteRT · XNNPACK · 1 thread" in app.window.results.summary.text()
+
+    _evaluate(qtbot, app, int8, None)                                   # the Keras model as reference
+    assert table.item(0, 4).text() == "Keras (eager)"
+    assert table.item(0, 2).text() == "n/a" and "not comparable" in table.item(0, 2).toolTip()
+    assert table.item(1, 2).text().endswith(" ms") and "latency" not in app.window.results.summary.text()
+
+
+def _compare(qtbot, app, tflite):
+    click_menu(qtbot, app.window, "&Jobs", "C&ompare")
+    dlg = app.dialog
+    dlg.set_value("tflite", str(tflite))
+    dlg.set_value("images", 2)
+    click_run(qtbot, dlg)
+    wait_jobs(qtbot, app)
+    assert not app.errors, close_errors(app)
+
+
+@pytest.mark.timeout(300)
+def test_charts_label_sparsely_tooltip_every_bar_clip_outliers_and_clear_on_switch(make_main_window, session_copy,
+                                                                                  gui_sessions, qf_tflite, qtbot):
+    app = make_main_window(str(session_copy("qf")))
+    app.window.resize(1280, 800)
+    _compare(qtbot, app, qf_tflite)
+    bars = app.window.results.sqnr
+    n = len(bars.names)
+    assert n > 40 and 0 < bars.label_count() <= max(1, bars.width() // 60)         # no overlapping labels
+    app.window.activateWindow()
+    for name in (bars.names[3], bars.names[n // 2]):
+        qtbot.mouseMove(bars.viewport(), QPoint(2, 2))
+        qtbot.mouseMove(bars.viewport(), bars.bar_center(name))
+        qtbot.waitUntil(lambda name=name: bars.toolTip().startswith(f"{name}: "), timeout=2000)
+        assert "dB" in bars.toolTip()
+    caption = app.window.results.sqnr_caption
+    assert caption.full_text().startswith("Lowest SQNR") and "2 images" in caption.full_text()
+
+    # an outlier (the input's ~145 dB) is cut at the top of a robust axis, its value written above it
+    values = dict(zip(bars.names, bars.values))
+    values[bars.names[0]] = 145.0
+    app.state.set_result("compare", {"sqnr": values, "images": 2})
+    assert bars.clipped == [0] and bars.cap < 145.0
+    assert bars.getPlotItem().getViewBox().viewRange()[1][1] < 100
+    assert "off scale" in caption.full_text() and "145 dB" in caption.full_text()
+
+    # sensitivity: the image count and the binomial noise band
+    click_menu(qtbot, app.window, "&Jobs", "&Sensitivity")
+    app.dialog.set_value("limit", 20)
+    click_run(qtbot, app.dialog)
+    wait_jobs(qtbot, app)
+    assert not app.errors, close_errors(app)
+    sens = app.window.results.sensitivity_caption.full_text()
+    assert sens.startswith("20 images (1 image = 5.00 points)") and "binomial" in sens
+    band = app.window.results.noise_band
+    lo, hi = band.getRegion()
+    assert band.isVisible() and lo == -hi and hi > 5.0                  # 20 images: a wide band
+
+    app.open(str(gui_sessions["tied"]))                                 # another session: no stale results
+    wait_jobs(qtbot, app)
+    results = app.window.results
+    assert results.sqnr.names == [] and results.sensitivity.names == []
+    assert results.sqnr_caption.full_text() == "" and results.sensitivity_caption.full_text() == ""
+    assert "Lowest" not in results.summary.text() and not band.isVisible()
+
+
+@pytest.mark.timeout(300)
+def test_row_colours_follow_the_shown_sqnr_with_a_legend(make_main_window, session_copy, qf_tflite, qtbot):
+    from gui.layer_table import COL, sqnr_colour
+
+    app = make_main_window(str(session_copy("qf")))
+    table = app.window.table
+    assert table.view.isColumnHidden(COL["measured"])                  # nothing measured yet
+    assert "SQNR colours" in table.legend.text() and table.legend.isVisible()
+    _compare(qtbot, app, qf_tflite)
+    assert not table.view.isColumnHidden(COL["measured"])
+    model, plan = table.model, app.state.plan
+    measured = app.state.results["compare"]["sqnr"]
+    differ = [n for n in measured if n in plan.entries and
+              sqnr_colour(measured[n]).name() != sqnr_colour(plan[n].estimate().sqnr_db).name()]
+    assert differ, "no tensor whose measured and estimated SQNR fall in different colour bands"
+    for name in differ[:5]:
+        r = model.row_of(name)
+        est = plan[name].estimate().sqnr_db
+        for col in ("name", "sqnr", "min"):
+            assert model.index(r, COL[col]).data(Qt.BackgroundRole).color() == sqnr_colour(est)
+        assert model.index(r, COL["measured"]).data(Qt.BackgroundRole).color() == sqnr_colour(measured[name])
