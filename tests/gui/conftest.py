@@ -3,7 +3,8 @@
 - ``make_main_window``: a factory like napari's ``make_napari_viewer``; every window
   it makes is closed (without prompts) and deleted after the test;
 - an autouse check that a test leaves no top-level widget behind;
-- ``StallMeter`` (re-exported from ``gui.stall_meter``): the longest event-loop stall;
+- helpers the tests import (``wait_jobs``, ``close_errors``, ``StallMeter``) live in
+  ``gui_kit.py`` beside this file, so any order of test paths collects;
 - session-scoped calibrated sessions of tiny real models and one exported int8 .tflite,
   built once per run; the engine helper process (where UI jobs import TensorFlow) warms
   up in the background while they are built, and is shared by all tests.
@@ -22,15 +23,7 @@ pytest.importorskip("pytestqt")
 from PySide6.QtCore import QEvent, QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from gui.stall_meter import StallMeter  # noqa: E402,F401
-
-
-def _flush_deletes():
-    for _ in range(2):
-        QApplication.sendPostedEvents(None, QEvent.DeferredDelete)
-        QApplication.processEvents()
-    gc.collect()
-    QApplication.sendPostedEvents(None, QEvent.DeferredDelete)
+from gui_kit import _flush_deletes, wait_jobs  # noqa: E402,F401
 
 
 def _counts_as_leak(w) -> bool:
@@ -122,20 +115,6 @@ def make_main_window(qtbot, tmp_path):
         app.deleteLater()
     apps.clear()
     _flush_deletes()
-
-
-def wait_jobs(qtbot, app, timeout: int = 120_000) -> None:
-    """Wait until no job is running (and the last one's results are applied)."""
-    qtbot.waitUntil(lambda: not app.runner.busy, timeout=timeout)
-
-
-def close_errors(app) -> list[str]:
-    """Close the error dialogs the app showed; returns their texts."""
-    texts = [f"{b.text()}\n{b.informativeText()}" for b in app.errors]
-    for b in list(app.errors):
-        b.close()
-    _flush_deletes()
-    return texts
 
 
 # ---- real models and sessions, built once per test run ------------------------------------------------

@@ -11,7 +11,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication, QFileDialog, QScrollArea, QTabBar
 
-from conftest import wait_jobs
+from gui_kit import wait_jobs
 from gui_helpers import click_menu, click_run
 
 
@@ -126,7 +126,7 @@ def test_export_dialog_stays_open_on_a_bad_option_and_file_dialogs_remember_the_
     app.window.activateWindow()
     qtbot.keyClick(app.window, Qt.Key_O, Qt.ControlModifier)
     wait_jobs(qtbot, app)
-    from conftest import close_errors
+    from gui_kit import close_errors
 
     close_errors(app)                                                   # nothing.qft does not exist
     app.window.activateWindow()

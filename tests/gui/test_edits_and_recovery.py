@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from conftest import wait_jobs
+from gui_kit import wait_jobs
 from gui_helpers import answer, click_menu, click_row, click_run, find_box, type_into
 
 HERE = Path(__file__).resolve().parent

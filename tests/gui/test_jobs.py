@@ -8,7 +8,7 @@ import json
 import numpy as np
 from PySide6.QtCore import Qt
 
-from conftest import StallMeter, close_errors, wait_jobs
+from gui_kit import StallMeter, close_errors, wait_jobs
 
 STALL_BOUND_MS = 200.0
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QPointF, Qt
 
-from conftest import close_errors, wait_jobs
+from gui_kit import close_errors, wait_jobs
 
 
 def data_to_viewport(plot, x: float, y: float):

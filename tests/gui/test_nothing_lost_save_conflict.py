@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from conftest import wait_jobs
+from gui_kit import wait_jobs
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from conftest import close_errors, wait_jobs
+from gui_kit import close_errors, wait_jobs
 
 
 def _override(app, index: int = 6, factor: float = 0.41) -> tuple[str, float]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
-from conftest import close_errors, wait_jobs
+from gui_kit import close_errors, wait_jobs
 from gui_helpers import click_menu, click_run
 
 
