@@ -38,6 +38,9 @@ def test_equalize_over_the_input_is_refused(make_main_window, session_copy, gui_
     dlg.set_value("out", str(gui_models["qf"]))
     dlg.accept()
     wait_jobs(qtbot, app)
-    qtbot.waitUntil(lambda: bool(app.errors))
-    assert "refusing to overwrite the input" in "\n".join(close_errors(app))
+    # refused before any work, in the dialog itself, which stays open with the options filled in
+    assert dlg.isVisible() and dlg.error.isVisible()
+    assert "refusing to overwrite the input" in dlg.error.text()
+    assert not close_errors(app)
+    dlg.reject()
     assert gui_models["qf"].stat().st_size == size
