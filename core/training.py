@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from .atomic import atomic_write_text
-from .data import load_dataset, to_model_input
+from .data import load_dataset, to_memory, to_model_input
 from .models import QFConfig, build
 from .progress import NULL_PROGRESS, Cancelled, Progress
 
@@ -69,7 +69,8 @@ def train(config: TrainConfig, out: str | Path, resume: bool = False, progress: 
     out.parent.mkdir(parents=True, exist_ok=True)
     ckpt_path, log_path = _paths(out)
 
-    data = load_dataset(config.data, "train", path=config.data_path).limit(config.limit)
+    data = to_memory(load_dataset(config.data, "train", path=config.data_path).limit(config.limit),
+                     config.input_size or 224, 3)   # folder:/imagenet: sources decoded once (in-memory sets as they are)
     if len(data) == 0:
         raise ValueError(f"{config.data}: no training images")
     size = config.input_size or data.images.shape[1]

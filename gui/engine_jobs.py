@@ -56,8 +56,8 @@ def compare(progress, model_path: str, tensors, tflite: str, data: str, images: 
     from core.compare import compare as _compare
     from core.data import load_dataset
 
-    imgs = load_dataset(data, "test").limit(images).images
-    rows = _compare(_load_model(model_path), tensors, tflite, imgs, progress=progress)
+    rows = _compare(_load_model(model_path), tensors, tflite, load_dataset(data, "test").limit(images),
+                    progress=progress)
     by_name = {r.name: r.sqnr_db for r in rows}
     return {t.name: by_name[t.name] for t in tensors if t.name in by_name}
 
@@ -68,9 +68,12 @@ def sensitivity(progress, model_path: str, tensors, ranges: dict, data: str, lim
     from core.data import load_dataset
     from core.sensitivity import sensitivity as _sensitivity
 
-    ds = load_dataset(data, "test").limit(limit)
-    _base, rows, _seconds = _sensitivity(_load_model(model_path), tensors, ranges, ds.images, ds.labels,
-                                         weights=weights, progress=progress)
+    from core.model_input import model_convention
+
+    model = _load_model(model_path)
+    _base, rows, _seconds = _sensitivity(model, tensors, ranges, load_dataset(data, "test").limit(limit),
+                                         weights=weights, progress=progress,
+                                         convention=model_convention(model, model_path))
     return {r.name: r.drop_pp for r in rows}
 
 

@@ -25,6 +25,7 @@ def register(sub):
     p.add_argument("--gamma", type=float, default=1.0, help="greedy: weight of saturation vs rounding loss (default 1)")
     p.add_argument("--bins", type=int, default=2048, help="histogram bins (default 2048)")
     p.add_argument("--batch-size", type=int, default=32, help="images per forward pass (default 32)")
+    p.add_argument("--skip-bad", action="store_true", help="skip unreadable image files (each reported) instead of stopping")
     p.add_argument("--out", required=True, metavar="S.qft", help="session file to write")
     p.set_defaults(func=run)
 
@@ -38,12 +39,13 @@ def run(args) -> int:
         per_class = None if args.all else (AUTO if args.per_class is None else args.per_class)
         session = calibrate(args.model, data_spec=args.data, per_class=per_class,
                             limit=args.limit, method=args.method, gamma=args.gamma, bins=args.bins, progress=bar,
-                            batch_size=args.batch_size, data_path=args.path)
+                            batch_size=args.batch_size, data_path=args.path, skip_bad=args.skip_bad, warn=bar.warn)
     finally:
         bar.close()
     session.save(args.out)
     meta = session.calibration
-    print(f"saved {args.out}: {len(session.plan)} tensors, {meta['n_images']} images from {meta['data']}, "
+    skipped = f" ({meta['skipped_images']} unreadable skipped)" if meta.get("skipped_images") else ""
+    print(f"saved {args.out}: {len(session.plan)} tensors, {meta['n_images']} images{skipped} from {meta['data']}, "
           f"method {meta['method']} (gamma {meta['gamma']:g}), statistics {meta['collect_s']:.2f} s, "
           f"ranges {meta['choose_s'] * 1000:.0f} ms")
     return 0

@@ -18,6 +18,8 @@ def register(sub):
     p.add_argument("--data", default="embedded:eval", help=SPEC_HELP + " (default embedded:eval)")
     p.add_argument("--model", default=None, help="the calibrated Keras model, if it moved since calibration")
     p.add_argument("--json", action="store_true", help="print the rows as JSON")
+    p.add_argument("--path", default=None, help="folder of the dataset files when the spec needs one")
+    p.add_argument("--skip-bad", action="store_true", help="skip unreadable image files (each reported) instead of stopping")
     p.set_defaults(func=run)
 
 
@@ -30,14 +32,15 @@ def run(args) -> int:
     if args.images < 1:
         raise ValueError(f"-k must be at least 1, got {args.images}")
     session, model = load_session_and_model(args.session, args.model)
-    ds = load_dataset(args.data, default_split="test").limit(args.images)
     bar = TextProgress("compare")
+    ds = load_dataset(args.data, default_split="test", path=args.path, skip_bad=args.skip_bad,
+                      warn=bar.warn).limit(args.images)
     try:
-        rows = compare(model, session.plan.tensors, args.tflite, ds.images, progress=bar)
+        rows = compare(model, session.plan.tensors, args.tflite, ds, progress=bar, warn=bar.warn)
     finally:
         bar.close()
     if args.json:
-        print(json.dumps({"n_images": len(ds), "tensors": [r.to_dict() for r in rows]}, indent=2))
+        print(json.dumps({"n_images": len(ds) - len(ds.skipped), "skipped_images": len(ds.skipped), "tensors": [r.to_dict() for r in rows]}, indent=2))
     else:
-        print(format_fidelity(rows, len(ds)))
+        print(format_fidelity(rows, len(ds) - len(ds.skipped)))
     return 0
