@@ -68,7 +68,7 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[2000, 10000])
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--bare", type=int, default=1000, help="images in the bare-loop baseline")
-    ap.add_argument("--child", choices=["eval", "bare"], default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--child", choices=["eval", "bare", "prepare"], default=None, help=argparse.SUPPRESS)
     ap.add_argument("--tflite", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--root", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--n", type=int, default=0, help=argparse.SUPPRESS)
@@ -77,11 +77,16 @@ def main() -> None:
         return child_eval(args.tflite, args.root, args.n, args.threads)
     if args.child == "bare":
         return child_bare(args.tflite, args.root, args.n, args.threads)
-
     from _bench_images import link_tree, mobilenet_v2_224, run_child
 
+    if args.child == "prepare":
+        print(json.dumps({"tflite": str(mobilenet_v2_224()[1])}))
+        return None
+
+    # this process never imports TensorFlow: a child's ru_maxrss starts from its parent's RSS at fork
     load = os.getloadavg()[0]
-    _, tflite = mobilenet_v2_224()
+    prepared, _, _ = run_child([sys.executable, str(Path(__file__).resolve()), "--child", "prepare"])
+    tflite = Path(prepared["tflite"])
     biggest = max(args.sizes)
     root, made_s = link_tree(f"tree_eval_{biggest}", 10, -(-biggest // 10))
     me = [sys.executable, str(Path(__file__).resolve()), "--threads", str(args.threads), "--tflite", str(tflite),

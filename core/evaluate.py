@@ -100,8 +100,11 @@ def run_tflite(path, src, threads: int = 1, progress: Progress = NULL_PROGRESS, 
     run.convention = tflite_convention(path, inp, convention, warn)
     scale, zp = out["quantization"]
     warm = False
-    for x, y in src.batches(shape[1], shape[3], run.convention, BATCH, progress):
-        q = quantize_input(x, inp)
+    dtype = np.dtype(inp["dtype"])
+    quantize = (float(inp["quantization"][0]), int(inp["quantization"][1]), dtype) \
+        if dtype in (np.int8, np.uint8) else None
+    for x, y in src.batches(shape[1], shape[3], run.convention, BATCH, progress, quantize=quantize):
+        q = x if quantize is not None else quantize_input(x, inp)
         if not warm:
             for _ in range(WARMUP):
                 interp.set_tensor(inp["index"], q[:1])

@@ -53,27 +53,39 @@ class FileSource:
     def files(self):
         return [str(p) for p in self.paths], self.labels.copy()
 
-    def dataset(self, size: int, channels: int, convention, batch_size: int = 32):
+    def dataset(self, size: int, channels: int, convention, batch_size: int = 32, quantize=None):
         """The ``tf.data.Dataset`` of ``(x, labels, file index)`` batches (errors dropped, see the module doc)."""
         import tensorflow as tf
 
-        from .transform import decode, eval_transform
+        from .transform import decode_crop, eval_transform
 
         if batch_size < 1:
             raise ValueError(f"batch size must be at least 1, got {batch_size}")
 
         def load(path, label, index):
-            return eval_transform(decode(path, size), size, channels), label, index
+            return eval_transform(decode_crop(path, size), size, channels), label, index
 
         ds = tf.data.Dataset.from_tensor_slices((self.paths.astype(str), self.labels, np.arange(len(self))))
         ds = ds.map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True).ignore_errors()
-        ds = ds.batch(batch_size).map(lambda x, y, i: (convention.apply(x), y, i))
+        def finish(x, y, i):
+            x = convention.apply(x)
+            if quantize is not None:   # on the pipeline's threads, not the caller's
+                scale, zero_point, dtype = quantize
+                info = np.iinfo(dtype)
+                x = tf.cast(tf.clip_by_value(tf.round(x / scale) + zero_point, info.min, info.max), dtype)
+            return x, y, i
+
+        ds = ds.batch(batch_size).map(finish)
         opts = tf.data.Options()
         opts.experimental_optimization.map_parallelization = True
         return ds.with_options(opts).prefetch(2)
 
-    def batches(self, size: int, channels: int, convention, batch_size: int = 32, progress=NULL_PROGRESS):
-        """``(x float32 (B, size, size, channels), labels int64 (B,))``; see the module doc for bad files."""
+    def batches(self, size: int, channels: int, convention, batch_size: int = 32, progress=NULL_PROGRESS,
+                quantize=None):
+        """``(x float32 (B, size, size, channels), labels int64 (B,))``; see the module doc for bad files.
+
+        ``quantize=(scale, zero_point, dtype)``: x quantized to that integer dtype (a LiteRT input) instead.
+        """
         from .transform import check_file
 
         progress = progress or NULL_PROGRESS
@@ -84,7 +96,7 @@ class FileSource:
         meter = RateMeter(n)
         progress.update(0, n, meter.message(0))
         expected = 0
-        for x, y, idx in self.dataset(size, channels, convention, batch_size):
+        for x, y, idx in self.dataset(size, channels, convention, batch_size, quantize):
             progress.check_cancelled()
             idx = idx.numpy()
             if idx[-1] - expected + 1 != len(idx):    # a gap: files dropped by the decoder

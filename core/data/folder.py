@@ -3,7 +3,7 @@
 Class index = the sorted class-folder names. For ILSVRC2012 synset folders
 (``n01440764`` ... ``n15075141``) that is exactly the order of keras.applications'
 1,000 ImageNet outputs (index 0 = n01440764 tench, 999 = n15075141 toilet tissue).
-Files are listed with ``os.scandir`` and kept by suffix (``IMAGE_SUFFIXES``), without a
+Class folders are listed with ``os.scandir``, files with ``os.listdir`` and kept by suffix (``IMAGE_SUFFIXES``), without a
 per-file ``stat``; names starting with ``.`` (``.cache/``, ``.DS_Store``) are neither
 classes nor images. Nothing is decoded here.
 """
@@ -26,8 +26,7 @@ def _is_image(name: str) -> bool:
 
 def list_images(folder: str) -> list[str]:
     """Sorted image file names directly in ``folder`` (suffix filter, hidden names skipped)."""
-    with os.scandir(folder) as it:
-        return sorted(e.name for e in it if _is_image(e.name))
+    return sorted(name for name in os.listdir(folder) if _is_image(name))
 
 
 def list_tree(root: str | Path) -> tuple[list[str], np.ndarray, list[str]]:

@@ -65,8 +65,12 @@ class Dataset:
     def files(self):
         return None
 
-    def batches(self, size: int, channels: int, convention, batch_size: int = 32, progress=NULL_PROGRESS):
-        """``(x float32 (B, size, size, channels), labels int64 (B,))``: resized, converted, ``convention`` applied."""
+    def batches(self, size: int, channels: int, convention, batch_size: int = 32, progress=NULL_PROGRESS,
+                quantize=None):
+        """``(x float32 (B, size, size, channels), labels int64 (B,))``: resized, converted, ``convention`` applied.
+
+        ``quantize=(scale, zero_point, dtype)``: x quantized to that integer dtype (a LiteRT input) instead.
+        """
         from .preprocess import adapt_images
 
         if batch_size < 1:
@@ -78,6 +82,11 @@ class Dataset:
         for start in range(0, n, batch_size):
             progress.check_cancelled()
             x = adapt_images(self.images[start:start + batch_size], size, channels)
-            yield convention.apply(x), self.labels[start:start + batch_size]
+            x = convention.apply(x)
+            if quantize is not None:
+                scale, zero_point, dtype = quantize
+                info = np.iinfo(dtype)
+                x = np.clip(np.round(x / np.float32(scale)) + zero_point, info.min, info.max).astype(dtype)
+            yield x, self.labels[start:start + batch_size]
             done = min(n, start + batch_size)
             progress.update(done, n, meter.message(done))

@@ -19,7 +19,9 @@ Attributes and methods (both implementations):
 - ``source`` (str), ``class_names``, ``num_classes``, ``labels`` (int64 ``(N,)``), ``len()``
 - ``per_class(n, seed=0)``, ``limit(n)``, ``subset(index)`` -> a source of the same kind
 - ``files()`` -> ``(paths, labels)`` for file-backed sources, ``None`` for in-memory ones
-- ``batches(size, channels, convention, batch_size=32, progress=NULL_PROGRESS)``
+- ``batches(size, channels, convention, batch_size=32, progress=NULL_PROGRESS, quantize=None)``;
+  ``quantize=(scale, zero_point, dtype)`` yields the integer input of an int8/uint8 model instead
+  of floats (done on the pipeline's threads for files)
 - ``skipped``: paths skipped as unreadable by the last ``batches`` pass (``skip_bad``)
 """
 

@@ -2,17 +2,18 @@
 
 Decode: ``tf.io.decode_image`` (JPEG, PNG, BMP, GIF first frame; ``expand_animations=False``)
 to uint8 with 3 channels: grayscale is repeated, alpha is dropped, 16-bit PNGs are scaled
-to 0..255 (``v * 255 / 65535``, not clipped). Large JPEGs are decoded at 1/2, 1/4 or 1/8
-scale by libjpeg's DCT scaling when the result is still larger than the resize target, so
-an 8000x8000 photo never becomes a 768 MB float tensor. TIFFs are read with Pillow (8 and
-16-bit; float TIFFs are refused by path: their value range is not defined).
+to 0..255 (``v * 255 / 65535``, not clipped). JPEGs decode only the crop window, or, when
+that window is over twice the target, the whole file at 1/2, 1/4 or 1/8 scale (libjpeg's
+DCT scaling), so an 8000x8000 photo never becomes a 768 MB float tensor. TIFFs are read
+with Pillow (8 and 16-bit; float TIFFs are refused by path: their value range is undefined).
 
-Evaluation transform (keras.applications / TF-slim evaluation): resize the shorter side
-to ``size / 0.875`` (bilinear, antialiased), take the central ``size x size`` crop (87.5 %
-of the shorter side), round to whole pixels 0..255 (what an app feeding uint8 frames
-sees). A 1x1 thumbnail or a huge photo is transformed on its own; no image changes the
-size of another. For a 1-channel model the RGB pixels become luminance
-(0.299 R + 0.587 G + 0.114 B).
+Evaluation transform (keras.applications / TF-slim evaluation): the central square of
+87.5 % of the shorter side, resized to ``size x size`` -- the same as resizing the shorter
+side to ``size / 0.875`` and taking the central ``size`` crop, computed on the crop only
+(bilinear; antialiased when shrinking more than 2x) -- then rounded to whole pixels 0..255
+(what an app feeding uint8 frames sees). A 1x1 thumbnail or a huge photo is transformed on
+its own; no image changes the size of another. For a 1-channel model the RGB pixels become
+luminance (0.299 R + 0.587 G + 0.114 B).
 """
 
 from __future__ import annotations
@@ -67,55 +68,70 @@ def check_file(path: str) -> str:
     return ""
 
 
-def _decode_tf(path, size: int):
+def _crop_box(h, w):
+    """(top, left, side) of the central square covering 87.5 % of the shorter side (int32 tensors)."""
+    import tensorflow as tf
+
+    short = tf.minimum(h, w)
+    side = tf.maximum(tf.cast(tf.round(tf.cast(short, tf.float32) * CROP_FRACTION), tf.int32), 1)
+    return (h - side) // 2, (w - side) // 2, side
+
+
+def decode_crop(path, size: int):
+    """The central crop (87.5 % of the shorter side, square) of one file, uint8 ``(side, side, 3)``.
+
+    JPEGs: only the crop window is decoded (``decode_and_crop_jpeg``), or, when the crop is at
+    least twice the target, the whole file at 1/2, 1/4 or 1/8 scale (libjpeg's DCT scaling)
+    and then cropped, so huge photos cost little time and memory.
+    """
     import tensorflow as tf
 
     data = tf.io.read_file(path)
-    target = float(size) / CROP_FRACTION
-
-    def jpeg():
-        shape = tf.image.extract_jpeg_shape(data)
-        short = tf.cast(tf.minimum(shape[0], shape[1]), tf.float32)
-        # the largest DCT downscale that still leaves the shorter side >= the resize target
-        branch = tf.reduce_sum(tf.cast(short / tf.constant([2.0, 4.0, 8.0]) >= target, tf.int32))
-        return tf.switch_case(branch, [
-            lambda r=r: tf.io.decode_jpeg(data, channels=3, ratio=r) for r in (1, 2, 4, 8)])
-
-    def other():
-        return tf.io.decode_image(data, channels=3, dtype=tf.uint8, expand_animations=False)
-
-    return tf.cond(tf.io.is_jpeg(data), jpeg, other)
-
-
-def decode(path, size: int):
-    """uint8 ``(H, W, 3)`` tensor for one file path (string tensor)."""
-    import tensorflow as tf
-
     lower = tf.strings.lower(path)
     is_pil = tf.strings.regex_full_match(lower, r".*\.tiff?")
 
     def via_pil():
         img = tf.numpy_function(lambda p: pil_decode(p.decode()), [path], tf.uint8, stateful=False)
-        return tf.reshape(img, tf.stack([tf.shape(img)[0], tf.shape(img)[1], 3]))
+        img = tf.reshape(img, tf.stack([tf.shape(img)[0], tf.shape(img)[1], 3]))
+        return crop(img)
 
-    img = tf.cond(is_pil, via_pil, lambda: _decode_tf(path, size))
+    def crop(img):
+        shape = tf.shape(img)
+        top, left, side = _crop_box(shape[0], shape[1])
+        return img[top:top + side, left:left + side, :]
+
+    def jpeg():
+        shape = tf.image.extract_jpeg_shape(data)
+        top, left, side = _crop_box(shape[0], shape[1])
+        ratio_index = tf.reduce_sum(tf.cast(side // tf.constant([2, 4, 8]) >= size, tf.int32))
+
+        def window():
+            return tf.image.decode_and_crop_jpeg(data, tf.stack([top, left, side, side]), channels=3)
+
+        def scaled():
+            return crop(tf.switch_case(ratio_index - 1, [
+                lambda r=r: tf.io.decode_jpeg(data, channels=3, ratio=r) for r in (2, 4, 8)]))
+
+        return tf.cond(ratio_index > 0, scaled, window)
+
+    def other():
+        return crop(tf.io.decode_image(data, channels=3, dtype=tf.uint8, expand_animations=False))
+
+    img = tf.cond(is_pil, via_pil, lambda: tf.cond(tf.io.is_jpeg(data), jpeg, other))
     img.set_shape([None, None, 3])
-    tf.debugging.assert_positive(tf.size(img), message="empty image")
     return img
 
 
 def eval_transform(img, size: int, channels: int):
-    """Resize the shorter side to ``size / 0.875``, central ``size`` crop, whole pixels; float32 0..255."""
+    """A centrally cropped image -> ``size x size`` (bilinear; antialiased when shrinking > 2x), whole pixels."""
     import tensorflow as tf
 
-    shape = tf.shape(img)
-    h, w = tf.cast(shape[0], tf.float32), tf.cast(shape[1], tf.float32)
-    scale = (float(size) / CROP_FRACTION) / tf.minimum(h, w)
-    nh = tf.maximum(tf.cast(tf.round(h * scale), tf.int32), size)
-    nw = tf.maximum(tf.cast(tf.round(w * scale), tf.int32), size)
-    x = tf.image.resize(tf.cast(img, tf.float32), tf.stack([nh, nw]), method="bilinear", antialias=True)
-    top, left = (nh - size) // 2, (nw - size) // 2
-    x = x[top:top + size, left:left + size, :]
+    side = tf.shape(img)[0]
+    x = tf.cast(img, tf.float32)
+    x = tf.cond(side > 2 * size,
+                lambda: tf.image.resize(x, [size, size], method="bilinear", antialias=True),
+                lambda: tf.cond(tf.equal(side, size), lambda: x,
+                                lambda: tf.image.resize(x, [size, size], method="bilinear")))
     if channels == 1:
         x = tf.reduce_sum(x * tf.constant(LUMA, tf.float32), axis=-1, keepdims=True)
     elif channels != 3:
@@ -125,4 +141,4 @@ def eval_transform(img, size: int, channels: int):
     return x
 
 
-__all__ = ["CROP_FRACTION", "IMAGE_SUFFIXES", "decode", "eval_transform", "pil_decode", "check_file"]
+__all__ = ["CROP_FRACTION", "IMAGE_SUFFIXES", "decode_crop", "eval_transform", "pil_decode", "check_file"]
