@@ -93,8 +93,8 @@ def mobilenet_v2_224(classes: int = 1000) -> tuple[Path, Path]:
     return keras_path, tflite_path
 
 
-def run_child(args: list[str], env=None) -> tuple[dict, float, float]:
-    """Run ``args`` (a Python child printing JSON last); (its JSON, its peak RSS in MB, wall seconds)."""
+def run_child(args: list[str], env=None, parse: bool = True) -> tuple[dict | str, float, float]:
+    """Run ``args``; (its last stdout line as JSON, or all stdout if not ``parse``; peak RSS in MB; wall seconds)."""
     import subprocess
 
     t0 = time.perf_counter()
@@ -105,5 +105,8 @@ def run_child(args: list[str], env=None) -> tuple[dict, float, float]:
     wall = time.perf_counter() - t0
     if p.returncode != 0:
         raise RuntimeError(f"{' '.join(map(str, args))} failed ({p.returncode}):\n{err[-3000:]}")
+    run_child.cpu_s = usage.ru_utime + usage.ru_stime
+    if not parse:
+        return out, usage.ru_maxrss / 1024.0, wall
     lines = [line for line in out.splitlines() if line.strip()]
     return json.loads(lines[-1]) if lines else {}, usage.ru_maxrss / 1024.0, wall

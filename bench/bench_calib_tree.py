@@ -34,6 +34,7 @@ def main() -> None:
     ap.add_argument("--classes", type=int, default=1000)
     ap.add_argument("--per-class-files", type=int, default=1280)
     ap.add_argument("--method", default="greedy")
+    ap.add_argument("--batch-size", type=int, default=32, help="calibrate --batch-size (default 32, its default)")
     ap.add_argument("--child", choices=["prepare"], default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     from _bench_images import link_tree, mobilenet_v2_224, run_child
@@ -50,8 +51,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "s.qft"
         cmd = [sys.executable, "-m", "core.cli", "calibrate", prepared["keras"], "--data", f"folder:{root}",
-               "--per-class", "1", "--method", args.method, "--out", str(out)]
-        _, rss, wall = run_child(cmd, env=env)
+               "--per-class", "1", "--method", args.method, "--batch-size", str(args.batch_size), "--out", str(out)]
+        printed, rss, wall = run_child(cmd, env=env, parse=False)
         import zipfile
 
         with zipfile.ZipFile(out) as z:
@@ -62,7 +63,8 @@ def main() -> None:
         "command": " ".join(cmd[1:]), "load_avg_at_start": load,
         "listing": {"seconds": round(listing["seconds"], 2), "wall_s": round(list_wall, 2),
                     "peak_rss_mb": round(list_rss, 1)},
-        "calibrate": {"wall_s": round(wall, 1), "peak_rss_mb": round(rss, 1),
+        "calibrate": {"wall_s": round(wall, 1), "cpu_s": round(run_child.cpu_s, 1), "peak_rss_mb": round(rss, 1),
+                      "load_avg_after": os.getloadavg()[0], "printed": printed.strip(),
                       "n_images": (meta or {}).get("calibration", {}).get("n_images")},
         "targets": {"wall_s_below": 60, "peak_rss_mb_below": 2000},
         "met": {"wall": wall < 60, "rss": rss < 2000},
