@@ -127,4 +127,4 @@ def test_skip_bad_on_every_command_that_reads_data(tmp_path, quadrant_model, qua
     assert r.returncode != 0 and "3_broken.jpg" in r.stderr
     r, _ = cli("sensitivity", s, "--data", f"folder:{quadrant_folder}", "--skip-bad", "--json")
     assert r.returncode == 0, r.stderr[-2000:]
-    assert json.loads(r.stdout)["n_images"] == 38 and json.loads(r.stdout)["skipped_images"] == 2
+    assert json.loads(r.stdout)["n_images"] == 40 and json.loads(r.stdout)["skipped_images"] == 2
