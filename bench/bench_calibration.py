@@ -1,6 +1,7 @@
 """Calibration cost against a plain float forward pass over the same images; prints JSON.
 
     python bench/bench_calibration.py [--model M.keras] [--images 100] [--batch-size 32] [--repeat 7]
+    python bench/bench_calibration.py --size 224 [--images 128] [--repeat 3]
 
 The float baseline is ``model(x, training=False)`` in one ``tf.function`` with the same
 input signature as the calibration graph (batch dimension free, so neither pads the
@@ -10,6 +11,11 @@ every activation to numpy). Tracing is excluded from both and reported separatel
 passes alternate and the best of ``--repeat`` is reported (the machine may be shared:
 the load average is printed). Default model: the bundled QF-MobileNetV2 if present, else
 a freshly built one (width 0.5, 28x28x1, 10 classes).
+
+``--size 224``: qftune's MobileNetV2 1.0 at 224x224x3 with 1,000 classes (BatchNorm statistics
+from real images, ``bench/_bench_images.py``) on real 224-px JPEGs decoded once through the
+folder pipeline; both passes get the same ready float batches (``collect_stats`` takes the
+batch iterator), so only the model and the statistics are timed.
 """
 
 from __future__ import annotations
@@ -33,6 +39,8 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--numpy", action="store_true", help="also time the reference numpy path")
+    ap.add_argument("--size", type=int, default=None, choices=[224],
+                    help="224: MobileNetV2 1.0 at 224x224x3 on real JPEGs instead of the 28-px model")
     args = ap.parse_args()
 
     import numpy as np
@@ -45,7 +53,16 @@ def main() -> None:
     load_start = os.getloadavg()[0]
     bundled = ROOT / "resources/models/mobilenet_v2_qf_fmnist.keras"
     path = args.model or (str(bundled) if bundled.exists() else None)
-    if path:
+    if args.size:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from _bench_images import link_tree, mobilenet_v2_224
+
+        from core.models.convention import PIXEL_01
+        from core.models.loading import load_model
+
+        keras_path, _ = mobilenet_v2_224()
+        model, name = load_model(keras_path), f"{keras_path.name} (qftune MobileNetV2 1.0, 224x224x3, 1000 classes)"
+    elif path:
         from core.models.loading import load_model
 
         model, name = load_model(path), path
@@ -54,10 +71,15 @@ def main() -> None:
 
         model, name = build("mobilenet-v2", width=0.5, qf=QFConfig.full()), "built mobilenet-v2 width 0.5 QF (untrained)"
     tensors = quant_tensors(model)
-    ds = load_dataset("embedded", "train")
-    images = np.concatenate([ds.images] * (args.images // len(ds) + 1))[: args.images]
     bs = args.batch_size
-    batches = [model_inputs(model, images[i:i + bs]) for i in range(0, len(images), bs)]   # as calibration
+    if args.size:
+        root, _ = link_tree(f"tree_bench_calib_{args.images}", 1, args.images)
+        batches = [x for x, _ in load_dataset(f"folder:{root}").batches(224, 3, PIXEL_01, bs)]
+        images = np.concatenate(batches)
+    else:
+        ds = load_dataset("embedded", "train")
+        images = np.concatenate([ds.images] * (args.images // len(ds) + 1))[: args.images]
+        batches = [model_inputs(model, images[i:i + bs]) for i in range(0, len(images), bs)]   # as calibration
 
     signature = [tf.TensorSpec((None,) + tuple(model.input_shape[1:]), tf.float32)]
     forward = tf.function(lambda x: model(x, training=False), input_signature=signature, autograph=False)
@@ -66,11 +88,12 @@ def main() -> None:
     forward(batches[0]).numpy()                               # trace
     cold_plain = time.perf_counter() - t0
     t0 = time.perf_counter()
-    collect_stats(model, tensors, images[:bs], batch_size=bs)  # trace (stats model + graph, cached per model)
+    feed = (lambda: iter(batches)) if args.size else (lambda: images)   # ready batches, or uint8 as calibrate
+    collect_stats(model, tensors, batches[:1] if args.size else images[:bs], batch_size=bs)  # trace (cached per model)
     cold_calib = time.perf_counter() - t0
     if args.numpy:
         t0 = time.perf_counter()
-        collect_stats(model, tensors, images[:bs], batch_size=bs, in_graph=False)
+        collect_stats(model, tensors, batches[:1] if args.size else images[:bs], batch_size=bs, in_graph=False)
         cold_numpy = time.perf_counter() - t0
 
     def plain():
@@ -81,7 +104,7 @@ def main() -> None:
 
     def calib(in_graph=True):
         t0 = time.perf_counter()
-        _, meta = collect_stats(model, tensors, images, batch_size=bs, in_graph=in_graph)
+        _, meta = collect_stats(model, tensors, feed(), batch_size=bs, in_graph=in_graph, total=len(images))
         return time.perf_counter() - t0, meta
 
     plain_t, calib_t, numpy_t, metas = [], [], [], []

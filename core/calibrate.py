@@ -34,34 +34,46 @@ def default_per_class(num_classes: int) -> int:
 
 
 def calibration_images(data_spec: str = "embedded", per_class: int | str | None = AUTO, limit: int | None = None,
-                       data_path=None):
+                       data_path=None, skip_bad: bool = False, warn=None):
     """The calibration images: ``per_class`` images of every class of the training split, then ``limit``.
 
     ``per_class="auto"`` (default): :func:`default_per_class` (1,000 images in all, balanced;
     every image of a smaller split such as the embedded 100); ``None``: every image.
+    Returns an image source (:mod:`core.data.source`): a selection of the file list, nothing decoded.
     """
     from .data import load_dataset
 
-    ds = load_dataset(data_spec, "train", path=data_path)
+    if per_class not in (AUTO, None) and per_class < 1:
+        raise ValueError(f"--per-class must be at least 1, got {per_class}")
+    if limit is not None and limit < 1:
+        raise ValueError(f"--limit must be at least 1, got {limit}")
+    ds = load_dataset(data_spec, "train", path=data_path, skip_bad=skip_bad, warn=warn)
     if per_class == AUTO:
         per_class = default_per_class(ds.num_classes)
     if per_class is not None:
-        if per_class < 1:
-            raise ValueError(f"--per-class must be at least 1, got {per_class}")
         ds = ds.per_class(per_class)
-    if limit is not None:
-        if limit < 1:
-            raise ValueError(f"--limit must be at least 1, got {limit}")
-        ds = ds.limit(limit)
+    ds = ds.limit(limit)
     if len(ds) == 0:
         raise CalibrationError(f"{data_spec}: no images to calibrate with")
     return ds
 
 
+def model_image_size(model, source: str = "the data", image_shape=None) -> tuple[int, int]:
+    """(size, channels) of a square image model; a clear error otherwise."""
+    from .models.loading import check_input_compatible
+
+    shape = tuple(model.input_shape)
+    try:
+        check_input_compatible(model, image_shape or (shape[1], shape[2], 3 if shape[-1] != 1 else 1), source=source)
+    except ValueError as exc:
+        raise CalibrationError(str(exc)) from None
+    return int(shape[1]), int(shape[-1])
+
+
 def calibrate(model_or_path, data_spec: str = "embedded", per_class: int | str | None = AUTO,
               limit: int | None = None, method: str = "greedy", gamma: float = 1.0, bins: int = DEFAULT_BINS,
               progress=NULL_PROGRESS, batch_size: int = 32, data_path=None, model_path=None,
-              convention=None, warn=None) -> Session:
+              convention=None, skip_bad: bool = False, warn=None) -> Session:
     """Calibrate a Keras model (object or ``.keras`` path) on ``data_spec`` and choose all ranges.
 
     ``per_class`` images of each class of the training split (``"auto"``: 1,000 images in
@@ -71,6 +83,7 @@ def calibrate(model_or_path, data_spec: str = "embedded", per_class: int | str |
     :class:`~core.models.convention.InputConvention`, e.g. from ``--input-scale``) overrides
     the model card / detected / assumed one (``warn(message)`` hears an assumption); it is
     recorded as ``calibration["input_convention"]`` and sets the input tensor's range.
+    ``skip_bad``: skip unreadable image files (reported through ``warn``, counted in the session).
     """
     from .models.convention import resolve_convention
     from .models.normalize import normalize
@@ -87,18 +100,22 @@ def calibrate(model_or_path, data_spec: str = "embedded", per_class: int | str |
         model = load_model(model_path)
     else:
         model = normalize(model_or_path)
-    conv = resolve_convention(model, model_path, convention, warn)
     tensors = quant_tensors(model)
-    ds = calibration_images(data_spec, per_class, limit, data_path)
+    if batch_size < 1:
+        raise ValueError(f"--batch-size must be at least 1, got {batch_size}")
+    ds = calibration_images(data_spec, per_class, limit, data_path, skip_bad=skip_bad, warn=warn)
     if per_class == AUTO:   # record the number used (the embedded set has only 10 per class), not the word
         per_class = min(default_per_class(ds.num_classes), max(Counter(ds.labels.tolist()).values()))
-    hists, timing = collect_stats(model, tensors, ds.images, bins=bins, batch_size=batch_size,
-                                  progress=progress, source=f"dataset {data_spec}", convention=conv)
+    conv = resolve_convention(model, model_path, convention, warn)
+    size, channels = model_image_size(model, f"dataset {data_spec}", getattr(ds, "image_shape", None))
+    hists, timing = collect_stats(model, tensors, ds.batches(size, channels, conv, batch_size, progress),
+                                  bins=bins, batch_size=batch_size, progress=progress,
+                                  source=f"dataset {data_spec}", total=len(ds))
     t_choose = time.perf_counter()
     plan = Plan(tensors, hists, method=method, gamma=gamma, input_range=conv.input_range)
     meta = {"data": data_spec, "per_class": per_class, "limit": limit, "method": method, "gamma": gamma,
-            "bins": bins, "n_images": len(ds), "qftune_version": qftune_version(),
-            "input_convention": conv.to_dict(),
+            "bins": bins, "n_images": timing["n_images"], "qftune_version": qftune_version(),
+            "input_convention": conv.to_dict(), "skipped_images": len(ds.skipped),
             "collect_s": round(timing["forward_s"] + timing["stats_s"], 4),
             "choose_s": round(time.perf_counter() - t_choose, 4),
             "total_s": round(time.perf_counter() - t_start, 4)}

@@ -68,49 +68,83 @@ def tflite_mapping(tflite_path, tensors, graph=None) -> dict[str, int]:
     return match_tensors(graph, tensors)
 
 
-def compare(model, tensors, tflite_path: str | Path, images_u8: np.ndarray,
-            progress: Progress = NULL_PROGRESS, source_model: str | Path | None = None) -> list[TensorFidelity]:
-    """SQNR per plan tensor on ``images_u8``, worst (lowest SQNR) first.
+def _as_source(images):
+    if isinstance(images, np.ndarray):
+        from .data import Dataset
 
+        return Dataset(images, np.zeros(len(images), np.int64), ["?"], "images")
+    return images
+
+
+def compare(model, tensors, tflite_path: str | Path, images, progress: Progress = NULL_PROGRESS,
+            convention=None, warn=None, batch_size: int = 16,
+            source_model: str | Path | None = None) -> list[TensorFidelity]:
+    """SQNR per plan tensor on ``images`` (an image source, or uint8 images taken as pixel/255), worst first.
+
+    Streams: per batch the float model's and the int8 model's tensors are compared and only
+    the sums are kept. ``convention`` (default: the export report's, else the int8 input's range)
+    feeds both models the same floats; the int8 model gets them quantized by its input tensor.
     ``source_model``: the Keras file ``model`` was loaded from; a .tflite whose export
     report names another model is refused (see :mod:`core.export.integrity`).
     """
     import keras
 
-    from .data import to_model_input
     from .export.integrity import check_export
     from .export.litert import dequantize, load_interpreter, quantize_input, read_graph
+    from .model_input import tflite_convention
+    from .models.convention import PIXEL_01
 
     check_export(tflite_path, source_model)
-
+    src = _as_source(images)
     interp = load_interpreter(tflite_path, preserve_all=True)
     graph = read_graph(interp)
     mapping = tflite_mapping(tflite_path, tensors, graph)
     # a tied op the converter folded away (a PAD into the next conv) shares its input's tensor: nothing of its own
     tensors = [t for t in tensors if not any(mapping.get(i) == mapping[t.name] for i in t.inputs)]
-    x = to_model_input(images_u8, model.input_shape)
-    probe = keras.Model(model.inputs[0], [model.get_layer(t.output_layer).output for t in tensors])
-    floats = [np.concatenate(parts) for parts in zip(*[[np.asarray(a) for a in probe(x[i:i + 64], training=False)]
-                                                      for i in range(0, len(x), 64)])]
     inp = interp.get_input_details()[0]
-    q_out = {t.name: [] for t in tensors}
-    for i in range(len(x)):
-        interp.set_tensor(inp["index"], quantize_input(x[i:i + 1], inp))
-        interp.invoke()
-        for t in tensors:
-            info = graph.tensors[mapping[t.name]]
-            q_out[t.name].append(dequantize(interp.get_tensor(info.index), float(info.scales[0]) if len(info.scales) else 0.0,
-                                            int(info.zero_points[0]) if len(info.zero_points) else 0))
-        progress.update(i + 1, len(x), f"image {i + 1}/{len(x)}")
+    if isinstance(images, np.ndarray) and convention is None:
+        convention = PIXEL_01
+    conv = tflite_convention(tflite_path, inp, convention, warn)
+    probe = keras.Model(model.inputs[0], [model.get_layer(t.output_layer).output for t in tensors])
+    infos = [graph.tensors[mapping[t.name]] for t in tensors]
+    qparams = [(float(i.scales[0]) if len(i.scales) else 0.0, int(i.zero_points[0]) if len(i.zero_points) else 0)
+               for i in infos]
+    acc = [{"signal": 0.0, "noise": 0.0, "min": np.inf, "max": -np.inf, "clipped": 0, "count": 0} for _ in tensors]
+    size, channels = int(model.input_shape[1]), int(model.input_shape[-1])
+    for x, _y in src.batches(size, channels, conv, batch_size, progress):
+        floats = probe(x, training=False)
+        floats = [np.asarray(f) for f in (floats if isinstance(floats, (list, tuple)) else [floats])]
+        q_out = [[] for _ in tensors]
+        qx = quantize_input(x, inp)
+        for i in range(len(x)):
+            interp.set_tensor(inp["index"], qx[i:i + 1])
+            interp.invoke()
+            for k, info in enumerate(infos):
+                q_out[k].append(dequantize(interp.get_tensor(info.index), *qparams[k]))
+        for k, f in enumerate(floats):
+            q = np.concatenate(q_out[k]).reshape(f.shape).astype(np.float64)
+            f64 = f.astype(np.float64)
+            a = acc[k]
+            a["signal"] += float(np.sum(f64 ** 2))
+            a["noise"] += float(np.sum((f64 - q) ** 2))
+            a["min"], a["max"] = min(a["min"], float(f.min())), max(a["max"], float(f.max()))
+            scale, zp = qparams[k]
+            if scale:
+                lo, hi = (-128 - zp) * scale, (127 - zp) * scale
+                a["clipped"] += int(np.sum((f < lo - scale / 2) | (f > hi + scale / 2)))
+            a["count"] += f.size
+    if not acc or acc[0]["count"] == 0:
+        raise ValueError(f"{src.source}: no images to compare on")
     out = []
-    for t, f in zip(tensors, floats):
-        info = graph.tensors[mapping[t.name]]
-        q = np.concatenate(q_out[t.name]).reshape(f.shape)
-        scale = float(info.scales[0]) if len(info.scales) else 0.0
-        zp = int(info.zero_points[0]) if len(info.zero_points) else 0
-        lo, hi = (-128 - zp) * scale, (127 - zp) * scale
-        clipped = float(np.mean((f < lo - scale / 2) | (f > hi + scale / 2))) if scale else 0.0
-        out.append(TensorFidelity(t.name, t.op, info.index, sqnr_db(f, q), scale, zp, float(f.min()), float(f.max()), clipped))
+    for t, info, (scale, zp), a in zip(tensors, infos, qparams, acc):
+        if a["noise"] == 0.0:
+            db = math.inf
+        elif a["signal"] == 0.0:
+            db = -math.inf
+        else:
+            db = 10.0 * math.log10(a["signal"] / a["noise"])
+        out.append(TensorFidelity(t.name, t.op, info.index, db, scale, zp, a["min"], a["max"],
+                                  a["clipped"] / a["count"]))
     out.sort(key=lambda r: r.sqnr_db)
     return out
 

@@ -2,9 +2,12 @@
 
 Works on a .tflite (LiteRT, XNNPACK, ``threads`` threads; int8 inputs are
 quantized with the model's own input scale and zero point) or a Keras model
-(.keras/.h5/SavedModel, or a model object). Latency is measured per single-image
-invoke, warm-up invokes excluded; for Keras models it is measured on a sample of
-single-image calls (Keras is not what runs on the phone).
+(.keras/.h5/SavedModel, or a model object). Images are streamed from the data
+source in batches (bounded memory: only predicted classes and top-5 hits are kept)
+and fed through the model's input convention (:mod:`core.model_input`).
+Latency is measured per single-image invoke, warm-up invokes excluded; for Keras
+models it is measured on a sample of single-image calls (Keras is not what runs on
+the phone).
 """
 
 from __future__ import annotations
@@ -37,16 +40,40 @@ class EvalResult:
     agreement: float | None = None  # fraction of images with the reference's top-1
     reference: str | None = None
     predictions: np.ndarray | None = field(default=None, repr=False)
+    input_convention: dict | None = None
+    skipped_images: int = 0
 
     def to_dict(self) -> dict:
         d = {k: v for k, v in self.__dict__.items() if k != "predictions"}
         return d
 
 
-def _topk(scores: np.ndarray, labels: np.ndarray, k: int) -> float:
-    k = min(k, scores.shape[1])
-    top = np.argsort(-scores, axis=1, kind="stable")[:, :k]
-    return float(np.mean(np.any(top == labels[:, None], axis=1))) if len(labels) else float("nan")
+BATCH = 32
+
+
+@dataclass
+class _Run:
+    """What one pass over the data keeps: predicted class, top-5 hit and label per image, latencies."""
+
+    kind: str = ""
+    convention: object = None
+    preds: list = field(default_factory=list)
+    top5: list = field(default_factory=list)
+    labels: list = field(default_factory=list)
+    times: list = field(default_factory=list)
+
+    def add(self, scores: np.ndarray, labels: np.ndarray, num_classes: int, name: str, data: str) -> None:
+        if scores.shape[1] < num_classes:
+            raise ValueError(f"{name}: the model has {scores.shape[1]} outputs but {data} has {num_classes} classes")
+        k = min(5, scores.shape[1])
+        top = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+        self.preds.append(top[:, 0])
+        self.top5.append(np.any(top == labels[:, None], axis=1))
+        self.labels.append(np.asarray(labels, np.int64))
+
+    def arrays(self):
+        cat = (lambda parts, dt: np.concatenate(parts) if parts else np.zeros(0, dt))
+        return cat(self.preds, np.int64), cat(self.top5, bool), cat(self.labels, np.int64)
 
 
 def _per_class(pred: np.ndarray, labels: np.ndarray, names: list[str]) -> dict[str, float]:
@@ -58,54 +85,63 @@ def _per_class(pred: np.ndarray, labels: np.ndarray, names: list[str]) -> dict[s
     return out
 
 
-def run_tflite(path, images_u8: np.ndarray, threads: int = 1, progress: Progress = NULL_PROGRESS):
-    """Scores (float, dequantized) for every image and per-invoke latencies in ms."""
-    from .data import to_model_input
+def run_tflite(path, src, threads: int = 1, progress: Progress = NULL_PROGRESS, convention=None,
+               warn=None) -> _Run:
+    """Stream ``src`` through the .tflite: one single-image invoke per image, latencies in ms."""
     from .export.litert import dequantize, load_interpreter, quantize_input
+    from .model_input import tflite_convention
 
     interp = load_interpreter(path, threads=threads)
     inp, out = interp.get_input_details()[0], interp.get_output_details()[0]
-    x = to_model_input(images_u8, inp["shape"])
+    shape = [int(v) for v in inp["shape"]]
+    if len(shape) != 4 or shape[1] != shape[2]:
+        raise ValueError(f"{path}: expected a square image input (1, H, W, C), got shape {shape}")
+    run = _Run("int8 tflite" if np.dtype(inp["dtype"]) == np.int8 else "float tflite")
+    run.convention = tflite_convention(path, inp, convention, warn)
     scale, zp = out["quantization"]
-    scores = np.empty((len(x), int(np.prod(out["shape"][1:]))), np.float32)
-    times = []
-    for _ in range(min(WARMUP, len(x))):
-        interp.set_tensor(inp["index"], quantize_input(x[:1], inp))
-        interp.invoke()
-    for i in range(len(x)):
-        interp.set_tensor(inp["index"], quantize_input(x[i:i + 1], inp))
-        t0 = time.perf_counter()
-        interp.invoke()
-        times.append((time.perf_counter() - t0) * 1000.0)
-        scores[i] = dequantize(interp.get_tensor(out["index"]), scale, zp).reshape(-1)
-        if i % 100 == 0:
-            progress.update(i, len(x), f"image {i}/{len(x)}")
-    progress.update(len(x), len(x), "done")
-    kind = "int8 tflite" if np.dtype(inp["dtype"]) == np.int8 else "float tflite"
-    return scores, np.asarray(times), kind
+    warm = False
+    dtype = np.dtype(inp["dtype"])
+    quantize = (float(inp["quantization"][0]), int(inp["quantization"][1]), dtype) \
+        if dtype in (np.int8, np.uint8) else None
+    for x, y in src.batches(shape[1], shape[3], run.convention, BATCH, progress, quantize=quantize):
+        q = x if quantize is not None else quantize_input(x, inp)
+        if not warm:
+            for _ in range(WARMUP):
+                interp.set_tensor(inp["index"], q[:1])
+                interp.invoke()
+            warm = True
+        scores = np.empty((len(q), int(np.prod(out["shape"][1:]))), np.float32)
+        for i in range(len(q)):
+            interp.set_tensor(inp["index"], q[i:i + 1])
+            t0 = time.perf_counter()
+            interp.invoke()
+            run.times.append((time.perf_counter() - t0) * 1000.0)
+            scores[i] = dequantize(interp.get_tensor(out["index"]), scale, zp).reshape(-1)
+        run.add(scores, y, src.num_classes, str(path), src.source)
+    return run
 
 
-def run_keras(model, images_u8: np.ndarray, progress: Progress = NULL_PROGRESS, batch_size: int = 256):
-    from .data import to_model_input
+def run_keras(model, src, progress: Progress = NULL_PROGRESS, convention=None, model_path=None,
+              warn=None, batch_size: int = BATCH) -> _Run:
+    """Stream ``src`` through a Keras model in batches; latency on a sample of single-image calls."""
+    from .calibrate import model_image_size
+    from .model_input import model_convention
 
-    x = to_model_input(images_u8, model.input_shape)
-    parts = []
-    for i in range(0, len(x), batch_size):
-        parts.append(np.asarray(model(x[i:i + batch_size], training=False)))
-        progress.update(min(i + batch_size, len(x)), len(x), f"image {min(i + batch_size, len(x))}/{len(x)}")
-    scores = np.concatenate(parts) if parts else np.zeros((0, model.output_shape[-1]), np.float32)
-    times = []
-    n = min(len(x), KERAS_LATENCY_SAMPLES + WARMUP)
-    for i in range(n):
-        t0 = time.perf_counter()
-        model(x[i:i + 1], training=False)
-        if i >= WARMUP:
-            times.append((time.perf_counter() - t0) * 1000.0)
-    return scores, np.asarray(times), "keras"
+    run = _Run("keras", model_convention(model, model_path, convention, warn))
+    size, channels = model_image_size(model, src.source, getattr(src, "image_shape", None))
+    for x, y in src.batches(size, channels, run.convention, batch_size, progress):
+        run.add(np.asarray(model(x, training=False)), y, src.num_classes, getattr(model, "name", "model"), src.source)
+        if not run.times:
+            for i in range(min(len(x), KERAS_LATENCY_SAMPLES + WARMUP)):
+                t0 = time.perf_counter()
+                model(x[i:i + 1], training=False)
+                if i >= WARMUP:
+                    run.times.append((time.perf_counter() - t0) * 1000.0)
+    return run
 
 
-def predict(model, images_u8: np.ndarray, threads: int = 1, progress: Progress = NULL_PROGRESS):
-    """(scores, latencies_ms, kind, name, size) for a .tflite path, a Keras file or a Keras model object."""
+def predict(model, src, threads: int = 1, progress: Progress = NULL_PROGRESS, convention=None, warn=None):
+    """(:class:`_Run`, name, size) for a .tflite path, a Keras file or a Keras model object."""
     if isinstance(model, (str, Path)):
         p = Path(model)
         if p.suffix.lower() == ".tflite":
@@ -114,23 +150,44 @@ def predict(model, images_u8: np.ndarray, threads: int = 1, progress: Progress =
             from .export.integrity import check_export
 
             check_export(p)            # a file qftune exported must still be the file it verified
-            scores, times, kind = run_tflite(p, images_u8, threads, progress)
-            return scores, times, kind, str(p), p.stat().st_size
+            return run_tflite(p, src, threads, progress, convention, warn), str(p), p.stat().st_size
         from .models.loading import load_model
 
         keras_model = load_model(p)
-        scores, times, kind = run_keras(keras_model, images_u8, progress)
-        return scores, times, kind, str(p), p.stat().st_size if p.is_file() else None
-    scores, times, kind = run_keras(model, images_u8, progress)
-    return scores, times, kind, getattr(model, "name", "model"), None
+        run = run_keras(keras_model, src, progress, convention, p, warn)
+        return run, str(p), p.stat().st_size if p.is_file() else None
+    return run_keras(model, src, progress, convention, None, warn), getattr(model, "name", "model"), None
+
+
+def _reference_convention(model, reference, convention):
+    """The float .tflite exported beside an int8 one has no report: it takes the int8 report's convention."""
+    if convention is not None or not isinstance(reference, (str, Path)) or not isinstance(model, (str, Path)):
+        return convention
+    from .model_input import report_convention
+
+    p = Path(model)
+    try:
+        import json
+
+        rep = json.loads(p.with_name(p.stem + ".export.json").read_text())
+    except (OSError, ValueError):
+        return None
+    if rep.get("float_path") and Path(rep["float_path"]).resolve() == Path(reference).resolve():
+        return report_convention(p)
+    return None
 
 
 def evaluate(model, data="embedded:eval", threads: int = 1, reference=None, limit: int | None = None,
-             progress: Progress = NULL_PROGRESS, dataset=None) -> EvalResult:
-    """Evaluate ``model`` (path or Keras object) on ``data`` (a spec, or ``dataset``)."""
+             progress: Progress = NULL_PROGRESS, dataset=None, convention=None, skip_bad: bool = False,
+             warn=None) -> EvalResult:
+    """Evaluate ``model`` (path or Keras object) on ``data`` (a spec, or an image source ``dataset``).
+
+    ``convention`` overrides the model's input convention (and the reference's);
+    ``skip_bad`` skips unreadable image files (reported through ``warn``, counted in the result).
+    """
     from .data import load_dataset
 
-    ds = dataset if dataset is not None else load_dataset(data, default_split="test")
+    ds = dataset if dataset is not None else load_dataset(data, default_split="test", skip_bad=skip_bad, warn=warn)
     ds = ds.limit(limit)
     if len(ds) == 0:
         raise ValueError(f"{data}: no images to evaluate on")
@@ -140,19 +197,26 @@ def evaluate(model, data="embedded:eval", threads: int = 1, reference=None, limi
         from .export.integrity import check_export
 
         check_export(model, source_model=reference)     # agreement with another model means nothing
-    scores, times, kind, name, size = predict(model, ds.images, threads, progress.sub(0, span, 1))
-    if scores.shape[1] < ds.num_classes:
-        raise ValueError(f"{name}: the model has {scores.shape[1]} outputs but {data} has {ds.num_classes} classes")
-    pred = np.argmax(scores, axis=1)
-    res = EvalResult(model=name, kind=kind, data=str(data if dataset is None else ds.source or data), n_images=len(ds),
-                     top1=_topk(scores, ds.labels, 1), top5=_topk(scores, ds.labels, 5),
-                     per_class=_per_class(pred, ds.labels, ds.class_names),
+    run, name, size = predict(model, ds, threads, progress.sub(0, span, 1), convention, warn)
+    pred, hit5, labels = run.arrays()
+    times = np.asarray(run.times)
+    res = EvalResult(model=name, kind=run.kind, data=str(data if dataset is None else ds.source or data),
+                     n_images=len(labels),
+                     top1=float(np.mean(pred == labels)) if len(labels) else float("nan"),
+                     top5=float(np.mean(hit5)) if len(labels) else float("nan"),
+                     per_class=_per_class(pred, labels, ds.class_names),
                      latency_ms_median=float(np.median(times)) if len(times) else float("nan"),
                      latency_ms_p90=float(np.percentile(times, 90)) if len(times) else float("nan"),
-                     size_bytes=size, threads=threads, predictions=pred)
+                     size_bytes=size, threads=threads, predictions=pred,
+                     input_convention=run.convention.to_dict() if run.convention is not None else None,
+                     skipped_images=len(ds.skipped))
     if reference is not None:
-        ref_scores, *_rest, ref_name, _ = predict(reference, ds.images, threads, progress.sub(0.5, 0.5, 1))
-        res.agreement = float(np.mean(np.argmax(ref_scores, axis=1) == pred))
+        ref_conv = _reference_convention(model, reference, convention) or convention
+        ref_run, ref_name, _ = predict(reference, ds, threads, progress.sub(0.5, 0.5, 1), ref_conv, warn)
+        ref_pred, _, ref_labels = ref_run.arrays()
+        if len(ref_pred) != len(pred):
+            raise ValueError(f"{data}: {len(pred)} images were read for {name} but {len(ref_pred)} for {ref_name}")
+        res.agreement = float(np.mean(ref_pred == pred))
         res.reference = ref_name
     return res
 
@@ -166,5 +230,11 @@ def format_result(r: EvalResult) -> str:
         lines.append(f"  size {r.size_bytes / 1024:.1f} KiB")
     if r.agreement is not None:
         lines.append(f"  agreement with {r.reference}: {r.agreement * 100:.2f}% same top-1")
+    if r.input_convention:
+        from .models.convention import InputConvention
+
+        lines.append(f"  input: {InputConvention.from_dict(r.input_convention).describe()}")
+    if r.skipped_images:
+        lines.append(f"  skipped {r.skipped_images} unreadable image file(s) (--skip-bad)")
     lines.append("  per class: " + ", ".join(f"{k} {v * 100:.1f}%" for k, v in r.per_class.items()))
     return "\n".join(lines)

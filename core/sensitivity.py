@@ -86,13 +86,19 @@ def _switched_forward(model, folded, fq_layers: dict[str, tuple[float, float]], 
     return run
 
 
-def sensitivity(model, tensors, ranges: dict, images_u8: np.ndarray, labels: np.ndarray,
+def sensitivity(model, tensors, ranges: dict, images, labels: np.ndarray | None = None,
                 weights: str | None = None, include_locked: bool = False, batch_size: int = 500,
-                progress: Progress = NULL_PROGRESS) -> tuple[float, list[Sensitivity], float]:
-    """(float top-1, per-tensor results sorted by drop (largest first), seconds)."""
+                progress: Progress = NULL_PROGRESS, convention=None) -> tuple[float, list[Sensitivity], float]:
+    """(float top-1, per-tensor results sorted by drop (largest first), seconds).
+
+    ``images``: an image source (decoded once: its pixels are kept as uint8, N x H x W x C
+    bytes, and fed through ``convention`` on every pass; default: pixel/255), or uint8
+    images with their ``labels`` (taken as pixel/255).
+    """
     import tensorflow as tf
 
-    from .data import to_model_input
+    from .data import Dataset, pixel_batches
+    from .models.convention import PIXEL_01
     from .export.export import _fq_layers, expected_params
     from .models.bn_fold import folded_weights
 
@@ -103,15 +109,24 @@ def sensitivity(model, tensors, ranges: dict, images_u8: np.ndarray, labels: np.
     order = [t.output_layer for t in chosen]
     weight_layers = {t.name: i for i, t in enumerate(chosen) if t.op in WEIGHTED_OPS}
     run = _switched_forward(model, folded_weights(model), fq_layers, order, weight_layers, weights)
-    x = to_model_input(images_u8, model.input_shape)
-    batches = [tf.constant(x[i:i + batch_size]) for i in range(0, len(x), batch_size)]
+    src = Dataset(images, labels, source="images") if isinstance(images, np.ndarray) else images
+    conv = convention or PIXEL_01
+    size, channels = int(model.input_shape[1]), int(model.input_shape[-1])
+    total = len(chosen) + 1
+    progress.update(0, total, "decoding the images")
+    batches, parts = [], []
+    for px, y in pixel_batches(src, size, channels, batch_size, progress.sub(0.0, 1.0 / total, 1.0)):
+        batches.append(tf.constant(px))
+        parts.append(y)
+    if not batches:
+        raise ValueError(f"{src.source}: no images for sensitivity")
+    labels = np.concatenate(parts)
 
     def top1(switch) -> float:
         sw = tf.constant(switch)
-        pred = np.concatenate([np.argmax(run(b, sw).numpy(), axis=1) for b in batches])
+        pred = np.concatenate([np.argmax(run(conv.apply(b), sw).numpy(), axis=1) for b in batches])
         return float(np.mean(pred == labels))
 
-    total = len(chosen) + 1
     base = top1(np.zeros(len(chosen), bool))
     progress.update(1, total, "float baseline")
     results = []

@@ -56,10 +56,10 @@ def compare(progress, model_path: str, tensors, tflite: str, data: str, images: 
     from core.compare import compare as _compare
     from core.data import load_dataset
 
-    imgs = load_dataset(data, "test").limit(images).images
-    rows = _compare(_load_model(model_path), tensors, tflite, imgs, progress=progress, source_model=model_path)
+    ds = load_dataset(data, "test").limit(images)
+    rows = _compare(_load_model(model_path), tensors, tflite, ds, progress=progress, source_model=model_path)
     by_name = {r.name: r.sqnr_db for r in rows}
-    return {"sqnr": {t.name: by_name[t.name] for t in tensors if t.name in by_name}, "images": len(imgs)}
+    return {"sqnr": {t.name: by_name[t.name] for t in tensors if t.name in by_name}, "images": len(ds) - len(ds.skipped)}
 
 
 def sensitivity(progress, model_path: str, tensors, ranges: dict, data: str, limit: int | None,
@@ -69,10 +69,13 @@ def sensitivity(progress, model_path: str, tensors, ranges: dict, data: str, lim
     from core.data import load_dataset
     from core.sensitivity import sensitivity as _sensitivity
 
+    from core.model_input import model_convention
+
+    model = _load_model(model_path)
     ds = load_dataset(data, "test").limit(limit)
-    base, rows, _seconds = _sensitivity(_load_model(model_path), tensors, ranges, ds.images, ds.labels,
-                                        weights=weights, progress=progress)
-    return {"drops": {r.name: r.drop_pp for r in rows}, "images": len(ds.labels), "base_top1": base}
+    base, rows, _seconds = _sensitivity(model, tensors, ranges, ds, weights=weights, progress=progress,
+                                        convention=model_convention(model, model_path))
+    return {"drops": {r.name: r.drop_pp for r in rows}, "images": len(ds) - len(ds.skipped), "base_top1": base}
 
 
 def export_and_evaluate(progress, model_path: str, tensors, ranges: dict, out: str, weights: str = "per-tensor",

@@ -9,7 +9,8 @@ import pytest
 from PIL import Image
 
 from core.data import load_dataset, to_model_input
-from core.data.folder import BadImageError
+from core.data import BadImageError
+from core.models.convention import PIXEL_RAW
 from core.data.fashion_mnist import DEFAULT_PATH
 
 
@@ -85,23 +86,25 @@ def image_tree(tmp_path, rng):
 def test_folder_classes_are_sorted_names(image_tree):
     data = load_dataset(f"folder:{image_tree}")
     assert data.class_names == ["ant", "bee", "cat"]
-    assert data.images.shape == (9, 40, 40, 3)
     assert np.bincount(data.labels).tolist() == [3, 3, 3]
+    x, y = next(data.batches(32, 3, PIXEL_RAW, batch_size=16))
+    assert x.shape == (9, 32, 32, 3) and x.dtype == np.float32 and y.tolist() == data.labels.tolist()
 
 
 def test_folder_corrupt_file_named_and_skipped_only_on_request(image_tree):
     bad = image_tree / "bee" / "broken.jpg"
     bad.write_bytes(b"\xff\xd8 not really a jpeg")
     with pytest.raises(BadImageError, match="broken.jpg: not a readable image"):
-        load_dataset(f"folder:{image_tree}")
+        list(load_dataset(f"folder:{image_tree}").batches(32, 3, PIXEL_RAW))
     warnings = []
     data = load_dataset(f"folder:{image_tree}", skip_bad=True, warn=warnings.append)
-    assert len(data) == 9 and "broken.jpg" in warnings[0]
+    n = sum(len(y) for _, y in data.batches(32, 3, PIXEL_RAW, batch_size=4))
+    assert n == 9 and "broken.jpg" in warnings[0] and data.skipped == [str(bad)]
 
 
 def test_folder_empty_class_and_missing_path(image_tree, tmp_path):
     (image_tree / "dog").mkdir()
-    with pytest.raises(ValueError, match="dog: class folder has no readable images"):
+    with pytest.raises(ValueError, match="dog: class folder has no images"):
         load_dataset(f"folder:{image_tree}")
     with pytest.raises(FileNotFoundError, match="nowhere: no such folder"):
         load_dataset(f"folder:{tmp_path / 'nowhere'}")
@@ -128,7 +131,9 @@ def test_cifar10_batches(tmp_path, rng):
 
 
 def test_unknown_spec():
-    with pytest.raises(ValueError, match="unknown dataset spec 'imagenet'"):
+    with pytest.raises(ValueError, match="unknown dataset spec 'mnist'"):
+        load_dataset("mnist")
+    with pytest.raises(ValueError, match="imagenet spec needs a path"):
         load_dataset("imagenet")
 
 

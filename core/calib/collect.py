@@ -65,40 +65,57 @@ def model_inputs(model, images: np.ndarray, source: str = "the data", convention
                                f"shape {tuple(images.shape[1:])}: {exc}") from None
 
 
-def collect_stats(model, tensors, images: np.ndarray, bins: int = DEFAULT_BINS, batch_size: int = 32,
-                  progress=NULL_PROGRESS, source: str = "the data", in_graph: bool = True,
-                  convention=None) -> tuple[dict, dict]:
-    """Run ``model`` over uint8 ``images``; return ``({tensor name: Histogram}, timing meta)``.
+def _array_batches(model, images: np.ndarray, batch_size: int, source: str, progress, convention=None):
+    """uint8 ``images`` as model-input batches (``convention``, default pixel/255; progress reported here)."""
+    n = len(images)
+    progress.update(0, n, "collecting statistics")
+    for start in range(0, n, batch_size):
+        yield model_inputs(model, images[start:start + batch_size], source, convention)
+        progress.update(min(n, start + batch_size), n, f"batch {start // batch_size + 1}/{-(-n // batch_size)}")
 
+
+def collect_stats(model, tensors, batches, bins: int = DEFAULT_BINS, batch_size: int = 32,
+                  progress=NULL_PROGRESS, source: str = "the data", in_graph: bool = True,
+                  total: int | None = None, convention=None) -> tuple[dict, dict]:
+    """Run ``model`` over ``batches``; return ``({tensor name: Histogram}, timing meta)``.
+
+    ``batches``: an iterator of model-ready float batches ``x`` or ``(x, labels)`` (an image
+    source's :meth:`batches`, which reports progress itself; ``total`` = its image count for
+    messages), or, as before, uint8 ``images`` (N, H, W, C) taken through ``convention`` (default pixel/255).
     ``in_graph`` (default) bins every batch inside the TF graph (:mod:`.graph_stats`) and
     copies only min/max/counts out; ``in_graph=False`` copies every activation to numpy
     and calls :meth:`Histogram.update` (the reference; both give identical histograms).
     Raises :class:`NonFiniteError` naming the tensor and batch on NaN/Inf and
-    :class:`CalibrationError` when images and model do not fit.
+    :class:`CalibrationError` when images and model do not fit or there are none.
     """
-    if len(images) == 0:
-        raise CalibrationError(f"{source}: no calibration images")
+    if isinstance(batches, np.ndarray):
+        if len(batches) == 0:
+            raise CalibrationError(f"{source}: no calibration images")
+        total = len(batches)
+        batches = _array_batches(model, batches, batch_size, source, progress, convention)
     probe = stats_model(model, tensors)
     step = graph_stats(model, tensors, probe, bins) if in_graph else None
     hists = {t.name: Histogram(bins) for t in tensors}
     ordered = [hists[t.name] for t in tensors]
-    n = len(images)
-    n_batches = (n + batch_size - 1) // batch_size
+    n_batches = -(-total // batch_size) if total else None
     t_forward = t_stats = 0.0
     recounts = fallbacks = 0
-    progress.update(0, n, "collecting statistics")
-    for b in range(n_batches):
+    n = b = 0
+    for item in batches:
         progress.check_cancelled()
-        x = model_inputs(model, images[b * batch_size:(b + 1) * batch_size], source, convention)
+        x = np.asarray(item[0] if isinstance(item, tuple) else item, np.float32)
         rows = len(x)
-        if step is None and rows < batch_size and n_batches > 1:
+        if rows == 0:
+            continue
+        if step is None and rows < batch_size and (n_batches is None or n_batches > 1):
             # predict_on_batch traces per shape: pad the last batch (padding dropped in _update_numpy)
             x = np.concatenate([x, np.repeat(x[-1:], batch_size - rows, axis=0)])
+        first = n
 
-        def where(t):
+        def where(t, b=b, first=first, rows=rows):
             what = "model input" if t.op == "INPUT" else f"layer {t.output_layer}"
-            return (f"tensor {t.name} ({what}), batch {b + 1} of {n_batches} "
-                    f"(images {b * batch_size}..{min(n, (b + 1) * batch_size) - 1})")
+            of = f" of {n_batches}" if n_batches else ""
+            return f"tensor {t.name} ({what}), batch {b + 1}{of} (images {first}..{first + rows - 1})"
 
         t0 = time.perf_counter()
         if step is None:
@@ -133,7 +150,10 @@ def collect_stats(model, tensors, images: np.ndarray, bins: int = DEFAULT_BINS, 
                                       all_tensors=tensors)
             t_forward += t1 - t0
             t_stats += time.perf_counter() - t1
-        progress.update(min(n, (b + 1) * batch_size), n, f"batch {b + 1}/{n_batches}")
+        n += rows
+        b += 1
+    if n == 0:
+        raise CalibrationError(f"{source}: no calibration images")
     return hists, {"n_images": n, "batch_size": batch_size, "forward_s": t_forward, "stats_s": t_stats,
                    "in_graph": bool(in_graph), "recounts": recounts, "numpy_fallbacks": fallbacks}
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .dataset import Dataset
+from .memory import Dataset
 
 
 def load_cifar10(root: str | Path, split: str = "train") -> Dataset:

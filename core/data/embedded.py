@@ -10,7 +10,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..resources import resource_path
-from .dataset import Dataset
+from .memory import Dataset
 
 EMBEDDED_FILE = "embedded.npz"
 SPLITS = {"train": "calib", "calib": "calib", "test": "eval", "eval": "eval"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .dataset import Dataset
+from .memory import Dataset
 from .idx import read_idx
 
 DEFAULT_PATH = Path("/usr/share/datasets/fashion-mnist")

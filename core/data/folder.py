@@ -1,61 +1,60 @@
-"""ImageNet-style folder trees: ``ROOT/<class>/<image>.jpg|png`` (the LPIRC layout)."""
+"""ImageNet-style folder trees ``ROOT/<class>/<image>``: the file list.
+
+Class index = the sorted class-folder names. For ILSVRC2012 synset folders
+(``n01440764`` ... ``n15075141``) that is exactly the order of keras.applications'
+1,000 ImageNet outputs (index 0 = n01440764 tench, 999 = n15075141 toilet tissue).
+Class folders are listed with ``os.scandir``, files with ``os.listdir`` and kept by suffix (``IMAGE_SUFFIXES``), without a
+per-file ``stat``; names starting with ``.`` (``.cache/``, ``.DS_Store``) are neither
+classes nor images. Nothing is decoded here.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
 
-from .dataset import Dataset
-
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp"}
-
-
-class BadImageError(ValueError):
-    """A file in an image folder that cannot be decoded; ``path`` names it."""
-
-    def __init__(self, path: Path, reason: str):
-        super().__init__(f"{path}: not a readable image ({reason}); pass --skip-bad to skip such files")
-        self.path = path
+from .files import FileSource
+from .transform import IMAGE_SUFFIXES
 
 
-def load_folder(root: str | Path, size: int | None = None, skip_bad: bool = False, warn=None) -> Dataset:
-    """Load every image under ``root``'s class sub-folders; class index = sorted folder names.
+def _is_image(name: str) -> bool:
+    dot = name.rfind(".")
+    return dot > 0 and not name.startswith(".") and name[dot:].lower() in IMAGE_SUFFIXES
 
-    Images are resized to ``size`` (or to the first image's size) so they stack.
-    ``warn(message)`` is called for each skipped file when ``skip_bad`` is set.
-    """
-    from PIL import Image, UnidentifiedImageError
 
+def list_images(folder: str) -> list[str]:
+    """Sorted image file names directly in ``folder`` (suffix filter, hidden names skipped)."""
+    return sorted(name for name in os.listdir(folder) if _is_image(name))
+
+
+def list_tree(root: str | Path) -> tuple[list[str], np.ndarray, list[str]]:
+    """``(paths, labels, class names)`` of ``root/<class>/<image>``; classes = sorted folder names."""
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(f"{root}: no such folder")
-    classes = sorted(p.name for p in root.iterdir() if p.is_dir())
+    with os.scandir(root) as it:
+        classes = sorted(e.name for e in it if not e.name.startswith(".") and e.is_dir())
     if not classes:
         raise ValueError(f"{root}: no class sub-folders (expected ROOT/<class>/<image>)")
-    images, labels = [], []
-    for index, name in enumerate(classes):
-        files = sorted(p for p in (root / name).iterdir() if p.is_file())
-        loaded = 0
-        for path in files:
-            try:
-                with Image.open(path) as im:
-                    im.load()
-                    im = im.convert("L" if im.mode in ("L", "I", "I;16", "1") else "RGB")
-                    if size is None:
-                        size = im.size[0]
-                    arr = np.asarray(im.resize((size, size), Image.BILINEAR) if im.size != (size, size) else im)
-            except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-                if not skip_bad:
-                    raise BadImageError(path, str(exc) or type(exc).__name__) from None
-                if warn:
-                    warn(f"skipped {path}: not a readable image")
-                continue
-            images.append(arr if arr.ndim == 3 else arr[..., None])
-            labels.append(index)
-            loaded += 1
-        if loaded == 0:
-            raise ValueError(f"{root / name}: class folder has no readable images")
-    channels = max(im.shape[-1] for im in images)
-    images = [np.repeat(im, 3, axis=-1) if im.shape[-1] != channels else im for im in images]
-    return Dataset(np.stack(images), np.asarray(labels), classes, f"folder:{root}")
+    paths, counts = [], []
+    base = str(root)
+    for name in classes:
+        folder = os.path.join(base, name)
+        names = list_images(folder)
+        if not names:
+            raise ValueError(f"{folder}: class folder has no images ({', '.join(sorted(IMAGE_SUFFIXES))})")
+        prefix = folder + os.sep
+        paths.extend(prefix + n for n in names)
+        counts.append(len(names))
+    labels = np.repeat(np.arange(len(classes), dtype=np.int64), counts)
+    return paths, labels, classes
+
+
+def load_folder(root: str | Path, skip_bad: bool = False, warn=None) -> FileSource:
+    paths, labels, classes = list_tree(root)
+    return FileSource(paths, labels, classes, f"folder:{root}", skip_bad=skip_bad, warn=warn)
+
+
+__all__ = ["list_tree", "list_images", "load_folder"]

@@ -1,7 +1,10 @@
-"""The one place where images are adapted to a model's input.
+"""Array helpers for the in-memory sets, and the pixel/255 compatibility path.
 
-Models take float32 in [0, 1] (pixel / 255), so the int8 input quantizer of the
-exported model is exact: scale 1/255, zero point -128, q = pixel - 128.
+:func:`adapt_images` (bilinear resize + channel conversion, uint8) is what
+:meth:`core.data.memory.Dataset.batches` uses before the model's input convention.
+:func:`to_model_input` / :data:`INPUT_RANGE` are the old ``pixel / 255`` path, kept for
+qftune's own models and callers that hold uint8 arrays; everything that reads a
+dataset streams ``source.batches(size, channels, convention)`` instead.
 """
 
 from __future__ import annotations

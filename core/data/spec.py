@@ -2,27 +2,28 @@
 
     embedded[:calib|:eval]          bundled Fashion-MNIST subset (resources/)
     fashion-mnist[:train|:test]     Debian's dataset-fashion-mnist, or --path
-    folder:PATH                     ROOT/<class>/<image> tree, classes = sorted folder names
     cifar10:PATH[:train|:test]      CIFAR-10 python pickle batches
+    folder:PATH                     ROOT/<class>/<image> tree, classes = sorted folder names (streamed)
+    imagenet:PATH[:train|:val]      ILSVRC2012 synset folders or the flat val folder + ground truth (streamed)
+
+Every spec gives an image source (:mod:`core.data.source`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from .dataset import Dataset
-
-SPEC_HELP = (
-    "dataset spec: embedded[:calib|:eval], fashion-mnist[:train|:test], folder:PATH, cifar10:PATH[:train|:test]"
-)
+SPEC_HELP = ("dataset spec: embedded[:calib|:eval], fashion-mnist[:train|:test], cifar10:PATH[:train|:test], "
+             "folder:PATH, imagenet:PATH[:train|:val]")
 
 
 def load_dataset(spec: str, default_split: str = "train", path: str | Path | None = None,
-                 skip_bad: bool = False, image_size: int | None = None, warn=None) -> Dataset:
-    """Load the dataset named by ``spec``.
+                 skip_bad: bool = False, warn=None):
+    """The image source named by ``spec`` (nothing is decoded for ``folder:``/``imagenet:``).
 
     ``default_split`` ('train' or 'test') applies when the spec names none: calibration
-    and training use the training split, evaluation the test split.
+    and training use the training split, evaluation the test split. ``skip_bad``: skip
+    unreadable files (each reported through ``warn(message)``) instead of stopping.
     """
     kind, _, rest = spec.partition(":")
     if default_split not in ("train", "test"):
@@ -40,7 +41,13 @@ def load_dataset(spec: str, default_split: str = "train", path: str | Path | Non
             raise ValueError("folder spec needs a path: folder:PATH")
         from .folder import load_folder
 
-        return load_folder(rest, size=image_size, skip_bad=skip_bad, warn=warn)
+        return load_folder(rest, skip_bad=skip_bad, warn=warn)
+    if kind == "imagenet":
+        if not rest:
+            raise ValueError("imagenet spec needs a path: imagenet:PATH[:train|:val]")
+        from .imagenet import load_imagenet
+
+        return load_imagenet(rest, default_split, skip_bad=skip_bad, warn=warn)
     if kind == "cifar10":
         if not rest:
             raise ValueError("cifar10 spec needs a path: cifar10:PATH[:train|:test]")

@@ -67,6 +67,7 @@ def run_demo(config: DemoConfig, progress: Progress = NULL_PROGRESS, log=print) 
     from ..evaluate import evaluate
     from ..export import convert_float, export_int8
     from ..models.bn_fold import folded_weights
+    from ..model_input import session_convention
     from ..models.loading import load_model
     from ..plan import Plan
     from ..session import Session
@@ -107,10 +108,11 @@ def run_demo(config: DemoConfig, progress: Progress = NULL_PROGRESS, log=print) 
             s.save(out / f"{slug}.{m}.qft")
         tick(f"{label}: calibrated")
         model = load_model(model_path)
+        conv = session_convention(greedy, model, log)
         folded = folded_weights(model)
         float_path = out / f"{slug}_float.tflite"
         atomic_write_bytes(float_path, convert_float(model, folded))
-        f_res = evaluate(float_path, dataset=eval_ds)
+        f_res = evaluate(float_path, dataset=eval_ds, convention=conv)
         summary["results"].append(_row(label, "float", "float32", f_res, None))
         log(f"[{label}] float top-1 {f_res.top1 * 100:.2f}%")
         tick(f"{label}: float evaluated")
@@ -121,12 +123,12 @@ def run_demo(config: DemoConfig, progress: Progress = NULL_PROGRESS, log=print) 
                 path = out / f"{slug}_{method}_{_slug(weights)}_int8.tflite"
                 export_int8(model, plan.tensors, ranges, path, weights=weights, source=model_path, folded=folded)
                 tick(f"{label}: exported {method} {weights}")
-                r = evaluate(path, dataset=eval_ds, reference=float_path)
+                r = evaluate(path, dataset=eval_ds, reference=float_path, convention=conv)
                 summary["results"].append(_row(label, method, weights, r, f_res))
                 log(f"[{label}] {method:6s} {weights:11s} int8 top-1 {r.top1 * 100:.2f}% "
                     f"(drop {(f_res.top1 - r.top1) * 100:+.2f} pp), {r.latency_ms_median:.2f} ms")
                 tick(f"{label}: evaluated {method} {weights}")
-        rows = compare(model, greedy.plan.tensors, out / f"{slug}_greedy_per_channel_int8.tflite", cmp_ds.images)
+        rows = compare(model, greedy.plan.tensors, out / f"{slug}_greedy_per_channel_int8.tflite", cmp_ds, convention=conv)
         summary["sqnr"][label] = [r.to_dict() for r in rows]
         tick(f"{label}: SQNR")
         if config.plots:

@@ -5,9 +5,15 @@ qftune writes the evaluation images in the tool's format: one JPEG per image in 
 in that order, and the model's output labels one per line. run_eval centre-crops 87.5 % and
 resizes to the model input, then feeds int8 models ``pixel - 128`` and uint8 models
 ``pixel``; images are padded by the edge so that the crop gives back exactly the picture the
-model was trained on. Float-input models are fed ``(pixel - 127.5) / 127.5`` by the tool,
-which is not qftune's ``pixel / 255``: for them the device accuracy is not measured
-(the reason is reported, a host number is never shown instead).
+model was trained on. Float-input models are fed ``(pixel - 127.5) / 127.5`` by the tool.
+
+The model's input convention (:mod:`core.model_input`: the export report's, else the
+int8 input's range) decides what the tool must be fed: qftune writes each pixel ``p`` as
+``p' = quantize(convention(p)) + 128`` (int8; ``+ 0`` for uint8), so the tool's
+``p' - 128`` is exactly the int8 value the host evaluation feeds (for a ``pixel/255``
+model at scale 1/255, zero point -128, ``p' = p``). A float-input model is measured only
+when its convention is the tool's own ``(pixel - 127.5) / 127.5``; otherwise the reason is
+reported, a host number is never shown instead.
 """
 
 from __future__ import annotations
@@ -41,17 +47,28 @@ class ModelInput:
     scale: float
     zero_point: int
 
-    def device_eval_problem(self) -> str | None:
-        """None when run_eval's preprocessing feeds this model what qftune's models expect (pixel/255)."""
-        if self.dtype == "int8" and math.isclose(self.scale, 1 / 255, rel_tol=1e-3) and self.zero_point == -128:
-            return None
-        if self.dtype == "uint8" and math.isclose(self.scale, 1 / 255, rel_tol=1e-3) and self.zero_point == 0:
+    def device_eval_problem(self, convention=None) -> str | None:
+        """None when the images can be written so that run_eval feeds this model what it expects."""
+        if self.dtype in ("int8", "uint8") and self.scale > 0:
             return None
         if self.dtype == "float32":
-            return ("run_eval feeds float-input models (pixel - 127.5) / 127.5 but this model expects pixel / 255; "
-                    "device accuracy is measured for int8/uint8-input models only")
-        return (f"run_eval feeds {self.dtype} inputs raw pixels, but this model's input quantization "
-                f"(scale {self.scale:g}, zero point {self.zero_point}) does not mean pixel / 255")
+            conv = convention
+            if conv is not None and len(conv.scale) == 1 and len(conv.offset) == 1 and \
+                    math.isclose(conv.scale[0], 1 / 127.5, rel_tol=1e-6) and math.isclose(conv.offset[0], -1.0, abs_tol=1e-6):
+                return None
+            what = conv.describe() if conv is not None else "pixel / 255"
+            return (f"run_eval feeds float-input models (pixel - 127.5) / 127.5 but this model expects {what}; "
+                    "device accuracy is measured for int8/uint8-input models and [-1, 1] float models only")
+        return f"run_eval cannot feed {self.dtype} inputs (scale {self.scale:g}, zero point {self.zero_point})"
+
+    def tool_pixels(self, pixels: np.ndarray, convention) -> np.ndarray:
+        """uint8 pixels to write so the tool feeds the model ``quantize(convention(pixels))``."""
+        if self.dtype == "float32":
+            return pixels
+        x = convention.apply(pixels)
+        q = np.rint(x / np.float32(self.scale)) + self.zero_point
+        shift = 128 if self.dtype == "int8" else 0
+        return np.clip(q + shift, 0, 255).astype(np.uint8)
 
 
 def model_input(tflite_path: str | Path) -> ModelInput:
@@ -65,30 +82,39 @@ def model_input(tflite_path: str | Path) -> ModelInput:
     return ModelInput(shape[1], shape[2], shape[3], np.dtype(detail["dtype"]).name, float(scale), int(zp))
 
 
-def prepare_eval_data(images: np.ndarray, labels: np.ndarray, class_names: list[str], size: tuple[int, int],
-                      out_dir: str | Path) -> Path:
-    """Write the tool's inputs into ``out_dir``; returns it. ``images`` are uint8 (N, H, W, C)."""
+def prepare_eval_data(src, spec: ModelInput, convention, out_dir: str | Path,
+                      progress: Progress = NULL_PROGRESS) -> Path:
+    """Write the tool's inputs for image source ``src`` into ``out_dir``; returns it.
+
+    Each image is transformed to the model's size (the source's transform), mapped through
+    ``convention`` to the pixels the tool must read (:meth:`ModelInput.tool_pixels`), padded
+    by its edge so the tool's 87.5 % crop gives it back, and written as a JPEG (quality 100).
+    """
     from PIL import Image
 
-    from ..data import adapt_images
+    from ..data import pixel_batches
 
-    h, w = size
+    h, w = spec.height, spec.width
     if h != w:
         raise ValueError(f"only square model inputs are supported, got {h}x{w}")
     out = Path(out_dir)
     (out / IMAGES_DIR).mkdir(parents=True, exist_ok=True)
     for old in (out / IMAGES_DIR).glob("*.jpg"):
         old.unlink()
-    adapted = adapt_images(images, h, 3 if images.shape[-1] != 1 else 1)
     padded = int(round(h / CROP_FRACTION))
     before = (padded - h) // 2
-    digits = max(5, len(str(len(images))))
-    for i, im in enumerate(adapted):
-        im = np.pad(im, ((before, padded - h - before), (before, padded - h - before), (0, 0)), mode="edge")
-        rgb = np.repeat(im, 3, axis=-1) if im.shape[-1] == 1 else im
-        Image.fromarray(rgb).save(out / IMAGES_DIR / f"{i:0{digits}d}.jpg", quality=100, subsampling=0)
-    (out / GROUND_TRUTH).write_text("".join(f"{class_names[int(y)]}\n" for y in labels))
-    (out / OUTPUT_LABELS).write_text("".join(f"{n}\n" for n in class_names))
+    digits = max(5, len(str(len(src))))
+    labels, i = [], 0
+    channels = 1 if spec.channels == 1 else 3
+    for batch, y in pixel_batches(src, h, channels, progress=progress):
+        for im in spec.tool_pixels(batch, convention):
+            im = np.pad(im, ((before, padded - h - before), (before, padded - h - before), (0, 0)), mode="edge")
+            rgb = np.repeat(im, 3, axis=-1) if im.shape[-1] == 1 else im
+            Image.fromarray(rgb).save(out / IMAGES_DIR / f"{i:0{digits}d}.jpg", quality=100, subsampling=0)
+            i += 1
+        labels.extend(int(v) for v in y)
+    (out / GROUND_TRUTH).write_text("".join(f"{src.class_names[y]}\n" for y in labels))
+    (out / OUTPUT_LABELS).write_text("".join(f"{n}\n" for n in src.class_names))
     return out
 
 

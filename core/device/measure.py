@@ -32,6 +32,8 @@ class MeasureConfig:
     remote_dir: str = DEFAULT_REMOTE_DIR
     eval_images: int = 2000
     eval_data: str = "embedded:eval"
+    skip_bad: bool = False
+    convention: Any = None        # InputConvention overriding every model's own
 
 
 @dataclass
@@ -150,12 +152,17 @@ def measure(models: dict[str, str], config: MeasureConfig, progress: Progress = 
 
 def _measure_accuracy(device, info, models, names, pushed, config, report, progress, emit) -> None:
     from ..data import load_dataset
+    from ..model_input import tflite_convention
     from .accuracy import model_input, prepare_eval_data, push_eval_data, run_eval
 
     inputs = {label: model_input(path) for label, path in models.items()}
+    conventions = {}
+    for label, path in models.items():
+        detail = {"dtype": inputs[label].dtype, "quantization": (inputs[label].scale, inputs[label].zero_point)}
+        conventions[label] = tflite_convention(path, detail, config.convention)
     runnable = {}
     for label, spec in inputs.items():
-        problem = spec.device_eval_problem()
+        problem = spec.device_eval_problem(conventions[label])
         if problem:
             report.accuracy[label], report.accuracy_notes[label] = None, problem
             emit(MeasureEvent("accuracy", model=label, text=problem))
@@ -163,21 +170,25 @@ def _measure_accuracy(device, info, models, names, pushed, config, report, progr
             runnable[label] = spec
     if not runnable:
         return
-    data = load_dataset(config.eval_data, "test").limit(config.eval_images)
-    by_size: dict[tuple[int, int], list[str]] = {}
-    for label, spec in runnable.items():
-        by_size.setdefault((spec.height, spec.width), []).append(label)
+    data = load_dataset(config.eval_data, "test", skip_bad=config.skip_bad,
+                        warn=lambda m: emit(MeasureEvent("stage", text=m))).limit(config.eval_images)
+    by_size: dict[tuple, list[str]] = {}
+    for label, spec in runnable.items():   # one image folder per distinct (input, convention) mapping
+        conv = conventions[label]
+        key = (spec.height, spec.width, spec.channels, spec.dtype, spec.scale, spec.zero_point, conv.scale, conv.offset)
+        by_size.setdefault(key, []).append(label)
     done = 0
     with tempfile.TemporaryDirectory(prefix="qftune-eval-") as tmp:
-        for size, labels in by_size.items():
+        for k, (size, labels) in enumerate(by_size.items()):
             emit(MeasureEvent("stage", text=f"preparing {len(data)} evaluation images ({size[0]}x{size[1]})"))
-            local = prepare_eval_data(data.images, data.labels, data.class_names, size, Path(tmp) / f"{size[0]}")
+            local = prepare_eval_data(data, runnable[labels[0]], conventions[labels[0]], Path(tmp) / f"{k}")
             remote = push_eval_data(device, local, config.remote_dir, progress.sub(0.0, 0.2, 1.0))
+            n_images = len(data) - len(data.skipped)
             for label in labels:
-                emit(MeasureEvent("stage", model=label, text=f"run_eval on {len(data)} images: {label}"))
+                emit(MeasureEvent("stage", model=label, text=f"run_eval on {n_images} images: {label}"))
                 latencies = [s.avg_us for s in report.rounds.get(label, []) if s.avg_us]
                 sub = progress.sub(0.2 + 0.8 * done / len(runnable), 0.8 / len(runnable), 1.0)
-                result = run_eval(device, pushed[EVAL_NAME].remote, pushed[names[label]].remote, remote, len(data),
+                result = run_eval(device, pushed[EVAL_NAME].remote, pushed[names[label]].remote, remote, n_images,
                                   threads=config.bench.threads, delegate=config.bench.delegate,
                                   pin_mask=config.bench.pin_mask,
                                   expected_us_per_image=min(latencies) if latencies else None,

@@ -20,12 +20,10 @@ In-memory sets (embedded, fashion-mnist, cifar10) are small and stay on ``from_t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
 # What tf.io.decode_image decodes.
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif"}
 CROP_MIN_SIZE = 96           # inputs at least this big get the random resized crop
 SHUFFLE_BUFFER = 65_536      # file names reshuffled per epoch (the whole list is pre-shuffled once)
 
@@ -109,54 +107,28 @@ def _augment(image, size: int, augment: bool):
 
 
 def open_training_data(spec: str, data_path=None, limit: int | None = None, seed: int = 0) -> TrainData:
-    """The training split of ``spec``: a file list for folder:/imagenet:, in-memory arrays otherwise."""
-    kind, _, rest = spec.partition(":")
-    if kind in ("folder", "imagenet"):
-        if not rest:
-            raise ValueError(f"{kind} spec needs a path: {kind}:PATH")
-        root = Path(rest)
-        if kind == "imagenet":
-            head, sep, tail = rest.rpartition(":")
-            split = "train"
-            if sep and tail in ("train", "val"):
-                root, split = Path(head), tail
-            if (root / split).is_dir():
-                root = root / split
-        paths, labels, classes = _list_image_folder(root)
+    """The training split of ``spec``: a file list for folder:/imagenet: (the same listing, class
+    order and ImageNet layouts as every other command, :func:`core.data.load_dataset`), in-memory
+    arrays otherwise."""
+    from ..data import load_dataset
+
+    src = load_dataset(spec, "train", path=data_path)
+    listed = src.files()
+    if listed is not None:
+        paths, labels = listed
+        labels = np.asarray(labels, np.int64)
         order = np.random.default_rng(seed).permutation(len(paths))
         if limit is not None:
             order = order[:limit]
         paths = [paths[i] for i in order]
         labels = labels[order]
         channels, native = _peek(paths)
-        return TrainData(f"{kind}:{root}", classes, channels, native, labels, paths=paths,
-                         notes=[f"{len(paths)} files in {len(classes)} classes under {root}"])
-    from ..data import load_dataset
-
-    data = load_dataset(spec, "train", path=data_path).limit(limit)
+        classes = list(src.class_names)
+        return TrainData(src.source or spec, classes, channels, native, labels, paths=paths,
+                         notes=[f"{len(paths)} files in {len(classes)} classes ({src.source or spec})"])
+    data = src.limit(limit)
     return TrainData(data.source or spec, list(data.class_names), data.images.shape[-1], data.images.shape[1],
                      data.labels, images=data.images)
-
-
-def _list_image_folder(root: Path):
-    """``ROOT/<class>/<image>``: sorted class folders (hidden ones ignored), image suffixes only.
-
-    Stand-in until the data branch's ``load_dataset(spec).files()`` lands (same layout and order).
-    """
-    if not root.is_dir():
-        raise FileNotFoundError(f"{root}: no such folder")
-    classes = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
-    if not classes:
-        raise ValueError(f"{root}: no class sub-folders (expected ROOT/<class>/<image>)")
-    paths, labels = [], []
-    for index, name in enumerate(classes):
-        files = sorted(str(p) for p in (root / name).iterdir()
-                       if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in IMAGE_SUFFIXES)
-        if not files:
-            raise ValueError(f"{root / name}: class folder has no images ({', '.join(sorted(IMAGE_SUFFIXES))})")
-        paths.extend(files)
-        labels.extend([index] * len(files))
-    return paths, np.asarray(labels, np.int64), classes
 
 
 def _peek(paths, n: int = 16) -> tuple[int, int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ...data import SPEC_HELP
+from ...model_input import add_convention_flags
 from ..argtypes import MAX_BATCH, MAX_BINS, float_range, int_range
 
 
@@ -32,55 +33,13 @@ def register(sub):
     p.add_argument("--out", required=True, metavar="S.qft", help="session file to write (never the model itself)")
     p.add_argument("--force", action="store_true",
                    help="replace --out even if it is another kind of file (a model), or a session changed meanwhile")
-    add_convention_args(p)
+    p.add_argument("--skip-bad", action="store_true", help="skip unreadable image files (each reported) instead of stopping")
+    add_convention_flags(p)
     p.set_defaults(func=run)
 
 
-def add_convention_args(p) -> None:
-    g = p.add_argument_group("input convention", "how a pixel (0..255) becomes the model's input: "
-                             "x = pixel * scale + offset per channel. Default: the model card M.json, else "
-                             "detected (keras.applications MobileNets, qftune's models), else pixel/255 with a warning")
-    g.add_argument("--input-scale", default=None, metavar="A[,B,C]", help="scale (one value or one per channel)")
-    g.add_argument("--input-offset", default=None, metavar="A[,B,C]", help="offset (default 0)")
-    g.add_argument("--mean", default=None, metavar="M[,M,M]", help="x = (pixel - mean) / std, in pixel units")
-    g.add_argument("--std", default=None, metavar="S[,S,S]", help="with --mean (default 1)")
-
-
-def _numbers(text: str, option: str) -> list[float]:
-    import math
-
-    try:
-        values = [float(v) for v in text.split(",")]
-    except ValueError:
-        raise ValueError(f"{option} {text!r}: expected numbers separated by commas, e.g. 0.0078431,-1") from None
-    if not values or not all(math.isfinite(v) for v in values) or len(values) not in (1, 3):
-        raise ValueError(f"{option} {text!r}: expected 1 or 3 finite numbers")
-    return values
-
-
-def convention_from_args(args):
-    """The user's :class:`InputConvention` from the flags, or None (then card/detected/default)."""
-    from ...models.convention import InputConvention
-
-    scale, offset, mean, std = (getattr(args, k, None) for k in ("input_scale", "input_offset", "mean", "std"))
-    if (scale or offset) and (mean or std):
-        raise ValueError("give either --input-scale/--input-offset or --mean/--std, not both")
-    if scale or offset:
-        s = _numbers(scale, "--input-scale") if scale else [1.0]
-        o = _numbers(offset, "--input-offset") if offset else [0.0]
-        if any(v <= 0 for v in s):
-            raise ValueError(f"--input-scale {scale!r}: every scale must be positive")
-        return InputConvention.from_scale_offset(s, o)
-    if mean or std:
-        m = _numbers(mean, "--mean") if mean else [0.0]
-        d = _numbers(std, "--std") if std else [1.0]
-        if any(v <= 0 for v in d):
-            raise ValueError(f"--std {std!r}: every std must be positive")
-        return InputConvention.from_mean_std(m, d)
-    return None
-
-
 def run(args) -> int:
+    from ...model_input import convention_from_args
     from ...calibrate import AUTO, calibrate
     from ...session import disk_stamp
     from ..outputs import SESSION, Output, check_outputs
@@ -97,12 +56,13 @@ def run(args) -> int:
         session = calibrate(args.model, data_spec=args.data, per_class=per_class,
                             limit=args.limit, method=args.method, gamma=args.gamma, bins=args.bins, progress=bar,
                             batch_size=args.batch_size, data_path=args.path, convention=user,
-                            warn=lambda m: print(f"warning: {m}", file=sys.stderr))
+                            skip_bad=args.skip_bad, warn=bar.warn)
     finally:
         bar.close()
     session.save(args.out, force=args.force, expected=before)
     meta = session.calibration
-    print(f"saved {args.out}: {len(session.plan)} tensors, {meta['n_images']} images from {meta['data']}, "
+    skipped = f" ({meta['skipped_images']} unreadable skipped)" if meta.get("skipped_images") else ""
+    print(f"saved {args.out}: {len(session.plan)} tensors, {meta['n_images']} images{skipped} from {meta['data']}, "
           f"method {meta['method']} (gamma {meta['gamma']:g}), statistics {meta['collect_s']:.2f} s, "
           f"ranges {meta['choose_s'] * 1000:.0f} ms")
     from ...models.convention import InputConvention

@@ -21,6 +21,8 @@ def register(sub):
     p.add_argument("--data", default="embedded:eval", help=SPEC_HELP + " (default embedded:eval)")
     p.add_argument("--model", default=None, help="the calibrated Keras model, if it moved since calibration")
     p.add_argument("--json", action="store_true", help="print the rows as JSON")
+    p.add_argument("--path", default=None, help="folder of the dataset files when the spec needs one")
+    p.add_argument("--skip-bad", action="store_true", help="skip unreadable image files (each reported) instead of stopping")
     p.set_defaults(func=run)
 
 
@@ -41,14 +43,16 @@ def run(args) -> int:
         print(f"warning: no export report beside {args.tflite}; cannot check it was exported from "
               f"{session.model_path}", file=sys.stderr)
     model = load_model(session.model_path)
-    ds = load_dataset(args.data, default_split="test").limit(args.images)
     bar = TextProgress("compare")
+    ds = load_dataset(args.data, default_split="test", path=args.path, skip_bad=args.skip_bad,
+                      warn=bar.warn).limit(args.images)
     try:
-        rows = compare(model, session.plan.tensors, args.tflite, ds.images, progress=bar, source_model=session.model_path)
+        rows = compare(model, session.plan.tensors, args.tflite, ds, progress=bar, warn=bar.warn,
+                       source_model=session.model_path)
     finally:
         bar.close()
     if args.json:
-        print(json.dumps({"n_images": len(ds), "tensors": [r.to_dict() for r in rows]}, indent=2))
+        print(json.dumps({"n_images": len(ds) - len(ds.skipped), "skipped_images": len(ds.skipped), "tensors": [r.to_dict() for r in rows]}, indent=2))
     else:
-        print(format_fidelity(rows, len(ds)))
+        print(format_fidelity(rows, len(ds) - len(ds.skipped)))
     return 0

@@ -34,6 +34,7 @@ def register(sub):
     p.add_argument("--eval-images", type=int_range(1), default=2000,
                    help="images for run_eval (default 2000 = the whole embedded set; at least 1)")
     p.add_argument("--eval-data", default="embedded:eval", help="dataset for run_eval (default embedded:eval)")
+    p.add_argument("--skip-bad", action="store_true", help="skip unreadable image files of --eval-data (each reported)")
     p.add_argument("--verbose", "-v", action="store_true", help="echo the tools' output lines to stderr")
     p.add_argument("--json", action="store_true", help="print the report as JSON at the end")
     p.set_defaults(func=run)
@@ -65,7 +66,7 @@ def run(args) -> int:
     models = _labels(args.models)
     config = MeasureConfig(benchmark_tool=args.benchmark_tool, eval_tool=args.eval_tool, serial=args.serial,
                            rounds=args.rounds, remote_dir=args.remote_dir, eval_images=args.eval_images,
-                           eval_data=args.eval_data,
+                           eval_data=args.eval_data, skip_bad=args.skip_bad,
                            bench=BenchmarkConfig(threads=args.threads, runs=args.runs, warmup_runs=args.warmup,
                                                  delegate=args.delegate, pin_mask=args.pin))
     out = sys.stderr if args.json else sys.stdout

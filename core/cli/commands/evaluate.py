@@ -20,22 +20,28 @@ def register(sub):
                    help=f"interpreter threads (default 1; 1 to {MAX_THREADS})")
     p.add_argument("--reference", default=None, help="float model to measure top-1 agreement with")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument("--skip-bad", action="store_true", help="skip unreadable image files (each reported) instead of stopping")
+    from ...model_input import add_convention_flags
+
+    add_convention_flags(p)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     from ...data import load_dataset
     from ...evaluate import evaluate, format_result
+    from ...model_input import convention_from_args
     from ..progressbar import TextProgress
 
     if args.threads < 1:
         raise ValueError(f"--threads must be at least 1, got {args.threads}")
-    ds = load_dataset(args.data, default_split="test", path=args.path)
-    ds.source = args.data
     bar = TextProgress("evaluate")
+    warn = bar.warn
+    ds = load_dataset(args.data, default_split="test", path=args.path, skip_bad=args.skip_bad, warn=warn)
+    ds.source = args.data
     try:
         r = evaluate(args.model, args.data, threads=args.threads, reference=args.reference, limit=args.limit,
-                     progress=bar, dataset=ds)
+                     progress=bar, dataset=ds, convention=convention_from_args(args), warn=warn)
     finally:
         bar.close()
     print(json.dumps(r.to_dict(), indent=2) if args.json else format_result(r))

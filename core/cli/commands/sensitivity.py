@@ -20,6 +20,8 @@ def register(sub):
                    help="also quantize the tensor's own kernel (default none: activations only)")
     p.add_argument("--model", default=None, help="the calibrated Keras model, if it moved since calibration")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument("--path", default=None, help="folder of the dataset files when the spec needs one")
+    p.add_argument("--skip-bad", action="store_true", help="skip unreadable image files (each reported) instead of stopping")
     p.set_defaults(func=run)
 
 
@@ -30,17 +32,21 @@ def run(args) -> int:
     from .export import load_session_and_model
 
     session, model = load_session_and_model(args.session, args.model)
-    ds = load_dataset(args.data, default_split="test").limit(args.limit)
-    plan = session.plan
+    from ...model_input import session_convention
+
     bar = TextProgress("sensitivity")
+    ds = load_dataset(args.data, default_split="test", path=args.path, skip_bad=args.skip_bad,
+                      warn=bar.warn).limit(args.limit)
+    plan = session.plan
     try:
-        base, rows, secs = sensitivity(model, plan.tensors, {e.name: e.params for e in plan}, ds.images, ds.labels,
-                                       weights=None if args.weights == "none" else args.weights, progress=bar)
+        base, rows, secs = sensitivity(model, plan.tensors, {e.name: e.params for e in plan}, ds,
+                                       weights=None if args.weights == "none" else args.weights, progress=bar,
+                                       convention=session_convention(session, model, bar.warn))
     finally:
         bar.close()
     if args.json:
-        print(json.dumps({"float_top1": base, "n_images": len(ds), "seconds": secs,
+        print(json.dumps({"float_top1": base, "n_images": len(ds) - len(ds.skipped), "skipped_images": len(ds.skipped), "seconds": secs,
                           "tensors": [r.to_dict() for r in rows]}, indent=2))
     else:
-        print(format_sensitivity(base, rows, len(ds), secs))
+        print(format_sensitivity(base, rows, len(ds) - len(ds.skipped), secs))
     return 0
