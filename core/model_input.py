@@ -9,12 +9,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 
-from .models.convention import PIXEL_01, InputConvention, resolve_convention
+from .models.convention import PIXEL_01, InputConvention, recorded_convention, resolve_convention
 
 
 def add_convention_flags(p) -> None:
@@ -43,7 +42,7 @@ def _numbers(text: str, option: str) -> list[float]:
 
 def convention_from_args(args):
     """The user's :class:`InputConvention` from the flags, or None (then card/detected/default)."""
-    from ...models.convention import InputConvention
+    from .models.convention import InputConvention
 
     scale, offset, mean, std = (getattr(args, k, None) for k in ("input_scale", "input_offset", "mean", "std"))
     if (scale or offset) and (mean or std):
@@ -66,14 +65,7 @@ def convention_from_args(args):
 def report_convention(tflite_path) -> InputConvention | None:
     """The ``input_convention`` recorded in ``<tflite>.export.json``, if any."""
     p = Path(tflite_path)
-    report = p.with_name(p.stem + ".export.json")
-    try:
-        d = json.loads(report.read_text())
-    except (OSError, ValueError, UnicodeDecodeError):
-        return None
-    if isinstance(d, dict) and isinstance(d.get("input_convention"), dict):
-        return InputConvention.from_dict(d["input_convention"], source="export report")
-    return None
+    return recorded_convention(p.with_name(p.stem + ".export.json"), "export report")
 
 
 def quantized_input_convention(detail: dict) -> InputConvention | None:

@@ -137,20 +137,22 @@ def detect_convention(model) -> InputConvention | None:
     return None
 
 
+def recorded_convention(json_path, source: str) -> InputConvention | None:
+    """The ``input_convention`` recorded in a JSON file (a model card, an export report), if any."""
+    try:
+        d = json.loads(Path(json_path).read_text())
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+    if isinstance(d, dict) and isinstance(d.get("input_convention"), dict):
+        return InputConvention.from_dict(d["input_convention"], source=source)
+    return None
+
+
 def card_convention(model_path) -> InputConvention | None:
     """The ``input_convention`` recorded in the model card ``M.json`` beside ``M.keras``, if any."""
     if model_path is None:
         return None
-    card = Path(model_path).with_suffix(".json")
-    if not card.is_file():
-        return None
-    try:
-        d = json.loads(card.read_text())
-    except (OSError, ValueError, UnicodeDecodeError):
-        return None
-    if isinstance(d, dict) and isinstance(d.get("input_convention"), dict):
-        return InputConvention.from_dict(d["input_convention"], source="card")
-    return None
+    return recorded_convention(Path(model_path).with_suffix(".json"), "card")
 
 
 def resolve_convention(model, model_path=None, user: InputConvention | None = None,

@@ -42,12 +42,16 @@ def test_evaluate_uses_the_report_convention_then_the_user_override(exported_pc,
     from core.evaluate import evaluate
 
     path, _ = exported_pc
-    derived = evaluate(path, dataset=eval_small.limit(16))
-    assert derived.input_convention["source"] == "input quantization"
-    assert derived.input_convention["scale"][0] == pytest.approx(1 / 255)
+    recorded = evaluate(path, dataset=eval_small.limit(16))      # the export report beside it says pixel/255
+    assert recorded.input_convention["source"] == "export report"
+    assert recorded.input_convention["scale"][0] == pytest.approx(1 / 255)
 
     copy = tmp_path / "m_int8.tflite"
-    shutil.copy(path, copy)
+    shutil.copy(path, copy)                                       # no report: from the int8 input's range
+    derived = evaluate(copy, dataset=eval_small.limit(16))
+    assert derived.input_convention["source"] == "input quantization"
+    assert derived.input_convention["scale"][0] == pytest.approx(1 / 255)
+    np.testing.assert_array_equal(derived.predictions, recorded.predictions)
     halved = InputConvention((0.5 / 255,), (0.0,), "half", "card")
     report = {"input_convention": halved.to_dict()}
     (tmp_path / "m_int8.export.json").write_text(json.dumps(report))
