@@ -153,3 +153,20 @@ def test_mse_is_close_to_the_exact_fake_quant_error_minimum():
     for f in (0.3, 0.5, 0.8, 1.0):
         other = nudge(x.min() * f, x.max() * f)
         assert err(chosen) <= err(other) * 1.05
+
+
+@pytest.mark.parametrize("method", sorted(CHOOSERS))
+def test_a_near_dead_tensor_gets_a_range_the_converter_keeps(method):
+    """Activations of width ~1e-9 (deep in an untrained MobileNetV3): the TFLite converter replaces
+    any range of width <= 1e-6 by its own, so every chooser widens it, keeping zero's position."""
+    from core.quant.grid import MIN_WIDTH
+
+    h = Histogram(2048)
+    h.update(np.random.default_rng(0).uniform(-2e-10, 8e-10, 5000).astype(np.float32))
+    p = make_chooser(method).choose(h).params
+    assert p.max - p.min > 5 * MIN_WIDTH
+    assert p.min < 0 < p.max
+    if method == "minmax":
+        assert p.zero_point == nudge(-2e-10 * 1e4, 8e-10 * 1e4).zero_point
+    assert nudge(p.min, p.max) == p
+    assert safe_nudge(0.0, 1e-9).max > 5 * MIN_WIDTH

@@ -54,11 +54,22 @@ class Choice:
         return self.params.max
 
 
+CHOSEN_MIN_WIDTH = 1e-5
+"""Narrowest range a chooser returns. The TFLite converter replaces any range of width
+``MIN_WIDTH`` (1e-6) or less by one of its own, so the exported file would not carry the
+plan's range (the verifier refuses it); tensors this narrow (near-dead activations, e.g.
+deep in an untrained network) are widened about their zero point instead."""
+
+
 def safe_nudge(lo: float, hi: float) -> QuantParams:
-    """Nudge a chosen range; a degenerate (zero-width) range becomes :data:`DEGENERATE_RANGE`."""
+    """Nudge a chosen range; a degenerate (zero-width) range becomes :data:`DEGENERATE_RANGE`,
+    one narrower than :data:`CHOSEN_MIN_WIDTH` is widened to it keeping its zero point."""
     lo, hi = min(float(lo), 0.0), max(float(hi), 0.0)
     if not (math.isfinite(lo) and math.isfinite(hi)) or hi - lo <= 0.0:
         lo, hi = DEGENERATE_RANGE
+    elif hi - lo < CHOSEN_MIN_WIDTH:
+        grow = CHOSEN_MIN_WIDTH / (hi - lo)
+        lo, hi = lo * grow, hi * grow
     return nudge(lo, hi)
 
 
