@@ -7,6 +7,9 @@ Folder written (``out``)::
     <arch>_float.tflite                         float reference (BN folded)
     <arch>_<method>_<weights>_int8.tflite       + .export.json reports
     plots/<arch>_<tensor>.png                   histogram + chosen ranges per tensor
+    <orig>_cle.keras (+ .dfq.json, .json)       the original model equalized (CLE + bias absorption)
+    <orig>_cle.<method>.qft, <orig>_cle_float.tflite,
+    <orig>_cle_ba[_bc]_<method>_<weights>_int8.tflite   its int8 exports without/with bias correction
     summary.json, report.html
 """
 
@@ -37,6 +40,9 @@ class DemoConfig:
     eval_images: int | None = None            # default: 2,000 full / 300 quick
     compare_images: int | None = None         # default: 32 full / 8 quick
     plots: bool = True
+    dfq: bool = True                          # original model: + CLE/BA and + CLE/BA + BC rows (issue 12)
+    dfq_labels: tuple[str, ...] | None = None  # which models get them (default: every label not starting "QF")
+    dfq_relu6: str = "relu"                   # equalize_model(relu6=): "relu" (DFQ's choice) or "keep" (exact)
 
     def __post_init__(self):
         self.out = Path(self.out)
@@ -53,6 +59,17 @@ def bundled_models() -> dict[str, str]:
     if missing:
         raise FileNotFoundError("bundled model(s) missing: " + ", ".join(missing) + " (pass --models QF.keras ORIG.keras)")
     return {label: str(RESOURCES / p) for label, p in BUNDLED.items()}
+
+
+def dfq_labels(config: DemoConfig, models: dict) -> list[str]:
+    if not config.dfq:
+        return []
+    if config.dfq_labels is not None:
+        unknown = [x for x in config.dfq_labels if x not in models]
+        if unknown:
+            raise ValueError(f"dfq_labels {unknown}: not among the demo's models {list(models)}")
+        return list(config.dfq_labels)
+    return [label for label in models if not label.upper().startswith("QF")]
 
 
 def _slug(text: str) -> str:
@@ -72,6 +89,7 @@ def run_demo(config: DemoConfig, progress: Progress = NULL_PROGRESS, log=print) 
     from ..plan import Plan
     from ..session import Session
     from ..atomic import atomic_write_bytes
+    from .dfq import cell, run_dfq
     from .plots import histogram_png
     from .report import write_report
 
@@ -83,7 +101,8 @@ def run_demo(config: DemoConfig, progress: Progress = NULL_PROGRESS, log=print) 
     eval_ds.source = config.eval_data
     cmp_ds = eval_ds.limit(config.compare_images)
     steps_per_arch = 2 + len(METHODS) * len(WEIGHTS) * 2 + 2
-    total = steps_per_arch * len(models)
+    with_dfq = dfq_labels(config, models)
+    total = steps_per_arch * len(models) + (2 + 2 * len(METHODS) * len(WEIGHTS)) * len(with_dfq)
     step = 0
 
     def tick(msg):
@@ -93,7 +112,8 @@ def run_demo(config: DemoConfig, progress: Progress = NULL_PROGRESS, log=print) 
 
     summary = {"mode": "quick" if config.quick else "full", "calib_data": config.calib_data,
                "eval_data": config.eval_data, "eval_images": len(eval_ds), "compare_images": len(cmp_ds),
-               "results": [], "sqnr": {}, "histograms": {}, "models": dict(models), "timings": {}}
+               "results": [], "sqnr": {}, "histograms": {}, "models": dict(models), "timings": {},
+               "dfq": {}}
     for label, model_path in models.items():
         slug = _slug(label)
         t_arch = time.perf_counter()
@@ -114,6 +134,7 @@ def run_demo(config: DemoConfig, progress: Progress = NULL_PROGRESS, log=print) 
         atomic_write_bytes(float_path, convert_float(model, folded))
         f_res = evaluate(float_path, dataset=eval_ds, convention=conv)
         summary["results"].append(_row(label, "float", "float32", f_res, None))
+        plain, plain_preds = {"float": summary["results"][-1]}, {}
         log(f"[{label}] float top-1 {f_res.top1 * 100:.2f}%")
         tick(f"{label}: float evaluated")
         for method, session in sessions.items():
@@ -125,6 +146,7 @@ def run_demo(config: DemoConfig, progress: Progress = NULL_PROGRESS, log=print) 
                 tick(f"{label}: exported {method} {weights}")
                 r = evaluate(path, dataset=eval_ds, reference=float_path, convention=conv)
                 summary["results"].append(_row(label, method, weights, r, f_res))
+                plain[cell(method, weights)], plain_preds[cell(method, weights)] = summary["results"][-1], r.predictions
                 log(f"[{label}] {method:6s} {weights:11s} int8 top-1 {r.top1 * 100:.2f}% "
                     f"(drop {(f_res.top1 - r.top1) * 100:+.2f} pp), {r.latency_ms_median:.2f} ms")
                 tick(f"{label}: evaluated {method} {weights}")
@@ -143,6 +165,10 @@ def run_demo(config: DemoConfig, progress: Progress = NULL_PROGRESS, log=print) 
                 pngs.append(png)
             summary["histograms"][label] = pngs
         tick(f"{label}: plots")
+        if label in with_dfq:
+            summary["dfq"][label] = run_dfq(label, slug, model_path, out, eval_ds, conv, config.calib_data, plain,
+                                            plain_preds, METHODS, WEIGHTS, _row, tick, log,
+                                            relu6=config.dfq_relu6)
         summary["timings"][label] = round(time.perf_counter() - t_arch, 1)
     summary["seconds"] = round(time.perf_counter() - t_start, 1)
     atomic_write_text(out / "summary.json", json.dumps(summary, indent=1))

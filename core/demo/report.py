@@ -35,6 +35,42 @@ def _sqnr_table(rows: list[dict]) -> str:
     return "\n".join(out)
 
 
+def _dfq_table(summary: dict) -> list[str]:
+    """Issue 12's table: original, + CLE/BA, + CLE/BA + BC, QF x float and the four int8 cells, plus the verdict."""
+    from .dfq import VARIANTS, cell
+
+    cells = [("greedy", "per-channel"), ("greedy", "per-tensor"), ("minmax", "per-channel"), ("minmax", "per-tensor")]
+    qf = {(r["method"], r["weights"]): r for r in summary["results"] if r["arch"].upper().startswith("QF")}
+    out = []
+    for label, doc in summary.get("dfq", {}).items():
+        out.append(f"<h2>Data-free fixes (DFQ) on {html.escape(label)}</h2>"
+                   f"<p class='note'>CLE/BA: cross-layer equalization + bias absorption ({doc['equalize']['pairs']} "
+                   f"pairs, written as {html.escape(doc['equalized_model'])}); BC: analytic bias correction at export. "
+                   "Top-1 on the same evaluation images; in brackets the drop in pp from the original's float top-1 "
+                   "(QF: from its own float).</p>")
+        out.append("<table class='dfq'><tr><th class='l'>model</th><th>float</th>"
+                   + "".join(f"<th>{m} {w}</th>" for m, w in cells) + "</tr>")
+        rows = [(VARIANTS[v], doc["variants"][v]) for v in VARIANTS]
+        if qf:
+            rows.append(("QF", {"float": qf.get(("float", "float32")),
+                                **{cell(m, w): qf.get((m, w)) for m, w in cells}}))
+        for name, r in rows:
+            tds = []
+            for key in ["float"] + [cell(m, w) for m, w in cells]:
+                x = r.get(key)
+                if x is None:
+                    tds.append("<td>=</td>")
+                    continue
+                drop = x.get("drop_pp")
+                cls = "" if drop is None else ("bad" if drop > 1.0 else "good")
+                tds.append(f"<td>{_pct(x['top1'])}" + ("" if drop is None else f" <span class='{cls}'>({drop:+.2f})</span>")
+                           + "</td>")
+            out.append(f"<tr><td class='l'>{html.escape(name)}</td>" + "".join(tds) + "</tr>")
+        out.append("</table>")
+        out.append(f"<p class='verdict'>{html.escape(doc['verdict'])}</p>")
+    return out
+
+
 def write_report(path: str | Path, summary: dict) -> Path:
     """Write report.html for a demo ``summary`` (see :mod:`core.demo.pipeline`)."""
     path = Path(path)
@@ -56,6 +92,7 @@ def write_report(path: str | Path, summary: dict) -> Path:
                      f"<td class='{cls}'>{'' if drop is None else f'{drop:+.2f}'}</td><td>{_pct(r.get('agreement'))}</td>"
                      f"<td>{r['size_bytes'] / 1024:.1f}</td><td>{r['latency_ms_median']:.3f}</td></tr>")
     parts.append("</table>")
+    parts += _dfq_table(summary)
     for arch, sq in summary.get("sqnr", {}).items():
         parts.append(f"<h2>Per-tensor SQNR: {html.escape(arch)} (greedy, per-channel, {summary['compare_images']} images, "
                      f"worst first)</h2>")

@@ -3,17 +3,18 @@
 import json
 
 
-def test_demo_on_one_tiny_model(qf_model, tmp_path):
+def test_demo_on_one_tiny_model(orig_model, tmp_path):
     from PIL import Image
 
     from core.demo import DemoConfig, headline, run_demo
     from core.session import Session
 
     model_path = tmp_path / "tiny.keras"
-    qf_model.save(model_path)
+    orig_model.save(model_path)
     out = tmp_path / "demo"
-    summary = run_demo(DemoConfig(out, quick=True, models={"tiny QF": str(model_path)}, eval_images=30,
-                                  compare_images=2), log=lambda m: None)
+    summary = run_demo(DemoConfig(out, quick=True, models={"tiny orig": str(model_path)}, eval_images=30,
+                                  compare_images=2, dfq=False), log=lambda m: None)
+    assert summary["dfq"] == {} and not (out / "tiny_orig_cle.keras").exists()
     rows = summary["results"]
     assert [(r["method"], r["weights"]) for r in rows] == [
         ("float", "float32"), ("greedy", "per-channel"), ("greedy", "per-tensor"),
@@ -21,16 +22,64 @@ def test_demo_on_one_tiny_model(qf_model, tmp_path):
     for r in rows:
         assert r["n_images"] == 30 and 0 <= r["top1"] <= 1 and r["size_bytes"] > 0
     for m in ("greedy", "minmax"):
-        s = Session.load(out / f"tiny_qf.{m}.qft")
+        s = Session.load(out / f"tiny_orig.{m}.qft")
         assert s.plan.method == m
         for w in ("per_channel", "per_tensor"):
-            assert (out / f"tiny_qf_{m}_{w}_int8.tflite").exists()
-            assert json.loads((out / f"tiny_qf_{m}_{w}_int8.export.json").read_text())["verification"]["ok"]
+            assert (out / f"tiny_orig_{m}_{w}_int8.tflite").exists()
+            assert json.loads((out / f"tiny_orig_{m}_{w}_int8.export.json").read_text())["verification"]["ok"]
     html = (out / "report.html").read_text()
-    assert "<table" in html and "tiny QF" in html and "SQNR" in html
-    pngs = summary["histograms"]["tiny QF"]
+    assert "<table" in html and "tiny orig" in html and "SQNR" in html
+    pngs = summary["histograms"]["tiny orig"]
     assert len(pngs) >= len(s.plan) - 1
     with Image.open(out / pngs[0]) as im:
         assert im.format == "PNG" and im.size[0] > 100
     assert pngs[0] in html
-    assert headline(summary)[0].startswith("tiny QF: float")
+    assert headline(summary)[0].startswith("tiny orig: float")
+
+
+def test_demo_dfq_rows(orig_model, tmp_path):
+    """The original model also gets + CLE/BA and + CLE/BA + BC rows (issue 12), in summary.json and report.html."""
+    from core.demo import DemoConfig, run_demo
+    from core.models.loading import load_model
+
+    model_path = tmp_path / "orig.keras"
+    orig_model.save(model_path)
+    out = tmp_path / "demo"
+    # relu6="keep": the tiny random net's ReLU6s clip (ReLU6 -> ReLU alone moves its logits by ~27%), so only
+    # the exact equalization can be held to "same float top-1"; the demo's default is DFQ's relu6="relu"
+    run_demo(DemoConfig(out, quick=True, models={"tiny original": str(model_path)}, eval_images=30,
+                        compare_images=2, plots=False, dfq_relu6="keep"), log=lambda m: None)
+    summary = json.loads((out / "summary.json").read_text())
+    dfq = summary["dfq"]["tiny original"]
+    cells = [f"{m}/{w}" for m in ("greedy", "minmax") for w in ("per-channel", "per-tensor")]
+    plain = {f"{r['method']}/{r['weights']}": r for r in summary["results"] if r["arch"] == "tiny original"}
+    for variant in ("plain", "cle_ba", "cle_ba_bc"):
+        for c in cells:
+            row = dfq["variants"][variant][c]
+            assert row["n_images"] == 30 and 0 <= row["top1"] <= 1, (variant, c)
+            # drops are from the original's float top-1
+            assert abs(row["drop_pp"] - (plain["float/float32"]["top1"] - row["top1"]) * 100) < 1e-9
+    for c in cells:
+        assert dfq["variants"]["plain"][c]["top1"] == plain[c]["top1"]
+    for c in cells:
+        for variant in ("cle_ba", "cle_ba_bc"):
+            path = out / f"tiny_original_{variant}_{c.replace('/', '_').replace('-', '_')}_int8.tflite"
+            assert path.exists()
+            report = json.loads((out / (path.stem + ".export.json")).read_text())
+            assert report["verification"]["ok"]
+            assert bool(report.get("bias_correction")) == (variant == "cle_ba_bc"), (variant, c)
+    # the equalized model computes the same function: same float top-1 on the same images
+    assert dfq["variants"]["cle_ba"]["float"]["top1"] == dfq["variants"]["plain"]["float"]["top1"]
+    assert dfq["variants"]["cle_ba"]["float"]["n_images"] == 30
+    eq = load_model(out / "tiny_original_cle.keras")
+    assert not any(type(layer).__name__ == "BatchNormalization" for layer in eq.layers)
+    assert (out / "tiny_original_cle.dfq.json").exists() and dfq["equalize"]["pairs"] > 0
+    p = dfq["mcnemar"]["cle_ba_bc"]["greedy/per-tensor"]["p_exact"]
+    assert 0 <= p <= 1 and f"p={p:.2g}" in dfq["verdict"]
+    html = (out / "report.html").read_text()
+    for name in ("original + CLE/BA", "original + CLE/BA + BC", "minmax per-tensor"):
+        assert name in html
+    assert dfq["verdict"].split(":")[0] in html
+    rowtxt = f"{dfq['variants']['cle_ba_bc']['greedy/per-tensor']['top1'] * 100:.2f}%"
+    assert rowtxt in html
+

@@ -10,11 +10,14 @@ def register(sub):
                        description="Load the bundled QF and original MobileNetV2 (Fashion-MNIST), calibrate both on the "
                        "embedded images, choose ranges with greedy and min/max, export int8 with per-channel and "
                        "per-tensor weights, evaluate everything against float and write a folder with the sessions, "
-                       "the models and report.html.")
+                       "the models and report.html. The original model is also equalized (CLE + bias absorption) and exported with and "
+                       "without bias correction (--no-dfq skips that).")
     p.add_argument("--out", default="qftune-demo", help="output folder (default ./qftune-demo)")
     p.add_argument("--quick", action="store_true", help="reduced mode for CI: 300 evaluation images, 8 for SQNR")
     p.add_argument("--models", nargs=2, metavar=("QF_MODEL", "ORIG_MODEL"), default=None,
                    help="use these two Keras models instead of the bundled ones")
+    p.add_argument("--no-dfq", action="store_true",
+                   help="skip the data-free fixes on the original model (CLE + bias absorption, bias correction)")
     p.add_argument("--no-plots", action="store_true", help="skip the per-tensor histogram PNGs")
     p.set_defaults(func=run)
 
@@ -33,7 +36,7 @@ def run(args) -> int:
             if q.parent == Path(args.out).resolve() and q.suffix in (".qft", ".tflite", ".json", ".html"):
                 raise OutputError(f"--models {p} is inside --out {args.out} under a name like the files the demo "
                                   "writes there; move the model or choose another --out")
-    config = DemoConfig(Path(args.out), quick=args.quick, models=models, plots=not args.no_plots)
+    config = DemoConfig(Path(args.out), quick=args.quick, models=models, plots=not args.no_plots, dfq=not args.no_dfq)
     bar = TextProgress("demo")
     try:
         summary = run_demo(config, progress=bar, log=lambda msg: (bar.close(), print(msg, flush=True)))
@@ -43,5 +46,12 @@ def run(args) -> int:
     print(f"\nreport: {report}")
     for line in headline(summary):
         print("  " + line)
+    from ...demo.dfq import table_lines
+
+    lines = table_lines(summary)
+    if lines:
+        print("\ndata-free fixes, top-1 % (drop in pp):")
+        for line in lines:
+            print("  " + line)
     print(f"demo finished in {summary['seconds']:.0f} s ({summary['mode']} mode)")
     return 0
