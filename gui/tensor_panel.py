@@ -96,6 +96,11 @@ class TensorPanel(QWidget):
                          " — TFLite gives them one scale and zero point, so moving this range moves them too.")
         if locked:
             notes.append("Locked (cannot move): " + locked)
+        if e.tensor.op == "INPUT" and self.state.session is not None:
+            from core.models.convention import session_convention
+
+            notes.append("Input convention " + session_convention(self.state.session).describe() +
+                         "; the int8 input's range follows it.")
         greedy = None
         landscape = None
         if not locked:

@@ -178,3 +178,24 @@ def test_compare_mode_selects_the_same_layer_on_both_sides(make_main_window, gui
     assert win.right.state.selected == name
     assert win.right.panel.view.tensor_name == name
     assert "int8 top-1" in win.left.header.text()
+
+
+def test_the_input_row_shows_the_sessions_input_convention(make_main_window, session_copy, qtbot):
+    """The model's input convention (issue 9) is visible where the input's range is: selecting the
+    input row names it and its range; a session without one says pixel/255."""
+    from core.models.convention import PIXEL_PM1
+    from core.session import Session
+
+    path = session_copy("qf")
+    session = Session.load(str(path))
+    session.calibration["input_convention"] = PIXEL_PM1.to_dict()
+    session.save(str(path), force=True)
+    app = make_main_window(str(path))
+    inp = next(t.name for t in app.state.plan.tensors if t.op == "INPUT")
+    click_row(qtbot, app, inp)
+    text = app.window.tensor_panel.view.constraint.text()
+    assert app.window.tensor_panel.view.constraint.isVisibleTo(app.window)
+    assert "pixel/127.5 - 1" in text and "[-1, 1]" in text
+    other = next(t.name for t in app.state.plan.tensors if t.op != "INPUT" and not t.locked)
+    click_row(qtbot, app, other)
+    assert "Input convention" not in app.window.tensor_panel.view.constraint.text()
