@@ -32,11 +32,25 @@ def _load_model(path: str):
 
 
 def export(progress, model_path: str, tensors, ranges: dict, out: str, weights: str = "per-channel",
-           float_out: str | None = None):
+           float_out: str | None = None, convention: dict | None = None, bias_correction: str = "none",
+           calibration: dict | None = None):
+    """``qftune export`` of the plan on screen: the session's input convention goes into the report;
+    ``bias_correction`` uses the session's calibration images (``calibration``) as the CLI does."""
     from core.export import export_int8
+    from core.models.convention import InputConvention
 
-    return export_int8(_load_model(model_path), tensors, ranges, out, weights=weights, float_out=float_out,
-                       progress=progress, source=model_path)
+    model = _load_model(model_path)
+    conv = InputConvention.from_dict(convention) if convention else None
+    images = stats = None
+    if bias_correction != "none":
+        from core.equalize.bias_correction import correction_inputs
+        from core.models.convention import resolve_convention
+
+        images, stats = correction_inputs(calibration or {}, model, model_path,
+                                          conv or resolve_convention(model, model_path))
+    return export_int8(model, tensors, ranges, out, weights=weights, float_out=float_out,
+                       progress=progress, source=model_path, input_convention=conv,
+                       bias_correction=bias_correction, calib_images=images, preact_stats=stats)
 
 
 def evaluate(progress, model: str, reference: str | None, data: str, limit: int | None, threads: int) -> dict:

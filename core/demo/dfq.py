@@ -46,8 +46,8 @@ def run_dfq(label, slug, model_path, out, eval_ds, conv, calib_data, plain: dict
     per-image predictions keyed by :func:`cell`; ``row(label, method, weights, result, float_result)``
     builds a results row like the demo's."""
     from ..atomic import atomic_write_bytes
-    from ..calibrate import calibrate, calibration_images
-    from ..data.preprocess import adapt_images
+    from ..calibrate import calibrate
+    from ..equalize.bias_correction import correction_inputs
     from ..equalize import equalize_model
     from ..equalize.write import write_result
     from ..evaluate import evaluate
@@ -79,9 +79,7 @@ def run_dfq(label, slug, model_path, out, eval_ds, conv, calib_data, plain: dict
     sessions = {"greedy": greedy, "minmax": minmax}
     for m, s in sessions.items():
         s.save(out / f"{slug}_cle.{m}.qft")
-    ds = calibration_images(calib_data, None)
-    _, h, _w, c = model.input_shape
-    x_cal = conv.apply(adapt_images(ds.images, h, c).astype("float32")).astype("float32")
+    x_cal, _stats = correction_inputs({"data": calib_data, "per_class": None}, model, None, conv)
     tick(f"{label}: equalized model calibrated")
 
     preds = {}

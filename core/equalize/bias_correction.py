@@ -184,3 +184,27 @@ def summary(report: dict) -> str:
     if report["not_corrected"]:
         text += f"; not corrected (no statistics, no images): {', '.join(report['not_corrected'])}"
     return text
+
+
+BC_MAX_IMAGES = 512
+"""Calibration images used for the empirical means (E[x] of a layer's input converges long before)."""
+
+
+def correction_inputs(calibration: dict, model, model_path, convention, calib_data: str | None = None,
+                      max_images: int = BC_MAX_IMAGES) -> tuple[np.ndarray, dict | None]:
+    """(model-ready calibration images, the model's ``.dfq.json`` BN statistics) for bias correction.
+
+    The images are the session's calibration images (``calibration`` = the session's record:
+    data, per_class, limit), or ``calib_data``'s training split, at most ``max_images``, streamed
+    through ``convention`` like any other consumer (folder and ImageNet sources included).
+    """
+    from ..calibrate import calibration_images
+    from .preact import load_sidecar_stats
+
+    cal = calibration or {}
+    spec = calib_data or cal.get("data") or "embedded"
+    per_class = None if calib_data else cal.get("per_class")
+    src = calibration_images(spec, per_class, None if calib_data else cal.get("limit")).limit(max_images)
+    _, h, _w, c = model.input_shape
+    x = np.concatenate([b for b, _y in src.batches(int(h), int(c), convention, 64)]).astype(np.float32)
+    return x, load_sidecar_stats(model_path)

@@ -19,6 +19,10 @@ class ExportDialog(OptionsDialog):
               file_filter="TFLite model (*.tflite)", optional=True),
         Field("model", "Model", "open", "", "The calibrated Keras model, if it moved since calibration",
               file_filter="Keras model (*.keras *.h5)", optional=True),
+        Field("bias_correction", "Bias correction", "choice", "none",
+              "Correct each layer's bias for the mean shift its rounded kernel causes (data-free quantization, "
+              "docs/dfq.md): analytic from BatchNorm statistics where they exist, empirical from the calibration "
+              "images; none keeps the biases as they are", ["none", "analytic", "empirical"]),
     ]
 
 
@@ -29,6 +33,12 @@ def make_job(values: dict, app):
 
     if not values["out"]:
         raise ValueError("choose where to write the int8 model (Output)")
+    from core.models.convention import session_convention
+
     snap = snapshot(app, values.get("model"))
+    session = app.state.session
     return remote(engine_jobs.export, model_path=snap.model_path, tensors=snap.tensors, ranges=snap.ranges,
-                  out=values["out"], weights=values["weights"], float_out=values.get("float_out"))
+                  out=values["out"], weights=values["weights"], float_out=values.get("float_out"),
+                  convention=session_convention(session).to_dict(),
+                  bias_correction=values.get("bias_correction") or "none",
+                  calibration=dict(session.calibration or {}))

@@ -86,3 +86,29 @@ def test_job_error_shows_readable_dialog_with_details(make_main_window, session_
     assert "notes.keras" in box.informativeText() + box.detailedText()
     assert "Traceback" in box.detailedText()
     close_errors(app)
+
+
+def test_export_from_ui_records_the_sessions_convention_and_can_correct_biases(make_main_window, session_copy,
+                                                                               tmp_path, qtbot):
+    """The GUI's export writes the session's input convention into the report (evaluate and the device
+    path read it from there) and offers the CLI's bias correction."""
+    from core.models.convention import InputConvention
+    from core.session import Session
+
+    path = session_copy("qf")
+    session = Session.load(str(path))
+    user = InputConvention((1 / 255,), (0.0,), "pixel/255 set by the user", "user")
+    session.calibration["input_convention"] = user.to_dict()
+    session.save(str(path), force=True)
+    app = make_main_window(str(path))
+    dlg = app.export_dialog()
+    out = tmp_path / "bc_int8.tflite"
+    dlg.set_value("out", str(out))
+    dlg.set_value("bias_correction", "empirical")
+    dlg.accept()
+    wait_jobs(qtbot, app, timeout=180_000)
+    assert not app.errors, close_errors(app)
+    report = json.loads(out.with_suffix(".export.json").read_text())
+    assert report["input_convention"]["name"] == "pixel/255 set by the user"
+    bc = report["bias_correction"]
+    assert bc["mode"] == "empirical" and bc["images"] > 0

@@ -64,7 +64,12 @@ def run(args) -> int:
                    Output("--float-out", args.float_out, TFLITE)], force=args.force)
     model = load_model(session.model_path)
     plan = session.plan
-    images, stats = _bias_correction_inputs(args, session, model) if args.bias_correction != "none" else (None, None)
+    images = stats = None
+    if args.bias_correction != "none":
+        from ...equalize.bias_correction import correction_inputs
+
+        images, stats = correction_inputs(session.calibration, model, session.model_path,
+                                          session_convention(session), args.calib_data)
     bar = TextProgress("export")
     try:
         report = export_int8(model, plan.tensors, {e.name: e.params for e in plan}, args.out, weights=args.weights,
@@ -87,20 +92,3 @@ def run(args) -> int:
 
             print(summary(report.bias_correction))
     return 0
-
-
-def _bias_correction_inputs(args, session, model):
-    """(preprocessed calibration images, the model's .dfq.json pre-activation statistics) for bias correction."""
-    from ...calibrate import calibration_images
-    from ...data.preprocess import adapt_images
-    from ...equalize.preact import load_sidecar_stats
-    from ...models.convention import session_convention
-
-    cal = session.calibration or {}
-    spec = args.calib_data or cal.get("data") or "embedded"
-    per_class = None if args.calib_data else cal.get("per_class")
-    ds = calibration_images(spec, per_class, None if args.calib_data else cal.get("limit"))
-    conv = session_convention(session)
-    _, h, _w, c = model.input_shape
-    x = conv.apply(adapt_images(ds.images, h, c).astype("float32")).astype("float32")
-    return x, load_sidecar_stats(session.model_path)
