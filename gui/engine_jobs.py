@@ -77,18 +77,20 @@ def compare(progress, model_path: str, tensors, tflite: str, data: str, images: 
 
 
 def sensitivity(progress, model_path: str, tensors, ranges: dict, data: str, limit: int | None,
-                weights: str | None) -> dict:
+                weights: str | None, convention: dict | None = None) -> dict:
     """``{"drops": {tensor: top-1 drop in percentage points} largest first, "images": n,
     "base_top1": the float top-1}`` (the count and base give the noise band)."""
     from core.data import load_dataset
     from core.sensitivity import sensitivity as _sensitivity
 
     from core.model_input import model_convention
+    from core.models.convention import InputConvention
 
     model = _load_model(model_path)
     ds = load_dataset(data, "test").limit(limit)
+    conv = InputConvention.from_dict(convention) if convention else model_convention(model, model_path)
     base, rows, _seconds = _sensitivity(model, tensors, ranges, ds, weights=weights, progress=progress,
-                                        convention=model_convention(model, model_path))
+                                        convention=conv)
     return {"drops": {r.name: r.drop_pp for r in rows}, "images": len(ds) - len(ds.skipped), "base_top1": base}
 
 

@@ -24,7 +24,10 @@ def make_job(values: dict, app):
     from .. import engine_jobs
     from ..engine_process import remote
 
+    from core.models.convention import session_convention
+
     snap = snapshot(app, values.get("model"))
     return remote(engine_jobs.sensitivity, model_path=snap.model_path, tensors=snap.tensors, ranges=snap.ranges,
                   data=values["data"], limit=values["limit"] or None,
-                  weights=None if values["weights"] == "none" else values["weights"])
+                  weights=None if values["weights"] == "none" else values["weights"],
+                  convention=session_convention(app.state.session).to_dict())
