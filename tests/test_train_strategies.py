@@ -13,25 +13,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from train_kit import make_folder
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 
 TRAIN = ["train", "--arch", "mobilenet-v1", "--width", "0.35", "--batch-size", "16", "--lr", "0.005"]
-
-
-def make_folder(root: Path, per_class: int = 32, size: int = 32) -> Path:
-    """Two learnable classes of small RGB PNGs (dark vs light noise), plus a hidden folder that is no class."""
-    from PIL import Image
-
-    rng = np.random.default_rng(0)
-    for name, mean in (("dark", 60), ("light", 190)):
-        (root / name).mkdir(parents=True)
-        for i in range(per_class):
-            pixels = np.clip(rng.normal(mean, 40, (size, size, 3)), 0, 255).astype(np.uint8)
-            Image.fromarray(pixels).save(root / name / f"{i:03d}.png")
-    (root / ".cache").mkdir()
-    return root
 
 
 def _env(**extra):
@@ -64,7 +51,7 @@ def _launch_workers(args, tmp: Path, tag: str):
 
 
 def test_mirrored_over_two_logical_cpus_trains_and_lowers_the_loss(tmp_path):
-    data = make_folder(tmp_path / "data")
+    data = make_folder(tmp_path / "data", per_class=32)
     out = tmp_path / "run" / "m.keras"
     r = subprocess.run([sys.executable, "-m", "core.cli", *TRAIN, "--data", f"folder:{data}", "--epochs", "2",
                         "--strategy", "mirrored", "--out", str(out)],
@@ -80,7 +67,7 @@ def test_mirrored_over_two_logical_cpus_trains_and_lowers_the_loss(tmp_path):
 
 
 def test_multi_worker_killed_mid_epoch_resumes_from_the_backup_and_only_the_chief_writes(tmp_path):
-    data = make_folder(tmp_path / "data")
+    data = make_folder(tmp_path / "data", per_class=32)
     out = tmp_path / "run" / "m.keras"
     args = [*TRAIN, "--data", f"folder:{data}", "--epochs", "6", "--strategy", "multi-worker", "--out", out]
     backup_meta = tmp_path / "run" / "m.backup" / "training_metadata.json"

@@ -23,6 +23,7 @@ import numpy as np
 
 from ..models.bn_fold import _foldable_pairs, walk_nodes
 from ..progress import NULL_PROGRESS, Progress
+from .pairs import _activation_kind
 from .preact import bn_preact_stats, expected_clipped
 
 MODES = ("none", "analytic", "empirical")
@@ -45,20 +46,6 @@ def mean_shift(cls: str, eps: np.ndarray, ex: np.ndarray) -> np.ndarray:
     if cls == "DepthwiseConv2D":
         return eps.sum(axis=(0, 1))[:, 0] * ex
     return np.einsum("hwio,i->o", eps, ex)
-
-
-def _act_kind(layer) -> str | None:
-    cls = type(layer).__name__
-    cfg = layer.get_config()
-    if cls == "ReLU":
-        if cfg.get("negative_slope", 0) or cfg.get("threshold", 0):
-            return None
-        mv = cfg.get("max_value")
-        return "relu" if mv is None else ("relu6" if float(mv) == 6.0 else None)
-    if cls == "Activation":
-        a = cfg.get("activation")
-        return a if a in ("relu", "relu6", "linear") else None
-    return None
 
 
 def _through(kind: str, dist):
@@ -93,8 +80,8 @@ def analytic_input_means(model, stats: dict[str, tuple[np.ndarray, np.ndarray]])
             d = _through(own, d) if own in ("relu", "relu6", "linear") else None
         elif layer.name in folded_bns or cls in ("Dropout", "ZeroPadding2D"):
             d = ins[0]
-        elif _act_kind(layer) is not None:
-            d = _through(_act_kind(layer), ins[0])
+        elif _activation_kind(layer) is not None:
+            d = _through(_activation_kind(layer), ins[0])
         elif cls == "Add" and all(i is not None for i in ins):
             d = (np.sum([i[0] for i in ins], axis=0), None)
         elif cls == "GlobalAveragePooling2D" and ins[0] is not None:
