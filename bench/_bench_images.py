@@ -88,7 +88,7 @@ def mobilenet_v2_224(classes: int = 1000) -> tuple[Path, Path]:
 
         root, _ = link_tree("tree_calib32", 1, 32)
         session = calibrate(str(keras_path), f"folder:{root}", per_class=None, method="minmax")
-        export_int8(load_model(keras_path), session.plan.tensors, {e.name: e.params for e in session.plan},
+        export_int8(load_model(keras_path), session.plan.tensors, session.plan.ranges(),
                     tflite_path, source=str(keras_path))
     return keras_path, tflite_path
 

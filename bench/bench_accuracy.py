@@ -100,7 +100,7 @@ def main() -> None:
             log(f"[{label}] float {f.top1 * 100:.2f}%")
             preds = {}
             for method, plan in plans.items():
-                ranges = {e.name: e.params for e in plan}
+                ranges = plan.ranges()
                 for w in ("per-channel", "per-tensor"):
                     path = out / f"{slug}_{method}_{w}_int8.tflite"
                     export_int8(model, plan.tensors, ranges, path, weights=w, source=model_path, folded=folded)

@@ -144,7 +144,7 @@ def main() -> None:
                 for method, w in CELLS:
                     plan = plans[method]
                     tfl = out / f"{slug}_{variant.replace('+', '_')}_{method}_{w}.tflite"
-                    rep = export_int8(model, plan.tensors, {e.name: e.params for e in plan}, tfl, weights=w,
+                    rep = export_int8(model, plan.tensors, plan.ranges(), tfl, weights=w,
                                       source=path, bias_correction=bc, calib_images=x_cal, preact_stats=stats)
                     r = evaluate(tfl, dataset=eval_ds)
                     preds[(variant, method, w)] = r.predictions

@@ -32,7 +32,7 @@ def main() -> None:
     session = calibrate(args.model, "embedded", per_class=None)
     model = load_model(args.model)
     plan = session.plan
-    ranges = {e.name: e.params for e in plan}
+    ranges = plan.ranges()
     out = {"model": args.model, "n_tensors": len(plan), "runs": []}
     grans = ["per-channel", "per-tensor"] if args.weights == "both" else [args.weights]
     with tempfile.TemporaryDirectory() as d:

@@ -227,7 +227,7 @@ def main() -> None:
                 preds = {}
                 with tempfile.TemporaryDirectory() as tmp:
                     for key, plan in plans.items():
-                        ranges = {e.name: e.params for e in plan}
+                        ranges = plan.ranges()
                         for w in weights:
                             path = Path(tmp) / f"{key}_{w}.tflite"
                             export_int8(model, tensors, ranges, path, weights=w, folded=folded)

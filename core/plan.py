@@ -184,6 +184,10 @@ class Plan:
     def __len__(self) -> int:
         return len(self.tensors)
 
+    def ranges(self) -> dict:
+        """``{tensor name: QuantParams}``: the chosen ranges, as ``export_int8`` and the evaluators take them."""
+        return {e.name: e.params for e in self.entries.values()}
+
     def __iter__(self):
         return iter(self.entries.values())
 

@@ -201,6 +201,15 @@ class Session:
             session._verify_model(model_path)
         return session
 
+    def require_model(self) -> str:
+        """The calibrated model's path; a :class:`SessionError` naming the session when it is unknown or gone."""
+        if not self.model_path:
+            raise SessionError(f"{self.path}: the session records no model; pass the model's path")
+        if not Path(self.model_path).exists():
+            raise SessionError(f"{self.path}: the calibrated model {self.model_path} no longer exists; "
+                               "pass its new path")
+        return self.model_path
+
     def _verify_model(self, model_path=None) -> None:
         if model_path is not None:
             p = Path(model_path)

@@ -146,7 +146,7 @@ class CompareWindow(QMainWindow):
                                                     f"({model or 'none'}); cannot export it.")
                 return None
             calls.append(dict(model_path=str(model), tensors=list(plan.tensors),
-                              ranges={e.name: e.params for e in plan}, out=str(out_dir / f"side{i}_int8.tflite"),
+                              ranges=plan.ranges(), out=str(out_dir / f"side{i}_int8.tflite"),
                               weights=weights, data=data, limit=limit))
 
         def job(progress):

@@ -118,12 +118,12 @@ def test_analytic_correction_of_an_equalized_model_reads_its_dfq_json(tmp_path):
     stats = load_sidecar_stats(out)
     assert len(stats) == 52
     session = calibrate(out, "embedded")
-    rep = export_int8(load_model(out), session.plan.tensors, {e.name: e.params for e in session.plan},
+    rep = export_int8(load_model(out), session.plan.tensors, session.plan.ranges(),
                       tmp_path / "eq.tflite", weights="per-tensor", bias_correction="analytic", preact_stats=stats)
     assert rep.verification["ok"]
     sources = [r["source"] for r in rep.bias_correction["layers"]]
     assert sources.count("analytic") == 52 and rep.bias_correction["not_corrected"] == ["stem"]
     with pytest.raises(ValueError, match="--bias-correction must be one of"):
-        export_int8(load_model(out), session.plan.tensors, {e.name: e.params for e in session.plan},
+        export_int8(load_model(out), session.plan.tensors, session.plan.ranges(),
                     tmp_path / "x.tflite", bias_correction="mean")
     assert not (tmp_path / "x.tflite").exists()

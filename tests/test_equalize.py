@@ -182,7 +182,7 @@ def test_cle_rescues_per_tensor_int8_of_a_model_with_100x_channels(tmp_path, eva
                                  ("cle per-channel", out, "per-channel")):
         session = calibrate(path, "embedded")
         tfl = tmp_path / f"{label.replace(' ', '_')}.tflite"
-        rep = export_int8(load_model(path), session.plan.tensors, {e.name: e.params for e in session.plan}, tfl,
+        rep = export_int8(load_model(path), session.plan.tensors, session.plan.ranges(), tfl,
                           weights=weights)
         assert rep.verification["ok"]
         top1[label] = evaluate(tfl, dataset=eval_images).top1

@@ -86,7 +86,7 @@ def run_dfq(label, slug, model_path, out, eval_ds, conv, calib_data, plain: dict
     for variant, bc in (("cle_ba", "none"), ("cle_ba_bc", "analytic")):
         for method in methods:
             plan = sessions[method].plan
-            ranges = {e.name: e.params for e in plan}
+            ranges = plan.ranges()
             for weights in weights_list:
                 path = out / f"{slug}_{variant}_{method}_{weights.replace('-', '_')}_int8.tflite"
                 export_int8(model, plan.tensors, ranges, path, weights=weights, source=str(eq_path),

@@ -139,7 +139,7 @@ def run_demo(config: DemoConfig, progress: Progress = NULL_PROGRESS, log=print) 
         tick(f"{label}: float evaluated")
         for method, session in sessions.items():
             plan = session.plan
-            ranges = {e.name: e.params for e in plan}
+            ranges = plan.ranges()
             for weights in WEIGHTS:
                 path = out / f"{slug}_{method}_{_slug(weights)}_int8.tflite"
                 export_int8(model, plan.tensors, ranges, path, weights=weights, source=model_path, folded=folded)

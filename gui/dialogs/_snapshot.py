@@ -28,5 +28,5 @@ def snapshot(app, model_override: str | None = None) -> PlanSnapshot:
     if not Path(model).exists():
         raise FileNotFoundError(f"the calibrated model {model} no longer exists; give its new path (Model)")
     plan = state.plan
-    return PlanSnapshot(list(plan.tensors), {e.name: e.params for e in plan}, str(model),
+    return PlanSnapshot(list(plan.tensors), plan.ranges(), str(model),
                         Path(state.path).name if state.path else "untitled")

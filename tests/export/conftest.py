@@ -69,7 +69,7 @@ def exported_pc(qf_model, qf_session, tmp_path_factory):
 
     out = tmp_path_factory.mktemp("export") / "tiny_qf_int8.tflite"
     plan = qf_session.plan
-    report = export_int8(qf_model, plan.tensors, {e.name: e.params for e in plan}, out, weights="per-channel",
+    report = export_int8(qf_model, plan.tensors, plan.ranges(), out, weights="per-channel",
                          float_out=out.with_name("tiny_qf_float.tflite"))
     return out, report
 

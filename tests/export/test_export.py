@@ -12,7 +12,7 @@ def _stored(path):
 
 
 def _plan_ranges(plan):
-    return {e.name: e.params for e in plan}
+    return plan.ranges()
 
 
 @pytest.mark.parametrize("weights", ["per-channel", "per-tensor"])

@@ -33,7 +33,7 @@ def test_plan_of_another_model_is_refused(qf_session, orig_model, tmp_path):
 
     plan = qf_session.plan
     with pytest.raises(ValueError, match="does not belong to this model"):
-        export_int8(orig_model, plan.tensors, {e.name: e.params for e in plan}, tmp_path / "x.tflite")
+        export_int8(orig_model, plan.tensors, plan.ranges(), tmp_path / "x.tflite")
     assert not (tmp_path / "x.tflite").exists()
 
 

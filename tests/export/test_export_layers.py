@@ -56,7 +56,7 @@ def test_every_layer_kind_exports_with_the_plans_scales(tmp_path):
 
     hists, _ = collect_stats(model, tensors, images, convention=PIXEL_RAW)
     plan = Plan(tensors, hists, method="minmax", input_range=PIXEL_RAW.input_range)
-    report = export_int8(model, tensors, {e.name: e.params for e in plan}, tmp_path / "m.tflite",
+    report = export_int8(model, tensors, plan.ranges(), tmp_path / "m.tflite",
                          float_out=tmp_path / "f.tflite")
     assert report.verification["ok"]
     ops = report.ops
@@ -119,6 +119,6 @@ def test_relu_after_pooling_and_a_softmax_layer_head(tmp_path):
     images = np.random.default_rng(1).integers(0, 256, (8, 16, 16, 3), dtype=np.uint8)
     hists, _ = collect_stats(model, tensors, images, convention=PIXEL_PM1)
     plan = Plan(tensors, hists, input_range=PIXEL_PM1.input_range)
-    report = export_int8(model, tensors, {e.name: e.params for e in plan}, tmp_path / "m.tflite")
+    report = export_int8(model, tensors, plan.ranges(), tmp_path / "m.tflite")
     assert report.verification["ok"] and report.ops["RELU"] == 1 and report.ops["SOFTMAX"] == 1
     assert next(t for t in report.tensors if t["name"] == "probs")["stored_scale"] == 1 / 256

@@ -184,7 +184,7 @@ def qf_tflite(tmp_path_factory, gui_models, gui_sessions):
 
     plan = Session.load(gui_sessions["qf"]).plan
     out = tmp_path_factory.mktemp("gui_tflite") / "tiny_qf_int8.tflite"
-    export_int8(load_model(str(gui_models["qf"])), list(plan.tensors), {e.name: e.params for e in plan}, out,
+    export_int8(load_model(str(gui_models["qf"])), list(plan.tensors), plan.ranges(), out,
                 source=str(gui_models["qf"]))
     return out
 

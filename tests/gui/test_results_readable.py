@@ -20,7 +20,7 @@ def float_twin(gui_models, gui_sessions, tmp_path_factory):
     plan = Session.load(gui_sessions["qf"]).plan
     d = tmp_path_factory.mktemp("twin")
     int8, flt = d / "qf_int8.tflite", d / "qf_float.tflite"
-    export_int8(load_model(str(gui_models["qf"])), list(plan.tensors), {e.name: e.params for e in plan}, int8,
+    export_int8(load_model(str(gui_models["qf"])), list(plan.tensors), plan.ranges(), int8,
                 float_out=flt, source=str(gui_models["qf"]))
     return int8, flt
 

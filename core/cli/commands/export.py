@@ -10,11 +10,10 @@ def load_session(session_path: str, model_path: str | None = None):
     from ...session import Session, SessionError
 
     session = Session.load(session_path, model_path=model_path)
-    if not session.model_path:
-        raise SessionError(f"{session_path}: the session records no model file; pass --model PATH")
-    for w in session.warnings:
-        if "no longer exists" in w:
-            raise SessionError(f"{session_path}: {w}")
+    try:
+        session.require_model()
+    except SessionError as exc:
+        raise SessionError(f"{exc} (--model PATH)") from None
     return session
 
 
@@ -72,7 +71,7 @@ def run(args) -> int:
                                           session_convention(session), args.calib_data)
     bar = TextProgress("export")
     try:
-        report = export_int8(model, plan.tensors, {e.name: e.params for e in plan}, args.out, weights=args.weights,
+        report = export_int8(model, plan.tensors, plan.ranges(), args.out, weights=args.weights,
                              float_out=args.float_out, progress=bar, source=session.model_path,
                              input_convention=session_convention(session),
                              bias_correction=args.bias_correction, calib_images=images, preact_stats=stats)

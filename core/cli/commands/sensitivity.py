@@ -39,7 +39,7 @@ def run(args) -> int:
                       warn=bar.warn).limit(args.limit)
     plan = session.plan
     try:
-        base, rows, secs = sensitivity(model, plan.tensors, {e.name: e.params for e in plan}, ds,
+        base, rows, secs = sensitivity(model, plan.tensors, plan.ranges(), ds,
                                        weights=None if args.weights == "none" else args.weights, progress=bar,
                                        convention=session_convention(session, model, bar.warn))
     finally:
