@@ -1,6 +1,6 @@
 """Checks of plan values: the numbers a range may have, and a saved entry's consistency.
 
-Split from :mod:`core.plan` (which re-exports :class:`PlanError`). ``MIN_WIDTH``
+:class:`PlanError` is re-exported by :mod:`core.plan`. ``MIN_WIDTH``
 (core.quant.grid) is the converter's ``kNearZeroTolerance``: TF's
 ``quantization_utils.cc`` keeps a range only when ``max - min > 1e-6`` and widens
 narrower ones, so such a range would not be the one exported.
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import math
 
-from .quant.grid import MIN_WIDTH, QuantParams, nudge, params_from_scale
-from .quant.tensors import LOCKED_OPS
+from ..quant.grid import MIN_WIDTH, QuantParams, nudge, params_from_scale
+from ..quant.tensors import LOCKED_OPS
 
 FIXED = "fixed"
 MAX_WIDTH = 1e38          # wider ranges overflow float32 arithmetic (largest float32: 3.4e38)

@@ -1,0 +1,40 @@
+"""The plan as JSON (inside a session's ``session.json``): every saved range is kept bit-exactly."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..data.preprocess import INPUT_RANGE
+from ..quant.tensors import QTensor
+from .checks import PlanError, checked_params
+from .entry import ALL_METHODS, INPUT_DEFAULT_METHOD
+
+if TYPE_CHECKING:
+    from .plan import Plan
+
+
+def plan_to_dict(plan: "Plan") -> dict:
+    """JSON-able plan (floats round-trip exactly through json)."""
+    return {
+        "method": plan.method, "gamma": plan.gamma, "input_method": plan.input_method,
+        "input_range": list(plan.input_range),
+        "tensors": [t.to_dict() for t in plan.tensors],
+        "entries": [{"name": e.name, "min": e.min, "max": e.max, "scale": e.scale, "zero_point": e.zero_point,
+                     "method": e.method, "requested": list(e.requested) if e.requested else None}
+                    for e in plan],
+    }
+
+
+def plan_from_dict(cls: type, d: dict, stats: dict) -> "Plan":
+    """Rebuild a plan of class ``cls`` saved by :func:`plan_to_dict`, with its statistics."""
+    tensors = [QTensor.from_dict(t) for t in d["tensors"]]
+    plan = cls(tensors, stats, d["method"], d["gamma"], d.get("input_method", INPUT_DEFAULT_METHOD),
+               tuple(d.get("input_range", INPUT_RANGE)))
+    for row in d["entries"]:
+        e = plan[row["name"]]
+        if row["method"] not in ALL_METHODS:
+            raise PlanError(f"tensor {row['name']}: unknown method {row['method']!r}")
+        e.params = checked_params(row, e.tensor.op, row["method"])
+        e.method = row["method"]
+        e.requested = tuple(row["requested"]) if row.get("requested") else None
+    return plan
