@@ -8,10 +8,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .adb import adbutils  # imported lazily (see core.device.adb)
 from ..progress import NULL_PROGRESS, Progress
-from .adb import DeviceInfo, diagnose
+from .adb import DeviceInfo
 from .errors import DeviceError, NotEnoughSpace, PushFailed
+from .server import adbutils, diagnose  # adbutils is imported on first use
 from .shell import check, quote, run
 
 DEFAULT_REMOTE_DIR = "/data/local/tmp/qftune"

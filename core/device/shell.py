@@ -13,9 +13,9 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from .adb import adbutils  # imported lazily (see core.device.adb)
 from ..progress import NULL_PROGRESS, Progress
 from .errors import CommandTimeout, DeviceError
+from .server import adbutils, diagnose, server_running  # adbutils is imported on first use
 
 MARKER = "QFTUNE-EXIT:"
 
@@ -50,8 +50,6 @@ def run(device: adbutils.AdbDevice, command: str, *, timeout: float = 60.0, idle
     output, ``progress.Cancelled`` when the user cancels (the stream is closed, which makes
     adbd kill the command).
     """
-    from .adb import diagnose, server_running
-
     doing = f"running {what}"
     if not server_running():  # adbutils would silently start a fresh server that forgot the device
         raise diagnose(device.serial, doing)
@@ -107,8 +105,6 @@ def run(device: adbutils.AdbDevice, command: str, *, timeout: float = 60.0, idle
 
 
 def _open_error(serial: str, doing: str, exc: Exception) -> DeviceError:
-    from .adb import diagnose
-
     error = diagnose(serial, doing)
     error.args = (f"{error.args[0]} ({exc})",)
     return error
