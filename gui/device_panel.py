@@ -1,9 +1,12 @@
-"""The Device panel: live device list, tool paths, Deploy & Measure with a live latency plot.
+"""The Device panel: pick a phone and a .tflite, Deploy & Measure, watch latency and accuracy live.
 
 Self-contained: the main window only creates ``DevicePanel(parent, settings)``, calls
-``set_models({...})`` when the exported model(s) change, and may listen to its signals.
-All phone work runs in a worker QThread through ``core.device.measure``; the device list
-comes from ``core.device.DeviceWatcher`` (polls every second, so hot-plug shows within 2 s).
+``offer_export(...)`` when an export is written, and may listen to its signals. Its parts
+are the device list (:mod:`gui.device_list`), the model to measure
+(:mod:`gui.model_picker`), the measurement form (:mod:`gui.measure_form`) and the live plot and results table (:mod:`gui.latency_plot`).
+The measurement runs as a job of a :class:`gui.jobs.JobRunner` (``core.device.measure``
+with the job's progress; Cancel cancels it); its events reach the UI thread through a
+queued signal.
 """
 
 from __future__ import annotations
@@ -11,50 +14,24 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QThread, Signal, Slot
-from PySide6.QtWidgets import (QApplication, QFileDialog, QLineEdit, QListWidgetItem, QScrollArea, QTableWidgetItem,
-                               QWidget)
+from PySide6.QtCore import QObject, QSettings, Qt, Signal, Slot
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar, QPushButton, QToolButton,
+                               QVBoxLayout, QWidget)
 
-from core.device import (DELEGATES, LPIRC_BUDGET_MS, BenchmarkConfig, DeviceError, DeviceWatcher,
-                         MeasureConfig, MeasureEvent, measure)
+from core.device import DeviceError, MeasureEvent, measure
 from core.device.summary import format_ms
-from core.progress import Cancelled, Progress
 
-from .device_layout import ROWS
-
-COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"]
-
-
-class _Bridge(QObject):
-    """Carries the watcher thread's callbacks onto the UI thread."""
-
-    devices = Signal(list)
-    error = Signal(str)
+from .device_list import DeviceList
+from .jobs import Job, JobRunner
+from .latency_plot import LatencyPlot, ResultsTable
+from .measure_form import MeasureForm
+from .model_picker import ModelPicker
 
 
-class _MeasureThread(QThread):
+class _Events(QObject):
+    """Carries ``core.device.measure``'s events from the job's thread onto the UI thread."""
+
     event = Signal(object)            # core.device.MeasureEvent
-    progressed = Signal(float, str)
-    finished_ok = Signal(object)      # MeasureReport
-    failed = Signal(str, str)         # kind, message (with advice)
-
-    def __init__(self, models: dict[str, str], config: MeasureConfig):
-        super().__init__()
-        self.models, self.config = models, config
-        self.progress = Progress(lambda done, total, msg: self.progressed.emit(done / total if total else 0.0, msg))
-
-    def run(self) -> None:
-        try:
-            report = measure(self.models, self.config, progress=self.progress, on_event=self.event.emit)
-        except Cancelled:
-            self.failed.emit("cancelled", "cancelled")
-        except DeviceError as exc:
-            self.failed.emit(exc.kind, exc.full_message())
-        except Exception as exc:  # noqa: BLE001 - shown to the user, the panel stays usable
-            self.failed.emit("error", f"{type(exc).__name__}: {exc}")
-        else:
-            self.finished_ok.emit(report)
 
 
 class DevicePanel(QWidget):
@@ -62,6 +39,8 @@ class DevicePanel(QWidget):
 
     Signals: ``devicesChanged(list[DeviceInfo])``, ``roundMeasured(model, round, ms_or_nan)``,
     ``measurementFinished(MeasureReport)``, ``measurementFailed(kind, message)``.
+    ``runner``: the :class:`JobRunner` to run the measurement on (default: the panel's own,
+    so a measurement and the main window's jobs do not wait for each other).
     """
 
     devicesChanged = Signal(list)
@@ -69,43 +48,33 @@ class DevicePanel(QWidget):
     measurementFinished = Signal(object)
     measurementFailed = Signal(str, str)
 
-    def __init__(self, parent: QWidget | None = None, settings: QSettings | None = None, watch: bool = True):
+    def __init__(self, parent: QWidget | None = None, settings: QSettings | None = None, watch: bool = True,
+                 runner: JobRunner | None = None):
         super().__init__(parent)
-        self._settings = settings if settings is not None else QSettings("qftune", "qftune")
-        self._models: dict[str, str] = {}
-        self._thread: _MeasureThread | None = None
-        self._devices: list = []
-        self._points: dict[str, list[tuple[int, float]]] = {}
-        self._curves: dict[str, pg.PlotDataItem] = {}
-        self._build()
-        self._load_settings()
-        self._bridge = _Bridge(self)
-        self._bridge.devices.connect(self._on_devices)
-        self._bridge.error.connect(self._on_watch_error)
-        self._watcher = DeviceWatcher(self._bridge.devices.emit, lambda e: self._bridge.error.emit(e.full_message()))
-        if watch:
-            self._watcher.start()
+        self._job: Job | None = None
+        self.runner = runner if runner is not None else JobRunner(self)
+        self.runner.finished.connect(self._job_ended)
+        self._events = _Events(self)
+        self._events.event.connect(self._on_event)
+        self._build(settings if settings is not None else QSettings("qftune", "qftune"), watch)
+        self._update_buttons()
 
     # -- public API ------------------------------------------------------------------------
+    @property
+    def models(self) -> dict[str, str]:
+        """The .tflite files to measure, ``{label: path}``."""
+        return self.picker.models
+
     def set_models(self, models: dict[str, str] | None) -> None:
         """The .tflite files to measure, ``{label: path}``, e.g. ``{"float": f, "int8": q}`` (side by side)."""
-        self._models = {k: str(v) for k, v in (models or {}).items() if v}
-        self.models_label.setText(", ".join(f"{k}: {Path(v).name}" for k, v in self._models.items()) or
-                                  "no exported model yet: export an int8 .tflite first, or choose one")
-        self.models_label.setToolTip("\n".join(f"{k}: {v}" for k, v in self._models.items()))
-        if self._models and not any(self.model_picker.itemData(i) == self._models
-                                    for i in range(self.model_picker.count())):
-            self._add_choice(self._models, select=False)
-        self._select_current()
-        self._update_buttons()
+        self.picker.set_models(models)
 
     def set_model_path(self, path: str | None, label: str = "int8") -> None:
         """Shorthand for one model."""
         self.set_models({label: path} if path else {})
 
     def selected_serial(self) -> str | None:
-        item = self.device_list.currentItem()
-        return item.data(Qt.UserRole) if item is not None else None
+        return self.devices.selected_serial()
 
     def start_measurement(self) -> bool:
         """What the Deploy & Measure button does; returns False (with a status message) if it cannot start."""
@@ -115,222 +84,138 @@ class DevicePanel(QWidget):
         if problem:
             self._status(problem, error=True)
             return False
-        self._save_settings()
-        config = MeasureConfig(
-            benchmark_tool=self.bench_tool.text().strip(), eval_tool=self.eval_tool.text().strip() or None,
-            serial=self.selected_serial(), rounds=self.rounds.value(), remote_dir=self.remote_dir.text().strip(),
-            eval_images=self.eval_images.value(),
-            bench=BenchmarkConfig(threads=self.threads.value(), runs=self.runs.value(),
-                                  delegate=self.delegate.currentText(), pin_mask=self.pin.text().strip() or None))
+        self.form.save()
+        config = self.form.config(self.selected_serial())
+        models, emit = dict(self.models), self._events.event.emit
         self._reset_results()
-        self._thread = _MeasureThread(dict(self._models), config)
-        self._thread.event.connect(self._on_event)
-        self._thread.progressed.connect(self._on_progress)
-        self._thread.finished_ok.connect(self._on_finished)
-        self._thread.failed.connect(self._on_failed)
-        self._thread.finished.connect(self._update_buttons)
-        self._thread.start()
+        self._job = self.runner.start("Deploy & Measure",
+                                      lambda progress: measure(models, config, progress=progress, on_event=emit))
+        self._job.progressed.connect(self._on_progress)
         self._status("starting…")
         self._update_buttons()
         return True
 
     def cancel(self) -> None:
-        if self._thread is not None:
-            self._thread.progress.cancel()
+        if self.is_running():
+            self._job.cancel()
             self._status("cancelling…")
 
     def is_running(self) -> bool:
-        return self._thread is not None and self._thread.isRunning()
+        return self._job is not None and self._job.status == "running"
 
     def refresh_devices(self) -> None:
-        self._watcher.poll()
+        self.devices.refresh()
 
     def shutdown(self, timeout_ms: int = 15000) -> None:
         """Stop the device watcher and any measurement (the main window calls this on close)."""
-        self._watcher.stop()
-        if self._thread is not None:
-            self._thread.progress.cancel()
-            self._thread.wait(timeout_ms)
+        self.devices.stop()
+        if self.is_running():
+            self._job.cancel()
+            self._job.wait(timeout_ms)
 
     def closeEvent(self, event) -> None:
         self.shutdown()
         super().closeEvent(event)
 
-    # -- layout ----------------------------------------------------------------------------
-    def _build(self) -> None:
-        from .device_layout import build
-
-        build(self)
-
-    def eventFilter(self, obj, event) -> bool:
-        if event.type() == QEvent.MouseButtonPress and obj is self.plot.viewport():
-            self.plot.setFocus(Qt.MouseFocusReason)
-        if event.type() == QEvent.Wheel and obj is self.plot.viewport() and not self.plot_has_focus():
-            area = self._scroll_area()
-            if area is not None:
-                QApplication.sendEvent(area.verticalScrollBar(), event)
-                return True
-        return super().eventFilter(obj, event)
-
-    def plot_has_focus(self) -> bool:
-        """The plot was clicked last (it zooms on the wheel then)."""
-        return self.plot.hasFocus() or self.plot.window().focusWidget() is self.plot
-
-    def _scroll_area(self) -> QScrollArea | None:
-        w = self.parentWidget()
-        while w is not None and not isinstance(w, QScrollArea):
-            w = w.parentWidget()
-        return w
-
-    # -- the model to measure ----------------------------------------------------------------
     def offer_export(self, path: str, float_path: str | None = None) -> None:
         """An export just wrote ``path`` (and maybe its float twin): list it first and select it."""
         models = {"int8": str(path)}
         if float_path and Path(float_path).exists():
             models["float"] = str(float_path)
-        self._add_choice(models, select=True)
+        self.picker.add_choice(models, select=True)
 
-    def _add_choice(self, models: dict[str, str], select: bool) -> None:
-        main = next(iter(models.values()))
-        for i in range(self.model_picker.count()):
-            data = self.model_picker.itemData(i)
-            if data and next(iter(data.values())) == main:
-                self.model_picker.removeItem(i)
-                break
-        text = Path(main).name + (" + float twin" if len(models) > 1 else "")
-        self.model_picker.insertItem(0, text, dict(models))
-        self.model_picker.setItemData(0, "\n".join(f"{k}: {v}" for k, v in models.items()), Qt.ToolTipRole)
-        if select:
-            self.model_picker.setCurrentIndex(0)
-            self.set_models(models)
+    def plot_has_focus(self) -> bool:
+        """The plot was clicked last (it zooms on the wheel then)."""
+        return self.plot.zooms_on_wheel()
 
-    def _picked(self, index: int) -> None:
-        data = self.model_picker.itemData(index)
-        if data:
-            self.set_models(data)
-            return
-        from .folders import last_folder, remember_folder
+    # -- layout ----------------------------------------------------------------------------
+    def _build(self, settings: QSettings, watch: bool) -> None:
+        """Three columns, so the whole panel fits a short dock without scrolling: devices and
+        the model to measure | tools and options | the live plot and the results."""
+        root = QHBoxLayout(self)
+        root.setContentsMargins(4, 2, 4, 2)
+        left, middle, right = QVBoxLayout(), QVBoxLayout(), QVBoxLayout()
+        root.addLayout(left, 3)
+        root.addLayout(middle, 3)
+        root.addLayout(right, 4)
 
-        start = str(Path(next(iter(self._models.values()))).parent) if self._models else last_folder()
-        path, _ = QFileDialog.getOpenFileName(self, "Choose the .tflite to measure", start,
-                                              "TFLite model (*.tflite);;All files (*)")
-        if path:
-            remember_folder(path)
-            self._add_choice({"int8" if "int8" in Path(path).name else Path(path).stem: path}, select=True)
-        else:
-            self._select_current()
+        self.devices = DeviceList(watch=watch)
+        self.devices.selectionChanged.connect(self._update_buttons)
+        self.devices.devicesChanged.connect(self.devicesChanged)
+        left.addWidget(self.devices)
+        self.picker = ModelPicker()
+        self.picker.modelsChanged.connect(lambda _models: self._update_buttons())
+        self.model_picker = self.picker.combo
+        left.addWidget(self.picker)
+        actions = QHBoxLayout()
+        self.measure_button = QPushButton("Deploy && Measure")
+        self.measure_button.clicked.connect(self.start_measurement)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setRange(0, 1000)
+        actions.addWidget(self.measure_button)
+        actions.addWidget(self.cancel_button)
+        actions.addWidget(self.progress_bar, 1)
+        left.addLayout(actions)
+        self.status_label = QLabel("")
+        self.status_label.setWordWrap(True)
+        left.addWidget(self.status_label)
+        left.addStretch(1)
 
-    def _select_current(self) -> None:
-        for i in range(self.model_picker.count()):
-            if self.model_picker.itemData(i) == self._models:
-                self.model_picker.setCurrentIndex(i)
-                return
+        self.form = MeasureForm(settings)
+        self.form.changed.connect(self._update_buttons)
+        middle.addWidget(self.form)
+        self.log_toggle = QToolButton()
+        self.log_toggle.setText("Raw tool output")
+        self.log_toggle.setCheckable(True)
+        self.log_toggle.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+        self.log_toggle.setArrowType(Qt.RightArrow)
+        self.log_toggle.toggled.connect(self._toggle_log)
+        self.log = QPlainTextEdit()
+        self.log.setReadOnly(True)
+        self.log.setMaximumBlockCount(20000)
+        self.log.setVisible(False)
+        middle.addWidget(self.log_toggle)
+        middle.addWidget(self.log, 1)
+        middle.addStretch(0)
+
+        self.plot = LatencyPlot()
+        right.addWidget(self.plot, 1)
+        self.results = ResultsTable()
+        right.addWidget(self.results)
 
     def _toggle_log(self, on: bool) -> None:
         self.log.setVisible(on)
         self.log_toggle.setArrowType(Qt.DownArrow if on else Qt.RightArrow)
 
-    def _browse(self, edit: QLineEdit, title: str) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, f"Choose the {title} binary for the phone", edit.text())
-        if path:
-            edit.setText(path)
-
-    # -- settings --------------------------------------------------------------------------
-    _KEYS = {"benchmark_tool": "bench_tool", "eval_tool": "eval_tool", "pin": "pin", "remote_dir": "remote_dir"}
-
-    def _load_settings(self) -> None:
-        s = self._settings
-        for key, attr in self._KEYS.items():
-            value = s.value(f"device/{key}")
-            if value:
-                getattr(self, attr).setText(str(value))
-        for key in ("rounds", "threads", "runs", "eval_images"):
-            value = s.value(f"device/{key}")
-            if value is not None:
-                getattr(self, key).setValue(int(value))
-        delegate = s.value("device/delegate")
-        if delegate in DELEGATES:
-            self.delegate.setCurrentText(delegate)
-
-    def _save_settings(self) -> None:
-        s = self._settings
-        for key, attr in self._KEYS.items():
-            s.setValue(f"device/{key}", getattr(self, attr).text().strip())
-        for key in ("rounds", "threads", "runs", "eval_images"):
-            s.setValue(f"device/{key}", getattr(self, key).value())
-        s.setValue("device/delegate", self.delegate.currentText())
-        s.sync()
-
     # -- state -----------------------------------------------------------------------------
     def _start_problem(self) -> str | None:
-        if not self._models:
+        if not self.models:
             return "No model to measure: export an int8 .tflite first."
-        tool = self.bench_tool.text().strip()
-        if not tool or not Path(tool).is_file():
-            return "Choose the benchmark_model binary for the phone (qftune never downloads it)."
-        if self.eval_tool.text().strip() and not Path(self.eval_tool.text().strip()).is_file():
-            return f"run_eval binary not found: {self.eval_tool.text().strip()}"
+        problem = self.form.problem()
+        if problem:
+            return problem
         if self.selected_serial() is None:
             return "No device selected: plug a phone in with USB debugging enabled."
+        if self.runner.busy:
+            return f"Wait for {self.runner.current.title} to finish."
         return None
 
     def _update_buttons(self) -> None:
         running = self.is_running()
-        self.measure_button.setEnabled(not running and bool(self._models))
+        self.measure_button.setEnabled(not running and bool(self.models))
         self.cancel_button.setEnabled(running)
 
     def _status(self, text: str, error: bool = False) -> None:
         self.status_label.setText(f"<span style='color:#c00'>{html.escape(text)}</span>" if error else html.escape(text))
 
-    # -- device list -----------------------------------------------------------------------
-    @Slot(list)
-    def _on_devices(self, devices: list) -> None:
-        current = self.selected_serial()
-        self._devices = devices
-        self.device_list.clear()
-        for d in devices:
-            text = (f"{d.model} — {d.serial} (Android {d.android}, {d.abi})" if d.ready
-                    else f"{d.serial} — {d.state}")
-            item = QListWidgetItem(text)
-            item.setData(Qt.UserRole, d.serial)
-            item.setToolTip(d.advice or text)
-            self.device_list.addItem(item)
-            if d.serial == current or (current is None and d.ready):
-                self.device_list.setCurrentItem(item)
-                current = d.serial
-        problems = [f"{d.serial}: {d.state}. {d.advice}" for d in devices if not d.ready]
-        self.device_advice.setText("\n".join(problems) if problems else
-                                   ("no devices: plug a phone in with USB debugging enabled" if not devices else ""))
-        self._update_buttons()
-        self.devicesChanged.emit(devices)
-
-    @Slot(str)
-    def _on_watch_error(self, message: str) -> None:
-        self.device_list.clear()
-        self.device_advice.setText(message)
-
     # -- measurement -----------------------------------------------------------------------
     def _reset_results(self) -> None:
         self.log.clear()
         self.progress_bar.setValue(0)
-        for curve in self._curves.values():
-            self.plot.removeItem(curve)
-        self._curves, self._points = {}, {}
-        self.results.setColumnCount(len(self._models))
-        self.results.setHorizontalHeaderLabels(list(self._models))
-        for i, label in enumerate(self._models):
-            self._points[label] = []
-            self._curves[label] = self.plot.plot([], [], pen=pg.mkPen(COLORS[i % len(COLORS)], width=2),
-                                                 symbol="o", symbolSize=6, name=label)
-            for r in range(len(ROWS)):
-                self.results.setItem(r, i, QTableWidgetItem("—"))
-
-    def _cell(self, row: int, model: str, text: str, tip: str = "") -> None:
-        col = list(self._models).index(model) if model in self._models else -1
-        if col >= 0:
-            item = QTableWidgetItem(text)
-            item.setToolTip(tip or text)
-            self.results.setItem(row, col, item)
+        self.plot.reset(list(self.models))
+        self.results.reset(list(self.models))
 
     @Slot(object)
     def _on_event(self, e: MeasureEvent) -> None:
@@ -344,26 +229,19 @@ class DevicePanel(QWidget):
             s = e.data
             ms = s.avg_ms if s.parsed else float("nan")
             if s.parsed:
-                pts = self._points.setdefault(e.model, [])
-                pts.append((e.round, ms))
-                self._curves[e.model].setData([p[0] for p in pts], [p[1] for p in pts])
-                top = max([LPIRC_BUDGET_MS * 1.3] + [p[1] * 1.15 for ps in self._points.values() for p in ps])
-                self.plot.setYRange(0, top)
-                best = min(p[1] for p in pts)
-                self._cell(0, e.model, format_ms(ms), s.describe())
-                self._cell(1, e.model, format_ms(best))
-                self._cell(2, e.model, "yes" if best <= LPIRC_BUDGET_MS else f"no (+{best - LPIRC_BUDGET_MS:.1f} ms)")
+                self.results.show_round(e.model, ms, self.plot.add_round(e.model, e.round, ms), s.describe())
             else:
-                self._cell(0, e.model, "unparsed", "could not read a latency from the tool output; see the raw log")
+                self.results.set_cell(0, e.model, "unparsed",
+                                      "could not read a latency from the tool output; see the raw log")
                 self.log.appendPlainText(f"[{e.model} r{e.round}] could not parse the summary; raw output above")
             self.roundMeasured.emit(e.model, e.round, ms)
         elif e.kind == "accuracy":
             if e.data is not None:
-                self._cell(3, e.model, f"{e.data.top1 * 100:.2f} %", e.text)
-                self._cell(4, e.model, f"{e.data.num_runs} images on the device")
+                self.results.set_cell(3, e.model, f"{e.data.top1 * 100:.2f} %", e.text)
+                self.results.set_cell(4, e.model, f"{e.data.num_runs} images on the device")
             else:
-                self._cell(3, e.model, "not measured", e.text)
-                self._cell(4, e.model, e.text)
+                self.results.set_cell(3, e.model, "not measured", e.text)
+                self.results.set_cell(4, e.model, e.text)
 
     @Slot(float, str)
     def _on_progress(self, frac: float, message: str) -> None:
@@ -371,23 +249,26 @@ class DevicePanel(QWidget):
         if message:
             self._status(message)
 
-    def _join_thread(self) -> None:
-        if self._thread is not None:
-            self._thread.wait(5000)  # run() returns right after emitting its last signal
-
     @Slot(object)
-    def _on_finished(self, report) -> None:
-        self._join_thread()
-        self.progress_bar.setValue(1000)
-        self._status("done: " + ", ".join(
-            f"{m} best {format_ms(min(v for v in report.latency_ms(m) if v is not None))} ms"
-            for m in report.rounds if any(v is not None for v in report.latency_ms(m))))
+    def _job_ended(self, job: Job) -> None:
+        if job is not self._job:
+            return                     # another job of a shared runner
         self._update_buttons()
-        self.measurementFinished.emit(report)
-
-    @Slot(str, str)
-    def _on_failed(self, kind: str, message: str) -> None:
-        self._join_thread()
-        self._status("Cancelled." if kind == "cancelled" else message, error=kind != "cancelled")
-        self._update_buttons()
-        self.measurementFailed.emit(kind, message)
+        if job.status == "ok":
+            report = job.result
+            self.progress_bar.setValue(1000)
+            self._status("done: " + ", ".join(
+                f"{m} best {format_ms(min(v for v in report.latency_ms(m) if v is not None))} ms"
+                for m in report.rounds if any(v is not None for v in report.latency_ms(m))))
+            self.measurementFinished.emit(report)
+        elif job.status == "cancelled":
+            self._status("Cancelled.")
+            self.measurementFailed.emit("cancelled", "cancelled")
+        else:
+            exc = job.exception
+            if isinstance(exc, DeviceError):
+                kind, message = exc.kind, exc.full_message()
+            else:
+                kind, message = "error", f"{type(exc).__name__}: {exc}" if exc is not None else job.error[0]
+            self._status(message, error=True)
+            self.measurementFailed.emit(kind, message)

@@ -33,6 +33,7 @@ class _Worker(QObject):
         self._last_emit = 0.0
         self._lock = threading.Lock()
         self.progress = Progress(self._on_update)
+        self.exception: BaseException | None = None
 
     def _on_update(self, done: float, total: float, message: str) -> None:
         now = time.monotonic()
@@ -50,10 +51,15 @@ class _Worker(QObject):
         except Cancelled:
             self.cancelled.emit()
         except BaseException as exc:  # noqa: BLE001 - every engine error becomes a dialog
+            self.exception = exc
             details = getattr(exc, "details", "") or traceback.format_exc()   # a remote job's own traceback
             self.failed.emit(str(exc) or type(exc).__name__, details)
         else:
             self.succeeded.emit(result)
+        finally:
+            # the thread's event loop ends with the job, so wait() returns as soon as the job is done
+            # (the signals above are already queued for the UI thread)
+            self.thread().quit()
 
 
 class Job(QObject):
@@ -85,6 +91,11 @@ class Job(QObject):
 
     def cancel(self) -> None:
         self._worker.progress.cancel()
+
+    @property
+    def exception(self) -> BaseException | None:
+        """The exception the job raised (status 'error'), e.g. to tell a DeviceError's kind."""
+        return self._worker.exception
 
     @property
     def cancel_requested(self) -> bool:

@@ -37,7 +37,7 @@ def make_panel(qtbot, settings, adb_server):
 
 
 def _rows(panel):
-    return [panel.device_list.item(i).data(Qt.UserRole) for i in range(panel.device_list.count())]
+    return [panel.devices.list.item(i).data(Qt.UserRole) for i in range(panel.devices.list.count())]
 
 
 @pytest.mark.timeout(60)
@@ -48,7 +48,7 @@ def test_device_list_follows_hotplug_within_2s(make_panel, qtbot, tmp_path):
     try:
         qtbot.waitUntil(lambda: phone.serial in _rows(panel), timeout=2500)
         assert time.monotonic() - t0 < 2.5
-        assert "Pixel 2" in panel.device_list.currentItem().text() and panel.selected_serial() == phone.serial
+        assert "Pixel 2" in panel.devices.list.currentItem().text() and panel.selected_serial() == phone.serial
     finally:
         phone.kill()
         adb("disconnect", phone.serial)
@@ -59,15 +59,15 @@ def test_device_list_follows_hotplug_within_2s(make_panel, qtbot, tmp_path):
 def test_deploy_and_measure_plots_each_round(make_panel, qtbot, phone, tools, tflite_models, settings):
     panel = make_panel()
     qtbot.waitUntil(lambda: panel.selected_serial() == phone.serial, timeout=3000)
-    panel.bench_tool.setText(str(tools["benchmark"]))
-    panel.eval_tool.setText(str(tools["eval"]))
-    panel.rounds.setValue(3)
-    panel.runs.setValue(3)
-    panel.eval_images.setValue(30)
+    panel.form.bench_tool.setText(str(tools["benchmark"]))
+    panel.form.eval_tool.setText(str(tools["eval"]))
+    panel.form.rounds.setValue(3)
+    panel.form.runs.setValue(3)
+    panel.form.eval_images.setValue(30)
     panel.set_models({"float": str(tflite_models["float"]), "int8": str(tflite_models["int8"])})
 
     seen = []  # (model, round, ms, points on that model's curve when the signal arrived)
-    panel.roundMeasured.connect(lambda m, r, ms: seen.append((m, r, ms, len(panel._curves[m].getData()[0]))))
+    panel.roundMeasured.connect(lambda m, r, ms: seen.append((m, r, ms, len(panel.plot.curves[m].getData()[0]))))
     with qtbot.waitSignal(panel.measurementFinished, timeout=200_000) as done:
         qtbot.mouseClick(panel.measure_button, Qt.LeftButton)
         qtbot.waitUntil(lambda: panel.cancel_button.isEnabled() or seen, timeout=5000)
@@ -75,7 +75,7 @@ def test_deploy_and_measure_plots_each_round(make_panel, qtbot, phone, tools, tf
     assert [(m, r, n) for m, r, _, n in seen] == [("float", 1, 1), ("int8", 1, 1), ("float", 2, 2), ("int8", 2, 2),
                                                   ("float", 3, 3), ("int8", 3, 3)]
     assert all(ms > 0 and not math.isnan(ms) for *_, ms, _ in seen)
-    assert panel.budget_line.value() == 30.0
+    assert panel.plot.budget_line.value() == 30.0
     # side by side: one column per model; accuracy measured on the device for int8, a reason for float
     headers = [panel.results.horizontalHeaderItem(i).text() for i in range(panel.results.columnCount())]
     assert headers == ["float", "int8"]
@@ -87,17 +87,17 @@ def test_deploy_and_measure_plots_each_round(make_panel, qtbot, phone, tools, tf
     assert panel.measure_button.isEnabled() and not panel.cancel_button.isEnabled()
     # tool paths remembered
     assert settings.value("device/benchmark_tool") == str(tools["benchmark"])
-    assert make_panel().bench_tool.text() == str(tools["benchmark"])
+    assert make_panel().form.bench_tool.text() == str(tools["benchmark"])
 
 
 @pytest.mark.timeout(180)
 def test_unplug_mid_run_shows_error_and_retry_works(make_panel, qtbot, phone, tools, tflite_models, sandbox):
     panel = make_panel()
     qtbot.waitUntil(lambda: panel.selected_serial() == phone.serial, timeout=3000)
-    panel.bench_tool.setText(str(tools["benchmark"]))
-    panel.eval_tool.setText("")
-    panel.rounds.setValue(3)
-    panel.runs.setValue(3)
+    panel.form.bench_tool.setText(str(tools["benchmark"]))
+    panel.form.eval_tool.setText("")
+    panel.form.rounds.setValue(3)
+    panel.form.runs.setValue(3)
     panel.set_model_path(str(tflite_models["int8"]))
     panel.roundMeasured.connect(lambda m, r, ms: phone.kill() if r == 1 else None)
     with qtbot.waitSignal(panel.measurementFailed, timeout=60_000) as failed:
@@ -114,3 +114,28 @@ def test_unplug_mid_run_shows_error_and_retry_works(make_panel, qtbot, phone, to
         assert len(done.args[0].latency_ms("int8")) == 3
     finally:
         back.kill()
+
+
+@pytest.mark.timeout(120)
+def test_cancel_and_close_mid_round_stop_the_measurement(make_panel, qtbot, phone, tools, tflite_models):
+    panel = make_panel()
+    qtbot.waitUntil(lambda: panel.selected_serial() == phone.serial, timeout=3000)
+    panel.form.bench_tool.setText(str(tools["benchmark"]))
+    panel.form.eval_tool.setText("")
+    panel.form.rounds.setValue(3)
+    panel.form.runs.setValue(100000)                       # a round that would take minutes
+    panel.set_model_path(str(tflite_models["int8"]))
+    qtbot.mouseClick(panel.measure_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: "STARTING" in panel.log.toPlainText(), timeout=30_000)
+    assert panel.cancel_button.isEnabled() and not panel.measure_button.isEnabled()
+    with qtbot.waitSignal(panel.measurementFailed, timeout=10_000) as failed:
+        qtbot.mouseClick(panel.cancel_button, Qt.LeftButton)
+    assert failed.args == ["cancelled", "cancelled"] and panel.status_label.text() == "Cancelled."
+    assert panel.measure_button.isEnabled() and not panel.cancel_button.isEnabled()
+
+    # closing the panel mid-round cancels too: its measurement has stopped when close() returns
+    qtbot.mouseClick(panel.measure_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: "STARTING" in panel.log.toPlainText(), timeout=30_000)
+    job = panel.runner.current
+    panel.close()
+    assert job.cancel_requested and job.wait(0)

@@ -41,7 +41,7 @@ def test_export_reaches_the_device_panel_that_fits_1600x1000(make_main_window, s
     win.fit_layout()
     panel = win.device_panel
     assert panel is not None and not panel.measure_button.isEnabled()
-    note = panel.tools_note.text()
+    note = panel.form.tools_note.text()
     assert "benchmark_model" in note and "run_eval" in note and "performance-measurement" in note
     assert "never downloads" in note
 
@@ -54,7 +54,7 @@ def test_export_reaches_the_device_panel_that_fits_1600x1000(make_main_window, s
     wait_jobs(qtbot, app)
     assert Path(out).exists() and all(a.isEnabled() for a in win.job_actions)
     assert panel.model_picker.currentText().startswith("qf_int8.tflite")    # the export, preselected
-    assert panel._models["int8"] == out and Path(panel._models["float"]).exists()
+    assert panel.models["int8"] == out and Path(panel.models["float"]).exists()
     assert panel.measure_button.isEnabled()
 
     _raise_tab(qtbot, win, "Device")
@@ -63,7 +63,7 @@ def test_export_reaches_the_device_panel_that_fits_1600x1000(make_main_window, s
     qtbot.waitUntil(lambda: panel.isVisible() and scroll.verticalScrollBar().maximum() == 0
                     and not scroll.verticalScrollBar().isVisible(), timeout=3000)
     view = scroll.viewport().rect()
-    for w in (panel.measure_button, panel.model_picker, panel.bench_tool, panel.tools_note, panel.plot,
+    for w in (panel.measure_button, panel.model_picker, panel.form.bench_tool, panel.form.tools_note, panel.plot,
               panel.results):
         top_left = w.mapTo(scroll.viewport(), QPoint(0, 0))
         assert w.isVisible() and view.contains(top_left) and view.contains(top_left + QPoint(w.width() - 1,
@@ -74,7 +74,7 @@ def test_export_reaches_the_device_panel_that_fits_1600x1000(make_main_window, s
     monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(qf_tflite), "")))
     panel.model_picker.setFocus()
     qtbot.keyClick(panel.model_picker, Qt.Key_End)
-    assert panel._models == {"int8": str(qf_tflite)}
+    assert panel.models == {"int8": str(qf_tflite)}
     assert panel.model_picker.currentText() == qf_tflite.name
 
 
