@@ -16,6 +16,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QSettings, Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
+from .dialogs.registry import JOB_DIALOGS
 from .error_dialog import show_error
 from .folders import last_folder, remember_folder, use_settings
 from .jobs import JobRunner
@@ -143,11 +144,9 @@ class QftuneApp(QObject):
         self.confirm_replace(lambda: self._calibrate_model(model, data), f"calibrating {Path(model).name}")
 
     def _calibrate_model(self, model: str, data: str = "embedded") -> None:
-        from .dialogs.calibrate_dialog import make_job
-
         try:
-            job = make_job({"model": model, "data": data, "per_class": 0, "limit": 0, "method": "greedy",
-                            "gamma": 1.0, "out": None})
+            job = JOB_DIALOGS["calibrate"].make_job({"model": model, "data": data, "per_class": 0, "limit": 0,
+                                                     "method": "greedy", "gamma": 1.0, "out": None}, self)
         except (OSError, ValueError) as exc:
             self.show_error(f"Cannot open {Path(model).name}", str(exc))
             return
@@ -234,25 +233,22 @@ class QftuneApp(QObject):
             self.state.accept_all(method)
 
     # ---- job dialogs -----------------------------------------------------------------------------
-    def _open_dialog(self, module: str, defaults: dict, on_done, title: str):
-        """Open a job dialog; Run checks the options first and keeps the dialog open (with the
-        error shown in it) until they are valid, so nothing typed is lost."""
-        import importlib
-
-        mod = importlib.import_module(f"gui.dialogs.{module}")
-        cls = next(v for k, v in vars(mod).items() if k.endswith("Dialog") and k != "OptionsDialog")
-        dlg = cls(self.window, defaults)
+    def _open_dialog(self, action: str, defaults: dict, on_done):
+        """Open the job dialog of ``action`` (a key of ``JOB_DIALOGS``); Run checks the options first and
+        keeps the dialog open (with the error shown in it) until they are valid, so nothing typed is lost."""
+        spec = JOB_DIALOGS[action]
+        dlg = spec.dialog(self.window, defaults)
         dlg.setAttribute(Qt.WA_DeleteOnClose)
-        dlg.check = lambda values: mod.make_job(values, self) if _wants_app(mod.make_job) else mod.make_job(values)
-        dlg.accepted.connect(lambda: self.start_job(title, dlg.job, on_done))
+        dlg.check = lambda values: spec.make_job(values, self)
+        dlg.accepted.connect(lambda: self.start_job(spec.title, dlg.job, on_done))
         dlg.finished.connect(lambda _r: setattr(self, "dialog", None))
         self.dialog = dlg
         dlg.open()
         return dlg
 
     def train_dialog(self):
-        return self._open_dialog("train_dialog", {}, lambda log: self.log(
-            f"training finished: {len(log.get('epochs', []))} epochs"), "Training")
+        return self._open_dialog("train", {}, lambda log: self.log(
+            f"training finished: {len(log.get('epochs', []))} epochs"))
 
     def calibrate_dialog(self):
         self.confirm_replace(self._calibrate_dialog, "calibrating again")
@@ -263,7 +259,7 @@ class QftuneApp(QObject):
         defaults = {"model": (s.model_path if s else "") or ""}
         if s is not None and s.calibration:
             defaults.update({k: s.calibration[k] for k in ("data", "method", "gamma") if k in s.calibration})
-        return self._open_dialog("calibrate_dialog", defaults, self._calibrated, "Calibrating")
+        return self._open_dialog("calibrate", defaults, self._calibrated)
 
     def export_defaults(self) -> dict:
         """``<session>_int8.tflite`` (and its float twin) next to the session; a bundled or
@@ -276,24 +272,23 @@ class QftuneApp(QObject):
         return {"out": str(folder / f"{stem}_int8.tflite"), "float_out": str(folder / f"{stem}_float.tflite")}
 
     def export_dialog(self):
-        return self._open_dialog("export_dialog", self.export_defaults(), self._exported, "Exporting")
+        return self._open_dialog("export", self.export_defaults(), self._exported)
 
     def evaluate_dialog(self):
-        return self._open_dialog("evaluate_dialog", {"model": self.last_export or "",
-                                                     "reference": self.last_float_export or ""},
-                                 lambda r: self.state.set_result("evaluate", r), "Evaluating")
+        return self._open_dialog("evaluate", {"model": self.last_export or "",
+                                              "reference": self.last_float_export or ""},
+                                 lambda r: self.state.set_result("evaluate", r))
 
     def compare_dialog(self):
-        return self._open_dialog("compare_dialog", {"tflite": self.last_export or ""}, lambda r: self.state.set_result("compare", r), "Comparing")
+        return self._open_dialog("compare", {"tflite": self.last_export or ""},
+                                 lambda r: self.state.set_result("compare", r))
 
     def sensitivity_dialog(self):
-        return self._open_dialog("sensitivity_dialog", {}, lambda r: self.state.set_result("sensitivity", r),
-                                 "Sensitivity")
+        return self._open_dialog("sensitivity", {}, lambda r: self.state.set_result("sensitivity", r))
 
     def equalize_dialog(self):
         s = self.state.session
-        return self._open_dialog("equalize_dialog", {"model": (s.model_path if s else "") or ""}, self._equalized,
-                                 "Equalizing")
+        return self._open_dialog("equalize", {"model": (s.model_path if s else "") or ""}, self._equalized)
 
     def _equalized(self, r: dict) -> None:
         self.log(f"wrote {r['out']}: {r['pairs']} pairs equalized, depthwise spread {r['dw_spread_before']:.2f}x -> "
@@ -334,12 +329,6 @@ class QftuneApp(QObject):
             self.compare_window.close()
         # the undo stack emits while being destroyed; nobody must listen by then
         self.state.undo_stack.blockSignals(True)
-
-
-def _wants_app(fn) -> bool:
-    import inspect
-
-    return len(inspect.signature(fn).parameters) >= 2
 
 
 def main(target: str | None = None) -> int:
