@@ -6,7 +6,7 @@ hot-plug shows within 2 s); its callbacks reach the UI thread through a queued s
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QGroupBox, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from core.device import DeviceWatcher
@@ -49,11 +49,20 @@ class DeviceList(QGroupBox):
         bridge.devices.connect(self._on_devices)
         bridge.error.connect(self._on_error)
         self._bridge = bridge
-        self._watcher = DeviceWatcher(lambda devices: bridge.devices.emit(devices),
-                                      lambda exc: bridge.error.emit(exc.full_message()))
-        watcher = self._watcher
-        # the list may be deleted without being closed (its window deleted): stop polling then
+
+        def deliver(signal: str, value) -> None:
+            try:
+                getattr(bridge, signal).emit(value)
+            except RuntimeError:      # Qt is already torn down (the interpreter is exiting)
+                watcher.stop()
+
+        watcher = DeviceWatcher(lambda devices: deliver("devices", devices),
+                                lambda exc: deliver("error", exc.full_message()))
+        self._watcher = watcher
+        # the list may be deleted without being closed (its window deleted), or the application
+        # quit with the list still open: stop polling then
         self.destroyed.connect(lambda *_: watcher.stop())
+        QCoreApplication.instance().aboutToQuit.connect(watcher.stop)
         if watch:
             self._watcher.start()
 

@@ -161,8 +161,9 @@ class DeviceWatcher:
         return self
 
     def stop(self, timeout: float = 5.0) -> None:
+        """Stop polling; waits for a poll under way unless called from a callback."""
         self._stop.set()
-        if self._thread is not None:
+        if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout)
 
     def poll(self) -> None:
