@@ -1,4 +1,4 @@
-"""AIMET encodings JSON for activation ranges (REFERENCE.md section 5).
+"""AIMET encodings JSON for activation ranges (docs/int8-spec.md, section 6).
 
 ``{"version": "0.6.1", "activation_encodings": {tensor: [enc]}, "param_encodings": {}}``
 with ``enc = {"bitwidth": 8, "dtype": "int", "is_symmetric": "False", "min", "max",

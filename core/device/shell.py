@@ -1,7 +1,7 @@
 """Running commands on the phone: quoting, exit status, streaming lines, and broken-connection detection.
 
 adbutils' ``shell()`` returns whatever arrived when the device dies mid-command and raises
-nothing (REFERENCE.md §6). Every command here ends with ``echo MARKER$?``: output that ends
+nothing (docs/device.md, section 2). Every command here ends with ``echo MARKER$?``: output that ends
 without the marker was cut off, and :func:`run` turns that into a specific DeviceError.
 """
 

@@ -1,4 +1,4 @@
-"""Parsing the text the measurement tools print (REFERENCE.md §4), tolerant of build differences.
+"""Parsing the text the measurement tools print (docs/device.md, section 1), tolerant of build differences.
 
 ``benchmark_model`` builds differ: log prefixes (``INFO:``, ``I tflite/...]``), the stats line
 with or without ``p5/median/p95``, scientific notation, memory as "Memory footprint delta" or

@@ -50,7 +50,8 @@ def _tf_nudge(rmin: float, rmax: float) -> QuantParams:
         raise ValueError(f"range [{rmin}, {rmax}] is not finite")
     if rmin > rmax:
         raise ValueError(f"range min {rmin} is above max {rmax}")
-    # TF's op clamps the range to include 0 before nudging (min <= 0 <= max)
+    # the range is extended to include 0 (qftune's rule; TF's op itself would shift a range
+    # without 0 to [0, max - min] or [min - max, 0], see docs/int8-spec.md section 2)
     lo = np.float32(min(rmin, 0.0))
     hi = np.float32(max(rmax, 0.0))
     scale = np.float32((hi - lo) / np.float32(_UQMAX - _UQMIN))

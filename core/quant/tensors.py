@@ -6,7 +6,7 @@ inference. This module walks a functional Keras model in graph order and groups
 layers into such *chains*; each chain is one :class:`QTensor`: the tensor that
 gets a FakeQuant node at export and a histogram at calibration.
 
-Constraints from the TFLite int8 spec (REFERENCE.md section 3):
+Constraints from the TFLite int8 spec (docs/int8-spec.md, section 4):
 - ops whose output shares scale/zero point with their input (pooling, reshape,
   concatenation, ...) put input and output in one *tied group*;
 - ops with a fixed output quantization (softmax, logistic, tanh) are *locked*.

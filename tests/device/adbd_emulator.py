@@ -1,6 +1,6 @@
 """A loopback emulation of a Pixel 2's adbd (test infrastructure only; nothing in core/gui knows it).
 
-Speaks the adb transport protocol (REFERENCE.md §6) to a real adb server that ran
+Speaks the adb transport protocol (docs/device.md, section 3) to a real adb server that ran
 ``adb connect 127.0.0.1:PORT``: 24-byte headers, CNXN (or AUTH when ``unauthorized``),
 OPEN/OKAY/WRTE/CLSE with one WRTE in flight per stream, and the ``shell:`` and ``sync:``
 services on a sandbox directory. ``kill()`` drops every connection as an unplugged cable does.

@@ -53,7 +53,7 @@ def test_silent_partial_output_is_detected(phone, tmp_path):
 
 @pytest.mark.timeout(60)
 def test_adbutils_itself_returns_partial_output_silently(phone, tmp_path):
-    """The hazard the check above exists for (REFERENCE.md §6), shown on the real adb server."""
+    """The hazard the check above exists for (docs/device.md, section 2), shown on the real adb server."""
     slow = standins.write_standin(tmp_path / "slow", "import time\nprint('first line', flush=True)\ntime.sleep(60)\n")
     device, _ = open_device(phone.serial)
     push_verified(device, slow, "/data/local/tmp/slow", mode=0o755)

@@ -1,4 +1,4 @@
-"""The benchmark_model / run_eval parsers on every format variant of REFERENCE.md §4."""
+"""The benchmark_model / run_eval parsers on every format variant in docs/device.md, section 1."""
 
 from __future__ import annotations
 
