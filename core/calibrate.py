@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .calib.collect import CalibrationError, collect_stats
 from .calib.histogram import DEFAULT_BINS
-from .choosers import make_chooser
+from .choosers import CHOOSERS
 from .models.loading import load_model
 from .plan import Plan
 from .progress import NULL_PROGRESS
@@ -19,7 +19,7 @@ DEFAULT_CALIB_IMAGES = 1000
 """Default calibration size, balanced over the classes (docs/greedy.md, "How many calibration images").
 
 Measured on a validation split of the Fashion-MNIST training set
-(``bench/bench_validation.py``): with 10 images (the seed's one per class) greedy's
+(``bench/bench_validation.py``): with 10 images (one per class, as Qualcomm's entry used) greedy's
 ranges fit the few calibration values so closely that on held-out activations their
 error is *higher* than min/max's on most tensors; with 1,000 it is lower on 63-64 of
 64 (QF) and 41-43 of 46 differing (original) tensors, and greedy's top-1 is >= min/max's
@@ -89,7 +89,8 @@ def calibrate(model_or_path, data_spec: str = "embedded", per_class: int | str |
     from .models.normalize import normalize
     from .quant.tensors import quant_tensors
 
-    make_chooser(method)   # refuses an unknown method before the long work
+    if method not in CHOOSERS:
+        raise ValueError(f"unknown method {method!r}; choose one of {', '.join(CHOOSERS)}")
     if not gamma > 0:
         raise ValueError(f"gamma must be positive, got {gamma}")
     t_start = time.perf_counter()

@@ -1,4 +1,4 @@
-"""``greedy``: the seed's search over the quantizer's step Δ and offset.
+"""``greedy``: a search over the quantizer's step Δ and offset (arXiv 1803.08607; docs/int8-spec.md, section 5).
 
 Candidate set (see docs/greedy.md): every 8-bit asymmetric grid with
 - a step ``Δ = Δ0·f`` for ``f`` on a geometric grid of :data:`N_STEPS` values from

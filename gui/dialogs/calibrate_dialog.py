@@ -16,7 +16,7 @@ class CalibrateDialog(OptionsDialog):
         Field("data", "Data", "text", "embedded", "Dataset spec; calibration uses its training split"),
         Field("per_class", "Images per class", "int", 0,
               "Calibration images per class; 0 = auto, as qftune calibrate: 1,000 images in all, balanced over "
-              "the classes (the seed used 1 per class)", minimum=0, maximum=100000, zero_text="auto"),
+              "the classes", minimum=0, maximum=100000, zero_text="auto"),
         Field("limit", "Limit", "int", 0, "At most N images in all (0 = no limit)", minimum=0, zero_text="no limit"),
         Field("method", "Method", "choice", "greedy", "Range chooser for every tensor", METHODS),
         Field("gamma", "γ (saturation weight)", "float", 1.0,

@@ -19,7 +19,7 @@ def register(sub):
     p.add_argument("--data", default="embedded", help=SPEC_HELP + " (default embedded; training split)")
     p.add_argument("--path", default=None, help="folder of the dataset files when the spec needs one")
     p.add_argument("--per-class", type=int_range(1), default=None, metavar="N",
-                   help="images per class (default: 1,000 images in all, balanced; the seed used 1; "
+                   help="images per class (default: 1,000 images in all, balanced over the classes; "
                    "see docs/greedy.md)")
     p.add_argument("--all", action="store_true", help="use every image of the split instead of --per-class")
     p.add_argument("--limit", type=int_range(1), default=None, metavar="N", help="at most N images")
