@@ -15,8 +15,10 @@ evaluate                  :func:`core.workflows.evaluate.evaluate`,
 compare (SQNR)            :func:`core.workflows.compare.compare`
 sensitivity               :func:`core.workflows.sensitivity.sensitivity`
 equalize (CLE)            :func:`core.workflows.equalize.equalize`
+compare mode accuracy     :func:`core.workflows.export.export_and_evaluate`
+deploy (phone)            :func:`core.workflows.deploy.deploy`
 ========================  ==========================================
 
-:mod:`core.workflows.inputs` holds what several actions share: a session with its model,
+:mod:`core.workflows.inputs` holds what several actions share: a session whose model exists,
 a test set cut to a limit, the convention a plan was calibrated with.
 """

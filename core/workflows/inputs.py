@@ -1,4 +1,4 @@
-"""What several user actions read the same way: a session and its model, a test set cut to a
+"""What several user actions read the same way: a session whose model exists, a test set cut to a
 limit, and the input convention a plan's images go through."""
 
 from __future__ import annotations
@@ -14,14 +14,6 @@ def load_session(session_path: str, model_path: str | None = None):
     except SessionError as exc:
         raise SessionError(f"{exc} (--model PATH)") from None
     return session
-
-
-def load_session_and_model(session_path: str, model_path: str | None = None):
-    """(session, Keras model) for a .qft; ``model_path`` overrides the recorded model file."""
-    from ..models.loading import load_model
-
-    session = load_session(session_path, model_path)
-    return session, load_model(session.model_path)
 
 
 def test_split(spec: str, limit: int | None = None, path=None, skip_bad: bool = False, warn=None):
