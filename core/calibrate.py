@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .calib.collect import CalibrationError, collect_stats
 from .calib.histogram import DEFAULT_BINS
-from .choosers import CHOOSERS
+from .choosers import check_method
 from .models.loading import load_model
 from .plan import Plan
 from .progress import NULL_PROGRESS
@@ -89,8 +89,7 @@ def calibrate(model_or_path, data_spec: str = "embedded", per_class: int | str |
     from .models.normalize import normalize
     from .quant.tensors import quant_tensors
 
-    if method not in CHOOSERS:
-        raise ValueError(f"unknown method {method!r}; choose one of {', '.join(CHOOSERS)}")
+    check_method(method)
     if not gamma > 0:
         raise ValueError(f"gamma must be positive, got {gamma}")
     t_start = time.perf_counter()

@@ -21,30 +21,21 @@ from .tensor_panel import TensorPanel
 
 def accuracy_text(session) -> str:
     """int8/float top-1 recorded with the session or the model's card, if any."""
-    import json
+    from core.models.cards import read_card, recorded_top1
 
     cal = getattr(session, "calibration", {}) or {}
     int8, flt = cal.get("int8_top1"), cal.get("float_top1")
     model = getattr(session, "model_path", None)
     if model and (int8 is None or flt is None):
-        card = Path(model).with_suffix(".json")
-        if card.exists():
-            try:
-                doc = json.loads(card.read_text())
-            except (OSError, ValueError):
-                doc = {}
-            int8 = _first(doc, ("int8_top1", "int8_top1_test10k", "int8_top1_eval"), int8)
-            flt = _first(doc, ("float_top1", "float_top1_test10k", "top1"), flt)
+        card_flt, card_int8 = recorded_top1(read_card(model))
+        flt = card_flt if flt is None else flt
+        int8 = card_int8 if int8 is None else int8
     parts = []
     if flt is not None:
         parts.append(f"float top-1 {100 * float(flt):.2f} %")
     parts.append(f"int8 top-1 {100 * float(int8):.2f} %" if int8 is not None
                  else "int8 top-1: press “Measure int8 accuracy of both”")
     return " · ".join(parts)
-
-
-def _first(doc: dict, keys, default):
-    return next((doc[k] for k in keys if doc.get(k) is not None), default)
 
 
 class CompareSide(QWidget):

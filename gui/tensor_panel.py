@@ -16,14 +16,6 @@ from .elided_label import ElidedLabel
 from .histogram_view import HistogramView
 from .session_state import SessionState
 
-METHOD_TIPS = {
-    "greedy": "Greedy search of step Δ and offset minimising rounding + γ·saturation error (the seed's method)",
-    "minmax": "The observed min and max (what the TFLite converter does)",
-    "percentile": "Clip at the 99.99th percentile",
-    "entropy": "Minimum KL divergence (TensorRT style)",
-    "mse": "Minimum mean squared error",
-}
-
 
 def _describe(tensor) -> str:
     """``"DEPTHWISE_CONV_2D · 7×7×96 · fuses block5_dw, block5_dw_bn"`` for the histogram title."""
@@ -76,11 +68,11 @@ class TensorPanel(QWidget):
         if plan is None:
             self.view.clear()
             return
-        from core.plan import METHODS
+        from core.choosers import METHODS
 
-        for m in METHODS:
+        for m, description in METHODS.items():
             act = self.reset_menu.addAction(m, lambda m=m: self.reset_to(m))
-            act.setToolTip(METHOD_TIPS.get(m, m))
+            act.setToolTip(description)
 
     def _show_selected(self, name: str) -> None:
         plan = self.state.plan

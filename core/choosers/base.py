@@ -78,9 +78,11 @@ def cost_of(hist, params: QuantParams, gamma: float = 1.0) -> float:
 
 
 class Chooser:
-    """Statistics in, :class:`Choice` out. Subclasses set ``name`` and implement ``_range``."""
+    """Statistics in, :class:`Choice` out. Subclasses set ``name`` (the method's name in sessions
+    and on the command line), ``description`` (one line for users) and implement ``_range``."""
 
     name = ""
+    description = ""
 
     def __init__(self, gamma: float = 1.0):
         if not (math.isfinite(gamma) and gamma > 0):

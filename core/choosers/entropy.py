@@ -62,6 +62,7 @@ def kl_threshold(counts, width, levels):
 
 class EntropyChooser(Chooser):
     name = "entropy"
+    description = "Minimum KL divergence between the float and int8 histograms (TensorRT style)"
 
     def __init__(self, gamma: float = 1.0, **_):
         super().__init__(gamma)

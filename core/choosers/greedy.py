@@ -54,6 +54,7 @@ class GreedyChooser(Chooser):
     """Minimise ``E_round + γ·E_sat`` over step and offset (γ = 1: the MSE; see docs/greedy.md)."""
 
     name = "greedy"
+    description = "Searches the grid step Δ and offset that minimise rounding error + γ·clipping error"
 
     def __init__(self, gamma: float = 1.0, n_steps: int = N_STEPS, **_):
         super().__init__(gamma)

@@ -8,6 +8,7 @@ from .base import Chooser
 
 class MinMaxChooser(Chooser):
     name = "minmax"
+    description = "The observed min and max (what the TFLite converter does)"
 
     def __init__(self, gamma: float = 1.0, input_range: bool | tuple = False):
         """``input_range``: the model input's declared range (lo, hi) from its input convention

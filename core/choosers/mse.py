@@ -17,6 +17,7 @@ N_CANDIDATES = 200
 
 class MseChooser(Chooser):
     name = "mse"
+    description = "Minimum mean squared error"
 
     def __init__(self, gamma: float = 1.0, n_candidates: int = N_CANDIDATES, **_):
         super().__init__(gamma)

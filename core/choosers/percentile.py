@@ -21,6 +21,7 @@ def quantile(hist, q: float) -> float:
 
 class PercentileChooser(Chooser):
     name = "percentile"
+    description = "Clips at the 99.99th percentile of the values"
 
     def __init__(self, gamma: float = 1.0, percentile: float = 99.99, **_):
         super().__init__(gamma)

@@ -16,12 +16,12 @@ from __future__ import annotations
 import numpy as np
 
 from ..models.bn_fold import walk_nodes
+from ..quant.granularity import GRANULARITIES
 from ..quant.tensors import IDENTITY, affine_params
 
 WEIGHT_QMAX = 127           # symmetric int8 weights, narrow range [-127, 127]
 MIN_WEIGHT_RANGE = 1e-8     # an all-zero kernel (channel) still needs a non-zero range
 
-GRANULARITIES = ("per-channel", "per-tensor")
 
 
 def weight_ranges(layer_cls: str, kernel: np.ndarray, granularity: str) -> np.ndarray:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .options_dialog import Field, OptionsDialog
+from core.choosers import METHODS
 
-METHODS = ["greedy", "minmax", "percentile", "entropy", "mse"]
+from .options_dialog import Field, OptionsDialog
 
 
 class CalibrateDialog(OptionsDialog):
@@ -18,7 +18,8 @@ class CalibrateDialog(OptionsDialog):
               "Calibration images per class; 0 = auto, as qftune calibrate: 1,000 images in all, balanced over "
               "the classes", minimum=0, maximum=100000, zero_text="auto"),
         Field("limit", "Limit", "int", 0, "At most N images in all (0 = no limit)", minimum=0, zero_text="no limit"),
-        Field("method", "Method", "choice", "greedy", "Range chooser for every tensor", METHODS),
+        Field("method", "Method", "choice", "greedy", "Range chooser for every tensor", list(METHODS),
+              choice_tips=METHODS),
         Field("gamma", "γ (saturation weight)", "float", 1.0,
               "Weight of the clipping error against the rounding error in the greedy cost", minimum=1e-6, maximum=1e6),
         Field("out", "Save session as", "save", "", "Optional .qft to write when done (empty: keep unsaved)",

@@ -3,6 +3,8 @@ plan as it is on screen (unsaved overrides included)."""
 
 from __future__ import annotations
 
+from core.quant.granularity import GRANULARITIES
+
 from ._snapshot import snapshot
 from .options_dialog import Field, OptionsDialog
 
@@ -14,7 +16,7 @@ class ExportDialog(OptionsDialog):
         Field("out", "Output", "save", "", "The int8 model to write (MODEL_int8.tflite); verified before it is written",
               file_filter="TFLite model (*.tflite)"),
         Field("weights", "Weights", "choice", "per-channel",
-              "Weight quantization granularity for conv kernels", ["per-channel", "per-tensor"]),
+              "Weight quantization granularity for conv kernels", list(GRANULARITIES)),
         Field("float_out", "Float twin", "save", "", "Optional: also write the float32 .tflite (BN folded) here",
               file_filter="TFLite model (*.tflite)", optional=True),
         Field("model", "Model", "open", "", "The calibrated Keras model, if it moved since calibration",

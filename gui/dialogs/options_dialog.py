@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFileDialog,
                                QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout,
                                QWidget)
@@ -28,6 +29,7 @@ class Field:
     file_filter: str = ""
     optional: bool = False    # text/path fields: empty means None
     zero_text: str = ""       # int fields: what 0 means, shown instead of "0" ("auto", "all")
+    choice_tips: dict = field(default_factory=dict)   # choice fields: choice -> its tooltip in the list
 
 
 class OptionsDialog(QDialog):
@@ -71,6 +73,9 @@ class OptionsDialog(QDialog):
         if f.kind == "choice":
             w = QComboBox()
             w.addItems([str(c) for c in f.choices])
+            for i, c in enumerate(f.choices):
+                if c in f.choice_tips:
+                    w.setItemData(i, f.choice_tips[c], Qt.ToolTipRole)
             if value is not None:
                 w.setCurrentText(str(value))
         elif f.kind == "int":

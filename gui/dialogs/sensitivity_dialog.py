@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from core.quant.granularity import GRANULARITIES
+
 from ._snapshot import snapshot
 from .options_dialog import Field, OptionsDialog
 
@@ -13,7 +15,7 @@ class SensitivityDialog(OptionsDialog):
         Field("data", "Data", "text", "embedded:eval", "Dataset spec (test split)"),
         Field("limit", "Limit", "int", 0, "Use the first N images only (0 = all)", minimum=0),
         Field("weights", "Weights", "choice", "none", "Also quantize that layer's weights",
-              ["none", "per-channel", "per-tensor"]),
+              ["none", *GRANULARITIES]),
         Field("model", "Model", "open", "", "The calibrated Keras model, if it moved since calibration",
               file_filter="Keras model (*.keras *.h5)", optional=True),
     ]

@@ -8,7 +8,7 @@ from ..argtypes import MAX_BATCH, MAX_BINS, float_range, int_range
 
 
 def register(sub):
-    from ...choosers import CHOOSERS
+    from ...choosers import METHODS
 
     p = sub.add_parser("calibrate", help="collect activation statistics and choose int8 ranges -> session .qft",
                        description="Run the float model over calibration images (default: 1,000 images of the "
@@ -23,7 +23,7 @@ def register(sub):
                    "see docs/greedy.md)")
     p.add_argument("--all", action="store_true", help="use every image of the split instead of --per-class")
     p.add_argument("--limit", type=int_range(1), default=None, metavar="N", help="at most N images")
-    p.add_argument("--method", choices=list(CHOOSERS), default="greedy", help="range chooser (default greedy)")
+    p.add_argument("--method", choices=list(METHODS), default="greedy", help="range chooser (default greedy)")
     p.add_argument("--gamma", type=float_range(0, lo_open=True), default=1.0,
                    help="greedy: weight of saturation vs rounding loss (default 1; a finite number > 0)")
     p.add_argument("--bins", type=int_range(8, MAX_BINS), default=2048,
@@ -39,33 +39,28 @@ def register(sub):
 
 
 def run(args) -> int:
+    from ...calibrate import AUTO
     from ...model_input import convention_from_args
-    from ...calibrate import AUTO, calibrate
-    from ...session import disk_stamp
+    from ...models.convention import InputConvention
+    from ...workflows.calibrate import calibrate
     from ..outputs import SESSION, Output, check_outputs
     from ..progressbar import TextProgress
 
-    import sys
-
     check_outputs([("the model", args.model)], [Output("--out", args.out, SESSION)], force=args.force)
-    before = disk_stamp(args.out)      # a session edited while we calibrate must not be overwritten silently
     user = convention_from_args(args)
     bar = TextProgress("calibrate")
     try:
         per_class = None if args.all else (AUTO if args.per_class is None else args.per_class)
-        session = calibrate(args.model, data_spec=args.data, per_class=per_class,
-                            limit=args.limit, method=args.method, gamma=args.gamma, bins=args.bins, progress=bar,
-                            batch_size=args.batch_size, data_path=args.path, convention=user,
-                            skip_bad=args.skip_bad, warn=bar.warn)
+        session = calibrate(args.model, data=args.data, per_class=per_class, limit=args.limit, method=args.method,
+                            gamma=args.gamma, bins=args.bins, batch_size=args.batch_size, data_path=args.path,
+                            convention=user, skip_bad=args.skip_bad, out=args.out, force=args.force,
+                            progress=bar, warn=bar.warn)
     finally:
         bar.close()
-    session.save(args.out, force=args.force, expected=before)
     meta = session.calibration
     skipped = f" ({meta['skipped_images']} unreadable skipped)" if meta.get("skipped_images") else ""
     print(f"saved {args.out}: {len(session.plan)} tensors, {meta['n_images']} images{skipped} from {meta['data']}, "
           f"method {meta['method']} (gamma {meta['gamma']:g}), statistics {meta['collect_s']:.2f} s, "
           f"ranges {meta['choose_s'] * 1000:.0f} ms")
-    from ...models.convention import InputConvention
-
     print(f"input convention: {InputConvention.from_dict(meta['input_convention']).describe()}")
     return 0

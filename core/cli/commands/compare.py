@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 
 from ...data import SPEC_HELP
 from ..argtypes import int_range
@@ -27,32 +26,20 @@ def register(sub):
 
 
 def run(args) -> int:
-    from ...compare import compare, format_fidelity
-    from ...data import load_dataset
+    from ...compare import format_fidelity
+    from ...workflows.compare import compare
+    from ...workflows.inputs import load_session
     from ..progressbar import TextProgress
-    from ...models.loading import load_model
-    from .export import load_session
-
-    if args.images < 1:
-        raise ValueError(f"-k must be at least 1, got {args.images}")
-    from ...export.integrity import check_export, find_report
 
     session = load_session(args.session, args.model)
-    check_export(args.tflite, session.model_path)        # before loading TensorFlow: a mismatch is named at once
-    if find_report(args.tflite) is None:
-        print(f"warning: no export report beside {args.tflite}; cannot check it was exported from "
-              f"{session.model_path}", file=sys.stderr)
-    model = load_model(session.model_path)
     bar = TextProgress("compare")
-    ds = load_dataset(args.data, default_split="test", path=args.path, skip_bad=args.skip_bad,
-                      warn=bar.warn).limit(args.images)
     try:
-        rows = compare(model, session.plan.tensors, args.tflite, ds, progress=bar, warn=bar.warn,
-                       source_model=session.model_path)
+        result = compare(session.model_path, session.plan.tensors, args.tflite, args.data, args.images, path=args.path,
+                         skip_bad=args.skip_bad, progress=bar, warn=bar.warn)
     finally:
         bar.close()
     if args.json:
-        print(json.dumps({"n_images": len(ds) - len(ds.skipped), "skipped_images": len(ds.skipped), "tensors": [r.to_dict() for r in rows]}, indent=2))
+        print(json.dumps(result.to_dict(), indent=2))
     else:
-        print(format_fidelity(rows, len(ds) - len(ds.skipped)))
+        print(format_fidelity(result.rows, result.n_images))
     return 0

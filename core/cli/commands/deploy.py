@@ -40,30 +40,15 @@ def register(sub):
     p.set_defaults(func=run)
 
 
-def _labels(paths: list[str]) -> dict[str, str]:
-    from pathlib import Path
-
-    out = {}
-    for p in paths:
-        label = Path(p).stem
-        while label in out:
-            label += "'"
-        out[label] = p
-    return out
-
-
 def run(args) -> int:
-    from ...device import BenchmarkConfig, DeviceError, LPIRC_BUDGET_MS, MeasureConfig, measure
+    from ...device import BenchmarkConfig, DeviceError, LPIRC_BUDGET_MS, MeasureConfig
     from ...device.summary import format_ms
     from ...progress import Cancelled
+    from ...workflows.deploy import deploy, labels_for
     from .. import CliError
     from ..progressbar import TextProgress
 
-    from ...export.integrity import check_export
-
-    for path in args.models:          # our own exports must still be the files that were verified
-        check_export(path)
-    models = _labels(args.models)
+    models = labels_for(args.models)
     config = MeasureConfig(benchmark_tool=args.benchmark_tool, eval_tool=args.eval_tool, serial=args.serial,
                            rounds=args.rounds, remote_dir=args.remote_dir, eval_images=args.eval_images,
                            eval_data=args.eval_data, skip_bad=args.skip_bad,
@@ -95,7 +80,7 @@ def run(args) -> int:
 
     bar = TextProgress("deploy")
     try:
-        report = measure(models, config, progress=bar, on_event=on_event)
+        report = deploy(models, config, progress=bar, on_event=on_event)
     except DeviceError as exc:
         partial = getattr(exc, "partial_output", "")
         if partial and args.verbose:

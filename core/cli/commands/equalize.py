@@ -31,32 +31,19 @@ def register(sub):
 
 
 def run(args) -> int:
-    from ...data import load_dataset
-    from ...data.preprocess import adapt_images
-    from ...equalize.equalize import check_equivalence, equalize_model
     from ...equalize.report import SPREAD_TARGET, format_table
-    from ...equalize.write import check_paths, write_result
-    from ...models.convention import resolve_convention
-    from ...models.loading import load_model
+    from ...workflows.equalize import equalize
     from ..progressbar import TextProgress
 
-    check_paths(args.model, args.out)           # before any work
-    if args.check_images < 1:
-        raise ValueError(f"--check-images must be at least 1, got {args.check_images}")
-    model = load_model(args.model)
-    conv = resolve_convention(model, args.model)
-    ds = load_dataset(args.data, default_split="test").limit(args.check_images)
-    _, h, w, c = model.input_shape
-    x = conv.apply(adapt_images(ds.images, h, c).astype("float32")).astype("float32")
     bar = TextProgress("equalize")
     try:
-        result = equalize_model(model, bias_absorption=not args.no_bias_absorption, relu6=args.relu6, progress=bar)
+        outcome = equalize(args.model, args.out, bias_absorption=not args.no_bias_absorption, relu6=args.relu6,
+                           data=args.data, check_images=args.check_images, progress=bar)
     finally:
         bar.close()
-    check = check_equivalence(model, result, x, source=f"{args.data} ({len(x)} images)")
-    doc = write_result(result, args.model, args.out, conv)
+    result, check = outcome.result, outcome.check
     if args.json:
-        doc = dict(doc)
+        doc = dict(outcome.report)
         doc.pop("preact_stats", None)
         print(json.dumps(doc, indent=2))
         return 0

@@ -28,20 +28,16 @@ def register(sub):
 
 
 def run(args) -> int:
-    from ...data import load_dataset
-    from ...evaluate import evaluate, format_result
+    from ...evaluate import format_result
     from ...model_input import convention_from_args
+    from ...workflows.evaluate import evaluate
     from ..progressbar import TextProgress
 
-    if args.threads < 1:
-        raise ValueError(f"--threads must be at least 1, got {args.threads}")
     bar = TextProgress("evaluate")
-    warn = bar.warn
-    ds = load_dataset(args.data, default_split="test", path=args.path, skip_bad=args.skip_bad, warn=warn)
-    ds.source = args.data
     try:
-        r = evaluate(args.model, args.data, threads=args.threads, reference=args.reference, limit=args.limit,
-                     progress=bar, dataset=ds, convention=convention_from_args(args), warn=warn)
+        r = evaluate(args.model, args.data, args.limit, args.threads, reference=args.reference,
+                     convention=convention_from_args(args), path=args.path, skip_bad=args.skip_bad,
+                     progress=bar, warn=bar.warn)
     finally:
         bar.close()
     print(json.dumps(r.to_dict(), indent=2) if args.json else format_result(r))

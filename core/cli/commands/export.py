@@ -5,34 +5,16 @@ from __future__ import annotations
 import json
 
 
-def load_session(session_path: str, model_path: str | None = None):
-    """The session of a .qft whose model file exists; ``model_path`` overrides the recorded model file."""
-    from ...session import Session, SessionError
-
-    session = Session.load(session_path, model_path=model_path)
-    try:
-        session.require_model()
-    except SessionError as exc:
-        raise SessionError(f"{exc} (--model PATH)") from None
-    return session
-
-
-def load_session_and_model(session_path: str, model_path: str | None = None):
-    """(session, Keras model) for a .qft; ``model_path`` overrides the recorded model file."""
-    from ...models.loading import load_model
-
-    session = load_session(session_path, model_path)
-    return session, load_model(session.model_path)
-
-
 def register(sub):
+    from ...quant.granularity import GRANULARITIES
+
     p = sub.add_parser("export", help="export an int8 .tflite with the session's exact ranges",
                        description="Fold BatchNorm, put a fixed-range FakeQuant on every tensor of the plan, convert "
                        "with TFLite (int8 input and output) and verify that every stored scale and zero point equals "
                        "the plan's before writing. Writes MODEL.export.json next to the model.")
     p.add_argument("session", help="session file S.qft (from qftune calibrate)")
     p.add_argument("--out", required=True, help="output int8 model, MODEL_int8.tflite")
-    p.add_argument("--weights", choices=["per-channel", "per-tensor"], default="per-channel",
+    p.add_argument("--weights", choices=list(GRANULARITIES), default="per-channel",
                    help="weight quantization granularity for conv kernels (default per-channel)")
     p.add_argument("--float-out", default=None, help="also write the float32 .tflite (BN folded) here")
     p.add_argument("--model", default=None, help="the calibrated Keras model, if it moved since calibration")
@@ -50,10 +32,9 @@ def register(sub):
 
 
 def run(args) -> int:
-    from ...export import export_int8
-    from ...models.convention import session_convention
     from ...export.export import report_path
-    from ...models.loading import load_model
+    from ...workflows.export import export
+    from ...workflows.inputs import load_session, plan_convention
     from ..outputs import TFLITE, Output, check_outputs
     from ..progressbar import TextProgress
 
@@ -61,20 +42,12 @@ def run(args) -> int:
     check_outputs([("the session", args.session), ("the model", session.model_path)],
                   [Output("--out", args.out, TFLITE), Output("the export report", report_path(args.out), None),
                    Output("--float-out", args.float_out, TFLITE)], force=args.force)
-    model = load_model(session.model_path)
-    plan = session.plan
-    images = stats = None
-    if args.bias_correction != "none":
-        from ...equalize.bias_correction import correction_inputs
-
-        images, stats = correction_inputs(session.calibration, model, session.model_path,
-                                          session_convention(session), args.calib_data)
+    plan, convention = session.plan, plan_convention(session)
     bar = TextProgress("export")
     try:
-        report = export_int8(model, plan.tensors, plan.ranges(), args.out, weights=args.weights,
-                             float_out=args.float_out, progress=bar, source=session.model_path,
-                             input_convention=session_convention(session),
-                             bias_correction=args.bias_correction, calib_images=images, preact_stats=stats)
+        report = export(session.model_path, plan.tensors, plan.ranges(), args.out, weights=args.weights,
+                        float_out=args.float_out, convention=convention, bias_correction=args.bias_correction,
+                        calibration=session.calibration, calib_data=args.calib_data, progress=bar)
     finally:
         bar.close()
     if args.json:
@@ -85,7 +58,7 @@ def run(args) -> int:
               f"{report.seconds.get('total', 0):.1f} s")
         if report.float_path:
             print(f"wrote {report.float_path} (float32)")
-        print(f"input convention: {session_convention(session).describe()}")
+        print(f"input convention: {convention.describe()}")
         if report.bias_correction:
             from ...equalize.bias_correction import summary
 

@@ -1,0 +1,24 @@
+"""One function per user action, shared by the CLI commands and the GUI's engine process.
+
+Each takes the user's inputs (paths, dataset specs, options, the input convention) and a
+:class:`core.progress.Progress`, and returns a result object; the CLI parses arguments and
+prints around these functions, the GUI's engine process (``gui/engine_jobs.py``) calls them
+with a dialog's values. No Qt, and no TensorFlow import until a function runs.
+
+========================  ==========================================
+action                    function
+========================  ==========================================
+calibrate                 :func:`core.workflows.calibrate.calibrate`
+export (+ bias corr.)     :func:`core.workflows.export.export`
+evaluate                  :func:`core.workflows.evaluate.evaluate`,
+                          :func:`~core.workflows.evaluate.evaluate_float_and_int8`
+compare (SQNR)            :func:`core.workflows.compare.compare`
+sensitivity               :func:`core.workflows.sensitivity.sensitivity`
+equalize (CLE)            :func:`core.workflows.equalize.equalize`
+compare mode accuracy     :func:`core.workflows.export.export_and_evaluate`
+deploy (phone)            :func:`core.workflows.deploy.deploy`
+========================  ==========================================
+
+:mod:`core.workflows.inputs` holds what several actions share: a session whose model exists,
+a test set cut to a limit, the convention a plan was calibrated with.
+"""

@@ -1,0 +1,40 @@
+"""Sensitivity: the top-1 drop when only one plan tensor is quantized (AIMET's QuantAnalyzer)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..progress import NULL_PROGRESS
+
+
+@dataclass
+class SensitivityResult:
+    base_top1: float         # the float model's top-1
+    rows: list               # core.sensitivity.Sensitivity, largest drop first
+    seconds: float
+    n_images: int
+    skipped_images: int
+
+    def to_dict(self) -> dict:
+        return {"float_top1": self.base_top1, "n_images": self.n_images, "skipped_images": self.skipped_images,
+                "seconds": self.seconds, "tensors": [r.to_dict() for r in self.rows]}
+
+
+def sensitivity(model_path: str, tensors, ranges: dict, data: str = "embedded:eval", limit: int | None = None,
+                weights: str | None = None, convention=None, path=None, skip_bad: bool = False, model=None,
+                progress=NULL_PROGRESS, warn=None) -> SensitivityResult:
+    """Quantize each of ``tensors`` alone with its plan range (``weights``: also its kernel,
+    per-channel/per-tensor; None or "none": activations only) and measure the top-1 drop on the
+    first ``limit`` images of ``data``'s test split, fed through ``convention`` (the session's;
+    None: the model's own, see :func:`core.model_input.model_convention`)."""
+    from ..model_input import model_convention
+    from ..models.loading import load_model
+    from ..sensitivity import sensitivity as _sensitivity
+    from .inputs import as_convention, images_read, test_split
+
+    model = model if model is not None else load_model(model_path)
+    conv = as_convention(convention) or model_convention(model, model_path, warn=warn)
+    ds = test_split(data, limit, path, skip_bad, warn)
+    base, rows, seconds = _sensitivity(model, tensors, ranges, ds, weights=None if weights == "none" else weights,
+                                       progress=progress, convention=conv)
+    return SensitivityResult(base, rows, seconds, images_read(ds), len(ds.skipped))

@@ -1,0 +1,65 @@
+"""One workflow per user action: the CLI command and the GUI's engine job of the same action go
+through the same core.workflows function, so they give the same result for the same session."""
+
+import json
+
+import pytest
+
+from core.progress import NULL_PROGRESS
+
+
+def _gui_plan_values(session):
+    """What the GUI's job dialogs send to the engine process for the open session (gui/dialogs/_snapshot.py,
+    export_dialog.py, sensitivity_dialog.py)."""
+    from core.models.convention import session_convention
+
+    plan = session.plan
+    return dict(model_path=session.model_path, tensors=list(plan.tensors), ranges=plan.ranges(),
+                convention=session_convention(session).to_dict())
+
+
+def test_cli_export_and_the_gui_export_job_write_the_same_bias_corrected_model(qf_session, tmp_path, capsys):
+    from core.cli import main
+    from gui import engine_jobs
+
+    cli_out, gui_out = tmp_path / "cli" / "m_int8.tflite", tmp_path / "gui" / "m_int8.tflite"
+    cli_out.parent.mkdir(), gui_out.parent.mkdir()
+    assert main(["export", qf_session.path, "--out", str(cli_out), "--weights", "per-tensor",
+                 "--bias-correction", "empirical", "--json"]) == 0
+    cli = json.loads(capsys.readouterr().out)
+    gui = engine_jobs.export(NULL_PROGRESS, out=str(gui_out), weights="per-tensor", bias_correction="empirical",
+                             calibration=dict(qf_session.calibration), **_gui_plan_values(qf_session)).to_dict()
+    assert cli["verification"]["ok"] and gui["verification"]["ok"]
+    assert cli["bias_correction"] and cli["bias_correction"] == gui["bias_correction"]
+    for key in ("weights", "tensors", "weight_checks", "ops", "input_convention", "model_sha256", "size_bytes"):
+        assert cli[key] == gui[key], key
+    assert cli_out.read_bytes() == gui_out.read_bytes()
+    assert json.loads((tmp_path / "gui" / "m_int8.export.json").read_text())["input_convention"] == \
+        cli["input_convention"]
+
+
+def test_cli_sensitivity_and_the_gui_job_measure_the_same_drops(qf_session, capsys):
+    from core.cli import main
+    from gui import engine_jobs
+
+    assert main(["sensitivity", qf_session.path, "--limit", "20", "--weights", "per-channel", "--json"]) == 0
+    cli = json.loads(capsys.readouterr().out)
+    gui = engine_jobs.sensitivity(NULL_PROGRESS, data="embedded:eval", limit=20, weights="per-channel",
+                                  **_gui_plan_values(qf_session))
+    assert gui["images"] == cli["n_images"] == 20 and gui["base_top1"] == cli["float_top1"]
+    assert gui["drops"] == {r["name"]: r["drop_pp"] for r in cli["tensors"]}
+
+
+def test_a_session_whose_model_is_gone_is_named_with_the_option_to_give_it(qf_session, tmp_path):
+    import shutil
+
+    from core.session import Session, SessionError
+    from core.workflows.inputs import load_session
+
+    model = tmp_path / "m.keras"
+    shutil.copy(qf_session.model_path, model)
+    Session.load(qf_session.path, model_path=str(model)).save(tmp_path / "s.qft")
+    model.unlink()
+    with pytest.raises(SessionError, match=r"s\.qft: the calibrated model .*m\.keras no longer exists.*\(--model PATH\)"):
+        load_session(str(tmp_path / "s.qft"))
+    assert load_session(str(tmp_path / "s.qft"), qf_session.model_path).model_path == qf_session.model_path
