@@ -124,3 +124,12 @@ def equalize(progress, model: str, out: str, bias_absorption: bool = True, relu6
             "absorbed": len(result.absorbed), "check": check,
             "dw_spread_before": max((r["spread_before"] for r in dw), default=0.0),
             "dw_spread_after": max((r["spread_after"] for r in dw), default=0.0)}
+
+
+def model_weights(progress, model_path: str) -> dict:
+    """The weight view's data: ``{layer: LayerWeights.to_dict()}`` of every conv/depthwise/dense
+    kernel of ``model_path``, BatchNorm folded as the export folds it."""
+    from core.weights import model_weights as _model_weights
+
+    progress.update(0, 1, "reading the folded weights")
+    return {name: lw.to_dict() for name, lw in _model_weights(_load_model(model_path)).items()}
