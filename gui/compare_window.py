@@ -170,7 +170,7 @@ class CompareWindow(QMainWindow):
         self.setCentralWidget(central)
         self.left.state.selectionChanged.connect(lambda n: self._follow(self.left, self.right, n))
         self.right.state.selectionChanged.connect(lambda n: self._follow(self.right, self.left, n))
-        app.weights.ready.connect(lambda _p: self._weights_ready())
+        app.weights.ready.connect(self._weights_ready)      # a bound slot: disconnected when this window goes
         self._focus_pending = False
         self.focus: tuple[str, str] | None = None      # the layers compare mode opened on
         toggle = QShortcut(QKeySequence(COMPARE_SHORTCUT), self)
@@ -200,7 +200,7 @@ class CompareWindow(QMainWindow):
         self.app.start_job("Loading compare mode", lambda progress: (load_session(left_path),
                                                                    load_session(right_path)), done)
 
-    def _weights_ready(self) -> None:
+    def _weights_ready(self, _path: str = "") -> None:
         if not self._focus_pending:
             return
         from core.weights import largest_difference

@@ -27,6 +27,8 @@ ERASED_BRUSH = pg.mkBrush(220, 40, 40)
 ERASED_BAND = pg.mkBrush(235, 60, 60, 70)
 RANGE_PEN = pg.mkPen((30, 30, 30), width=1.2, style=Qt.DashLine)
 ZERO_BAND = pg.mkBrush(250, 170, 40, 90)
+LEGEND = ("bar: a channel's folded weights, min..max · dashed: the per-tensor int8 range ±max|w| · orange: ±step/2 "
+          "(rounds to 0) · red: channel erased (all its weights round to 0) · ×: dead BN channel (variance < 1e-6)")
 
 
 def kernel_layer(tensor) -> str | None:
@@ -71,6 +73,9 @@ class WeightView(QWidget):
         self.plot.setMinimumHeight(120)
         self.plot.setMinimumWidth(60)      # narrow windows: it shrinks before the histogram's controls do
         self.setMinimumWidth(60)
+        self.legend = ElidedLabel(LEGEND)
+        self.legend.setObjectName("weightLegend")
+        self.legend.setStyleSheet("color: #555")
         self.message = QLabel("")
         self.message.setObjectName("weightMessage")
         self.message.setAlignment(Qt.AlignCenter)
@@ -80,6 +85,7 @@ class WeightView(QWidget):
         lay.setSpacing(2)
         lay.addWidget(self.caption)
         lay.addWidget(self.plot, 1)
+        lay.addWidget(self.legend)
         lay.addWidget(self.message)
         self.weights = None
         self.bars = self.erased_bars = self.erased_band = self.dead_marks = None
@@ -105,12 +111,14 @@ class WeightView(QWidget):
         self.plot.clear()
         self.bars = self.erased_bars = self.erased_band = self.dead_marks = None
         self.caption.set_full_text("")
+        self.legend.hide()
         self.message.setText(text)
         self.message.setVisible(bool(text))
 
     def set_weights(self, lw) -> None:
         self.show_message("")
         self.message.hide()
+        self.legend.show()
         self.weights = lw
         x = np.arange(lw.channels)
         lo, hi = lw.ch_min, lw.ch_max
@@ -149,10 +157,7 @@ class WeightView(QWidget):
         self.plot.setYRange(-rmax, rmax, padding=0.08)
         text = caption(lw)
         self.caption.set_full_text(text)
-        self.plot.setToolTip(f"{text}\nbars: each channel's folded weights min..max; dashed: the per-tensor int8 "
-                             "range ±max|w|; orange band: ±step/2, where a weight rounds to 0; red: channels every "
-                             "weight of which rounds to 0 with one per-tensor scale; ×: dead BatchNorm channel "
-                             "(variance < 1e-6)")
+        self.plot.setToolTip(text + "\n" + LEGEND.replace(" · ", "\n"))
 
 
 class WeightPanel(WeightView):
