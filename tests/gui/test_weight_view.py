@@ -143,14 +143,43 @@ def test_compare_tables_show_enough_rows(make_main_window, v1_pair, qtbot, size,
         qtbot.waitUntil(lambda s=side: visible_rows(s.table.view) >= least, timeout=3000)
 
 
-def test_the_view_menu_shortcut_toggles_compare_mode_and_keeps_its_measurements(make_main_window, v1_pair, qtbot):
+def bundle(tmp_path, monkeypatch, pairs) -> None:
+    """A resources/ folder holding ``pairs`` of sessions under the names compare mode looks for."""
+    import shutil
+
+    (tmp_path / "res" / "sessions").mkdir(parents=True)
+    for names, files in pairs:
+        for name, src in zip(names, files):
+            shutil.copy(src, tmp_path / "res" / name)
+    monkeypatch.setattr("core.resources.RESOURCES", tmp_path / "res")
+
+
+def test_compare_mode_falls_back_to_the_v2_pair_while_the_v1_pair_is_missing(v1_pair, tmp_path, monkeypatch):
+    from gui.compare_window import COMPARE_PAIRS, default_pair
+
+    files = (v1_pair["orig"]["session"], v1_pair["qf"]["session"])
+    bundle(tmp_path, monkeypatch, [(COMPARE_PAIRS[1], files)])
+    assert default_pair() == tuple(str(tmp_path / "res" / n) for n in COMPARE_PAIRS[1])
+    bundle(tmp_path / "both", monkeypatch, [(COMPARE_PAIRS[0], files), (COMPARE_PAIRS[1], files)])
+    assert default_pair() == tuple(str(tmp_path / "both" / "res" / n) for n in COMPARE_PAIRS[0])
+
+
+def test_the_view_menu_shortcut_toggles_compare_mode_and_keeps_its_measurements(make_main_window, v1_pair, qtbot,
+                                                                               tmp_path, monkeypatch):
+    from gui.compare_window import COMPARE_PAIRS
+
+    bundle(tmp_path, monkeypatch, [(COMPARE_PAIRS[0], (v1_pair["orig"]["session"], v1_pair["qf"]["session"]))])
     app = make_main_window(v1_pair["qf"]["session"])
     view_menu = next(a.menu() for a in app.window.menuBar().actions() if a.text() == "&View")
     action = app.window.compare_action
     assert action in view_menu.actions() and action.shortcut().toString() == "Ctrl+M"
-    win = app.show_compare_mode(v1_pair["orig"]["session"], v1_pair["qf"]["session"])
+    press_ctrl_m(qtbot, app.window)                           # opens on the bundled pair, at the layer it names
+    qtbot.waitUntil(lambda: app.compare_window is not None and app.compare_window.isVisible(), timeout=3000)
+    win = app.compare_window
     wait_jobs(qtbot, app)
     qtbot.waitUntil(lambda: win.focus is not None, timeout=120_000)
+    assert win.pair == tuple(str(tmp_path / "res" / n) for n in COMPARE_PAIRS[0]) and action.isChecked()
+    assert win.focus == ("block3_dw", "block3_dw")
 
     job = win.measure_accuracy(limit=10)                      # progress and Cancel in this window
     assert job is not None and win.progress.isVisible() and win.cancel_button.isVisible()
