@@ -23,7 +23,6 @@ from .session_files import SessionFiles
 from .session_state import SessionState
 
 DEFAULT_SESSION = "sessions/mobilenet_v2_qf_fmnist.qft"
-ORIGINAL_SESSION = "sessions/mobilenet_v2_orig_fmnist.qft"
 SESSION_SUFFIXES = (".qft",)
 
 
