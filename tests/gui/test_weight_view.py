@@ -72,7 +72,9 @@ def test_weight_view_draws_every_channel_and_marks_exactly_the_erased_ones(make_
     app = make_main_window(v1_pair["orig"]["session"])
     wait_weights(qtbot, app)
     view, plan, model = app.window.weight_view, app.state.plan, v1_pair["orig"]["model"]
-    assert view.isVisible() and view.plot.height() > 100
+    app.window.resize(1600, 1000)                                              # the default layout shows it
+    app.window.fit_layout()
+    qtbot.waitUntil(lambda: view.isVisible() and view.plot.height() > 150 and view.plot.width() > 400, timeout=3000)
 
     abs_max, dead = folded(model, "block3_dw")
     click_row(qtbot, app, tensor_of(plan, "block3_dw"))
