@@ -24,7 +24,6 @@ from .session_files import SessionFiles
 from .session_state import SessionState
 
 DEFAULT_SESSION = "sessions/mobilenet_v2_qf_fmnist.qft"
-ORIGINAL_SESSION = "sessions/mobilenet_v2_orig_fmnist.qft"
 SESSION_SUFFIXES = (".qft",)
 
 
@@ -51,6 +50,9 @@ class QftuneApp(QObject):
         self.last_export: str | None = None
         self.last_float_export: str | None = None
         self._replace_agreed = None
+        from .weights_cache import WeightsCache
+
+        self.weights = WeightsCache(self)       # folded kernels per model file, for the weight views
         from .main_window import MainWindow
 
         self.window = MainWindow(self)
@@ -310,18 +312,49 @@ class QftuneApp(QObject):
 
     # ---- compare mode ------------------------------------------------------------------------------
     def show_compare_mode(self, left: str | None = None, right: str | None = None):
-        from .compare_window import CompareWindow
+        """Show compare mode; by default on the bundled pair that shows the difference
+        (:func:`gui.compare_window.default_pair`). A window already open keeps its sessions
+        and measurements unless another pair is asked for."""
+        from .compare_window import CompareWindow, default_pair
 
+        pair = (left, right) if left and right else default_pair()
         if self.compare_window is None:
             self.compare_window = CompareWindow(self)
-            self.compare_window.destroyed.connect(lambda *_: setattr(self, "compare_window", None))
-        self.compare_window.show()
-        self.compare_window.load(left or str(bundled(ORIGINAL_SESSION)), right or str(bundled(DEFAULT_SESSION)))
-        return self.compare_window
+            self.compare_window.destroyed.connect(lambda *_: self._compare_closed())
+        win = self.compare_window
+        win.show()
+        win.raise_()
+        if win.pair != tuple(str(p) for p in pair):
+            win.load(*pair)
+        self.window.compare_action.setChecked(True)
+        return win
+
+    def toggle_compare_mode(self):
+        """View > Compare Mode (Ctrl+M): hide it when shown, show it (as it was) when hidden."""
+        win = self.compare_window
+        if win is not None and win.isVisible():
+            win.hide()
+            self.window.compare_action.setChecked(False)
+            return win
+        if win is not None:
+            win.show()
+            win.raise_()
+            self.window.compare_action.setChecked(True)
+            return win
+        return self.show_compare_mode()
+
+    def _compare_closed(self) -> None:
+        self.compare_window = None
+        if hasattr(self, "window"):
+            try:
+                self.window.compare_action.setChecked(False)
+            except RuntimeError:          # the main window is already gone (quitting)
+                pass
 
     # ---- shutdown -----------------------------------------------------------------------------------
     def shutdown(self) -> None:
         self.runner.shutdown()
+        self.weights.shutdown()
         # a clean quit: the user saved, discarded, or had nothing to lose; a recovery file is
         # only for a crash
         self.files.discard_recovery()

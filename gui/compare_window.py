@@ -1,9 +1,12 @@
 """Compare mode for demos: the original and the QF MobileNet side by side.
 
-Each side is a full layer table + tensor panel over its own session; selecting a
-layer on one side selects the same layer (same tensor name, else same position)
-on the other, so the audience sees the two distributions and ranges at once.
-Each side's header shows the model and its int8 accuracy when known.
+Each side is a layer table over its own session with the selected layer's folded weights per
+channel and its histogram below; selecting a layer on one side selects the same layer (same
+tensor name, else same position) on the other. It opens on the bundled pair that shows the
+paper's point (:data:`COMPARE_PAIRS`) at the kernel where per-tensor int8 weights erase the most
+channels in one model and not the other (``core.weights.largest_difference``), with that
+finding in one line computed from the two models' numbers. Each side's header shows the model
+and its int8 accuracy; "Measure int8 accuracy of both" shows its progress in this window.
 """
 
 from __future__ import annotations
@@ -11,12 +14,30 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QPushButton, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QMainWindow, QProgressBar, QPushButton, QSplitter, QVBoxLayout,
+                               QWidget)
 
 from .layer_table import LayerTable
 from .session_files import load_session
 from .session_state import SessionState
 from .tensor_panel import TensorPanel
+from .weight_view import WeightPanel, kernel_layer
+
+# (original, quantization-friendly) sessions under resources/, the first pair that exists opens:
+# the MobileNetV1 ablation's ends (the paper's Table 1), else the MobileNetV2 pair
+COMPARE_PAIRS = (("sessions/mobilenet_v1_orig_fmnist.qft", "sessions/mobilenet_v1_qf_fmnist.qft"),
+                 ("sessions/mobilenet_v2_orig_fmnist.qft", "sessions/mobilenet_v2_qf_fmnist.qft"))
+COMPARE_SHORTCUT = "Ctrl+M"
+TABLE_SHARE = 0.45          # of each side's height: the layer table (the rest: weights | histogram)
+
+
+def default_pair() -> tuple[str, str]:
+    """The first of :data:`COMPARE_PAIRS` whose two sessions exist (else the last, to name in the error)."""
+    from core.resources import RESOURCES
+
+    pairs = [(str(RESOURCES / a), str(RESOURCES / b)) for a, b in COMPARE_PAIRS]
+    return next((p for p in pairs if all(Path(x).exists() for x in p)), pairs[-1])
 
 
 def accuracy_text(session) -> str:
@@ -39,7 +60,7 @@ def accuracy_text(session) -> str:
 
 
 class CompareSide(QWidget):
-    def __init__(self, caption: str, parent=None):
+    def __init__(self, caption: str, weights_cache, parent=None):
         super().__init__(parent)
         self.state = SessionState(self)
         self.header = QLabel(caption)
@@ -47,20 +68,37 @@ class CompareSide(QWidget):
         self.header.setWordWrap(True)
         self.table = LayerTable(self.state)
         self.panel = TensorPanel(self.state)
-        split = QSplitter(Qt.Vertical)
-        split.addWidget(self.table)
-        split.addWidget(self.panel)
-        split.setStretchFactor(0, 2)
-        split.setStretchFactor(1, 3)
+        self.weights = WeightPanel(self.state, weights_cache)
+        self.bottom = QSplitter(Qt.Horizontal)
+        self.bottom.addWidget(self.weights)
+        self.bottom.addWidget(self.panel)
+        self.split = QSplitter(Qt.Vertical)
+        self.split.addWidget(self.table)
+        self.split.addWidget(self.bottom)
+        self.split.setChildrenCollapsible(False)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
         lay.addWidget(self.header)
-        lay.addWidget(split, 1)
+        lay.addWidget(self.split, 1)
         self.caption = caption
+        self.path = ""
+        self.measured = None
+
+    def fit(self) -> None:
+        """The table gets :data:`TABLE_SHARE` of the height, weights and histogram share the rest."""
+        h = self.split.height()
+        self.split.setSizes([int(TABLE_SHARE * h), h - int(TABLE_SHARE * h)])
+        w = self.bottom.width()
+        self.bottom.setSizes([w // 2, w - w // 2])
+
+    @property
+    def model_path(self) -> str | None:
+        return getattr(self.state.session, "model_path", None)
 
     def set_session(self, session, path: str) -> None:
         self.state.set_session(session, path)
         self.path = path
+        self.measured = None
         self.header.setText(f"<b>{self.caption}</b> — {Path(path).name}<br>{accuracy_text(session)}")
 
     def set_measured(self, result: dict) -> None:
@@ -72,6 +110,11 @@ class CompareSide(QWidget):
             f"<b>int8 top-1 {100 * q['top1']:.2f} %</b> · float top-1 {100 * f['top1']:.2f} % "
             f"<span style='color:#666'>({result['weights']} weights, {q['n_images']:,} {q['data']} images)</span>")
 
+    def tensor_of(self, layer: str) -> str | None:
+        """The plan tensor ``layer``'s kernel produces."""
+        plan = self.state.plan
+        return next((t.name for t in plan.tensors if kernel_layer(t) == layer), None) if plan else None
+
 
 class CompareWindow(QMainWindow):
     def __init__(self, app, parent=None):
@@ -80,45 +123,109 @@ class CompareWindow(QMainWindow):
         self.setObjectName("compareWindow")
         self.setWindowTitle("qftune — compare: original vs quantization-friendly")
         self.setAttribute(Qt.WA_DeleteOnClose)
-        self.resize(1600, 900)
-        self.left = CompareSide("Original MobileNetV2")
-        self.right = CompareSide("Quantization-friendly MobileNetV2")
+        self.resize(1600, 1000)
+        self.pair: tuple[str, str] | None = None
+        self.left = CompareSide("Original", app.weights)
+        self.right = CompareSide("Quantization-friendly", app.weights)
+        self.finding = QLabel("")
+        self.finding.setObjectName("compareFinding")
+        self.finding.setWordWrap(True)
         self.measure_button = QPushButton("Measure int8 accuracy of both")
         self.measure_button.setObjectName("measureAccuracy")
         self.measure_button.setToolTip("Export each plan to int8 with per-tensor weights (the 8-bit pipeline of the "
                                        "paper) and evaluate it and its float model on the embedded test images")
         self.measure_button.clicked.connect(lambda: self.measure_accuracy())
+        self.progress = QProgressBar()
+        self.progress.setObjectName("compareProgress")
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(True)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setObjectName("compareCancel")
+        self.job = None
+        self.cancel_button.clicked.connect(lambda: self.job is not None and self.job.cancel())
+        self._show_progress(False)
         central = QWidget()
         sides = QHBoxLayout()
         sides.addWidget(self.left)
         sides.addWidget(self.right)
         bar = QHBoxLayout()
         bar.addWidget(self.measure_button)
-        bar.addStretch(1)
+        bar.addWidget(self.progress, 1)
+        bar.addWidget(self.cancel_button)
+        bar.addStretch(0)
         lay = QVBoxLayout(central)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addLayout(bar)
+        lay.addWidget(self.finding)
         lay.addLayout(sides, 1)
         self.setCentralWidget(central)
         self.left.state.selectionChanged.connect(lambda n: self._follow(self.left, self.right, n))
         self.right.state.selectionChanged.connect(lambda n: self._follow(self.right, self.left, n))
+        app.weights.ready.connect(self._weights_ready)      # a bound slot: disconnected when this window goes
+        self._focus_pending = False
+        self.focus: tuple[str, str] | None = None      # the layers compare mode opened on
+        toggle = QShortcut(QKeySequence(COMPARE_SHORTCUT), self)
+        toggle.activated.connect(app.toggle_compare_mode)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        for side in (self.left, self.right):
+            side.fit()
 
     def load(self, left_path: str, right_path: str) -> None:
-        """Load both sessions in one background job, then show them."""
+        """Load both sessions in one background job, show them, then read both models' weights
+        and select the layer where they differ most."""
         missing = [p for p in (left_path, right_path) if not Path(p).exists()]
         if missing:
             self.app.show_error("Compare mode needs two sessions", "Missing: " + ", ".join(missing))
             return
+        self.pair = (str(left_path), str(right_path))
 
         def done(pair):
             self.left.set_session(pair[0], left_path)
             self.right.set_session(pair[1], right_path)
+            self._focus_pending = True
+            self.finding.setText("Reading both models' folded weights…")
+            self._weights_ready()
 
         self.app.start_job("Loading compare mode", lambda progress: (load_session(left_path),
                                                                    load_session(right_path)), done)
 
+    def _weights_ready(self, _path: str = "") -> None:
+        if not self._focus_pending:
+            return
+        from core.weights import largest_difference
+
+        cache = self.app.weights
+        a, b = cache.get(self.left.model_path), cache.get(self.right.model_path)
+        errors = [e for e in (cache.error(s.model_path) for s in (self.left, self.right)) if e]
+        if errors:
+            self._focus_pending = False
+            self.finding.setText("Weights unavailable: " + "; ".join(errors))
+            return
+        if a is None or b is None:
+            return
+        self._focus_pending = False
+        try:
+            la, lb, text = largest_difference(a, b)
+        except ValueError as exc:
+            self.finding.setText(str(exc))
+            return
+        self.focus = (la, lb)
+        self.finding.setText(text)
+        left, right = self.left.tensor_of(la), self.right.tensor_of(lb)
+        self._syncing = True
+        try:
+            if left:
+                self.left.state.select(left)
+            if right:
+                self.right.state.select(right)
+        finally:
+            self._syncing = False
+
     def measure_accuracy(self, data: str = "embedded:eval", limit: int | None = None, weights: str = "per-tensor"):
-        """Export both plans (as on screen) and measure their int8 and float top-1 in one job."""
+        """Export both plans (as on screen) and measure their int8 and float top-1 in one job;
+        its progress and Cancel are in this window."""
         import tempfile
 
         from . import engine_jobs
@@ -149,7 +256,24 @@ class CompareWindow(QMainWindow):
             for side, result in zip(sides, results):
                 side.set_measured(result)
 
-        return self.app.start_job("Measuring int8 accuracy (compare mode)", job, done)
+        self.job = self.app.start_job("Measuring int8 accuracy (compare mode)", job, done)
+        if self.job is not None:
+            self.progress.setValue(0)
+            self._show_progress(True)
+            self.job.progressed.connect(self._progressed)
+            self.job.ended.connect(lambda _status: self._show_progress(False))
+        return self.job
+
+    def _progressed(self, frac: float, message: str) -> None:
+        self.progress.setValue(int(1000 * max(0.0, min(1.0, frac))))
+        self.progress.setFormat(f"{message} — %p%" if message else "%p%")
+
+    def _show_progress(self, on: bool) -> None:
+        self.progress.setVisible(on)
+        self.cancel_button.setVisible(on)
+        self.measure_button.setEnabled(not on)
+        if not on:
+            self.job = None
 
     def _follow(self, source: CompareSide, target: CompareSide, name: str) -> None:
         if getattr(self, "_syncing", False):

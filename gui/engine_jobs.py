@@ -73,3 +73,11 @@ def equalize(progress, model: str, out: str, bias_absorption: bool = True, relu6
 
     return _equalize(model, out, bias_absorption=bias_absorption, relu6=relu6, data="embedded:eval",
                      check_images=64, progress=progress).summary()
+
+
+def model_weights(progress, model_path: str) -> dict:
+    """The weight view's data: ``{layer: LayerWeights.to_dict()}`` of every conv/depthwise/dense
+    kernel of ``model_path``, BatchNorm folded as the export folds it."""
+    from core.workflows.weights import read_weights
+
+    return {name: lw.to_dict() for name, lw in read_weights(model_path, progress).items()}

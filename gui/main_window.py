@@ -34,7 +34,18 @@ class MainWindow(QMainWindow):
         # above a short results/device strip; the table keeps its key columns visible
         self.splitter = QSplitter(Qt.Horizontal)
         self.splitter.setObjectName("mainSplitter")
-        self.splitter.addWidget(self.table)
+        # under the table, the selected layer's folded kernel per channel (issue 15: the cause, visible)
+        from .weight_view import WeightPanel
+
+        self.weight_view = WeightPanel(self.state, app.weights)
+        self.left_splitter = QSplitter(Qt.Vertical)
+        self.left_splitter.setObjectName("leftSplitter")
+        self.left_splitter.addWidget(self.table)
+        self.left_splitter.addWidget(self.weight_view)
+        self.left_splitter.setStretchFactor(0, 3)
+        self.left_splitter.setStretchFactor(1, 2)
+        self.left_splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.left_splitter)
         self.splitter.addWidget(self.tensor_panel)
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 3)
@@ -122,6 +133,8 @@ class MainWindow(QMainWindow):
         w = max(self.width(), 800)
         table = max(430, min(600, int(0.38 * w)))
         self.splitter.setSizes([table, w - table])
+        h = max(self.centralWidget().height(), 300)
+        self.left_splitter.setSizes([h - int(0.36 * h), int(0.36 * h)])
         self._fit_docks()
 
     def _device_visible(self, on: bool) -> None:
@@ -186,9 +199,6 @@ class MainWindow(QMainWindow):
         self.save_action = self._action(f, "&Save", app.save, QKeySequence.Save, "Save the session", "saveAction")
         self._action(f, "Save &As…", app.save_as_dialog, QKeySequence.SaveAs, "Save the session to a new file")
         f.addSeparator()
-        self._action(f, "Compare &Mode", app.show_compare_mode, "Ctrl+M",
-                     "Original and QF MobileNet side by side, same layer selected in both")
-        f.addSeparator()
         self._action(f, "&Quit", self.close, QKeySequence.Quit)
 
         e = bar.addMenu("&Edit")
@@ -238,6 +248,11 @@ class MainWindow(QMainWindow):
             v.addAction(self.device_dock.toggleViewAction())
         log = self._action(v, "Log Counts", self.tensor_panel.view.log_counts.toggle, "Ctrl+L",
                            "Histogram counts on a log scale")
+        self.compare_action = self._action(
+            v, "Compare &Mode", lambda: app.toggle_compare_mode(), "Ctrl+M",
+            "Show/hide the original and the QF MobileNet side by side (per-tensor weights), same layer in both",
+            "compareModeAction")
+        self.compare_action.setCheckable(True)
         log.setCheckable(True)
         log.setChecked(True)
         self.tensor_panel.view.log_counts.toggled.connect(log.setChecked)

@@ -11,9 +11,11 @@ Device panel with the exported model selected (``device_panel.png``), and the wi
 Defaults are the bundled sessions (resources/sessions/...); the README embeds the PNGs,
 so re-running this keeps them current. Without ``--tensor`` the main window shows the
 layer in the middle of the network where greedy clips the most of the observed range
-(a visible tail outside the region); without ``--compare-tensor`` compare mode shows that
-layer too if it is a depthwise output the original fuses with BatchNorm + ReLU6 (the QF
-block drops them), else the first such layer in the middle of the network.
+(a visible tail outside the region). Compare mode opens as a user opens it: on the bundled
+pair (``gui.compare_window.COMPARE_PAIRS``, or ``--orig``/``--qf``) at the layer where
+per-tensor int8 weights erase the most channels in one model and not the other, with its
+one-line finding; ``--compare-tensor`` selects another. ``weight_view.png`` is the original's
+weight view at that layer (the paper's per-channel weight ranges).
 """
 
 from __future__ import annotations
@@ -55,22 +57,6 @@ def clipped_tail_tensor(plan) -> str:
     pool = [n for n in names[lo:hi] if not plan[n].locked and plan[n].tensor.op in ("CONV_2D", "DEPTHWISE_CONV_2D")
             and float(plan[n].stats.counts.sum()) >= 20000]
     return max(pool or [n for n in names[1:] if not plan[n].locked], key=clipped)
-
-
-def fused_differently(orig, qf, preferred: str) -> str | None:
-    """A depthwise output that the original model fuses with BatchNorm + ReLU6 and the QF
-    model does not (the paper's first change): ``preferred`` if it is one, else the first
-    such tensor in the middle half of the network."""
-
-    def differs(n):
-        return (n in orig.entries and n in qf.entries and qf[n].tensor.op == "DEPTHWISE_CONV_2D"
-                and len(orig[n].tensor.layers) > len(qf[n].tensor.layers))
-
-    if differs(preferred):
-        return preferred
-    names = qf.names
-    middle = names[len(names) // 4: 3 * len(names) // 4]
-    return next((n for n in middle + names if differs(n)), None)
 
 
 def _run(qapp, app, dlg, values: dict, what: str) -> None:
@@ -130,11 +116,12 @@ def _results_shots(qapp, app, out: Path, tmp: str, images: int, name: str, size)
 
 
 def main() -> int:
-    from gui.app import DEFAULT_SESSION, ORIGINAL_SESSION, bundled
+    from gui.app import DEFAULT_SESSION, bundled
 
     ap = argparse.ArgumentParser()
-    ap.add_argument("--qf", default=str(bundled(DEFAULT_SESSION)))
-    ap.add_argument("--orig", default=str(bundled(ORIGINAL_SESSION)))
+    ap.add_argument("--qf", help="the QF session (main window; compare mode's right side). "
+                                 f"Default: {DEFAULT_SESSION} / compare mode's bundled pair")
+    ap.add_argument("--orig", help="the original session (compare mode's left side). Default: the bundled pair")
     ap.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
     ap.add_argument("--tensor", help="tensor to show in the main window")
     ap.add_argument("--compare-tensor", help="tensor to show in compare mode")
@@ -145,7 +132,11 @@ def main() -> int:
                     help="skip measuring both models' int8 top-1 in compare mode (export + evaluate, ~1 min)")
     args = ap.parse_args()
     width, height = (int(v) for v in args.size.lower().split("x"))
-    for p in (args.qf, args.orig):
+    from gui.compare_window import default_pair
+
+    pair = (args.orig or default_pair()[0], args.qf or default_pair()[1])
+    main_session = args.qf or str(bundled(DEFAULT_SESSION))
+    for p in (main_session, *pair):
         if not Path(p).exists():
             print(f"screenshots: {p} is missing (pass --qf/--orig)", file=sys.stderr)
             return 2
@@ -164,8 +155,8 @@ def main() -> int:
     app = QftuneApp(QSettings(os.path.join(tmp, "s.ini"), QSettings.IniFormat), recovery_dir=tmp)
     app.window.resize(width, height)
     app.window.show()
-    app.open(args.qf)
-    _wait(qapp, app, lambda: app.state.plan is not None and not app.runner.busy)
+    app.open(main_session)
+    _wait(qapp, app, lambda: app.state.plan is not None and not app.runner.busy and not app.weights.busy)
     app.window.fit_layout()
     plan = app.state.plan
     name = args.tensor or clipped_tail_tensor(plan)
@@ -179,20 +170,37 @@ def main() -> int:
     if not args.no_results:
         shots += _results_shots(qapp, app, out, tmp, args.images, name, (width, height))
 
-    win = app.show_compare_mode(args.orig, args.qf)
-    win.resize(1700, 950)
+    win = app.show_compare_mode(*pair)
+    win.resize(1600, 1000)
     _wait(qapp, app, lambda: win.left.state.plan is not None and win.right.state.plan is not None
-          and not app.runner.busy)
+          and not app.runner.busy and not app.weights.busy and not win._focus_pending)
     if not args.no_accuracy:
         win.measure_accuracy()
         _wait(qapp, app, lambda: not app.runner.busy, timeout=900)
         if app.errors:
             print("screenshots: measuring accuracy failed: " + app.errors[-1].text(), file=sys.stderr)
-    shown = args.compare_tensor or fused_differently(win.left.state.plan, win.right.state.plan, name) or name
-    win.right.state.select(shown)
+    if args.compare_tensor:
+        win.right.state.select(args.compare_tensor)
     _wait(qapp, app, lambda: True)
+    print("compare mode: " + win.finding.text())
     compare_png = out / "compare_mode.png"
     win.grab().save(str(compare_png))
+    weight_png = out / "weight_view.png"
+    from gui.weight_view import WeightView
+
+    layer = win.focus[0] if win.focus else None
+    weights = app.weights.get(win.left.model_path) or {}
+    if layer in weights:      # the original's layer at a readable width, caption in full
+        view = WeightView()
+        view.set_weights(weights[layer])
+        view.resize(1000, 380)
+        view.show()
+        _wait(qapp, app, lambda: True)
+        view.grab().save(str(weight_png))
+        view.close()
+    else:
+        win.left.weights.grab().save(str(weight_png))
+    shots.append(weight_png)
     win.close()
     app.window.force_close()
     from gui import engine_process

@@ -1,5 +1,6 @@
 """Weights as the int8 model stores them: folded per-channel ranges and what per-tensor scaling does to them."""
 
+from .compare import largest_difference, matched_layers
 from .ranges import LayerWeights, layer_weights, model_weights, per_tensor_step
 
-__all__ = ["LayerWeights", "layer_weights", "model_weights", "per_tensor_step"]
+__all__ = ["LayerWeights", "largest_difference", "matched_layers", "layer_weights", "model_weights", "per_tensor_step"]

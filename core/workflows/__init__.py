@@ -17,6 +17,7 @@ sensitivity               :func:`core.workflows.sensitivity.sensitivity`
 equalize (CLE)            :func:`core.workflows.equalize.equalize`
 compare mode accuracy     :func:`core.workflows.export.export_and_evaluate`
 deploy (phone)            :func:`core.workflows.deploy.deploy`
+weight view / weights     :func:`core.workflows.weights.read_weights`
 ========================  ==========================================
 
 :mod:`core.workflows.inputs` holds what several actions share: a session whose model exists,

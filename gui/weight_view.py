@@ -1,0 +1,210 @@
+"""The selected tensor's folded kernel, one whisker per output channel (the paper's Fig. 2).
+
+Each channel's smallest..largest folded weight is a bar; the per-tensor int8 weight range
+(±max|w|, the range one int8 scale covers) is drawn across them, with the band ±step/2 where a
+weight rounds to 0. Channels whose every weight falls in that band (erased by per-tensor int8
+weights) are highlighted over the full height in red, channels whose BatchNorm variance is ~0
+(dead) are marked with a cross. The caption says the same in numbers.
+
+:class:`WeightView` draws one :class:`core.weights.LayerWeights`; :class:`WeightPanel` binds it
+to a :class:`gui.session_state.SessionState` and a :class:`gui.weights_cache.WeightsCache`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from .elided_label import ElidedLabel
+
+KERNEL_OPS = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED")
+BAR_BRUSH = pg.mkBrush(60, 110, 200)
+ERASED_BRUSH = pg.mkBrush(220, 40, 40)
+ERASED_BAND = pg.mkBrush(235, 60, 60, 70)
+RANGE_PEN = pg.mkPen((30, 30, 30), width=1.2, style=Qt.DashLine)
+ZERO_BAND = pg.mkBrush(250, 170, 40, 90)
+LEGEND = ("bar: a channel's folded weights, min..max · dashed: the per-tensor int8 range ±max|w| · orange: ±step/2 "
+          "(rounds to 0) · red: channel erased (all its weights round to 0) · ×: dead BN channel (variance < 1e-6)")
+
+
+def kernel_layer(tensor) -> str | None:
+    """The conv/depthwise/dense layer whose kernel produces ``tensor`` (a plan QTensor), else None."""
+    return tensor.layers[0] if tensor.op in KERNEL_OPS and tensor.layers else None
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.3g}"
+
+
+def caption(lw) -> str:
+    """One line computed from the numbers: channels, spread, what per-tensor int8 weights erase."""
+    n, dead, step = int(lw.collapsed.sum()), int(lw.dead.sum()), lw.step
+    spread = lw.spread
+    parts = [lw.layer, f"{lw.channels} channels",
+             "spread " + ("inf" if not np.isfinite(spread) else f"{spread:.0f}x" if spread >= 10 else f"{spread:.1f}x")]
+    if n:
+        parts.append(f"{n} erased by per-tensor int8 weights (max|w| < step/2 = {_fmt(step / 2)})")
+    else:
+        low = float(lw.abs_max.min()) if lw.channels else 0.0
+        parts.append(f"none erased by per-tensor int8 weights (smallest channel max|w| {_fmt(low)} "
+                     f"= {low / step if step else 0:.1f} steps of {_fmt(step)})")
+    if dead:
+        parts.append(f"{dead} dead BN channel{'s' if dead != 1 else ''}")
+    return " · ".join(parts)
+
+
+class WeightView(QWidget):
+    """Per-channel folded weight ranges of one layer, the per-tensor int8 range across them."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("weightView")
+        self.caption = ElidedLabel("")
+        self.caption.setObjectName("weightCaption")
+        self.plot = pg.PlotWidget(background="w")
+        self.plot.setMenuEnabled(False)
+        self.plot.setMouseEnabled(x=True, y=True)
+        self.plot.setLabel("bottom", "output channel")
+        self.plot.setLabel("left", "folded weight")
+        self.plot.setMinimumHeight(120)
+        self.plot.setMinimumWidth(60)      # narrow windows: it shrinks before the histogram's controls do
+        self.setMinimumWidth(60)
+        self.legend = ElidedLabel(LEGEND)
+        self.legend.setObjectName("weightLegend")
+        self.legend.setStyleSheet("color: #555")
+        self.message = QLabel("")
+        self.message.setObjectName("weightMessage")
+        self.message.setAlignment(Qt.AlignCenter)
+        self.message.setWordWrap(True)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        lay.addWidget(self.caption)
+        lay.addWidget(self.plot, 1)
+        lay.addWidget(self.legend)
+        lay.addWidget(self.message)
+        self.weights = None
+        self.bars = self.erased_bars = self.erased_band = self.dead_marks = None
+        self.show_message("No tensor selected")
+
+    # ---- what tests and the window read ------------------------------------------------------------
+    def drawn_channels(self) -> list[int]:
+        """The channel index of every bar drawn (one per channel)."""
+        return sorted(int(x) for item in (self.bars, self.erased_bars) if item is not None
+                      for x in item.opts["x"])
+
+    def highlighted_channels(self) -> list[int]:
+        """The channels drawn as erased by per-tensor int8 weights."""
+        return [] if self.erased_band is None else sorted(int(x) for x in self.erased_band.opts["x"])
+
+    def dead_channels(self) -> list[int]:
+        return [] if self.dead_marks is None else sorted(int(p.pos().x()) for p in self.dead_marks.points())
+
+    # ---- drawing -------------------------------------------------------------------------------------
+    def show_message(self, text: str) -> None:
+        """No weights to draw (a tensor without a kernel, still reading, an error): say why."""
+        self.weights = None
+        self.plot.clear()
+        self.bars = self.erased_bars = self.erased_band = self.dead_marks = None
+        self.caption.set_full_text("")
+        self.legend.hide()
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+
+    def set_weights(self, lw) -> None:
+        self.show_message("")
+        self.message.hide()
+        self.legend.show()
+        self.weights = lw
+        x = np.arange(lw.channels)
+        lo, hi = lw.ch_min, lw.ch_max
+        erased, dead = lw.collapsed, lw.dead
+        rmax = lw.tensor_range[1]
+        step = lw.step
+        if erased.any():     # behind the bars: the erased channels over the full int8 range
+            self.erased_band = pg.BarGraphItem(x=x[erased], y0=np.full(erased.sum(), -rmax), height=2 * rmax,
+                                               width=0.9, brush=ERASED_BAND, pen=pg.mkPen(None))
+            self.plot.addItem(self.erased_band)
+        band = pg.LinearRegionItem((-step / 2, step / 2), orientation="horizontal", movable=False, brush=ZERO_BAND,
+                                   pen=pg.mkPen(None))
+        self.plot.addItem(band)
+        width = 0.6 if lw.channels < 200 else 0.9
+        keep = ~erased
+        # a bar at least a hair high, so a channel that is all zeros still shows
+        min_h = max(rmax * 1e-3, 1e-12)
+
+        def bars(mask, brush):
+            return pg.BarGraphItem(x=x[mask], y0=lo[mask], height=np.maximum(hi[mask] - lo[mask], min_h),
+                                   width=width, brush=brush, pen=pg.mkPen(None))
+
+        if keep.any():
+            self.bars = bars(keep, BAR_BRUSH)
+            self.plot.addItem(self.bars)
+        if erased.any():
+            self.erased_bars = bars(erased, ERASED_BRUSH)
+            self.plot.addItem(self.erased_bars)
+        for y in (-rmax, rmax):
+            self.plot.addItem(pg.InfiniteLine(y, angle=0, pen=RANGE_PEN))
+        if dead.any():
+            self.dead_marks = pg.ScatterPlotItem(x=x[dead], y=np.full(dead.sum(), rmax), symbol="x", size=11,
+                                                 brush=pg.mkBrush(0, 0, 0), pen=pg.mkPen(0, 0, 0))
+            self.plot.addItem(self.dead_marks)
+        self.plot.setXRange(-1, lw.channels, padding=0)
+        self.plot.setYRange(-rmax, rmax, padding=0.08)
+        text = caption(lw)
+        self.caption.set_full_text(text)
+        self.plot.setToolTip(text + "\n" + LEGEND.replace(" · ", "\n"))
+
+
+class WeightPanel(WeightView):
+    """A :class:`WeightView` that follows a session's selection; weights come from ``cache``."""
+
+    def __init__(self, state, cache, parent=None):
+        super().__init__(parent)
+        self.state = state
+        self.cache = cache
+        state.sessionChanged.connect(self._session_changed)
+        state.selectionChanged.connect(lambda _n: self.refresh())
+        cache.ready.connect(self._ready)
+        self._session_changed()
+
+    @property
+    def model_path(self) -> str | None:
+        s = self.state.session
+        return getattr(s, "model_path", None) if s is not None else None
+
+    def _session_changed(self) -> None:
+        if self.state.session is not None:
+            self.cache.request(self.model_path)
+        self.refresh()
+
+    def _ready(self, path: str) -> None:
+        if path == self.model_path:
+            self.refresh()
+
+    def refresh(self) -> None:
+        plan, name = self.state.plan, self.state.selected
+        if plan is None or not name:
+            self.show_message("No tensor selected")
+            return
+        tensor = plan[name].tensor
+        layer = kernel_layer(tensor)
+        if layer is None:
+            self.show_message(f"{name} ({tensor.op}) has no kernel: select a conv, depthwise or dense output "
+                              "to see its per-channel weight ranges")
+            return
+        model = self.model_path
+        weights = self.cache.get(model)
+        if weights is None:
+            error = self.cache.error(model)
+            self.show_message(f"Weights unavailable: {error}" if error
+                              else f"Reading the folded weights of {Path(model).name}…")
+            return
+        if layer not in weights:
+            self.show_message(f"{Path(model).name} has no kernel layer {layer!r}")
+            return
+        self.set_weights(weights[layer])
