@@ -90,7 +90,8 @@ def row_cells(result: dict) -> list[str]:
     m = result["mechanism"]
     spread = "inf" if m["max_spread"] is None else f"{m['max_spread']:.1f}x ({m['max_spread_layer']})"
     bn = "-" if m["max_bn_scale"] is None else f"{m['max_bn_scale']:.3g}"
-    return text + [spread, f"{m['collapsed']} / {m['channels']}", str(m["dead"]), bn]
+    dead = "-" if m["dead"] is None else str(m["dead"])
+    return text + [spread, f"{m['collapsed']} / {m['channels']}", dead, bn]
 
 
 def markdown(results: dict[str, dict], note: str = "") -> str:

@@ -1,5 +1,6 @@
 """Weights as the int8 model stores them: folded per-channel ranges and what per-tensor scaling does to them."""
 
+from .mechanism import mechanism, totals, totals_line
 from .ranges import LayerWeights, layer_weights, model_weights, per_tensor_step
 
-__all__ = ["LayerWeights", "layer_weights", "model_weights", "per_tensor_step"]
+__all__ = ["LayerWeights", "layer_weights", "mechanism", "model_weights", "per_tensor_step", "totals", "totals_line"]

@@ -29,7 +29,8 @@ def totals(layers: list[LayerWeights]) -> dict:
     scales = [w.max_bn_scale for w in layers if w.max_bn_scale is not None]
     return {"layers": len(layers), "channels": int(sum(w.channels for w in layers)),
             "collapsed": int(sum(int(w.collapsed.sum()) for w in layers)),
-            "dead": int(sum(int(w.dead.sum()) for w in layers)),
+            "dead": (int(sum(int(w.dead.sum()) for w in layers))   # None: no folded BN to tell (QF step 1+)
+                     if any(w.bn_variance is not None for w in layers) else None),
             "max_spread": None if worst is None else round(worst.spread, 3),
             "max_spread_layer": None if worst is None else worst.layer,
             "max_bn_scale": round(max(scales), 3) if scales else None,
@@ -61,7 +62,7 @@ def totals_line(mech: dict) -> str:
     if not t["layers"]:
         return f"{mech['kind']}: no layers of this kind"
     line = (f"{mech['kind']}: {t['collapsed']:,} of {t['channels']:,} channels erased by per-tensor weights "
-            f"({t['dead']:,} dead); worst {t['max_spread_layer']} spread {_x(t['max_spread'])}")
+            f"({'no BN to tell dead ones' if t['dead'] is None else format(t['dead'], ',') + ' dead'}); worst {t['max_spread_layer']} spread {_x(t['max_spread'])}")
     if t["max_bn_scale"] is not None:
         line += f"; largest BN scale {t['max_bn_scale']:.3g} ({t['max_bn_scale_layer']})"
     return line
