@@ -48,7 +48,7 @@ def parse_models(items: list[str] | None) -> dict[str, Path]:
         name, sep, path = item.partition("=")
         if not sep or not name or not path:
             raise SystemExit(f"--models {item!r}: expected NAME=PATH")
-        out[name] = Path(path)
+        out[name] = Path(path).absolute()
     return out
 
 

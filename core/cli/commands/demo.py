@@ -11,7 +11,10 @@ def register(sub):
                        "embedded images, choose ranges with greedy and min/max, export int8 with per-channel and "
                        "per-tensor weights, evaluate everything against float and write a folder with the sessions, "
                        "the models and report.html. The original model is also equalized (CLE + bias absorption) and exported with and "
-                       "without bias correction (--no-dfq skips that).")
+                       "without bias correction (--no-dfq skips that). When the four MobileNetV1 ablation models are bundled "
+                       "(resources/models/mobilenet_v1_{orig,step1,step2,qf}_fmnist.keras), their table follows: float and "
+                       "the four int8 cells on the same images, with the depthwise mechanism (docs/ablation.md; "
+                       "--no-ablation skips it).")
     p.add_argument("--out", default="qftune-demo", help="output folder (default ./qftune-demo)")
     p.add_argument("--quick", action="store_true", help="reduced mode for CI: 300 evaluation images, 8 for SQNR")
     p.add_argument("--models", nargs=2, metavar=("QF_MODEL", "ORIG_MODEL"), default=None,
