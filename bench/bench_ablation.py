@@ -17,7 +17,9 @@ run), and report the mechanism of the depthwise layers (core.weights.mechanism).
 ``float_top1_test10k`` and ``mechanism`` into each model's card (``M.json`` beside it), keeping
 its other keys; refused with ``--limit`` or another ``--data`` (cards carry full-test-set figures).
 ``--sessions DIR``: save each model's greedy session as ``DIR/<model stem>.qft`` (it records the
-model's path relative to DIR too, so resources/sessions/*.qft open from a fresh clone).
+model's path relative to DIR too, so resources/sessions/*.qft open from a fresh clone). Like the
+bundled MobileNetV2 sessions, they are calibrated on all 100 embedded images (``--sessions-data
+embedded``, works without the Fashion-MNIST package); ``--sessions-data same`` saves the bench's own.
 """
 
 from __future__ import annotations
@@ -67,7 +69,7 @@ def main() -> None:
     from _accuracy_kit import eval_set, refuse_overlap
     from core.ablation import card_fields, markdown, measure_model
     from core.atomic import atomic_write_text
-    from core.calibrate import AUTO
+    from core.calibrate import AUTO, calibrate
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--models", nargs="+", metavar="NAME=PATH", help="models to measure (default: the 4 V1 + 2 V2)")
@@ -79,6 +81,8 @@ def main() -> None:
     ap.add_argument("--markdown", default=None, metavar="FILE", help="write the paper-style table here")
     ap.add_argument("--update-cards", action="store_true", help="write the results into each model's .json card")
     ap.add_argument("--sessions", default=None, metavar="DIR", help="save each greedy session as DIR/<stem>.qft")
+    ap.add_argument("--sessions-data", default="embedded",
+                    help="calibration data of the saved sessions: a spec (all its images) or 'same' (the bench's)")
     args = ap.parse_args()
     if args.update_cards and (args.limit or args.data != FULL_TEST):
         raise SystemExit("--update-cards: cards carry the full 10,000-image test set's figures; drop --limit/--data")
@@ -106,6 +110,8 @@ def main() -> None:
             if args.sessions:
                 target = Path(args.sessions) / f"{path.stem}.qft"
                 target.parent.mkdir(parents=True, exist_ok=True)
+                if args.sessions_data != "same":
+                    greedy = calibrate(str(path), args.sessions_data, per_class=None)
                 greedy.save(target, force=True)
                 sessions[label] = str(target)
             if args.update_cards:
