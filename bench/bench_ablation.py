@@ -20,6 +20,7 @@ its other keys; refused with ``--limit`` or another ``--data`` (cards carry full
 model's path relative to DIR too, so resources/sessions/*.qft open from a fresh clone). Like the
 bundled MobileNetV2 sessions, they are calibrated on all 100 embedded images (``--sessions-data
 embedded``, works without the Fashion-MNIST package); ``--sessions-data same`` saves the bench's own.
+An existing session of the same model file (same sha256) is kept, so the bundled V2 sessions do not churn.
 """
 
 from __future__ import annotations
@@ -63,6 +64,18 @@ def update_card(model_path: Path, fields: dict) -> Path:
     card.update(fields)
     atomic_write_text(card_path, json.dumps(card, indent=2) + "\n")
     return card_path
+
+
+def session_current(target: Path, model_path: Path) -> bool:
+    """True when ``target`` is a session of exactly this model file (same sha256): left as it is."""
+    from core.session import Session, model_hash
+
+    if not target.exists():
+        return False
+    try:
+        return Session.load(target, verify_model=False).model_sha256 == model_hash(model_path)
+    except (OSError, ValueError):
+        return False
 
 
 def main() -> None:
@@ -110,10 +123,13 @@ def main() -> None:
             if args.sessions:
                 target = Path(args.sessions) / f"{path.stem}.qft"
                 target.parent.mkdir(parents=True, exist_ok=True)
-                if args.sessions_data != "same":
-                    greedy = calibrate(str(path), args.sessions_data, per_class=None)
-                greedy.save(target, force=True)
-                sessions[label] = str(target)
+                if session_current(target, path):
+                    sessions[label] = f"{target} (kept: already calibrated on this model)"
+                else:
+                    if args.sessions_data != "same":
+                        greedy = calibrate(str(path), args.sessions_data, per_class=None)
+                    greedy.save(target, force=True)
+                    sessions[label] = str(target)
             if args.update_cards:
                 cards[label] = str(update_card(path, card_fields(result, test10k=True)))
     seconds = round(time.perf_counter() - t0, 1)
