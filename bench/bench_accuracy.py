@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 def mcnemar(a_right: np.ndarray, b_right: np.ndarray) -> dict:
@@ -42,8 +43,8 @@ def mcnemar(a_right: np.ndarray, b_right: np.ndarray) -> dict:
 
 def main() -> None:
     from core.atomic import atomic_write_bytes
-    from core.calibrate import AUTO, calibrate, calibration_images
-    from core.data import load_dataset
+    from _accuracy_kit import eval_set, refuse_overlap
+    from core.calibrate import AUTO, calibrate
     from core.evaluate import evaluate
     from core.export import convert_float, export_int8
     from core.models.bn_fold import folded_weights
@@ -68,13 +69,7 @@ def main() -> None:
     log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
 
     t0 = time.perf_counter()
-    eval_ds = load_dataset(args.data, default_split="test")
-    data_label = args.data
-    if args.data_range:
-        start, end = (int(v) for v in args.data_range.split(":"))
-        eval_ds = eval_ds.subset(np.arange(start, min(end, len(eval_ds))))
-        data_label = f"{args.data}[{start}:{end}]"
-    eval_keys = {im.tobytes() for im in eval_ds.images}
+    eval_ds, data_label = eval_set(args.data, args.data_range)
     table, mcn, calib_meta = [], [], {}
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(args.out or tmp)
@@ -82,10 +77,7 @@ def main() -> None:
         for label, model_path in (("QF-MobileNetV2", args.qf), ("MobileNetV2 (original)", args.orig)):
             greedy = calibrate(model_path, args.calib, per_class=per_class, gamma=args.gamma)
             calib_meta = {k: greedy.calibration[k] for k in ("data", "per_class", "n_images", "gamma")}
-            calib_imgs = calibration_images(args.calib, per_class).images
-            overlap = sum(im.tobytes() in eval_keys for im in calib_imgs)
-            if overlap:
-                raise SystemExit(f"{overlap} calibration images are also evaluation images: refusing")
+            refuse_overlap(args.calib, per_class, eval_ds)
             stats = {e.name: e.stats for e in greedy.plan}
             plans = {"greedy": greedy.plan, "minmax": Plan(greedy.plan.tensors, stats, method="minmax")}
             model = load_model(model_path)

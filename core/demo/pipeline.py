@@ -10,6 +10,7 @@ Folder written (``out``)::
     <orig>_cle.keras (+ .dfq.json, .json)       the original model equalized (CLE + bias absorption)
     <orig>_cle.<method>.qft, <orig>_cle_float.tflite,
     <orig>_cle_ba[_bc]_<method>_<weights>_int8.tflite   its int8 exports without/with bias correction
+    ablation/<v1>_*.tflite, ablation/<v1>.greedy.qft   the MobileNetV1 ablation rows (core.demo.ablation)
     summary.json, report.html
 """
 
@@ -43,6 +44,8 @@ class DemoConfig:
     dfq: bool = True                          # original model: + CLE/BA and + CLE/BA + BC rows (issue 12)
     dfq_labels: tuple[str, ...] | None = None  # which models get them (default: every label not starting "QF")
     dfq_relu6: str = "relu"                   # equalize_model(relu6=): "relu" (DFQ's choice) or "keep" (exact)
+    ablation: bool = True                     # the MobileNetV1 ablation table (issue 15, core.demo.ablation)
+    ablation_models: dict[str, str] | None = None  # label -> .keras (default: the bundled V1s, unless models=)
 
     def __post_init__(self):
         self.out = Path(self.out)
@@ -89,6 +92,7 @@ def run_demo(config: DemoConfig, progress: Progress = NULL_PROGRESS, log=print) 
     from ..plan import Plan
     from ..session import Session
     from ..atomic import atomic_write_bytes
+    from .ablation import STEPS_PER_MODEL, plan_ablation, run_ablation
     from .dfq import cell, run_dfq
     from .plots import histogram_png
     from .report import write_report
@@ -102,7 +106,9 @@ def run_demo(config: DemoConfig, progress: Progress = NULL_PROGRESS, log=print) 
     cmp_ds = eval_ds.limit(config.compare_images)
     steps_per_arch = 2 + len(METHODS) * len(WEIGHTS) * 2 + 2
     with_dfq = dfq_labels(config, models)
-    total = steps_per_arch * len(models) + (2 + 2 * len(METHODS) * len(WEIGHTS)) * len(with_dfq)
+    ablation = plan_ablation(config)
+    total = (steps_per_arch * len(models) + (2 + 2 * len(METHODS) * len(WEIGHTS)) * len(with_dfq)
+             + STEPS_PER_MODEL * len(ablation[0]))
     step = 0
 
     def tick(msg):
@@ -170,6 +176,7 @@ def run_demo(config: DemoConfig, progress: Progress = NULL_PROGRESS, log=print) 
                                             plain_preds, METHODS, WEIGHTS, _row, tick, log,
                                             relu6=config.dfq_relu6)
         summary["timings"][label] = round(time.perf_counter() - t_arch, 1)
+    summary["ablation"] = run_ablation(*ablation, config, eval_ds, tick, log)
     summary["seconds"] = round(time.perf_counter() - t_start, 1)
     atomic_write_text(out / "summary.json", json.dumps(summary, indent=1))
     write_report(out / "report.html", summary)

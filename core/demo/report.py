@@ -71,6 +71,33 @@ def _dfq_table(summary: dict) -> list[str]:
     return out
 
 
+def _ablation_table(summary: dict) -> list[str]:
+    """Issue 15's table: the MobileNetV1 ablation, accuracies and the depthwise mechanism (or why it is absent)."""
+    from ..ablation import COLUMNS, row_cells
+
+    doc = summary.get("ablation")
+    if not doc:
+        return []
+    out = ["<h2>The paper's ablation: MobileNetV1, original to quantization-friendly</h2>"]
+    if not doc.get("results"):
+        return out + [f"<p class='note'>{html.escape(doc.get('skipped') or 'skipped')}</p>"]
+    out.append(f"<p class='note'>Top-1 on the same {doc['eval_images']} evaluation images, calibrated on "
+               f"{html.escape(doc['calib_data'])}; in brackets the change from float (pp). Mechanism over the depthwise "
+               "layers: the largest spread of per-channel weight ranges (max/median of per-channel max|w|, folded BN), "
+               "channels whose every weight rounds to 0 under per-tensor int8 weights, dead channels (BN variance "
+               "&lt; 1e-6) and the largest folded BN scale. The full test set's table: bench/bench_ablation.py "
+               "(docs/ablation.md).</p>")
+    out.append("<table class='ablation'><tr><th class='l'>model</th>"
+               + "".join(f"<th>{html.escape(c)}</th>" for c in COLUMNS) + "</tr>")
+    for label, r in doc["results"].items():
+        out.append(f"<tr><td class='l'>{html.escape(label)}</td>"
+                   + "".join(f"<td>{html.escape(c)}</td>" for c in row_cells(r)) + "</tr>")
+    out.append("</table>")
+    if doc.get("missing"):
+        out.append("<p class='note'>not bundled: " + html.escape(", ".join(doc["missing"])) + "</p>")
+    return out
+
+
 def write_report(path: str | Path, summary: dict) -> Path:
     """Write report.html for a demo ``summary`` (see :mod:`core.demo.pipeline`)."""
     path = Path(path)
@@ -93,6 +120,7 @@ def write_report(path: str | Path, summary: dict) -> Path:
                      f"<td>{r['size_bytes'] / 1024:.1f}</td><td>{r['latency_ms_median']:.3f}</td></tr>")
     parts.append("</table>")
     parts += _dfq_table(summary)
+    parts += _ablation_table(summary)
     for arch, sq in summary.get("sqnr", {}).items():
         parts.append(f"<h2>Per-tensor SQNR: {html.escape(arch)} (greedy, per-channel, {summary['compare_images']} images, "
                      f"worst first)</h2>")

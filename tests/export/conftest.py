@@ -83,3 +83,9 @@ def logits_of():
         return np.asarray(keras.Model(model.inputs, model.get_layer("logits").output)(x, training=False))
 
     return run
+
+
+@pytest.fixture(scope="session")
+def init_bn():
+    """:func:`data_init_bn`, for tests that build their own models (a fixture: test modules cannot import conftest)."""
+    return data_init_bn
