@@ -168,7 +168,7 @@ def _update_numpy(probe, tensors, hists, x, rows, where, all_tensors=None) -> No
     for t in tensors:
         if t.op == "INPUT":
             hists[t.name].update(x[:rows], where=where(t))
-    for t, out in zip(order, outs):
+    for t, out in zip(order, outs, strict=True):
         if t.name in wanted:
             hists[t.name].update(np.asarray(out)[:rows], where=where(t))
 

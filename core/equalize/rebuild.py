@@ -43,7 +43,7 @@ def rebuild(folded_model, params: dict[str, list], relu_layers: set[str] = froze
                 new.set_weights([np.asarray(k, np.float32)] + ([] if b is None else [np.asarray(b, np.float32)]))
             elif layer.weights:
                 new.set_weights(layer.get_weights())
-        for o, n in zip(node.outputs, keras.tree.flatten(y)):
+        for o, n in zip(node.outputs, keras.tree.flatten(y), strict=True):
             tensors[id(o)] = n
     outputs = [tensors[id(t)] for t in folded_model.outputs]
     return keras.Model(new_inputs, outputs if len(outputs) > 1 else outputs[0], name=name or folded_model.name)

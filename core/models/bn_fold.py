@@ -139,7 +139,7 @@ def fold_batchnorm(model):
             new.set_weights(_folded_weights(layer, model.get_layer(pairs[layer.name])))
         elif layer.weights:
             new.set_weights(layer.get_weights())
-        for o, n in zip(outs, keras.tree.flatten(y)):
+        for o, n in zip(outs, keras.tree.flatten(y), strict=True):
             tensors[id(o)] = n
     outputs = [tensors[id(t)] for t in model.outputs]
     return keras.Model(new_inputs, outputs if len(outputs) > 1 else outputs[0], name=model.name)

@@ -15,7 +15,7 @@ def data_init_bn(model, x):
     for layer in bns:
         layer.momentum = 0.0
     model(x, training=True)
-    for layer, m in zip(bns, saved):
+    for layer, m in zip(bns, saved, strict=True):
         layer.momentum = m
     return model
 
