@@ -142,7 +142,9 @@ def fold_batchnorm(model):
         for o, n in zip(outs, keras.tree.flatten(y), strict=True):
             tensors[id(o)] = n
     outputs = [tensors[id(t)] for t in model.outputs]
-    return keras.Model(new_inputs, outputs if len(outputs) > 1 else outputs[0], name=model.name)
+    # one input as a tensor, not a list of one: callers pass a tensor (Keras warns on the mismatch)
+    inputs = new_inputs if len(new_inputs) > 1 else new_inputs[0]
+    return keras.Model(inputs, outputs if len(outputs) > 1 else outputs[0], name=model.name)
 
 
 def folded_layer_map(model) -> dict[str, str]:

@@ -123,7 +123,7 @@ def _train(config, out, resume, progress, strategy, placement, scratch):
                  keras.callbacks.LearningRateScheduler(recipe.schedule(lr0, config.epochs))]
     try:
         model.fit(dist, epochs=config.epochs, steps_per_epoch=steps, initial_epoch=start_epoch, verbose=0,
-                  callbacks=callbacks)
+                  callbacks=callbacks, shuffle=False)   # the tf.data pipeline shuffles (core/training/input.py)
     except (Cancelled, KeyboardInterrupt):
         log["interrupted"] = True
         atomic_write_text(paths["log"], json.dumps(log, indent=2))
@@ -216,7 +216,8 @@ def _inference_model(model, config, size, data):
     import keras
 
     if not config.mixed_precision:
-        return keras.Model(model.inputs, model.outputs, name=model.name)
+        inputs = model.inputs if len(model.inputs) > 1 else model.inputs[0]   # users call it with a tensor
+        return keras.Model(inputs, model.outputs, name=model.name)
     keras.mixed_precision.set_global_policy("float32")
     fresh = build(config.arch, input_size=size, input_channels=data.channels, classes=data.num_classes,
                   width=config.width, qf=QFConfig.from_changes(config.qf_changes))

@@ -80,6 +80,7 @@ def logits_of():
     import keras
 
     def run(model, x):
-        return np.asarray(keras.Model(model.inputs, model.get_layer("logits").output)(x, training=False))
+        inputs = model.inputs if len(model.inputs) > 1 else model.inputs[0]   # called with a tensor
+        return np.asarray(keras.Model(inputs, model.get_layer("logits").output)(x, training=False))
 
     return run
