@@ -1,6 +1,6 @@
 # The two commands of the README's quick start. Each does its own set-up (Debian
 # packages, .venv) and is a fast no-op when already set up.
-.PHONY: run test demo setup
+.PHONY: run test test-fast lint demo setup
 
 # The main job on the embedded default: the GUI with a display, else the headless demo.
 run:
@@ -12,10 +12,20 @@ run:
 		.venv/bin/qftune demo; \
 	fi
 
-# The whole test suite, headless.
-test:
+# The tree's rules (pyproject.toml): ruff's checks, and import-linter's contracts
+# (core never imports gui or Qt; core's layers import only downwards).
+lint:
 	@scripts/setup.sh --test
+	.venv/bin/ruff check .
+	.venv/bin/lint-imports
+
+# The whole test suite, headless, after the lint.
+test: lint
 	QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest
+
+# The suite without the tests marked slow (training runs, multi-worker clusters, full-size models).
+test-fast: lint
+	QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest -m "not slow"
 
 demo:
 	@scripts/setup.sh

@@ -136,7 +136,7 @@ def compare(model, tensors, tflite_path: str | Path, images, progress: Progress 
     if not acc or acc[0]["count"] == 0:
         raise ValueError(f"{src.source}: no images to compare on")
     out = []
-    for t, info, (scale, zp), a in zip(tensors, infos, qparams, acc):
+    for t, info, (scale, zp), a in zip(tensors, infos, qparams, acc, strict=True):
         if a["noise"] == 0.0:
             db = math.inf
         elif a["signal"] == 0.0:

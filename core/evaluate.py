@@ -72,7 +72,9 @@ class _Run:
         self.labels.append(np.asarray(labels, np.int64))
 
     def arrays(self):
-        cat = (lambda parts, dt: np.concatenate(parts) if parts else np.zeros(0, dt))
+        def cat(parts, dt):
+            return np.concatenate(parts) if parts else np.zeros(0, dt)
+
         return cat(self.preds, np.int64), cat(self.top5, bool), cat(self.labels, np.int64)
 
 

@@ -212,7 +212,7 @@ class HistogramView(QWidget):
         self.constraint.setVisible(bool(constraint))
         self._redraw_histogram()
         if hist is not None and not getattr(hist, "empty", False) and math.isfinite(hist.min):
-            for line, v in zip(self.observed_lines, (hist.min, hist.max)):
+            for line, v in zip(self.observed_lines, (hist.min, hist.max), strict=True):
                 line.setValue(v)
                 line.setToolTip(f"observed {'min' if line is self.observed_lines[0] else 'max'}: {v:.6g}")
                 line.show()

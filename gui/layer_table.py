@@ -84,6 +84,7 @@ _SORT, _NAME = int(SORT_ROLE), int(NAME_ROLE)
 _RIGHT = int(Qt.AlignRight | Qt.AlignVCenter)
 _LEFT = int(Qt.AlignLeft | Qt.AlignVCenter)
 _MEASURED = COL["measured"]
+_ROOT = QModelIndex()   # the table's (invalid) root index, the default parent of rowCount/columnCount
 _LEFT_COLUMNS = {COL["name"], COL["op"], COL["method"]}
 
 
@@ -142,10 +143,10 @@ class LayerTableModel(QAbstractTableModel):
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._names) - 1, len(COLUMNS) - 1))
 
     # ---- Qt model ------------------------------------------------------------------------
-    def rowCount(self, parent=QModelIndex()) -> int:
+    def rowCount(self, parent=_ROOT) -> int:
         return 0 if parent.isValid() else len(self._names)
 
-    def columnCount(self, parent=QModelIndex()) -> int:
+    def columnCount(self, parent=_ROOT) -> int:
         return 0 if parent.isValid() else len(COLUMNS)
 
     def headerData(self, section, orientation, role=Qt.DisplayRole):

@@ -149,7 +149,8 @@ class TensorPanel(QWidget):
         e = self.state.plan[name]
         moved = [f"{which} {asked:.6g} → {got:.6g}" for which, asked, got in (("min", lo, e.min), ("max", hi, e.max))
                  if abs(asked - got) > 1e-9 * max(1.0, abs(asked))]
-        self.view.show_nudge(("nudged to the int8 grid: " + ", ".join(moved)) if changed and moved and self.view.last_commit_typed else "")
+        shown = changed and moved and self.view.last_commit_typed
+        self.view.show_nudge(("nudged to the int8 grid: " + ", ".join(moved)) if shown else "")
 
     def accept_greedy(self) -> None:
         self.reset_to("greedy")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set up everything qftune needs on a Debian 12 machine; a fast no-op when already done.
 #   scripts/setup.sh          runtime: Debian packages + .venv with qftune installed editable
-#   scripts/setup.sh --test   the same plus the test extra (pytest, pytest-qt, pytest-timeout)
+#   scripts/setup.sh --test   the same plus the test extra (pytest, pytest-qt, pytest-timeout, ruff, import-linter)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -32,7 +32,7 @@ def test_round_trip_through_a_file_restores_every_range(tmp_path):
     export_encodings(src, tmp_path / "enc.json")
     dst = make_plan("minmax")
     result = import_encodings(dst, tmp_path / "enc.json")
-    for a, b in zip(src, dst):
+    for a, b in zip(src, dst, strict=True):
         assert (b.zero_point, b.scale, b.min, b.max) == (a.zero_point, a.scale, a.min, a.max), a.name
     assert ("softmax", result.skipped[0][0]) == ("softmax", "softmax")   # locked: kept fixed, listed
     result.change.revert()

@@ -97,7 +97,7 @@ def test_bias_correction_moves_int8_preactivation_means_toward_float(tmp_path):
     gap = {}
     for mode, path in outs.items():
         means = _linear_means(path, linear, x)
-        gap[mode] = np.array([np.mean(np.abs(m - f)) for m, f in zip(means, flt)])
+        gap[mode] = np.array([np.mean(np.abs(m - f)) for m, f in zip(means, flt, strict=True)])
     assert gap["empirical"].sum() < 0.85 * gap["none"].sum(), {k: v.sum() for k, v in gap.items()}
     assert np.mean(gap["empirical"] < gap["none"]) >= 0.8
     assert gap["analytic"].sum() < gap["none"].sum(), {k: v.sum() for k, v in gap.items()}

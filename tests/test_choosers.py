@@ -109,7 +109,7 @@ def test_greedy_landscape_matches_choice():
 def test_choose_many_equals_choose_one_by_one(hists):
     g = GreedyChooser()
     many = g.choose_many([hists[k] for k in CASES])
-    for k, c in zip(CASES, many):
+    for k, c in zip(CASES, many, strict=True):
         assert c.params == g.choose(hists[k]).params, k
 
 
@@ -149,7 +149,10 @@ def test_mse_is_close_to_the_exact_fake_quant_error_minimum():
     x = rng.laplace(size=100_000)
     h = Histogram.from_values(x)
     chosen = make_chooser("mse").choose(h).params
-    err = lambda p: float(np.mean((p.fake_quant(x) - x) ** 2))
+
+    def err(p):
+        return float(np.mean((p.fake_quant(x) - x) ** 2))
+
     for f in (0.3, 0.5, 0.8, 1.0):
         other = nudge(x.min() * f, x.max() * f)
         assert err(chosen) <= err(other) * 1.05

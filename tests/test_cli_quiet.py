@@ -12,7 +12,9 @@ from core.cli.quiet import is_tf_log_line
 
 ROOT = Path(__file__).resolve().parents[1]
 SESSION = ROOT / "resources" / "sessions" / "mobilenet_v2_qf_fmnist.qft"
-TF_LINE = re.compile(r"^(?:[IWE]\d{4} \d\d:\d\d:|WARNING: All log messages before absl|WARNING:absl:)", re.M)
+# glog-style lines (I0000/W0000/E0000 ...), absl's, and the start-up notes whatever their format
+TF_LINE = re.compile(r"^(?:[IWE]\d{4} \d\d:\d\d:|WARNING: All log messages before absl|WARNING:absl:)"
+                     r"|oneDNN|cudart|cuda drivers|cuInit|rebuild TensorFlow", re.M)
 
 
 def _export(tmp_path, *extra):

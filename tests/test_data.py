@@ -48,7 +48,7 @@ def test_embedded_is_real_fashion_mnist():
     calib = load_dataset("embedded:calib")
     # every embedded calibration image is a training image with the same label
     index = {train.images[i].tobytes(): train.labels[i] for i in range(len(train))}
-    assert all(index[im.tobytes()] == lab for im, lab in zip(calib.images, calib.labels))
+    assert all(index[im.tobytes()] == lab for im, lab in zip(calib.images, calib.labels, strict=True))
 
 
 def test_fashion_mnist_from_path(idx_folder):

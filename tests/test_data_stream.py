@@ -34,7 +34,7 @@ def test_synset_folders_are_keras_applications_order(tmp_path, rng):
         src = load_dataset(spec, "train")
         assert src.class_names == sorted(SYNSETS) == SYNSETS, spec
         paths, labels = src.files()
-        assert all(SYNSETS[y] in p for p, y in zip(paths, labels))
+        assert all(SYNSETS[y] in p for p, y in zip(paths, labels, strict=True))
         assert labels.tolist() == [0, 0, 1, 1, 2, 2, 3, 3]
 
 

@@ -150,6 +150,7 @@ def test_keras_applications_mobilenet_v2_is_equalized(eval_images):
     assert all(row["spread_after"] < row["spread_before"] for row in before.values())
 
 
+@pytest.mark.slow   # calibrates, exports and evaluates the bundled model three times (the suite's longest test)
 def test_cle_rescues_per_tensor_int8_of_a_model_with_100x_channels(tmp_path, eval_images):
     """The bundled QF MobileNetV2 with one channel of every depthwise conv (kernel and bias) x100 and
     the matching input channel of the next pointwise conv /100: the same float function, but one int8

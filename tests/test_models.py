@@ -60,20 +60,28 @@ def test_change1_removes_bn_and_relu_between_depthwise_and_pointwise(arch):
     relu_o, relu_q = len(_layers_by_type(orig)["ReLU"]), len(_layers_by_type(qf1)["ReLU"])
     assert relu_o - relu_q == n_dw
     # ReLU6 is kept everywhere else (change 2 not applied)
-    assert all(l.get_config()["max_value"] == 6.0 for l in _layers_by_type(qf1)["ReLU"])
+    assert all(layer.get_config()["max_value"] == 6.0 for layer in _layers_by_type(qf1)["ReLU"])
 
 
 @pytest.mark.parametrize("arch", ["mobilenet-v1", "mobilenet-v2"])
 def test_change2_swaps_relu6_for_relu_after_pointwise_only(arch):
     orig = build(arch, width=0.25)
     qf2 = build(arch, width=0.25, qf=QFConfig.from_changes([2]))
-    relu6 = lambda m: {l.name for l in _layers_by_type(m)["ReLU"] if l.get_config()["max_value"] == 6.0}
-    plain = lambda m: {l.name for l in _layers_by_type(m)["ReLU"] if l.get_config()["max_value"] is None}
+
+    def relus(m, max_value):
+        return {layer.name for layer in _layers_by_type(m)["ReLU"] if layer.get_config()["max_value"] == max_value}
+
+    def relu6(m):
+        return relus(m, 6.0)
+
+    def plain(m):
+        return relus(m, None)
+
     assert not plain(orig)
     # the depthwise activations stay ReLU6 (only change 1 removes them); all others become ReLU
     assert relu6(qf2) == {n for n in relu6(orig) if "_dw_" in n}
     assert plain(qf2) == {n for n in relu6(orig) if "_dw_" not in n}
-    assert [l.name for l in orig.layers] == [l.name for l in qf2.layers]
+    assert [layer.name for layer in orig.layers] == [layer.name for layer in qf2.layers]
 
 
 def test_change3_adds_l2_on_depthwise_weights_only():
@@ -86,8 +94,8 @@ def test_change3_adds_l2_on_depthwise_weights_only():
             assert layer.depthwise_regularizer.get_config()["l2"] == pytest.approx(1e-4)
         elif cls in ("Conv2D", "Dense"):
             assert layer.kernel_regularizer is None
-    assert not any(getattr(l, "depthwise_regularizer", None) for l in orig.layers)
-    assert len(qf3.losses) == sum(type(l).__name__ == "DepthwiseConv2D" for l in qf3.layers)
+    assert not any(getattr(layer, "depthwise_regularizer", None) for layer in orig.layers)
+    assert len(qf3.losses) == sum(type(layer).__name__ == "DepthwiseConv2D" for layer in qf3.layers)
 
 
 def test_qf_change_parsing_and_errors():

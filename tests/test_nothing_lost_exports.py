@@ -56,7 +56,7 @@ def test_a_nan_weight_behind_a_relu_is_named_when_the_model_is_loaded(tmp_path):
 
     _, model_path = workspace(tmp_path)
     model = keras.models.load_model(model_path, compile=False)
-    layer = next(l for l in model.layers if l.weights and "conv" in type(l).__name__.lower())
+    layer = next(lay for lay in model.layers if lay.weights and "conv" in type(lay).__name__.lower())
     w = [np.array(a) for a in layer.get_weights()]
     w[0].flat[:3] = [np.nan, np.inf, np.nan]
     layer.set_weights(w)

@@ -40,7 +40,7 @@ def test_round_trip_keeps_overrides_and_histograms_bit_exact(session, tmp_path):
     session.save()
     back = Session.load(tmp_path / "s.qft")
     assert states(back.plan) == states(session.plan)
-    for a, b in zip(session.plan, back.plan):
+    for a, b in zip(session.plan, back.plan, strict=True):
         np.testing.assert_array_equal(a.stats.counts, b.stats.counts)
         assert (a.stats.lo, a.stats.width, a.stats.min, a.stats.max) == (b.stats.lo, b.stats.width, b.stats.min, b.stats.max)
     assert back.calibration == session.calibration and back.warnings == []

@@ -25,7 +25,7 @@ def test_folder_listing_sorted_classes_hidden_and_non_images_ignored(tmp_path):
     (root / "a_class" / ".hidden.png").write_bytes(b"")
     data = open_training_data(f"folder:{root}")
     assert data.class_names == ["a_class", "b_class"] and len(data) == 6 and data.streaming
-    assert all(("a_class" in p) == (label == 0) for p, label in zip(data.paths, data.labels))
+    assert all(("a_class" in p) == (label == 0) for p, label in zip(data.paths, data.labels, strict=True))
 
 
 def test_imagenet_spec_uses_the_train_folder(tmp_path):
@@ -57,7 +57,7 @@ def test_imagenet_sized_inputs_get_a_random_resized_crop_in_the_models_conventio
     assert x.shape == (8, 96, 96, 3) and x.dtype == tf.float32
     x = x.numpy()
     assert x.min() >= -1.0 and x.max() <= 1.0
-    for image, label in zip(x, y.numpy()):           # constant images: every crop keeps the class's value
+    for image, label in zip(x, y.numpy(), strict=True):           # constant images: every crop keeps the class's value
         assert np.allclose(image, -1.0 if label == 1 else 1.0, atol=1e-5)
 
 

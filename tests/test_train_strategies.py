@@ -85,7 +85,7 @@ def test_multi_worker_killed_mid_epoch_resumes_from_the_backup_and_only_the_chie
         code = procs[0].wait(timeout=180)
     except subprocess.TimeoutExpired:
         procs[0].kill()
-        raise AssertionError("the chief hung after losing worker 1")
+        raise AssertionError("the chief hung after losing worker 1") from None
     procs[1].wait(timeout=30)
     chief_said = (tmp_path / "first-worker0.txt").read_text()
     assert code == 4 and "lost another worker of the cluster" in chief_said, chief_said[-3000:]

@@ -9,7 +9,8 @@ from core.data.fashion_mnist import DEFAULT_PATH
 from core.progress import Cancelled, Progress
 from core.training import TrainConfig, train
 
-pytestmark = pytest.mark.skipif(not DEFAULT_PATH.exists(), reason="needs Debian's dataset-fashion-mnist")
+pytestmark = [pytest.mark.skipif(not DEFAULT_PATH.exists(), reason="needs Debian's dataset-fashion-mnist"),
+              pytest.mark.slow]   # real training runs (fit, resume, cancel)
 
 
 def test_one_epoch_on_a_tiny_subset_lowers_the_loss_and_resume_continues(tmp_path):

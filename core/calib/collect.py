@@ -42,7 +42,8 @@ def stats_model(model, tensors):
     if cached is not None and cached[0] == layers:
         return cached[1]
     outputs = [model.get_layer(name).output for name in layers]
-    probe = keras.Model(model.inputs, outputs, name=f"{model.name}_calibration")
+    inputs = model.inputs if len(model.inputs) > 1 else model.inputs[0]   # called with a tensor
+    probe = keras.Model(inputs, outputs, name=f"{model.name}_calibration")
     _PROBES[model] = (layers, probe)
     return probe
 
@@ -168,7 +169,7 @@ def _update_numpy(probe, tensors, hists, x, rows, where, all_tensors=None) -> No
     for t in tensors:
         if t.op == "INPUT":
             hists[t.name].update(x[:rows], where=where(t))
-    for t, out in zip(order, outs):
+    for t, out in zip(order, outs, strict=True):
         if t.name in wanted:
             hists[t.name].update(np.asarray(out)[:rows], where=where(t))
 

@@ -26,7 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
         module = importlib.import_module(f"{commands.__name__}.{info.name}")
         module.register(sub)
-    for name, command in sub.choices.items():   # every command: --verbose shows TensorFlow's log lines
+    for command in sub.choices.values():   # every command: --verbose shows TensorFlow's log lines
         if not any("--verbose" in a.option_strings for a in command._actions):
             command.add_argument("--verbose", action="store_true",
                                  help="also show TensorFlow's own log lines (hidden by default)")

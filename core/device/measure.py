@@ -128,7 +128,7 @@ def measure(models: dict[str, str], config: MeasureConfig, progress: Progress = 
             emit(MeasureEvent("stage", model=label, round=r, text=msg))
             bench_progress.update(step, total, msg)
 
-            def log(line, label=label):
+            def log(line, label=label, r=r):
                 emit(MeasureEvent("log", model=label, round=r, text=line))
 
             summary = run_benchmark(device, pushed[BENCHMARK_NAME].remote, pushed[names[label]].remote, config.bench,

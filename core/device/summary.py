@@ -100,9 +100,7 @@ def parse_benchmark_output(text: str) -> BenchmarkSummary:
     else:
         stats_avg = None
         s.problems.append("no 'count=.. avg=..' statistics line")
-    m = None
-    for m in _TIMINGS.finditer(text):
-        pass
+    m = _last(_TIMINGS, text)
     if m is not None:
         fields = {k.strip().lower(): _f(v) for k, v in _FIELD.findall(m.group(1))}
         s.init_us = fields.get("init")
@@ -122,9 +120,7 @@ def parse_benchmark_output(text: str) -> BenchmarkSummary:
             s.problems.append("no 'Inference timings in us' summary line")
     if s.avg_us is None and stats_avg is not None:
         s.avg_us = stats_avg
-    mem = None
-    for mem in _MEMORY.finditer(text):
-        pass
+    mem = _last(_MEMORY, text)
     if mem is not None:
         s.memory_kind = "delta" if mem.group(1).startswith("Memory footprint delta") else "peak"
         s.memory_init_mb, s.memory_overall_mb = _f(mem.group(2)), _f(mem.group(3))
@@ -177,3 +173,9 @@ def parse_eval_output(text: str) -> EvalResult:
     if lat:
         r.latency_avg_us, r.latency_std_us = _f(lat[-1][0]), _f(lat[-1][1])
     return r
+
+
+def _last(pattern, text):
+    """The last match of ``pattern`` in ``text`` (benchmark_model repeats its summary per run), or None."""
+    matches = list(pattern.finditer(text))
+    return matches[-1] if matches else None

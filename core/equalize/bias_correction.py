@@ -97,7 +97,8 @@ def empirical_input_means(model, images: np.ndarray, names: list[str], batch: in
     """Weighted layer name -> mean of its input over ``images`` (model inputs) and all positions."""
     import keras
 
-    probe = keras.Model(model.inputs, [model.get_layer(n).input for n in names])
+    inputs = model.inputs if len(model.inputs) > 1 else model.inputs[0]   # called with a tensor below
+    probe = keras.Model(inputs, [model.get_layer(n).input for n in names])
     sums = [None] * len(names)
     count = [0] * len(names)
     for i in range(0, len(images), batch):

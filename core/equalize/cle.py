@@ -71,7 +71,8 @@ def equalize(params: dict[str, list], classes: dict[str, str], pairs: list[Pair]
     """
     total = {p.first: np.ones(out_ranges(classes[p.first], params[p.first][0]).shape) for p in pairs}
     worst, sweeps = 0.0, 0
-    for sweeps in range(1, max_sweeps + 1):
+    while sweeps < max_sweeps:
+        sweeps += 1
         worst = 0.0
         for p in pairs:
             c1, c2 = classes[p.first], classes[p.second]

@@ -43,7 +43,8 @@ def rebuild(folded_model, params: dict[str, list], relu_layers: set[str] = froze
                 new.set_weights([np.asarray(k, np.float32)] + ([] if b is None else [np.asarray(b, np.float32)]))
             elif layer.weights:
                 new.set_weights(layer.get_weights())
-        for o, n in zip(node.outputs, keras.tree.flatten(y)):
+        for o, n in zip(node.outputs, keras.tree.flatten(y), strict=True):
             tensors[id(o)] = n
     outputs = [tensors[id(t)] for t in folded_model.outputs]
-    return keras.Model(new_inputs, outputs if len(outputs) > 1 else outputs[0], name=name or folded_model.name)
+    inputs = new_inputs if len(new_inputs) > 1 else new_inputs[0]   # a tensor, as callers pass it
+    return keras.Model(inputs, outputs if len(outputs) > 1 else outputs[0], name=name or folded_model.name)

@@ -16,8 +16,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..models.bn_fold import walk_nodes
+from ..quant.affine import affine_params
 from ..quant.granularity import GRANULARITIES
-from ..quant.tensors import IDENTITY, affine_params
+from ..quant.tensors import IDENTITY
 
 WEIGHT_QMAX = 127           # symmetric int8 weights, narrow range [-127, 127]
 MIN_WEIGHT_RANGE = 1e-8     # an all-zero kernel (channel) still needs a non-zero range

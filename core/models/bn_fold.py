@@ -139,10 +139,12 @@ def fold_batchnorm(model):
             new.set_weights(_folded_weights(layer, model.get_layer(pairs[layer.name])))
         elif layer.weights:
             new.set_weights(layer.get_weights())
-        for o, n in zip(outs, keras.tree.flatten(y)):
+        for o, n in zip(outs, keras.tree.flatten(y), strict=True):
             tensors[id(o)] = n
     outputs = [tensors[id(t)] for t in model.outputs]
-    return keras.Model(new_inputs, outputs if len(outputs) > 1 else outputs[0], name=model.name)
+    # one input as a tensor, not a list of one: callers pass a tensor (Keras warns on the mismatch)
+    inputs = new_inputs if len(new_inputs) > 1 else new_inputs[0]
+    return keras.Model(inputs, outputs if len(outputs) > 1 else outputs[0], name=model.name)
 
 
 def folded_layer_map(model) -> dict[str, str]:

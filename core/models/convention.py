@@ -69,7 +69,7 @@ class InputConvention:
         n = max(len(self.scale), len(self.offset))
         s = self.scale * n if len(self.scale) == 1 else self.scale
         o = self.offset * n if len(self.offset) == 1 else self.offset
-        return list(zip(s, o))
+        return list(zip(s, o, strict=True))
 
     def describe(self) -> str:
         if len(self.scale) == 1 and len(self.offset) == 1:

@@ -45,7 +45,8 @@ def _check_format(path: Path) -> str:
         if head[:8] != b"\x89HDF\r\n\x1a\n":
             raise ModelLoadError(f"{path}: not an HDF5 file (bad signature {head[:8]!r})")
         return "h5"
-    raise ModelLoadError(f"{path}: unknown model format {suffix or '(no suffix)'}; expected .keras, .h5 or a SavedModel directory")
+    raise ModelLoadError(f"{path}: unknown model format {suffix or '(no suffix)'}; "
+                         "expected .keras, .h5 or a SavedModel directory")
 
 
 def load_model(path: str | Path, normalized: bool = True, check_finite: bool = True):

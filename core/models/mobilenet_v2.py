@@ -48,7 +48,7 @@ def build_mobilenet_v2(
     ch = make_divisible(32 * width)
     x = conv_bn_act(inputs, ch, 3, 1 if small else 2, "stem", qf)
     block = 0
-    for (t, c, n, _), s in zip(STAGES, strides):
+    for (t, c, n, _), s in zip(STAGES, strides, strict=True):
         out_ch = make_divisible(c * width)
         for i in range(n):
             x = inverted_residual(x, ch, t, out_ch, s if i == 0 else 1, f"block{block}", qf)

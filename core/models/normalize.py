@@ -213,7 +213,7 @@ class _Builder:
                 y = self.call_layer(op, list(args), dict(kwargs))
             else:
                 y = self.call_op(node, values)
-            for o, n in zip(node.outputs, keras.tree.flatten(y)):
+            for o, n in zip(node.outputs, keras.tree.flatten(y), strict=True):
                 values[id(o)] = n
         return [values[id(t)] for t in model.outputs]
 
@@ -226,7 +226,7 @@ class _Builder:
         inputs = list(args[0]) if isinstance(args[0], (list, tuple)) else [args[0]]
         if len(inputs) != len(model.inputs):
             raise ValueError(f"nested model {model.name}: called with {len(inputs)} input(s), it has {len(model.inputs)}")
-        values = {id(t): x for t, x in zip(model.inputs, inputs)}
+        values = {id(t): x for t, x in zip(model.inputs, inputs, strict=True)}
         outs = self.walk(model, values)
         return outs[0] if len(outs) == 1 else outs
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .affine import affine_params
+
 # Keras layer class -> TFLite op kind, for layers that start a chain
 COMPUTE_OPS = {
     "Conv2D": "CONV_2D",
@@ -170,47 +172,6 @@ def _rescale_problem(layer) -> str | None:
     return None
 
 
-def affine_params(layer):
-    """(scale, offset) per channel (float64 arrays of the channel count) of a Rescaling/Normalization layer."""
-    import numpy as np
-
-    cls = type(layer).__name__
-    channels = int(layer.output.shape[-1])
-    if cls == "Rescaling":
-        cfg = layer.get_config()
-        scale = np.asarray(_plain(cfg.get("scale", 1.0)), np.float64)
-        offset = np.asarray(_plain(cfg.get("offset", 0.0)), np.float64)
-    elif cls == "Normalization":
-        cfg = layer.get_config()
-        if cfg.get("invert"):
-            raise ValueError("an inverting Normalization has no int8 export path")
-        axis = cfg.get("axis", -1)
-        axis = axis[0] if isinstance(axis, (list, tuple)) and len(axis) == 1 else axis
-        if axis not in (-1, len(layer.output.shape) - 1):
-            raise ValueError(f"Normalization over axis {axis} is not per channel")
-        mean = np.asarray(layer.mean, np.float64)
-        var = np.asarray(layer.variance, np.float64)
-        std = np.maximum(np.sqrt(var), 1e-7)   # keras.backend.epsilon(), as the layer computes it
-        scale, offset = 1.0 / std, -mean / std
-    else:
-        raise ValueError(f"{cls} is not an affine layer")
-    try:
-        scale = np.broadcast_to(scale.reshape(-1) if scale.size > 1 else scale.reshape(()), (channels,)).copy()
-        offset = np.broadcast_to(offset.reshape(-1) if offset.size > 1 else offset.reshape(()), (channels,)).copy()
-    except ValueError:
-        raise ValueError(f"scale/offset of shapes {scale.shape}/{offset.shape} are not per channel "
-                         f"({channels} channels)") from None
-    if np.any(scale == 0):
-        raise ValueError("a zero scale has no int8 export path")
-    return scale, offset
-
-
-def _plain(v):
-    if isinstance(v, dict) and "config" in v:   # a serialized array
-        v = v["config"].get("value", v)
-    return v
-
-
 def quant_tensors(model) -> list[QTensor]:
     """Derive the int8 tensors of ``model`` in graph order; raise
     :class:`UnsupportedLayerError` naming every layer the export cannot cover.
@@ -219,93 +180,114 @@ def quant_tensors(model) -> list[QTensor]:
     which :func:`core.models.loading.load_model` applies)."""
     if not hasattr(model, "_inbound_nodes") or len(model.inputs) != 1:
         raise UnsupportedLayerError([(model.name, "only functional Keras models with one input are supported")])
-    consumers = _consumers(model)
-    by_layer = {layer.name: layer for layer in model.layers}
-    owner: dict[str, str] = {}   # keras layer name -> QTensor name whose output it produces/continues
-    tensors: list[QTensor] = []
-    problems: list[tuple[str, str]] = []
-    by_name: dict[str, QTensor] = {}
+    walk = _Walk(model)
+    for layer in model.layers:
+        walk.visit(layer)
+    if walk.problems:
+        raise UnsupportedLayerError(walk.problems)
+    _tie_groups(walk.tensors)
+    return walk.tensors
 
-    def readers(name: str) -> list:
+
+class _Walk:
+    """The chains found so far while visiting ``model.layers`` in graph order."""
+
+    def __init__(self, model):
+        self.consumers = _consumers(model)
+        self.by_layer = {layer.name: layer for layer in model.layers}
+        self.owner: dict[str, str] = {}   # keras layer name -> QTensor name whose output it produces/continues
+        self.tensors: list[QTensor] = []
+        self.by_name: dict[str, QTensor] = {}
+        self.problems: list[tuple[str, str]] = []
+
+    def readers(self, name: str) -> list:
         """Consumers of ``name``'s output, looking through identity layers."""
         out = []
-        for c in consumers.get(name, []):
-            out.extend(readers(c.name) if _is_identity(c) else [c])
+        for c in self.consumers.get(name, []):
+            out.extend(self.readers(c.name) if _is_identity(c) else [c])
         return out
 
-    def new_tensor(layer, op, sources, activation="linear"):
-        q = QTensor(layer.name, len(tensors), op, [layer.name], tuple(layer.output.shape[1:]),
-                    inputs=[owner[s.name] for s in sources if s.name in owner], activation=activation)
+    def add(self, q: QTensor, layer) -> None:
+        self.tensors.append(q)
+        self.by_name[q.name] = q
+        self.owner[layer.name] = q.name
+
+    def new_tensor(self, layer, op, sources, activation="linear"):
+        q = QTensor(layer.name, len(self.tensors), op, [layer.name], tuple(layer.output.shape[1:]),
+                    inputs=[self.owner[s.name] for s in sources if s.name in self.owner], activation=activation)
         if op in LOCKED_OPS:
             scale, zp = LOCKED_OPS[op]
             q.locked = f"{op} output has a fixed int8 quantization (scale {scale:g}, zero point {zp}) in TFLite"
-        tensors.append(q)
-        by_name[q.name] = q
-        owner[layer.name] = q.name
+        self.add(q, layer)
 
-    for layer in model.layers:
+    def visit(self, layer) -> None:
         cls = type(layer).__name__
         if cls == "InputLayer":
-            q = QTensor(layer.name, len(tensors), "INPUT", [layer.name], tuple(layer.output.shape[1:]))
-            tensors.append(q)
-            by_name[q.name] = q
-            owner[layer.name] = q.name
-            continue
+            self.add(QTensor(layer.name, len(self.tensors), "INPUT", [layer.name], tuple(layer.output.shape[1:])),
+                     layer)
+            return
         sources = inbound_layers(layer)
-        if any(s.name not in owner for s in sources):
-            continue   # fed by a refused layer: already reported
+        if any(s.name not in self.owner for s in sources):
+            return   # fed by a refused layer: already reported
         if _is_identity(layer):
-            owner[layer.name] = owner[sources[0].name]
-            continue
+            self.owner[layer.name] = self.owner[sources[0].name]
+            return
         op = _op_of(layer)
         act = _activation_of(layer)
         if cls == "BatchNormalization" or act in ("relu", "relu6"):
-            src = sources[0]
-            chain = by_name.get(owner.get(src.name, ""))
-            # the chain's output layer feeds only this layer (through identities)
-            single = chain is not None and [r.name for r in readers(chain.output_layer)] == [layer.name]
-            if cls == "BatchNormalization":
-                conv = by_layer.get(src.name)
-                if (chain is None or not single or chain.op not in WEIGHTED_OPS or len(chain.layers) > 1
-                        or conv is None or chain.output_layer != src.name):
-                    problems.append((layer.name, "BatchNormalization can only be folded into the conv/dense "
-                                     "right before it (TFLite has no int8 standalone batch norm)"))
-                    continue
-            elif single and chain.op in FUSE_INTO and chain.activation == "linear":
-                chain.activation = act
-            else:   # not fusable: TFLite runs it as its own RELU/RELU6 op with its own int8 output
-                new_tensor(layer, act.upper(), sources)
-                continue
-            chain.layers.append(layer.name)
-            chain.shape = tuple(layer.output.shape[1:])
-            owner[layer.name] = chain.name
-            continue
-        if op is None:
-            if act == "unsupported" or cls == "Activation":
-                what = layer.get_config().get("activation", "") if cls == "Activation" else "with these options"
-                problems.append((layer.name, f"{cls} {what} has no int8 op in TFLite that qftune can export "
-                                 "(covered: relu, relu6, hard_silu/hard_swish, softmax, sigmoid, tanh, linear)"))
-            elif cls == "OpLayer":
-                problems.append((layer.name, f"the Keras op {type(layer.op).__name__} has no int8 FakeQuant "
-                                 "export path in qftune"))
-            else:
-                problems.append((layer.name, f"layer type {cls} has no int8 FakeQuant export path in qftune"))
-            continue
-        if op in WEIGHTED_OPS and _own_activation(layer) not in FUSABLE_ACTIVATIONS:
-            problems.append((layer.name, f"built-in activation {_own_activation(layer)!r} cannot be fused"))
-            continue
-        if op == "RESCALE":
-            why = _rescale_problem(layer)
-            if why:
-                problems.append((layer.name, f"{cls}: {why}"))
-                continue
+            self.continue_chain(layer, cls, act, sources)
+            return
+        why = _refusal(layer, cls, op, act)
+        if why:
+            self.problems.append((layer.name, why))
+            return
         own = _own_activation(layer) if op in WEIGHTED_OPS else "linear"
-        new_tensor(layer, op, sources, own)
+        self.new_tensor(layer, op, sources, own)
 
-    if problems:
-        raise UnsupportedLayerError(problems)
+    def continue_chain(self, layer, cls, act, sources) -> None:
+        """Fold a BatchNormalization into, or fuse a ReLU/ReLU6 with, the chain before it when TFLite does."""
+        src = sources[0]
+        chain = self.by_name.get(self.owner.get(src.name, ""))
+        # the chain's output layer feeds only this layer (through identities)
+        single = chain is not None and [r.name for r in self.readers(chain.output_layer)] == [layer.name]
+        if cls == "BatchNormalization":
+            conv = self.by_layer.get(src.name)
+            if (chain is None or not single or chain.op not in WEIGHTED_OPS or len(chain.layers) > 1
+                    or conv is None or chain.output_layer != src.name):
+                self.problems.append((layer.name, "BatchNormalization can only be folded into the conv/dense "
+                                      "right before it (TFLite has no int8 standalone batch norm)"))
+                return
+        elif single and chain.op in FUSE_INTO and chain.activation == "linear":
+            chain.activation = act
+        else:   # not fusable: TFLite runs it as its own RELU/RELU6 op with its own int8 output
+            self.new_tensor(layer, act.upper(), sources)
+            return
+        chain.layers.append(layer.name)
+        chain.shape = tuple(layer.output.shape[1:])
+        self.owner[layer.name] = chain.name
 
-    # tied groups: union-find over (op output, its inputs) for the ops that share quantization
+
+def _refusal(layer, cls: str, op: str | None, act: str) -> str | None:
+    """Why the export cannot cover ``layer`` as a chain of its own, or None."""
+    if op is None:
+        if act == "unsupported" or cls == "Activation":
+            what = layer.get_config().get("activation", "") if cls == "Activation" else "with these options"
+            return (f"{cls} {what} has no int8 op in TFLite that qftune can export "
+                    "(covered: relu, relu6, hard_silu/hard_swish, softmax, sigmoid, tanh, linear)")
+        if cls == "OpLayer":
+            return f"the Keras op {type(layer.op).__name__} has no int8 FakeQuant export path in qftune"
+        return f"layer type {cls} has no int8 FakeQuant export path in qftune"
+    if op in WEIGHTED_OPS and _own_activation(layer) not in FUSABLE_ACTIVATIONS:
+        return f"built-in activation {_own_activation(layer)!r} cannot be fused"
+    if op == "RESCALE":
+        why = _rescale_problem(layer)
+        if why:
+            return f"{cls}: {why}"
+    return None
+
+
+def _tie_groups(tensors: list[QTensor]) -> None:
+    """Set each tensor's ``group``: union-find over (op output, its inputs) for the ops that share quantization."""
     parent = {t.name: t.name for t in tensors}
 
     def find(a):
@@ -320,7 +302,6 @@ def quant_tensors(model) -> list[QTensor]:
                 parent[find(src)] = find(t.name)
     for t in tensors:
         t.group = find(t.name)
-    return tensors
 
 
 def tied_groups(tensors: list[QTensor]) -> dict[str, list[str]]:

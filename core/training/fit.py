@@ -74,12 +74,7 @@ def _train(config, out, resume, progress, strategy, placement, scratch):
     if len(data) == 0:
         raise ValueError(f"{config.data}: no training images")
     batch = config.batch_size
-    if batch % placement.replicas:
-        raise ConfigError(f"--batch-size {batch} must be a multiple of the {placement.replicas} replicas in sync "
-                          f"({placement.describe()})")
-    steps = len(data) // batch
-    if steps == 0:
-        raise ConfigError(f"--batch-size {batch} is larger than the {len(data)} training images")
+    steps = _steps_per_epoch(batch, len(data), placement)
     size = config.input_size or (min(224, data.native_size) if data.streaming else data.native_size)
     lr0 = recipe.learning_rate(config.learning_rate, batch)
     identity = {k: (list(v) if isinstance(v, tuple) else v) for k, v in config.to_dict().items() if k in _IDENTITY}
@@ -99,19 +94,11 @@ def _train(config, out, resume, progress, strategy, placement, scratch):
     with strategy.scope():
         if resume and backed_up is None:
             model = keras.models.load_model(real["ckpt"], compile=True)
+            recipe.regularize(model)
             start_epoch = len(log["epochs"])
         else:
-            keras.utils.set_random_seed(config.seed)
-            model = build(config.arch, input_size=size, input_channels=data.channels, classes=data.num_classes,
-                          width=config.width, qf=QFConfig.from_changes(config.qf_changes))
-            optimizer = recipe.optimizer(lr0)
-            if config.mixed_precision:
-                optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
-            recipe.regularize(model)
-            model.compile(optimizer, recipe.loss(), metrics=["accuracy"])
+            model = _new_model(config, recipe, lr0, size, data)
             start_epoch = 0
-        if resume and backed_up is None:
-            recipe.regularize(model)
     if model.input_shape[1] != size or model.output_shape[-1] != data.num_classes:
         raise ValueError(f"{real['ckpt']}: the checkpoint takes {model.input_shape[1]} px and {model.output_shape[-1]} "
                          f"classes, the data {size} px and {data.num_classes} classes")
@@ -136,7 +123,7 @@ def _train(config, out, resume, progress, strategy, placement, scratch):
                  keras.callbacks.LearningRateScheduler(recipe.schedule(lr0, config.epochs))]
     try:
         model.fit(dist, epochs=config.epochs, steps_per_epoch=steps, initial_epoch=start_epoch, verbose=0,
-                  callbacks=callbacks)
+                  callbacks=callbacks, shuffle=False)   # the tf.data pipeline shuffles (core/training/input.py)
     except (Cancelled, KeyboardInterrupt):
         log["interrupted"] = True
         atomic_write_text(paths["log"], json.dumps(log, indent=2))
@@ -146,24 +133,15 @@ def _train(config, out, resume, progress, strategy, placement, scratch):
 
         if placement.workers == 1 or not isinstance(exc, tf.errors.OpError):
             raise
-        saved = _backup_epoch(real["backup"], identity)
-        where = f"from {real['backup']} (epoch {saved})" if saved else "from the start (no epoch was backed up)"
-        lines = [line.strip() for line in str(exc).splitlines()
-                 if line.strip() and "Graph execution error" not in line and not line.startswith("Detected at")]
-        cause = next((line for line in lines if "abort" in line or "onnect" in line), lines[0] if lines else "")
-        raise WorkerLostError(f"lost another worker of the cluster ({type(exc).__name__}: {cause[:200]}); "
-                              f"restart the same command on every worker to resume {where}") from None
+        raise _worker_lost(exc, real["backup"], identity) from None
     ok, where = weights_finite(model)
     if guard.bad is not None or not ok:
         what = (f"the loss became {guard.bad['loss']} at epoch {guard.bad['epoch']} step {guard.bad['step']}"
                 if guard.bad else f"a weight became non-finite ({where})")
-        good = len(log["epochs"])
-        kept = (f"the last good checkpoint is {real['ckpt']} (epoch {good})" if good
-                else "no epoch finished, so no checkpoint was written")
         log["stopped"] = guard.bad or {"weights": where}
         atomic_write_text(paths["log"], json.dumps(log, indent=2))
-        raise NonFiniteError(f"training stopped: {what}; {kept}; {out} was not written "
-                             f"(try a lower --lr than {config.learning_rate or recipe.base_lr:g})")
+        raise NonFiniteError(f"training stopped: {what}; {_kept(real['ckpt'], len(log['epochs']))}; {out} was not "
+                             f"written (try a lower --lr than {config.learning_rate or recipe.base_lr:g})")
     final = _inference_model(model, config, size, data)
     save_model_atomic(final, paths["model"])
     log["finished"] = True
@@ -176,6 +154,46 @@ def _train(config, out, resume, progress, strategy, placement, scratch):
 
 class WorkerLostError(RuntimeError):
     """A multi-worker run lost a peer (killed, preempted, network); the backup allows a restart."""
+
+
+def _steps_per_epoch(batch: int, images: int, placement) -> int:
+    if batch % placement.replicas:
+        raise ConfigError(f"--batch-size {batch} must be a multiple of the {placement.replicas} replicas in sync "
+                          f"({placement.describe()})")
+    if images < batch:
+        raise ConfigError(f"--batch-size {batch} is larger than the {images} training images")
+    return images // batch
+
+
+def _new_model(config, recipe, lr0, size, data):
+    """A freshly initialised, compiled model (inside the strategy's scope)."""
+    import keras
+
+    keras.utils.set_random_seed(config.seed)
+    model = build(config.arch, input_size=size, input_channels=data.channels, classes=data.num_classes,
+                  width=config.width, qf=QFConfig.from_changes(config.qf_changes))
+    optimizer = recipe.optimizer(lr0)
+    if config.mixed_precision:
+        optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+    recipe.regularize(model)
+    model.compile(optimizer, recipe.loss(), metrics=["accuracy"])
+    return model
+
+
+def _kept(ckpt: Path, good_epochs: int) -> str:
+    return (f"the last good checkpoint is {ckpt} (epoch {good_epochs})" if good_epochs
+            else "no epoch finished, so no checkpoint was written")
+
+
+def _worker_lost(exc, backup: Path, identity: dict) -> WorkerLostError:
+    """The error that tells how to resume after a collective op failed because a peer went away."""
+    saved = _backup_epoch(backup, identity)
+    where = f"from {backup} (epoch {saved})" if saved else "from the start (no epoch was backed up)"
+    lines = [line.strip() for line in str(exc).splitlines()
+             if line.strip() and "Graph execution error" not in line and not line.startswith("Detected at")]
+    cause = next((line for line in lines if "abort" in line or "onnect" in line), lines[0] if lines else "")
+    return WorkerLostError(f"lost another worker of the cluster ({type(exc).__name__}: {cause[:200]}); "
+                           f"restart the same command on every worker to resume {where}")
 
 
 def _backup_epoch(backup: Path, identity: dict) -> int | None:
@@ -198,7 +216,8 @@ def _inference_model(model, config, size, data):
     import keras
 
     if not config.mixed_precision:
-        return keras.Model(model.inputs, model.outputs, name=model.name)
+        inputs = model.inputs if len(model.inputs) > 1 else model.inputs[0]   # users call it with a tensor
+        return keras.Model(inputs, model.outputs, name=model.name)
     keras.mixed_precision.set_global_policy("float32")
     fresh = build(config.arch, input_size=size, input_channels=data.channels, classes=data.num_classes,
                   width=config.width, qf=QFConfig.from_changes(config.qf_changes))

@@ -61,7 +61,7 @@ def host_top1(tflite_path, n: int) -> float:
     it.allocate_tensors()
     inp, out = it.get_input_details()[0], it.get_output_details()[0]
     correct = 0
-    for im, y in zip(data.images, data.labels):
+    for im, y in zip(data.images, data.labels, strict=True):
         q = (im.astype(np.int16) - 128).astype(np.int8)[None]
         it.set_tensor(inp["index"], q)
         it.invoke()

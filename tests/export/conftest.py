@@ -15,7 +15,7 @@ def data_init_bn(model, x):
     for layer in bns:
         layer.momentum = 0.0
     model(x, training=True)
-    for layer, m in zip(bns, saved):
+    for layer, m in zip(bns, saved, strict=True):
         layer.momentum = m
     return model
 
@@ -80,7 +80,8 @@ def logits_of():
     import keras
 
     def run(model, x):
-        return np.asarray(keras.Model(model.inputs, model.get_layer("logits").output)(x, training=False))
+        inputs = model.inputs if len(model.inputs) > 1 else model.inputs[0]   # called with a tensor
+        return np.asarray(keras.Model(inputs, model.get_layer("logits").output)(x, training=False))
 
     return run
 

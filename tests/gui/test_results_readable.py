@@ -90,7 +90,7 @@ def test_charts_label_sparsely_tooltip_every_bar_clip_outliers_and_clear_on_swit
     assert caption.full_text().startswith("Lowest SQNR") and "2 images" in caption.full_text()
 
     # an outlier (the input's ~145 dB) is cut at the top of a robust axis, its value written above it
-    values = dict(zip(bars.names, bars.values))
+    values = dict(zip(bars.names, bars.values, strict=True))
     values[bars.names[0]] = 145.0
     app.state.set_result("compare", {"sqnr": values, "images": 2})
     assert bars.clipped == [0] and bars.cap < 145.0
