@@ -44,7 +44,7 @@ def link_tree(name: str, classes: int, per_class: int, size: int = 224, hard: bo
     for c in range(classes):
         d = root / f"c{c:04d}"
         d.mkdir(parents=True, exist_ok=True)
-        for i in range(per_class):
+        for _ in range(per_class):
             target = d / f"i{k:07d}.jpg"
             if not target.exists():
                 (os.link if hard else os.symlink)(src[k % len(src)], target)
@@ -64,9 +64,8 @@ def mobilenet_v2_224(classes: int = 1000) -> tuple[Path, Path]:
     if not keras_path.exists():
         import keras
 
-        from core.models import build
-
         from core.data import load_dataset
+        from core.models import build
         from core.models.convention import PIXEL_01
 
         keras.utils.set_random_seed(0)

@@ -80,6 +80,7 @@ def session_current(target: Path, model_path: Path) -> bool:
 
 def main() -> None:
     from _accuracy_kit import eval_set, refuse_overlap
+
     from core.ablation import card_fields, markdown, measure_model
     from core.atomic import atomic_write_text
     from core.calibrate import AUTO, calibrate

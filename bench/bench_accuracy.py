@@ -42,8 +42,9 @@ def mcnemar(a_right: np.ndarray, b_right: np.ndarray) -> dict:
 
 
 def main() -> None:
-    from core.atomic import atomic_write_bytes
     from _accuracy_kit import eval_set, refuse_overlap
+
+    from core.atomic import atomic_write_bytes
     from core.calibrate import AUTO, calibrate
     from core.evaluate import evaluate
     from core.export import convert_float, export_int8

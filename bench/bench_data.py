@@ -7,7 +7,6 @@ import json
 import platform
 import subprocess
 import sys
-import time
 
 
 def main():

@@ -21,7 +21,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core.calib.histogram import Histogram  # noqa: E402
-from core.choosers import GreedyChooser, cost_of  # noqa: E402
+from core.choosers import GreedyChooser, cost_of, safe_nudge  # noqa: E402
 from core.choosers.greedy import brute_force  # noqa: E402
 
 
@@ -71,7 +71,7 @@ def main() -> None:
         one_by_one.append(time.perf_counter() - t0)
     t0 = time.perf_counter()
     worst = 0.0
-    for h, c in zip(hists, choices):
+    for h, c in zip(hists, choices, strict=True):
         _, costs = brute_force(h, args.gamma)
         best = float(costs.min())
         worst = max(worst, (c.cost - best) / best if best > 0 else 0.0)
@@ -84,7 +84,8 @@ def main() -> None:
         "load_average_1min": __import__("os").getloadavg()[0], "cpus": __import__("os").cpu_count(),
         "brute_force_total_ms": 1000 * t_brute,
         "worst_excess_over_brute_force": worst, "goal_total_ms": 50.0,
-        "minmax_never_better": all(c.cost <= cost_of(h, __import__("core.choosers", fromlist=["safe_nudge"]).safe_nudge(h.min, h.max), args.gamma) + 1e-300 for h, c in zip(hists, choices)),
+        "minmax_never_better": all(c.cost <= cost_of(h, safe_nudge(h.min, h.max), args.gamma) + 1e-300
+                                   for h, c in zip(hists, choices, strict=True)),
     }, indent=1))
 
 

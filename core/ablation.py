@@ -109,7 +109,7 @@ def text_lines(results: dict[str, dict]) -> list[str]:
     head = ["model"] + list(COLUMNS)
     rows = [[label] + row_cells(r) for label, r in results.items()]
     widths = [max(len(x[i]) for x in [head] + rows) for i in range(len(head))]
-    return ["  ".join(c.ljust(w) for c, w in zip(x, widths)).rstrip() for x in [head] + rows]
+    return ["  ".join(c.ljust(w) for c, w in zip(x, widths, strict=True)).rstrip() for x in [head] + rows]
 
 
 def card_fields(result: dict, test10k: bool) -> dict:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .atomic import atomic_write_text
-from .plan import MAX_WIDTH, EntryState, Plan, PlanError, USER
+from .plan import MAX_WIDTH, USER, EntryState, Plan, PlanError
 from .quant.grid import MIN_WIDTH, QuantParams, nudge
 
 AIMET_VERSION = "0.6.1"

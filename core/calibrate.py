@@ -14,7 +14,6 @@ from .plan import Plan
 from .progress import NULL_PROGRESS
 from .session import Session, model_hash, qftune_version
 
-
 DEFAULT_CALIB_IMAGES = 1000
 """Default calibration size, balanced over the classes (docs/greedy.md, "How many calibration images").
 

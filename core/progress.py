@@ -8,7 +8,7 @@ calls to Qt signals from its worker thread. Nothing here knows about either.
 from __future__ import annotations
 
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 
 class Cancelled(Exception):
@@ -41,7 +41,7 @@ class Progress:
         if self._cancel.is_set():
             raise Cancelled("cancelled by the user")
 
-    def sub(self, start: float, span: float, total: float) -> "Progress":
+    def sub(self, start: float, span: float, total: float) -> Progress:
         """A child progress mapping its ``[0, total]`` onto ``[start, start + span]`` of this one's 0..1."""
         parent = self
 

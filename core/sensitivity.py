@@ -98,9 +98,9 @@ def sensitivity(model, tensors, ranges: dict, images, labels: np.ndarray | None 
     import tensorflow as tf
 
     from .data import Dataset, pixel_batches
-    from .models.convention import PIXEL_01
     from .export.export import _fq_layers, expected_params
     from .models.bn_fold import folded_weights
+    from .models.convention import PIXEL_01
 
     t0 = time.perf_counter()
     params = expected_params(tensors, ranges)

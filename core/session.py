@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import json
+import os
 import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -162,7 +162,7 @@ class Session:
 
     # ---- loading ----------------------------------------------------------------
     @classmethod
-    def load(cls, path: str | Path, model_path: str | Path | None = None, verify_model: bool = True) -> "Session":
+    def load(cls, path: str | Path, model_path: str | Path | None = None, verify_model: bool = True) -> Session:
         """Read and validate ``path``.
 
         ``model_path`` points the session at a (moved) model file, which must have the

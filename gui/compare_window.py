@@ -15,8 +15,16 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QMainWindow, QProgressBar, QPushButton, QSplitter, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from .layer_table import LayerTable
 from .session_files import load_session
@@ -253,7 +261,7 @@ class CompareWindow(QMainWindow):
                     for i, kw in enumerate(calls)]
 
         def done(results):
-            for side, result in zip(sides, results):
+            for side, result in zip(sides, results, strict=True):
                 side.set_measured(result)
 
         self.job = self.app.start_job("Measuring int8 accuracy (compare mode)", job, done)

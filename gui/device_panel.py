@@ -2,8 +2,8 @@
 
 Self-contained: the main window only creates ``DevicePanel(parent, settings)``, calls
 ``offer_export(...)`` when an export is written, and may listen to its signals. Its parts
-are the device list (:mod:`gui.device_list`), the model to measure
-(:mod:`gui.model_picker`), the measurement form (:mod:`gui.measure_form`) and the live plot and results table (:mod:`gui.latency_plot`).
+are the device list (:mod:`gui.device_list`), the model to measure (:mod:`gui.model_picker`),
+the measurement form (:mod:`gui.measure_form`) and the live plot and results table (:mod:`gui.latency_plot`).
 The measurement runs as a job of a :class:`gui.jobs.JobRunner` (``core.device.measure``
 with the job's progress; Cancel cancels it); its events reach the UI thread through a
 queued signal.
@@ -15,8 +15,16 @@ import html
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings, Qt, Signal, Slot
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar, QPushButton, QToolButton,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from core.device import DeviceError, MeasureEvent, measure
 from core.device.summary import format_ms

@@ -17,7 +17,8 @@ def calibrate(progress, model: str, data: str = "embedded", per_class: int | str
 
 
 def train(progress, config: dict, out: str, resume: bool = False) -> dict:
-    from core.training import TrainConfig, train as _train
+    from core.training import TrainConfig
+    from core.training import train as _train
 
     return _train(TrainConfig(**config), out, resume=resume, progress=progress)
 

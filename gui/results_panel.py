@@ -14,13 +14,20 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QSizePolicy, QTableWidget, QTableWidgetItem,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QSizePolicy,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from .elided_label import ElidedLabel
 from .histogram_view import plain_axes
 from .session_state import SessionState
-
 
 ACCURACY_COLUMNS = ["top-1 %", "top-5 %", "latency", "images", "runtime"]
 EMPTY_SUMMARY = "Run Evaluate, Compare or Sensitivity (Jobs menu) to see results here."

@@ -23,7 +23,7 @@ class StallMeter(QObject):
         self.max_gap_ms = 0.0
         self.ticks = 0
 
-    def start(self) -> "StallMeter":
+    def start(self) -> StallMeter:
         self._last = time.perf_counter()
         self.max_gap_ms = 0.0
         self.ticks = 0
@@ -47,7 +47,7 @@ class StallMeter(QObject):
         """Longest time beyond one tick interval that the event loop did not run."""
         return max(0.0, self.max_gap_ms - self.interval_ms)
 
-    def __enter__(self) -> "StallMeter":
+    def __enter__(self) -> StallMeter:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -8,10 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.data import load_dataset, to_model_input
-from core.data import BadImageError
-from core.models.convention import PIXEL_RAW
+from core.data import BadImageError, load_dataset, to_model_input
 from core.data.fashion_mnist import DEFAULT_PATH
+from core.models.convention import PIXEL_RAW
 
 
 def _write_idx(path, array):

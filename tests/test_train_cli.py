@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from train_kit import make_folder
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,7 +50,6 @@ def test_mixed_precision_is_refused_on_a_cpu(tmp_path):
 def test_a_non_finite_loss_stops_training_with_an_error_and_writes_no_model(tmp_path):
     """Resuming a diverged checkpoint (one NaN weight): the first step's loss is NaN, TerminateOnNaN stops
     the run, the command exits 3 naming the cause, writes no model and leaves the checkpoint untouched."""
-    import keras
 
     from core.models import QFConfig, build
     from core.training.recipes import RECIPES

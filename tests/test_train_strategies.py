@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from train_kit import make_folder
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -27,7 +27,7 @@ class CalibrationError(ValueError):
     """Calibration cannot run on this model/data, with the reason."""
 
 
-_PROBES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_PROBES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def stats_model(model, tensors):

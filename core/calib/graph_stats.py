@@ -33,7 +33,7 @@ import weakref
 import numpy as np
 
 _GROWTH_STEPS = 4   # unrolled iterations of _cover's ``while`` (it needs at most one in practice; checked in numpy)
-_CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _cover_tf(tf, lo, width, empty, vmin, vmax, nb):

@@ -130,7 +130,7 @@ class Histogram:
         self.lo = new_lo
         self.width = w * factor
 
-    def merge(self, other: "Histogram") -> "Histogram":
+    def merge(self, other: Histogram) -> Histogram:
         """A new histogram holding both (counts placed by bin centre, totals exact)."""
         out = Histogram(max(self.bins, other.bins))
         for h in (self, other):
@@ -147,7 +147,7 @@ class Histogram:
         return out
 
     @staticmethod
-    def union(hists: list["Histogram"]) -> "Histogram":
+    def union(hists: list[Histogram]) -> Histogram:
         if len(hists) == 1:
             return hists[0]
         out = hists[0]
@@ -157,13 +157,13 @@ class Histogram:
 
     # ---- construction / persistence -------------------------------------------
     @classmethod
-    def from_values(cls, values, bins: int = DEFAULT_BINS) -> "Histogram":
+    def from_values(cls, values, bins: int = DEFAULT_BINS) -> Histogram:
         h = cls(bins)
         h.update(values)
         return h
 
     @classmethod
-    def from_counts(cls, counts, lo: float, width: float, vmin: float, vmax: float) -> "Histogram":
+    def from_counts(cls, counts, lo: float, width: float, vmin: float, vmax: float) -> Histogram:
         counts = np.asarray(counts, np.float64)
         h = cls(len(counts))
         h.counts = counts.copy()
@@ -175,7 +175,7 @@ class Histogram:
         return {"counts": self.counts, "geometry": np.array([self.lo, self.width, self.min, self.max], np.float64)}
 
     @classmethod
-    def from_arrays(cls, counts, geometry) -> "Histogram":
+    def from_arrays(cls, counts, geometry) -> Histogram:
         lo, width, vmin, vmax = (float(v) for v in geometry)
         return cls.from_counts(counts, lo, width, vmin, vmax)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import Chooser, Choice, Landscape, safe_nudge, cost_of, DEGENERATE_RANGE
+from .base import DEGENERATE_RANGE, Choice, Chooser, Landscape, cost_of, safe_nudge
 from .entropy import EntropyChooser
 from .greedy import GreedyChooser
 from .minmax import MinMaxChooser

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..quant.error import moments_of
-from .base import Choice, Chooser, Landscape, DEGENERATE_RANGE, cost_of, safe_nudge
+from .base import DEGENERATE_RANGE, Choice, Chooser, Landscape, cost_of, safe_nudge
 
 N_STEPS = 128
 MIN_FRACTION = 1.0 / 256.0
@@ -119,7 +119,12 @@ class GreedyChooser(Chooser):
             chosen = [safe_nudge(land.mins[land.best], land.maxs[land.best]) for land in lands]
             minmax = [safe_nudge(h.min, h.max) for h in group]     # never worse than min/max, by construction
             both = chosen + minmax
-            arr = lambda attr: np.array([getattr(p, attr) for p in both]).reshape(2, len(group), 1)
+
+            n = len(group)
+
+            def arr(attr, both=both, n=n):
+                return np.array([getattr(p, attr) for p in both]).reshape(2, n, 1)
+
             costs = m.cost(arr("min"), arr("max"), arr("scale"), self.gamma)[..., 0]
             for t, i in enumerate(idx):
                 k = 1 if costs[1, t] < costs[0, t] else 0

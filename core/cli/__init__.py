@@ -80,6 +80,5 @@ def _broken_pipe() -> int:
 
 from .argtypes import allow_negative_numbers  # noqa: E402  (after CliError: commands import it from here)
 
-
 if __name__ == "__main__":
     sys.exit(main())

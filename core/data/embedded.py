@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
@@ -16,7 +16,7 @@ EMBEDDED_FILE = "embedded.npz"
 SPLITS = {"train": "calib", "calib": "calib", "test": "eval", "eval": "eval"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load(split: str):
     with np.load(resource_path(EMBEDDED_FILE)) as z:
         return z[f"{split}_images"], z[f"{split}_labels"], [str(n) for n in z["class_names"]]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .memory import Dataset
 from .idx import read_idx
+from .memory import Dataset
 
 DEFAULT_PATH = Path("/usr/share/datasets/fashion-mnist")
 CLASS_NAMES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]

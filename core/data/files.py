@@ -18,7 +18,6 @@ import numpy as np
 from ..progress import NULL_PROGRESS
 from .source import BadImageError, RateMeter, check_limit, per_class_index
 
-
 PARALLEL_DECODE = -1   # tf.data.AUTOTUNE: about 1.5 ms of CPU per 224-px JPEG (bench/bench_eval_stream.py)
 
 
@@ -41,15 +40,15 @@ class FileSource:
     def num_classes(self) -> int:
         return len(self.class_names)
 
-    def subset(self, index) -> "FileSource":
+    def subset(self, index) -> FileSource:
         return FileSource(self.paths[index], self.labels[index], self.class_names, self.source, self.skip_bad,
                           self.warn)
 
-    def per_class(self, n: int, seed: int = 0) -> "FileSource":
+    def per_class(self, n: int, seed: int = 0) -> FileSource:
         """The first ``n`` files of every class in file-name order (``seed`` shuffles first)."""
         return self.subset(per_class_index(self.labels, self.num_classes, n, seed))
 
-    def limit(self, n: int | None) -> "FileSource":
+    def limit(self, n: int | None) -> FileSource:
         check_limit(n)
         return self if n is None or n >= len(self) else self.subset(np.arange(n))
 

@@ -51,14 +51,14 @@ class Dataset:
     def image_shape(self) -> tuple:
         return tuple(self.images.shape[1:])
 
-    def subset(self, index) -> "Dataset":
+    def subset(self, index) -> Dataset:
         return Dataset(self.images[index], self.labels[index], list(self.class_names), self.source)
 
-    def per_class(self, n: int, seed: int = 0) -> "Dataset":
+    def per_class(self, n: int, seed: int = 0) -> Dataset:
         """The first ``n`` images of every class (deterministic; ``seed`` shuffles first)."""
         return self.subset(per_class_index(self.labels, self.num_classes, n, seed))
 
-    def limit(self, n: int | None) -> "Dataset":
+    def limit(self, n: int | None) -> Dataset:
         check_limit(n)
         return self if n is None or n >= len(self) else self.subset(np.arange(n))
 

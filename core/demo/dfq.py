@@ -47,8 +47,8 @@ def run_dfq(label, slug, model_path, out, eval_ds, conv, calib_data, plain: dict
     builds a results row like the demo's."""
     from ..atomic import atomic_write_bytes
     from ..calibrate import calibrate
-    from ..equalize.bias_correction import correction_inputs
     from ..equalize import equalize_model
+    from ..equalize.bias_correction import correction_inputs
     from ..equalize.write import write_result
     from ..evaluate import evaluate
     from ..export import convert_float, export_int8
@@ -143,7 +143,7 @@ def table_lines(summary: dict) -> list[str]:
     cells = [(m, w) for m in ("greedy", "minmax") for w in ("per-channel", "per-tensor")]
     qf = {(r["method"], r["weights"]): r for r in summary["results"] if r["arch"].upper().startswith("QF")}
     lines = []
-    for label, doc in summary.get("dfq", {}).items():
+    for doc in summary.get("dfq", {}).values():
         lines.append(f"{'':24s} {'float':>16s} " + " ".join(f"{m + ' ' + w:>22s}" for m, w in cells))
         rows = [(VARIANTS[v], doc["variants"][v]) for v in VARIANTS]
         if qf:

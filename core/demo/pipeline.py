@@ -81,17 +81,17 @@ def _slug(text: str) -> str:
 
 def run_demo(config: DemoConfig, progress: Progress = NULL_PROGRESS, log=print) -> dict:
     """Run the whole demo; returns the summary (also written to summary.json)."""
+    from ..atomic import atomic_write_bytes
     from ..calibrate import calibrate
     from ..compare import compare
     from ..data import load_dataset
     from ..evaluate import evaluate
     from ..export import convert_float, export_int8
-    from ..models.bn_fold import folded_weights
     from ..model_input import session_convention
+    from ..models.bn_fold import folded_weights
     from ..models.loading import load_model
     from ..plan import Plan
     from ..session import Session
-    from ..atomic import atomic_write_bytes
     from .ablation import STEPS_PER_MODEL, plan_ablation, run_ablation
     from .dfq import cell, run_dfq
     from .plots import histogram_png

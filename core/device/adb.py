@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass, field, asdict
-from typing import Callable
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 
 from .errors import AdbServerDied, DeviceError, DeviceNotFound, DeviceOffline, DeviceUnauthorized
 from .server import adbutils, client, server_address
@@ -155,7 +155,7 @@ class DeviceWatcher:
         self._last: list | None = None
         self._last_error: str | None = None
 
-    def start(self) -> "DeviceWatcher":
+    def start(self) -> DeviceWatcher:
         self._thread = threading.Thread(target=self._loop, name="qftune-device-watcher", daemon=True)
         self._thread.start()
         return self

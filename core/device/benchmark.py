@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from ..progress import NULL_PROGRESS, Progress
 from .errors import DeviceError, ToolFailed, ToolNoOutput

@@ -3,11 +3,11 @@ then accuracy with run_eval — the one job behind ``qftune deploy`` and the GUI
 
 from __future__ import annotations
 
-import posixpath
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ..progress import NULL_PROGRESS, Progress
 from .adb import DeviceInfo, open_device

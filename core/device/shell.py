@@ -8,10 +8,9 @@ without the marker was cut off, and :func:`run` turns that into a specific Devic
 from __future__ import annotations
 
 import shlex
-import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from ..progress import NULL_PROGRESS, Progress
 from .errors import CommandTimeout, DeviceError
@@ -46,9 +45,9 @@ def run(device: adbutils.AdbDevice, command: str, *, timeout: float = 60.0, idle
     """Run ``command`` (already quoted) on the device; stream its output line by line.
 
     Raises DeviceLost/AdbServerDied when the connection breaks before the command's exit
-    status arrives (``on_tick(elapsed_s)`` is called about 4 times a second), CommandTimeout after ``timeout`` s in total or ``idle_timeout`` s without
-    output, ``progress.Cancelled`` when the user cancels (the stream is closed, which makes
-    adbd kill the command).
+    status arrives (``on_tick(elapsed_s)`` is called about 4 times a second), CommandTimeout after
+    ``timeout`` s in total or ``idle_timeout`` s without output, ``progress.Cancelled`` when the user
+    cancels (the stream is closed, which makes adbd kill the command).
     """
     doing = f"running {what}"
     if not server_running():  # adbutils would silently start a fresh server that forgot the device
@@ -73,7 +72,7 @@ def run(device: adbutils.AdbDevice, command: str, *, timeout: float = 60.0, idle
                 raise CommandTimeout(f"{what} printed nothing for {idle_timeout:.0f} s on {device.serial}")
             try:
                 chunk = sock.recv(65536)
-            except socket.timeout:
+            except TimeoutError:
                 continue
             except OSError as exc:
                 raise diagnose(device.serial, doing) from exc

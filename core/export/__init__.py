@@ -1,6 +1,6 @@
 """int8 .tflite export with the plan's exact ranges, its verification and the report."""
 
-from .export import ExportReport, convert_float, convert_int8, export_int8, expected_params, report_path
+from .export import ExportReport, convert_float, convert_int8, expected_params, export_int8, report_path
 from .graph import GRANULARITIES
 from .verify import ExportVerificationError, verify_int8
 

@@ -17,12 +17,10 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from ..atomic import atomic_write_bytes, atomic_write_text
 from ..progress import NULL_PROGRESS, Progress
 from ..quant.grid import QuantParams, nudge, params_from_scale
-from ..quant.tensors import AFFINE_OPS, QTensor, WEIGHTED_OPS, quant_tensors
+from ..quant.tensors import AFFINE_OPS, WEIGHTED_OPS, QTensor, quant_tensors
 from .graph import GRANULARITIES, expected_weight_scales, forward_fn, rescale_kernel
 from .verify import ExportVerificationError, Verification, verify_int8
 
@@ -58,7 +56,7 @@ class ExportReport:
         return json.dumps(self.to_dict(), indent=2)
 
     @classmethod
-    def load(cls, path: str | Path) -> "ExportReport":
+    def load(cls, path: str | Path) -> ExportReport:
         d = json.loads(Path(path).read_text())
         return cls(**d)
 
@@ -132,7 +130,8 @@ def _producer(model, name: str) -> str:
     """``name``, or the layer an identity layer (Dropout, linear Activation) passes through: a plan
     that puts a tensor's FakeQuant after the identity (sessions before keras.applications support
     fused Dropout into the op before it) quantizes the same values."""
-    from ..quant.tensors import _is_identity as is_identity, inbound_layers
+    from ..quant.tensors import _is_identity as is_identity
+    from ..quant.tensors import inbound_layers
 
     seen = 0
     while seen < 64:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..quant.grid import QuantParams
-from ..quant.tensors import AFFINE_OPS, QTensor, WEIGHTED_OPS
+from ..quant.tensors import AFFINE_OPS, WEIGHTED_OPS, QTensor
 from .litert import Graph, load_interpreter, read_graph
 from .match import MatchError, match_tensors
 

@@ -1,8 +1,8 @@
 """The model zoo: MobileNetV1/V2 builders (original and QF), loading, BN folding."""
 
-from .qf_config import QFConfig, parse_changes
 from .mobilenet_v1 import build_mobilenet_v1
 from .mobilenet_v2 import build_mobilenet_v2
+from .qf_config import QFConfig, parse_changes
 
 ARCHITECTURES = {"mobilenet-v1": build_mobilenet_v1, "mobilenet-v2": build_mobilenet_v2}
 

@@ -83,7 +83,7 @@ class InputConvention:
         return {"name": self.name, "scale": list(self.scale), "offset": list(self.offset), "source": self.source}
 
     @classmethod
-    def from_dict(cls, d: dict, source: str | None = None) -> "InputConvention":
+    def from_dict(cls, d: dict, source: str | None = None) -> InputConvention:
         try:
             return cls(tuple(d["scale"]), tuple(d["offset"]), str(d.get("name", "custom")),
                        source or str(d.get("source", "card")))
@@ -91,12 +91,12 @@ class InputConvention:
             raise ValueError(f"input convention {d!r}: needs 'scale' and 'offset' lists ({exc})") from None
 
     @classmethod
-    def from_scale_offset(cls, scale, offset) -> "InputConvention":
+    def from_scale_offset(cls, scale, offset) -> InputConvention:
         """The user's ``--input-scale`` / ``--input-offset`` (numbers or per-channel lists)."""
         return cls(tuple(np.atleast_1d(scale)), tuple(np.atleast_1d(offset)), "custom", "user")
 
     @classmethod
-    def from_mean_std(cls, mean, std) -> "InputConvention":
+    def from_mean_std(cls, mean, std) -> InputConvention:
         """``x = (pixel - mean) / std`` with mean/std in pixel units (e.g. 127.5 and 127.5)."""
         mean = np.atleast_1d(np.asarray(mean, np.float64))
         std = np.atleast_1d(np.asarray(std, np.float64))

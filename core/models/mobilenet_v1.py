@@ -7,7 +7,7 @@ downsampling separable blocks keep stride 2 (total stride 8; 28 px -> 4x4).
 
 from __future__ import annotations
 
-from .blocks import classifier_head, conv_bn_act, depthwise, make_divisible, _keras
+from .blocks import _keras, classifier_head, conv_bn_act, depthwise, make_divisible
 from .qf_config import QFConfig
 
 # (pointwise output channels, depthwise stride) of the 13 separable blocks

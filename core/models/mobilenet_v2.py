@@ -10,7 +10,7 @@ and only three blocks downsample, so a 28 px image ends at 4x4 rather than 1x1:
 
 from __future__ import annotations
 
-from .blocks import activation, classifier_head, conv_bn_act, depthwise, make_divisible, _keras
+from .blocks import _keras, classifier_head, conv_bn_act, depthwise, make_divisible
 from .qf_config import QFConfig
 
 # (expansion t, output channels c, repeats n, first stride s)

@@ -11,7 +11,7 @@ Each change is a separate switch so the effect of each can be measured:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, asdict
+from dataclasses import asdict, dataclass
 
 ALL_CHANGES = (1, 2, 3)
 
@@ -23,11 +23,11 @@ class QFConfig:
     dw_l2: float = 0.0
 
     @classmethod
-    def original(cls) -> "QFConfig":
+    def original(cls) -> QFConfig:
         return cls()
 
     @classmethod
-    def from_changes(cls, changes, l2: float = 4e-5) -> "QFConfig":
+    def from_changes(cls, changes, l2: float = 4e-5) -> QFConfig:
         """Build from the change numbers ``{1, 2, 3}`` used by ``--qf-changes``."""
         changes = set(int(c) for c in changes)
         unknown = changes - set(ALL_CHANGES)
@@ -40,7 +40,7 @@ class QFConfig:
         return cls(no_dw_bn_relu=1 in changes, relu=2 in changes, dw_l2=l2 if 3 in changes else 0.0)
 
     @classmethod
-    def full(cls, l2: float = 4e-5) -> "QFConfig":
+    def full(cls, l2: float = 4e-5) -> QFConfig:
         return cls.from_changes(ALL_CHANGES, l2)
 
     @property

@@ -10,7 +10,7 @@ names are refused by ``make_chooser``; its error reaches the caller as a
 from __future__ import annotations
 
 from ..calib.histogram import Histogram
-from ..choosers import Chooser, Choice, make_chooser
+from ..choosers import Choice, Chooser, make_chooser
 from ..quant.tensors import QTensor
 from .checks import PlanError
 
@@ -67,5 +67,5 @@ class Candidates:
         if not gids or not hasattr(chooser, "choose_many"):
             return
         choices = chooser.choose_many([self.group_stats(self.groups[g][0]) for g in gids])
-        for g, c in zip(gids, choices):
+        for g, c in zip(gids, choices, strict=True):
             self._choices[(g, method)] = c

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 class Change:
     """A reversible edit of the plan. ``apply``/``revert`` are idempotent."""
 
-    plan: "Plan"
+    plan: Plan
     description: str
     before: dict[str, EntryState]
     after: dict[str, EntryState]

@@ -44,7 +44,7 @@ class Entry:
     stats: object                      # this tensor's own Histogram (core.calib.histogram)
     requested: tuple[float, float] | None = None
     locked: str | None = None
-    _candidates: "Candidates | None" = field(default=None, repr=False, compare=False)
+    _candidates: Candidates | None = field(default=None, repr=False, compare=False)
 
     @property
     def name(self) -> str:

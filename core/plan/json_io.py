@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from .plan import Plan
 
 
-def plan_to_dict(plan: "Plan") -> dict:
+def plan_to_dict(plan: Plan) -> dict:
     """JSON-able plan (floats round-trip exactly through json)."""
     return {
         "method": plan.method, "gamma": plan.gamma, "input_method": plan.input_method,
@@ -25,7 +25,7 @@ def plan_to_dict(plan: "Plan") -> dict:
     }
 
 
-def plan_from_dict(cls: type, d: dict, stats: dict) -> "Plan":
+def plan_from_dict(cls: type, d: dict, stats: dict) -> Plan:
     """Rebuild a plan of class ``cls`` saved by :func:`plan_to_dict`, with its statistics."""
     tensors = [QTensor.from_dict(t) for t in d["tensors"]]
     plan = cls(tensors, stats, d["method"], d["gamma"], d.get("input_method", INPUT_DEFAULT_METHOD),

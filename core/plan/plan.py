@@ -6,7 +6,7 @@ Every edit returns a :class:`~core.plan.changes.Change`; observers registered wi
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from ..choosers import Choice, Landscape
 from ..data.preprocess import INPUT_RANGE
@@ -210,7 +210,7 @@ class Plan:
         return plan_to_dict(self)
 
     @classmethod
-    def from_dict(cls, d: dict, stats: dict) -> "Plan":
+    def from_dict(cls, d: dict, stats: dict) -> Plan:
         """Rebuild a plan saved by :meth:`to_dict` with its statistics; every saved range is kept bit-exactly."""
         return plan_from_dict(cls, d, stats)
 

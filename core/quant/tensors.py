@@ -102,7 +102,7 @@ class QTensor:
                 "locked": self.locked, "activation": self.activation}
 
     @classmethod
-    def from_dict(cls, d: dict) -> "QTensor":
+    def from_dict(cls, d: dict) -> QTensor:
         return cls(d["name"], int(d["index"]), d["op"], list(d["layers"]), tuple(d["shape"]),
                    list(d.get("inputs", [])), d.get("group", ""), d.get("locked"), d.get("activation", "linear"))
 

@@ -57,8 +57,7 @@ def _train(config, out, resume, progress, strategy, placement, scratch):
     import keras
 
     from ..models.convention import resolve_convention
-    from .callbacks import (FiniteGuard, NonFiniteError, TrainingReport, WorkerBackup, save_model_atomic,
-                            weights_finite)
+    from .callbacks import FiniteGuard, NonFiniteError, TrainingReport, WorkerBackup, save_model_atomic, weights_finite
     from .input import open_training_data
 
     recipe = RECIPES[config.recipe]

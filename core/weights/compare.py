@@ -18,7 +18,7 @@ def matched_layers(a: dict[str, LayerWeights], b: dict[str, LayerWeights]) -> li
     position among the kernels (two builds of one architecture that name layers differently)."""
     if a and all(name in b for name in a):
         return [(name, name) for name in a]
-    return list(zip(a, b))
+    return list(zip(a, b, strict=False))      # by position, as far as the shorter one goes
 
 
 def _spread_ratio(x: LayerWeights, y: LayerWeights) -> float:

@@ -62,7 +62,8 @@ def totals_line(mech: dict) -> str:
     if not t["layers"]:
         return f"{mech['kind']}: no layers of this kind"
     line = (f"{mech['kind']}: {t['collapsed']:,} of {t['channels']:,} channels erased by per-tensor weights "
-            f"({'no BN to tell dead ones' if t['dead'] is None else format(t['dead'], ',') + ' dead'}); worst {t['max_spread_layer']} spread {_x(t['max_spread'])}")
+            f"({'no BN to tell dead ones' if t['dead'] is None else format(t['dead'], ',') + ' dead'}); "
+            f"worst {t['max_spread_layer']} spread {_x(t['max_spread'])}")
     if t["max_bn_scale"] is not None:
         line += f"; largest BN scale {t['max_bn_scale']:.3g} ({t['max_bn_scale_layer']})"
     return line

@@ -101,7 +101,7 @@ class LayerWeights:
                 "bn_variance": None if self.bn_variance is None else self.bn_variance.tolist()}
 
     @classmethod
-    def from_dict(cls, d: dict) -> "LayerWeights":
+    def from_dict(cls, d: dict) -> LayerWeights:
         arr = lambda v: None if v is None else np.asarray(v, np.float64)  # noqa: E731
         return cls(d["layer"], d["kind"], arr(d["ch_min"]), arr(d["ch_max"]), arr(d.get("bn_scale")),
                    arr(d.get("bn_variance")))

@@ -13,7 +13,8 @@ def calibrate(model: str, data: str = "embedded", per_class="auto", limit: int |
     ``per_class="auto"``: 1,000 images in all, balanced; None: every image) and return the
     :class:`~core.session.Session`. With ``out`` it is saved there; a file at ``out`` changed
     while calibrating is not overwritten unless ``force``."""
-    from ..calibrate import DEFAULT_BINS, calibrate as _calibrate
+    from ..calibrate import DEFAULT_BINS
+    from ..calibrate import calibrate as _calibrate
     from ..choosers import check_method
     from ..session import disk_stamp
     from .inputs import as_convention

@@ -8,11 +8,19 @@ of dialogs that need no session ignore ``app``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
-from . import (calibrate_dialog, compare_dialog, equalize_dialog, evaluate_dialog, export_dialog,
-               sensitivity_dialog, train_dialog)
+from . import (
+    calibrate_dialog,
+    compare_dialog,
+    equalize_dialog,
+    evaluate_dialog,
+    export_dialog,
+    sensitivity_dialog,
+    train_dialog,
+)
 from .options_dialog import OptionsDialog
 
 JobFactory = Callable[[dict, Any], Callable]

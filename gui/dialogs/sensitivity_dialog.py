@@ -23,10 +23,10 @@ class SensitivityDialog(OptionsDialog):
 
 def make_job(values: dict, app):
     """``fn(progress) -> {tensor: top-1 drop in percentage points}`` (in the engine process)."""
+    from core.models.convention import session_convention
+
     from .. import engine_jobs
     from ..engine_process import remote
-
-    from core.models.convention import session_convention
 
     snap = snapshot(app, values.get("model"))
     return remote(engine_jobs.sensitivity, model_path=snap.model_path, tensors=snap.tensors, ranges=snap.ranges,

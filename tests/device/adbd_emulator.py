@@ -13,7 +13,6 @@ import socket
 import stat
 import struct
 import threading
-import time
 
 from phone_shell import PhoneShell
 
@@ -37,7 +36,7 @@ def _packet(cmd: int, arg0: int, arg1: int, data: bytes = b"") -> bytes:
 
 
 class _Stream:
-    def __init__(self, conn: "_Connection", local_id: int, remote_id: int):
+    def __init__(self, conn: _Connection, local_id: int, remote_id: int):
         self.conn, self.local_id, self.remote_id = conn, local_id, remote_id
         self.okay = threading.Event()
         self.okay.set()
@@ -72,7 +71,7 @@ class _Stream:
 
 
 class _Connection:
-    def __init__(self, phone: "FakePhone", sock: socket.socket):
+    def __init__(self, phone: FakePhone, sock: socket.socket):
         self.phone, self.sock = phone, sock
         self.lock = threading.Lock()
         self.streams: dict[int, _Stream] = {}

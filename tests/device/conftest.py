@@ -12,9 +12,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from adbd_emulator import FakePhone  # noqa: E402
 import standins  # noqa: E402
-
+from adbd_emulator import FakePhone  # noqa: E402
 from device_kit import ADB, adb, device_state, free_port, plug, wait_state  # noqa: E402,F401
 
 
@@ -70,6 +69,7 @@ def tflite_models(tmp_path_factory):
 
     The int8 file's name has spaces and quotes, to exercise the shell quoting end to end."""
     import tensorflow as tf
+
     from core.data import load_dataset, to_model_input
 
     d = tmp_path_factory.mktemp("models")

@@ -10,7 +10,6 @@ import subprocess
 import time
 
 import numpy as np
-
 from adbd_emulator import FakePhone
 
 ADB = shutil.which("adb")
@@ -54,6 +53,7 @@ def plug(phone: FakePhone, want: str = "device") -> FakePhone:
 def host_top1(tflite_path, n: int) -> float:
     """Top-1 of a .tflite on the first n embedded eval images, on the host (for comparison in tests)."""
     from ai_edge_litert.interpreter import Interpreter
+
     from core.data import load_dataset
 
     data = load_dataset("embedded:eval", "test").limit(n)

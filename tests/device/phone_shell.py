@@ -18,7 +18,7 @@ import subprocess
 import sys
 import threading
 
-from standins import PAYLOAD_MARKER, ELF_MACHINE_AARCH64, ELF_MACHINE_ARM
+from standins import ELF_MACHINE_AARCH64, ELF_MACHINE_ARM, PAYLOAD_MARKER
 
 STATUS = "\x00"  # stands for an unquoted $? until execution
 

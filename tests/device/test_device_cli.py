@@ -8,7 +8,6 @@ import subprocess
 import sys
 
 import pytest
-
 from adbd_emulator import FakePhone
 from device_kit import adb, plug
 

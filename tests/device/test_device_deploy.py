@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-
-from core.device import MeasureConfig, BenchmarkConfig, list_devices, measure
-
 from device_kit import host_top1
+
+from core.device import BenchmarkConfig, MeasureConfig, list_devices, measure
 
 
 @pytest.mark.timeout(60)

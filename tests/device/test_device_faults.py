@@ -6,13 +6,24 @@ import threading
 import time
 
 import pytest
-
 import standins
 from adbd_emulator import FakePhone
 from device_kit import adb, plug, wait_state
-from core.device import (AdbServerDied, BenchmarkConfig, CommandTimeout, DeviceLost, DeviceUnauthorized,
-                         MeasureConfig, NotEnoughSpace, ToolAbiMismatch, ToolFailed, ToolNoOutput, list_devices,
-                         measure)
+
+from core.device import (
+    AdbServerDied,
+    BenchmarkConfig,
+    CommandTimeout,
+    DeviceLost,
+    DeviceUnauthorized,
+    MeasureConfig,
+    NotEnoughSpace,
+    ToolAbiMismatch,
+    ToolFailed,
+    ToolNoOutput,
+    list_devices,
+    measure,
+)
 from core.progress import Cancelled, Progress
 
 

@@ -9,10 +9,10 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from PySide6.QtCore import QSettings, Qt  # noqa: E402
-
 from adbd_emulator import FakePhone  # noqa: E402
 from device_kit import adb, plug  # noqa: E402
+from PySide6.QtCore import QSettings, Qt  # noqa: E402
+
 from gui.device_panel import DevicePanel  # noqa: E402
 
 

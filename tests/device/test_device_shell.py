@@ -6,8 +6,8 @@ import threading
 
 import adbutils
 import pytest
-
 import standins
+
 from core.device import DeviceLost, open_device
 from core.device.deploy import push_verified
 from core.device.shell import quote, run

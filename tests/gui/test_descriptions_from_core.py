@@ -6,9 +6,8 @@ from __future__ import annotations
 import json
 import shutil
 
-from PySide6.QtCore import Qt
-
 from gui_kit import wait_jobs
+from PySide6.QtCore import Qt
 
 
 def test_calibrate_dialog_and_reset_menu_list_the_choosers_with_their_descriptions(make_main_window, session_copy,

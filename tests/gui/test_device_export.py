@@ -7,12 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from gui_helpers import click_menu, click_run
+from gui_kit import wait_jobs
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication, QFileDialog, QScrollArea, QTabBar
-
-from gui_kit import wait_jobs
-from gui_helpers import click_menu, click_run
 
 
 def _raise_tab(qtbot, window, title: str) -> None:

@@ -10,11 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from gui_helpers import answer, click_menu, click_row, click_run, find_box, type_into
+from gui_kit import wait_jobs
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
-
-from gui_kit import wait_jobs
-from gui_helpers import answer, click_menu, click_row, click_run, find_box, type_into
 
 HERE = Path(__file__).resolve().parent
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import json
 
-from PySide6.QtGui import QAction
-
 from gui_kit import close_errors, wait_jobs
+from PySide6.QtGui import QAction
 
 
 def test_equalize_from_the_jobs_menu_writes_and_opens_the_model(make_main_window, session_copy, gui_models,

@@ -6,9 +6,8 @@ from __future__ import annotations
 import json
 
 import numpy as np
-from PySide6.QtCore import Qt
-
 from gui_kit import StallMeter, close_errors, wait_jobs
+from PySide6.QtCore import Qt
 
 STALL_BOUND_MS = 200.0
 

@@ -6,9 +6,8 @@ import math
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPointF, Qt
-
 from gui_kit import close_errors, wait_jobs
+from PySide6.QtCore import QPointF, Qt
 
 
 def data_to_viewport(plot, x: float, y: float):

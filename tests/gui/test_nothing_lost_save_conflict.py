@@ -8,10 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from gui_kit import wait_jobs
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
-
-from gui_kit import wait_jobs
 
 ROOT = Path(__file__).resolve().parents[2]
 

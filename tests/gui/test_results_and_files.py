@@ -7,10 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from gui_kit import close_errors, wait_jobs
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
-
-from gui_kit import close_errors, wait_jobs
 
 
 def _override(app, index: int = 6, factor: float = 0.41) -> tuple[str, float]:

@@ -4,10 +4,9 @@ SQNR/sensitivity charts, row colours that match the numbers shown — on real jo
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QPoint, Qt
-
-from gui_kit import close_errors, wait_jobs
 from gui_helpers import click_menu, click_run
+from gui_kit import close_errors, wait_jobs
+from PySide6.QtCore import QPoint, Qt
 
 
 @pytest.fixture(scope="module")

@@ -4,9 +4,8 @@ the editors — with real mouse and keyboard events."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-
 from gui_helpers import click_row, type_into
+from PySide6.QtCore import Qt
 from test_main_window import drag
 
 

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
-
 from gui_helpers import click_row
 from gui_kit import close_errors, wait_jobs
+from PySide6.QtCore import Qt
 
 
 def _kill_channel(model, layer: str, channel: int, others: float) -> None:
@@ -151,7 +150,7 @@ def bundle(tmp_path, monkeypatch, pairs) -> None:
 
     (tmp_path / "res" / "sessions").mkdir(parents=True)
     for names, files in pairs:
-        for name, src in zip(names, files):
+        for name, src in zip(names, files, strict=True):
             shutil.copy(src, tmp_path / "res" / name)
     monkeypatch.setattr("core.resources.RESOURCES", tmp_path / "res")
 

@@ -10,8 +10,9 @@ def register(sub):
                        description="Load the bundled QF and original MobileNetV2 (Fashion-MNIST), calibrate both on the "
                        "embedded images, choose ranges with greedy and min/max, export int8 with per-channel and "
                        "per-tensor weights, evaluate everything against float and write a folder with the sessions, "
-                       "the models and report.html. The original model is also equalized (CLE + bias absorption) and exported with and "
-                       "without bias correction (--no-dfq skips that). When the four MobileNetV1 ablation models are bundled "
+                       "the models and report.html. The original model is also equalized (CLE + bias absorption) and "
+                       "exported with and without bias correction (--no-dfq skips that). When the four MobileNetV1 "
+                       "ablation models are bundled "
                        "(resources/models/mobilenet_v1_{orig,step1,step2,qf}_fmnist.keras), their table follows: float and "
                        "the four int8 cells on the same images, with the depthwise mechanism (docs/ablation.md; "
                        "--no-ablation skips it).")

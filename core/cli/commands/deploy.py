@@ -7,9 +7,9 @@ import sys
 
 
 def register(sub):
-    from ..argtypes import MAX_THREADS, hex_mask, int_range
     from ...device.benchmark import DELEGATES
     from ...device.deploy import DEFAULT_REMOTE_DIR
+    from ..argtypes import MAX_THREADS, hex_mask, int_range
 
     p = sub.add_parser("deploy", help="measure a .tflite on an Android phone: latency rounds and accuracy",
                        description="Push MODEL.tflite and TFLite's benchmark_model (and run_eval) to the phone, "
@@ -41,7 +41,7 @@ def register(sub):
 
 
 def run(args) -> int:
-    from ...device import BenchmarkConfig, DeviceError, LPIRC_BUDGET_MS, MeasureConfig
+    from ...device import LPIRC_BUDGET_MS, BenchmarkConfig, DeviceError, MeasureConfig
     from ...device.summary import format_ms
     from ...progress import Cancelled
     from ...workflows.deploy import deploy, labels_for

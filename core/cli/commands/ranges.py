@@ -32,9 +32,8 @@ def rows(plan, convention=None) -> list[dict]:
 
 
 def run(args) -> int:
-    from ...session import Session
-
     from ...models.convention import session_convention
+    from ...session import Session
 
     session = Session.load(args.session)
     for w in session.warnings:
@@ -45,7 +44,8 @@ def run(args) -> int:
         print(json.dumps(table, indent=1))
         return 0
     print(f"input convention: {convention.describe()}")
-    head = f"{'name':<22} {'op':<18} {'shape':<14} {'min':>11} {'max':>11} {'scale':>11} {'zp':>5} {'method':<10} {'SQNR dB':>8} {'sat %':>7}"
+    head = (f"{'name':<22} {'op':<18} {'shape':<14} {'min':>11} {'max':>11} {'scale':>11} {'zp':>5} "
+            f"{'method':<10} {'SQNR dB':>8} {'sat %':>7}")
     print(head)
     print("-" * len(head))
     for r in table:

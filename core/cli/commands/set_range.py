@@ -11,8 +11,10 @@ def register(sub):
                        "tensors tied to it move too; locked tensors (softmax) refuse. Saves the session in place.")
     p.add_argument("session", metavar="S.qft", help="session file (rewritten atomically)")
     p.add_argument("tensor", metavar="TENSOR", help="tensor name (see qftune ranges)")
-    p.add_argument("min", metavar="MIN", type=number, help="lower end of the range (extended to include 0, nudged to the int8 grid)")
-    p.add_argument("max", metavar="MAX", type=number, help="upper end of the range (extended to include 0, nudged to the int8 grid)")
+    p.add_argument("min", metavar="MIN", type=number,
+                   help="lower end of the range (extended to include 0, nudged to the int8 grid)")
+    p.add_argument("max", metavar="MAX", type=number,
+                   help="upper end of the range (extended to include 0, nudged to the int8 grid)")
     p.set_defaults(func=run)
 
 

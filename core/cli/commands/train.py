@@ -22,11 +22,11 @@ def _ranged(name: str, integer: bool):
         try:
             value = int(text) if integer else float(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected {'an integer' if integer else 'a number'}, got {text!r}")
+            raise argparse.ArgumentTypeError(f"expected {'an integer' if integer else 'a number'}, got {text!r}") from None
         try:
             return check_number(name, value, integer=integer)
         except ConfigError as exc:
-            raise argparse.ArgumentTypeError(str(exc).split(" ", 1)[1])   # argparse names the option itself
+            raise argparse.ArgumentTypeError(str(exc).split(" ", 1)[1]) from None   # argparse names the option itself
     parse.__name__ = name
     return parse
 
