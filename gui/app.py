@@ -378,4 +378,7 @@ def main(target: str | None = None) -> int:
     QTimer.singleShot(0, app.warm_up_engine)          # TF imports in the helper while the user looks around
     code = qapp.exec()
     engine_process.shutdown(kill=True)
+    from .jobs import wait_all
+
+    wait_all()              # a job still waiting on the helper ends with it
     return code

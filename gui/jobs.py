@@ -21,6 +21,25 @@ from core.progress import Cancelled, Progress
 
 _MIN_UPDATE_S = 0.03   # at most ~30 progress signals per second reach the UI
 
+# Every job's (thread, worker) until its thread has finished. A window (and the runner and job
+# under it) may be deleted while a job still runs, e.g. a weights read when the user closes the
+# window; Qt aborts the process when a running QThread is destroyed, so the thread is not owned
+# by the job alone. Finished pairs are dropped on the UI thread when the next job starts or ends.
+_ALIVE: list[tuple[QThread, QObject]] = []
+
+
+def _forget_finished() -> None:
+    _ALIVE[:] = [(t, w) for t, w in _ALIVE if not t.isFinished()]
+
+
+def wait_all(ms: int = 5_000) -> bool:
+    """Wait (at exit, after the engine helper is gone) for every job thread still running."""
+    deadline = time.monotonic() + ms / 1000
+    for thread, _ in list(_ALIVE):
+        thread.wait(max(0, int(1000 * (deadline - time.monotonic()))))
+    _forget_finished()
+    return not _ALIVE
+
 
 class _Worker(QObject):
     progressed = Signal(float, str)
@@ -86,6 +105,8 @@ class Job(QObject):
         self._worker.succeeded.connect(self._succeeded)
         self._worker.failed.connect(self._failed)
         self._worker.cancelled.connect(self._cancelled)
+        _forget_finished()
+        _ALIVE.append((self._thread, self._worker))
 
     def start(self) -> None:
         self._thread.start()
@@ -109,6 +130,7 @@ class Job(QObject):
         self.status = status
         self._thread.quit()
         self._thread.wait()
+        _forget_finished()
         self.ended.emit(status)
 
     def _succeeded(self, result) -> None:

@@ -68,22 +68,13 @@ class WeightsCache(QObject):
         self._next()
 
     def shutdown(self) -> None:
-        """Stop reading (on quit): the queue is dropped, the running read cancelled and waited for."""
-        import time
-
-        from PySide6.QtCore import QCoreApplication
-
+        """Stop reading (on quit or close): the queue is dropped and the running read cancelled,
+        without waiting for it. Its thread outlives this object safely (:data:`gui.jobs._ALIVE`);
+        the engine helper is killed at exit, which ends it (``gui.app.main``)."""
         self._closed = True
         self._queue.clear()
-        job = self.runner.current
-        if job is None:
-            return
-        job.cancel()
-        # the job's thread ends when its result is delivered on this thread: deliver it
-        deadline = time.monotonic() + 30
-        while self.runner.current is job and time.monotonic() < deadline:
-            QCoreApplication.processEvents()
-            job.wait(20)
+        if self.runner.current is not None:
+            self.runner.current.cancel()
 
     # ----------------------------------------------------------------------------------------
     @staticmethod

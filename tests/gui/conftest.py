@@ -102,6 +102,7 @@ def make_main_window(qtbot, tmp_path):
     yield make
     for app in apps:
         app.runner.shutdown()
+        app.weights.shutdown()
         for box in list(app.errors):
             box.close()
         if app.compare_window is not None:
