@@ -23,14 +23,13 @@ def register(sub):
 
 
 def run(args) -> int:
-    from ...models.loading import load_model
-    from ...weights import model_weights
     from ...weights.mechanism import finite, select, totals, totals_line
+    from ...workflows.weights import read_weights
     from .. import CliError
 
     if not Path(args.model).exists():
         raise CliError(f"{args.model}: no such model file")
-    weights = model_weights(load_model(args.model))
+    weights = read_weights(args.model)
     if args.layer is not None:
         if args.layer not in weights:
             names = list(weights)
