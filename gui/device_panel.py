@@ -4,9 +4,9 @@ Self-contained: the main window only creates ``DevicePanel(parent, settings)``, 
 ``offer_export(...)`` when an export is written, and may listen to its signals. Its parts
 are the device list (:mod:`gui.device_list`), the model to measure (:mod:`gui.model_picker`),
 the measurement form (:mod:`gui.measure_form`) and the live plot and results table (:mod:`gui.latency_plot`).
-The measurement runs as a job of a :class:`gui.jobs.JobRunner` (``core.device.measure``
-with the job's progress; Cancel cancels it); its events reach the UI thread through a
-queued signal.
+The measurement runs as a job of a :class:`gui.jobs.JobRunner` (``core.workflows.deploy``:
+each qftune export checked against its report, then ``core.device.measure``, with the job's
+progress; Cancel cancels it); its events reach the UI thread through a queued signal.
 """
 
 from __future__ import annotations
@@ -26,8 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.device import DeviceError, MeasureEvent, measure
+from core.device import DeviceError, MeasureEvent
 from core.device.summary import format_ms
+from core.workflows.deploy import deploy
 
 from .device_list import DeviceList
 from .jobs import Job, JobRunner
@@ -97,7 +98,7 @@ class DevicePanel(QWidget):
         models, emit = dict(self.models), self._events.event.emit
         self._reset_results()
         self._job = self.runner.start("Deploy & Measure",
-                                      lambda progress: measure(models, config, progress=progress, on_event=emit))
+                                      lambda progress: deploy(models, config, progress=progress, on_event=emit))
         self._job.progressed.connect(self._on_progress)
         self._status("starting…")
         self._update_buttons()

@@ -139,3 +139,32 @@ def test_cancel_and_close_mid_round_stop_the_measurement(make_panel, qtbot, phon
     job = panel.runner.current
     panel.close()
     assert job.cancel_requested and job.wait(0)
+
+
+@pytest.mark.timeout(60)
+def test_a_modified_export_is_refused_before_it_reaches_the_phone(make_panel, qtbot, phone, tools, tflite_models,
+                                                                   tmp_path):
+    """Deploy from the panel checks each qftune export against its report, as ``qftune deploy`` does:
+    a file changed since export is named before any round runs."""
+    import hashlib
+    import json
+    import shutil
+
+    panel = make_panel()
+    qtbot.waitUntil(lambda: panel.selected_serial() == phone.serial, timeout=3000)
+    panel.form.bench_tool.setText(str(tools["benchmark"]))
+    panel.form.eval_tool.setText(str(tools["eval"]))
+    model = tmp_path / "m_int8.tflite"
+    shutil.copy(tflite_models["int8"], model)
+    recorded = hashlib.sha256(model.read_bytes()).hexdigest()
+    (tmp_path / "m_int8.export.json").write_text(json.dumps({"sha256": recorded}))
+    with open(model, "ab") as f:            # the file changes after its export was verified
+        f.write(b"\0")
+    panel.set_models({"int8": str(model)})
+    rounds = []
+    panel.roundMeasured.connect(lambda *a: rounds.append(a))
+    with qtbot.waitSignal(panel.measurementFailed, timeout=30_000) as failed:
+        qtbot.mouseClick(panel.measure_button, Qt.LeftButton)
+    assert rounds == []
+    assert "changed since it was exported" in failed.args[1] and str(model) in failed.args[1]
+    assert panel.measure_button.isEnabled()
