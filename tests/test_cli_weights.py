@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from model_kit import kill_bn_channel
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -28,11 +30,10 @@ def dead_model(tmp_path_factory):
     from core.models import QFConfig, build_mobilenet_v1
 
     model = build_mobilenet_v1(input_size=16, width=0.25, qf=QFConfig.original(), name="m")
+    kill_bn_channel(model, "block0_dw_bn", 3, others=2000.0)
     bn = model.get_layer("block0_dw_bn")
     w = {v.path.split("/")[-1]: v for v in bn.weights}
-    var = np.full(w["moving_variance"].shape, 2000.0, np.float32)
-    var[3] = 0.0
-    w["moving_variance"].assign(var)
+    var = w["moving_variance"].numpy()
     dw = model.get_layer("block0_dw")
     dw.kernel.assign(np.random.default_rng(0).normal(0, 0.3, dw.kernel.shape).astype(np.float32))
     path = tmp_path_factory.mktemp("w") / "dead.keras"

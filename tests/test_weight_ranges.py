@@ -8,6 +8,8 @@ Every figure is checked against a direct numpy fold of the Keras weights.
 import numpy as np
 import pytest
 
+from model_kit import kill_bn_channel
+
 
 @pytest.fixture(scope="module")
 def dead_channel_model():
@@ -16,11 +18,7 @@ def dead_channel_model():
     from core.models import QFConfig, build_mobilenet_v1
 
     model = build_mobilenet_v1(input_size=16, width=0.25, qf=QFConfig.original(), name="m")
-    bn = model.get_layer("block0_dw_bn")
-    w = {v.path.split("/")[-1]: v for v in bn.weights}
-    var = np.full(w["moving_variance"].shape, 2000.0, np.float32)   # s = 0.022 vs 1/sqrt(eps) = 31.6
-    var[3] = 0.0                                        # channel 3 saw constant input
-    w["moving_variance"].assign(var)
+    kill_bn_channel(model, "block0_dw_bn", 3, others=2000.0)   # s = 0.022 vs 1/sqrt(eps) = 31.6 for channel 3
     rng = np.random.default_rng(0)
     dw = model.get_layer("block0_dw")
     dw.kernel.assign(rng.normal(0, 0.3, dw.kernel.shape).astype(np.float32))

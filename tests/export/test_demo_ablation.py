@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from model_kit import kill_bn_channel
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -38,12 +40,8 @@ def v1_pair(tmp_path_factory, init_bn):
         keras.utils.set_random_seed(0)
         m = build_mobilenet_v1(input_size=28, width=0.25, qf=qf, name=name)
         init_bn(m, to_model_input(calib.images, m.input_shape))
-        if name == "orig":
-            bn = m.get_layer("block0_dw_bn")
-            var = {v.path.split("/")[-1]: v for v in bn.weights}["moving_variance"]
-            v = var.numpy() * 0 + 2000.0            # folded scale 0.022 ...
-            v[3] = 0.0                               # ... and 1/sqrt(eps) = 31.6 for a dead channel
-            var.assign(v)
+        if name == "orig":                           # folded scale 0.022, and 1/sqrt(eps) = 31.6 for channel 3
+            kill_bn_channel(m, "block0_dw_bn", 3, others=2000.0)
         paths[name] = folder / f"v1_{name}.keras"
         m.save(paths[name])
     return paths

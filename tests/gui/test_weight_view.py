@@ -15,13 +15,7 @@ from gui_helpers import click_row
 from gui_kit import close_errors, wait_jobs
 from PySide6.QtCore import Qt
 
-
-def _kill_channel(model, layer: str, channel: int, others: float) -> None:
-    bn = model.get_layer(layer + "_bn")
-    w = {v.path.split("/")[-1]: v for v in bn.weights}
-    var = np.full(w["moving_variance"].shape, others, np.float32)
-    var[channel] = 0.0
-    w["moving_variance"].assign(var)
+from model_kit import kill_bn_channel
 
 
 def folded(model, layer: str):
@@ -51,7 +45,7 @@ def v1_pair(tmp_path_factory):
         keras.utils.set_random_seed(1)
         model = build_mobilenet_v1(input_size=28, width=0.25, qf=QFConfig.original(), name=f"tiny_{key}")
         for layer, channel, others in dead:
-            _kill_channel(model, layer, channel, others)
+            kill_bn_channel(model, layer + "_bn", channel, others)
         path = d / f"tiny_v1_{key}.keras"
         model.save(path)
         session = calibrate(str(path), "embedded", per_class=1)
