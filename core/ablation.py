@@ -18,6 +18,30 @@ COLUMNS = ("float", "greedy per-tensor", "greedy per-channel", "min/max per-tens
            "dw max spread", "erased ch.", "dead ch.", "max BN scale")
 
 
+def export_and_evaluate_cells(model, model_path, plans: dict, out_dir: Path, slug: str, eval_ds, convention,
+                              folded, float_path, weights=WEIGHTS, on_cell=None) -> dict:
+    """Every (method, weights) cell of ``plans`` (``{method: Plan}``): exported to
+    ``out_dir/<slug>_<method>_<weights>_int8.tflite`` (verified) and evaluated against ``float_path``.
+    ``on_cell(method, weights, result)`` hears each step: ``result`` None right after the export,
+    the :class:`core.evaluate.EvalResult` after the evaluation. Returns ``{(method, weights): EvalResult}``.
+    The demo and :func:`measure_model` both measure their cells here."""
+    from .evaluate import evaluate
+    from .export import export_int8
+
+    on_cell = on_cell or (lambda method, w, result: None)
+    results = {}
+    for method, plan in plans.items():
+        ranges = plan.ranges()
+        for w in weights:
+            path = Path(out_dir) / f"{slug}_{method}_{w.replace('-', '_')}_int8.tflite"
+            export_int8(model, plan.tensors, ranges, path, weights=w, source=str(model_path), folded=folded,
+                        input_convention=convention)
+            on_cell(method, w, None)
+            results[(method, w)] = evaluate(path, dataset=eval_ds, reference=float_path, convention=convention)
+            on_cell(method, w, results[(method, w)])
+    return results
+
+
 def measure_model(model_path, eval_ds, out_dir, *, session=None, calib_data: str = "fashion-mnist:train",
                   per_class="auto", slug: str | None = None, tick=None, log=None) -> tuple[dict, object]:
     """(result, greedy session) for ``model_path`` on ``eval_ds``; the .tflite files go to ``out_dir``.
@@ -30,7 +54,7 @@ def measure_model(model_path, eval_ds, out_dir, *, session=None, calib_data: str
     from .atomic import atomic_write_bytes
     from .calibrate import calibrate
     from .evaluate import evaluate
-    from .export import convert_float, export_int8
+    from .export import convert_float
     from .model_input import session_convention
     from .models.bn_fold import folded_weights
     from .models.loading import load_model
@@ -58,18 +82,18 @@ def measure_model(model_path, eval_ds, out_dir, *, session=None, calib_data: str
     tick(f"{slug}: float evaluated")
     result = {"model": str(model_path), "float": {"top1": f.top1, "top5": f.top5, "n_images": f.n_images},
               "int8": {m: {} for m in METHODS}}
-    for method, plan in plans.items():
-        ranges = plan.ranges()
-        for w in WEIGHTS:
-            path = out_dir / f"{slug}_{method}_{w.replace('-', '_')}_int8.tflite"
-            export_int8(model, plan.tensors, ranges, path, weights=w, source=str(model_path), folded=folded,
-                        input_convention=conv)
-            r = evaluate(path, dataset=eval_ds, reference=float_path, convention=conv)
-            result["int8"][method][w.replace("-", "_")] = {
-                "top1": r.top1, "drop_pp": round((f.top1 - r.top1) * 100.0, 2), "agreement": r.agreement,
-                "n_images": r.n_images}
-            log(f"[{slug}] {method:6s} {w:11s} int8 top-1 {r.top1 * 100:.2f}% (drop {(f.top1 - r.top1) * 100:+.2f} pp)")
-            tick(f"{slug}: {method} {w}")
+
+    def on_cell(method, w, r):
+        if r is None:
+            return
+        result["int8"][method][w.replace("-", "_")] = {
+            "top1": r.top1, "drop_pp": round((f.top1 - r.top1) * 100.0, 2), "agreement": r.agreement,
+            "n_images": r.n_images}
+        log(f"[{slug}] {method:6s} {w:11s} int8 top-1 {r.top1 * 100:.2f}% (drop {(f.top1 - r.top1) * 100:+.2f} pp)")
+        tick(f"{slug}: {method} {w}")
+
+    export_and_evaluate_cells(model, model_path, plans, out_dir, slug, eval_ds, conv, folded, float_path,
+                              on_cell=on_cell)
     mech = mechanism(None, "depthwise", weights=model_weights(model))
     result["mechanism"], result["mechanism_layers"] = mech["totals"], mech["layers"]
     result["calibration"] = {k: greedy.calibration.get(k) for k in ("data", "per_class", "n_images", "gamma")}

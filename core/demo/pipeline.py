@@ -81,12 +81,13 @@ def _slug(text: str) -> str:
 
 def run_demo(config: DemoConfig, progress: Progress = NULL_PROGRESS, log=print) -> dict:
     """Run the whole demo; returns the summary (also written to summary.json)."""
+    from ..ablation import export_and_evaluate_cells
     from ..atomic import atomic_write_bytes
     from ..calibrate import calibrate
     from ..compare import compare
     from ..data import load_dataset
     from ..evaluate import evaluate
-    from ..export import convert_float, export_int8
+    from ..export import convert_float
     from ..model_input import session_convention
     from ..models.bn_fold import folded_weights
     from ..models.loading import load_model
@@ -143,19 +144,19 @@ def run_demo(config: DemoConfig, progress: Progress = NULL_PROGRESS, log=print) 
         plain, plain_preds = {"float": summary["results"][-1]}, {}
         log(f"[{label}] float top-1 {f_res.top1 * 100:.2f}%")
         tick(f"{label}: float evaluated")
-        for method, session in sessions.items():
-            plan = session.plan
-            ranges = plan.ranges()
-            for weights in WEIGHTS:
-                path = out / f"{slug}_{method}_{_slug(weights)}_int8.tflite"
-                export_int8(model, plan.tensors, ranges, path, weights=weights, source=model_path, folded=folded)
+
+        def on_cell(method, weights, r, label=label, f_res=f_res, plain=plain, plain_preds=plain_preds):
+            if r is None:
                 tick(f"{label}: exported {method} {weights}")
-                r = evaluate(path, dataset=eval_ds, reference=float_path, convention=conv)
-                summary["results"].append(_row(label, method, weights, r, f_res))
-                plain[cell(method, weights)], plain_preds[cell(method, weights)] = summary["results"][-1], r.predictions
-                log(f"[{label}] {method:6s} {weights:11s} int8 top-1 {r.top1 * 100:.2f}% "
-                    f"(drop {(f_res.top1 - r.top1) * 100:+.2f} pp), {r.latency_ms_median:.2f} ms")
-                tick(f"{label}: evaluated {method} {weights}")
+                return
+            summary["results"].append(_row(label, method, weights, r, f_res))
+            plain[cell(method, weights)], plain_preds[cell(method, weights)] = summary["results"][-1], r.predictions
+            log(f"[{label}] {method:6s} {weights:11s} int8 top-1 {r.top1 * 100:.2f}% "
+                f"(drop {(f_res.top1 - r.top1) * 100:+.2f} pp), {r.latency_ms_median:.2f} ms")
+            tick(f"{label}: evaluated {method} {weights}")
+
+        export_and_evaluate_cells(model, model_path, {m: s.plan for m, s in sessions.items()}, out, slug, eval_ds,
+                                  conv, folded, float_path, weights=WEIGHTS, on_cell=on_cell)
         rows = compare(model, greedy.plan.tensors, out / f"{slug}_greedy_per_channel_int8.tflite", cmp_ds, convention=conv)
         summary["sqnr"][label] = [r.to_dict() for r in rows]
         tick(f"{label}: SQNR")
