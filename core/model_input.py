@@ -64,8 +64,9 @@ def convention_from_args(args):
 
 def report_convention(tflite_path) -> InputConvention | None:
     """The ``input_convention`` recorded in ``<tflite>.export.json``, if any."""
-    p = Path(tflite_path)
-    return recorded_convention(p.with_name(p.stem + ".export.json"), "export report")
+    from .export.report import report_path
+
+    return recorded_convention(report_path(tflite_path), "export report")
 
 
 def quantized_input_convention(detail: dict) -> InputConvention | None:
