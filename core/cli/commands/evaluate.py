@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 from ...data import SPEC_HELP
 from ..argtypes import MAX_THREADS, int_range
+from ..json_output import print_json
 
 
 def register(sub):
@@ -40,5 +39,8 @@ def run(args) -> int:
                      progress=bar, warn=bar.warn)
     finally:
         bar.close()
-    print(json.dumps(r.to_dict(), indent=2) if args.json else format_result(r))
+    if args.json:
+        print_json(r.to_dict())
+    else:
+        print(format_result(r))
     return 0
