@@ -16,13 +16,12 @@ from __future__ import annotations
 import numpy as np
 
 from ..models.bn_fold import walk_nodes
+from ..plan.weight_entry import MIN_WEIGHT_RANGE, WEIGHT_QMAX, max_abs, stored_weight_scale, weight_quant_params
 from ..quant.affine import affine_params
 from ..quant.granularity import GRANULARITIES
 from ..quant.tensors import IDENTITY
 
-WEIGHT_QMAX = 127           # symmetric int8 weights, narrow range [-127, 127]
-MIN_WEIGHT_RANGE = 1e-8     # an all-zero kernel (channel) still needs a non-zero range
-
+__all__ = ["MIN_WEIGHT_RANGE", "WEIGHT_QMAX", "weight_ranges", "expected_weight_scales", "forward_fn"]
 
 
 def weight_ranges(layer_cls: str, kernel: np.ndarray, granularity: str) -> np.ndarray:
@@ -31,24 +30,18 @@ def weight_ranges(layer_cls: str, kernel: np.ndarray, granularity: str) -> np.nd
     Channel axis as TFLite stores it: CONV_2D output channels, DEPTHWISE_CONV_2D input
     channels (depth multiplier 1); FULLY_CONNECTED is always per tensor.
     """
-    k = np.abs(np.asarray(kernel, np.float32))
-    if granularity == "per-tensor" or layer_cls == "Dense":
-        m = np.array([k.max()], np.float32)
-    elif layer_cls == "DepthwiseConv2D":
-        m = k.max(axis=(0, 1, 3))
-    else:
-        m = k.reshape(-1, k.shape[-1]).max(axis=0)
-    return np.maximum(m, np.float32(MIN_WEIGHT_RANGE)).astype(np.float32)
+    return max_abs(layer_cls, kernel, granularity)
 
 
 def expected_weight_scales(layer_cls: str, kernel: np.ndarray, granularity: str) -> np.ndarray:
     """The float32 scales TFLite stores for the kernel: max|w| / 127 (FakeQuant nudging, narrow range)."""
-    m = weight_ranges(layer_cls, kernel, granularity)
-    return (np.float32(2.0) * m / np.float32(254.0)).astype(np.float32)
+    return stored_weight_scale(weight_ranges(layer_cls, kernel, granularity))
 
 
-def _fq_kernel(tf, layer_cls: str, kernel: np.ndarray, granularity: str):
-    m = weight_ranges(layer_cls, kernel, granularity)
+def _fq_kernel(tf, layer_cls: str, kernel: np.ndarray, granularity: str, m: np.ndarray | None = None):
+    """``kernel`` fake-quantized on ``[-m, m]`` (narrow range), per channel when ``m`` has one value per
+    channel; ``m`` defaults to max|w| at ``granularity``."""
+    m = weight_ranges(layer_cls, kernel, granularity) if m is None else np.asarray(m, np.float32)
     k = tf.constant(np.asarray(kernel, np.float32))
     if len(m) == 1:
         return tf.quantization.fake_quant_with_min_max_vars(k, tf.constant(-m[0]), tf.constant(m[0]),
@@ -106,16 +99,19 @@ def apply_weighted(tf, layer, x, w, bias):
     return _activation(tf, layer, y)
 
 
-def _weighted_call(tf, layer, params, x, granularity: str):
+def _weighted_call(tf, layer, params, x, granularity: str, weight_plan=None):
     kernel, bias = params
     if granularity is None:
         w = tf.constant(np.asarray(kernel, np.float32))
     else:
-        w = _fq_kernel(tf, type(layer).__name__, kernel, granularity)
+        cls = type(layer).__name__
+        _, m, _ = weight_quant_params(weight_plan, layer.name, cls, kernel, granularity)
+        w = _fq_kernel(tf, cls, kernel, granularity, m)
     return apply_weighted(tf, layer, x, w, bias)
 
 
-def forward_fn(model, fq_after: dict[str, tuple[float, float]], weights: str | None, folded=None):
+def forward_fn(model, fq_after: dict[str, tuple[float, float]], weights: str | None, folded=None,
+               weight_plan=None):
     """A Python function ``x -> y`` computing ``model`` with BatchNorm folded and FakeQuant ranges.
 
     ``fq_after`` maps a layer name of ``model`` to the (min, max) of the FakeQuant put on
@@ -123,6 +119,8 @@ def forward_fn(model, fq_after: dict[str, tuple[float, float]], weights: str | N
     identity, so a FakeQuant after it sits on the conv's output. ``weights`` is
     ``per-channel``, ``per-tensor`` or None (float kernels, for a float export).
     ``folded`` is :func:`core.models.bn_fold.folded_weights` of ``model`` (computed if None).
+    ``weight_plan`` (a :class:`core.plan.Plan`): its kernel entries set each kernel's granularity and
+    clip (:func:`core.plan.weight_entry.weight_quant_params`); ``weights`` is their default.
     """
     import tensorflow as tf
 
@@ -148,7 +146,7 @@ def forward_fn(model, fq_after: dict[str, tuple[float, float]], weights: str | N
             args, kwargs = node.arguments.fill_in(values)
             cls = type(layer).__name__
             if cls in ("Conv2D", "DepthwiseConv2D", "Dense"):
-                y = _weighted_call(tf, layer, params[layer.name], args[0], weights)
+                y = _weighted_call(tf, layer, params[layer.name], args[0], weights, weight_plan)
             elif cls in ("Rescaling", "Normalization"):
                 y = _rescale_call(tf, layer, args[0], weights)
             elif cls in IDENTITY or layer.name in skipped:
