@@ -47,20 +47,35 @@ def expected_weight_scales(layer_cls: str, kernel: np.ndarray, granularity: str)
     return (np.float32(2.0) * m / np.float32(254.0)).astype(np.float32)
 
 
-def _fq_kernel(tf, layer_cls: str, kernel: np.ndarray, granularity: str):
-    m = weight_ranges(layer_cls, kernel, granularity)
+def fq_kernel_with(tf, layer_cls: str, kernel: np.ndarray, lo: np.ndarray, hi: np.ndarray):
+    """``kernel`` fake-quantized as the export does (narrow range) with the range ``lo``..``hi``:
+    one value, or one per channel (the channel axis of :func:`weight_ranges`)."""
     k = tf.constant(np.asarray(kernel, np.float32))
-    if len(m) == 1:
-        return tf.quantization.fake_quant_with_min_max_vars(k, tf.constant(-m[0]), tf.constant(m[0]),
+    lo, hi = np.asarray(lo, np.float32), np.asarray(hi, np.float32)
+    if len(lo) == 1:
+        return tf.quantization.fake_quant_with_min_max_vars(k, tf.constant(lo[0]), tf.constant(hi[0]),
                                                             num_bits=8, narrow_range=True)
     if layer_cls == "DepthwiseConv2D":   # (kh, kw, C, 1): put C last for the per-channel op
         kh, kw, c, mult = kernel.shape
         kt = tf.reshape(k, (kh, kw, 1, c * mult))
-        q = tf.quantization.fake_quant_with_min_max_vars_per_channel(kt, tf.constant(-m), tf.constant(m),
+        q = tf.quantization.fake_quant_with_min_max_vars_per_channel(kt, tf.constant(lo), tf.constant(hi),
                                                                      num_bits=8, narrow_range=True)
         return tf.reshape(q, (kh, kw, c, mult))
-    return tf.quantization.fake_quant_with_min_max_vars_per_channel(k, tf.constant(-m), tf.constant(m),
+    return tf.quantization.fake_quant_with_min_max_vars_per_channel(k, tf.constant(lo), tf.constant(hi),
                                                                     num_bits=8, narrow_range=True)
+
+
+def kernel_range(layer_cls: str, kernel: np.ndarray, granularity: str) -> tuple[np.ndarray, np.ndarray]:
+    """The FakeQuant (min, max) of a kernel as the export quantizes it: symmetric ``±max|w|`` per
+    channel or per tensor (:func:`weight_ranges`). The one place a layer's weight quantization
+    parameters come from, for the export and the simulation alike (plan entries for weights can
+    replace it here)."""
+    m = weight_ranges(layer_cls, kernel, granularity)
+    return -m, m
+
+
+def _fq_kernel(tf, layer_cls: str, kernel: np.ndarray, granularity: str):
+    return fq_kernel_with(tf, layer_cls, kernel, *kernel_range(layer_cls, kernel, granularity))
 
 
 def _activation(tf, layer, y):
@@ -80,9 +95,9 @@ def rescale_kernel(layer) -> tuple[np.ndarray, np.ndarray]:
     return scale.reshape(1, 1, -1, 1).astype(np.float32), offset.astype(np.float32)
 
 
-def _rescale_call(tf, layer, x, granularity):
+def _rescale_call(tf, layer, x, kernel_quant):
     kernel, bias = rescale_kernel(layer)
-    w = tf.constant(kernel) if granularity is None else _fq_kernel(tf, "DepthwiseConv2D", kernel, granularity)
+    w = kernel_quant(layer.name, "DepthwiseConv2D", kernel)
     y = tf.nn.depthwise_conv2d(tf.cast(x, tf.float32), w, strides=[1, 1, 1, 1], padding="VALID")
     return tf.nn.bias_add(y, tf.constant(bias))
 
@@ -106,13 +121,55 @@ def apply_weighted(tf, layer, x, w, bias):
     return _activation(tf, layer, y)
 
 
-def _weighted_call(tf, layer, params, x, granularity: str):
-    kernel, bias = params
-    if granularity is None:
-        w = tf.constant(np.asarray(kernel, np.float32))
-    else:
-        w = _fq_kernel(tf, type(layer).__name__, kernel, granularity)
-    return apply_weighted(tf, layer, x, w, bias)
+def export_kernel_quant(weights: str | None):
+    """``kernel_quant`` for :func:`node_step`: the export's constant kernel, fake-quantized with
+    ``weights`` granularity (None: float)."""
+    import tensorflow as tf
+
+    if weights is not None and weights not in GRANULARITIES:
+        raise ValueError(f"weights must be one of {', '.join(GRANULARITIES)}, got {weights!r}")
+
+    def kernel_quant(_name, layer_cls, kernel):
+        if weights is None:
+            return tf.constant(np.asarray(kernel, np.float32))
+        return _fq_kernel(tf, layer_cls, kernel, weights)
+
+    return kernel_quant
+
+
+def node_step(model, folded, act_quant, kernel_quant):
+    """``step(node, values)``: computes one node of :func:`walk_nodes` (``model``, BatchNorm folded,
+    ``folded`` = :func:`core.models.bn_fold.folded_weights`) from ``values`` (tensor id -> value)
+    and stores its output there. The one definition of the quantized graph, shared by the export
+    and the simulation (:mod:`core.simulate`), which differ only in their hooks:
+    ``act_quant(layer_name, t)`` (the FakeQuant after a layer's output, or ``t``) and
+    ``kernel_quant(layer_name, layer_cls, kernel)`` (the kernel tensor to compute with)."""
+    import tensorflow as tf
+
+    params, skipped = folded
+
+    def step(node, values):
+        layer = node.operation
+        args, kwargs = node.arguments.fill_in(values)
+        cls = type(layer).__name__
+        if cls in ("Conv2D", "DepthwiseConv2D", "Dense"):
+            kernel, bias = params[layer.name]
+            y = apply_weighted(tf, layer, args[0], kernel_quant(layer.name, cls, kernel), bias)
+        elif cls in ("Rescaling", "Normalization"):
+            y = _rescale_call(tf, layer, args[0], kernel_quant)
+        elif cls in IDENTITY or layer.name in skipped:
+            y = args[0]
+        else:
+            kwargs.pop("training", None)
+            y = layer(*args, **kwargs)
+        values[id(node.outputs[0])] = act_quant(layer.name, y)
+
+    return step
+
+
+def input_layer_name(model) -> str:
+    """The name of ``model``'s input layer: the plan's input tensor's FakeQuant goes after it."""
+    return model.inputs[0]._keras_history.operation.name
 
 
 def forward_fn(model, fq_after: dict[str, tuple[float, float]], weights: str | None, folded=None):
@@ -128,10 +185,9 @@ def forward_fn(model, fq_after: dict[str, tuple[float, float]], weights: str | N
 
     from ..models.bn_fold import folded_weights
 
-    if weights is not None and weights not in GRANULARITIES:
-        raise ValueError(f"weights must be one of {', '.join(GRANULARITIES)}, got {weights!r}")
-    params, skipped = folded if folded is not None else folded_weights(model)
-    input_name = model.inputs[0]._keras_history.operation.name
+    kernel_quant = export_kernel_quant(weights)
+    folded = folded if folded is not None else folded_weights(model)
+    input_name = input_layer_name(model)
     nodes = list(walk_nodes(model))
 
     def fq(name, t):
@@ -141,22 +197,12 @@ def forward_fn(model, fq_after: dict[str, tuple[float, float]], weights: str | N
                                                                 num_bits=8, narrow_range=False)
         return t
 
+    step = node_step(model, folded, fq, kernel_quant)
+
     def run(x):
         values = {id(model.inputs[0]): fq(input_name, x)}
         for node in nodes:
-            layer = node.operation
-            args, kwargs = node.arguments.fill_in(values)
-            cls = type(layer).__name__
-            if cls in ("Conv2D", "DepthwiseConv2D", "Dense"):
-                y = _weighted_call(tf, layer, params[layer.name], args[0], weights)
-            elif cls in ("Rescaling", "Normalization"):
-                y = _rescale_call(tf, layer, args[0], weights)
-            elif cls in IDENTITY or layer.name in skipped:
-                y = args[0]
-            else:
-                kwargs.pop("training", None)
-                y = layer(*args, **kwargs)
-            values[id(node.outputs[0])] = fq(layer.name, y)
+            step(node, values)
         return values[id(model.outputs[0])]
 
     return run
