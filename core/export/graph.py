@@ -117,7 +117,7 @@ def apply_weighted(tf, layer, x, w, bias):
     else:
         y = tf.matmul(x, w)
     if bias is not None:
-        y = tf.nn.bias_add(y, tf.constant(bias))
+        y = tf.nn.bias_add(y, tf.convert_to_tensor(bias, tf.float32))
     return _activation(tf, layer, y)
 
 
@@ -137,13 +137,14 @@ def export_kernel_quant(weights: str | None):
     return kernel_quant
 
 
-def node_step(model, folded, act_quant, kernel_quant):
+def node_step(model, folded, act_quant, kernel_quant, bias_quant=None):
     """``step(node, values)``: computes one node of :func:`walk_nodes` (``model``, BatchNorm folded,
     ``folded`` = :func:`core.models.bn_fold.folded_weights`) from ``values`` (tensor id -> value)
     and stores its output there. The one definition of the quantized graph, shared by the export
     and the simulation (:mod:`core.simulate`), which differ only in their hooks:
     ``act_quant(layer_name, t)`` (the FakeQuant after a layer's output, or ``t``) and
-    ``kernel_quant(layer_name, layer_cls, kernel)`` (the kernel tensor to compute with)."""
+    ``kernel_quant(layer_name, layer_cls, kernel)`` (the kernel tensor to compute with), and
+    ``bias_quant(layer_name, bias)`` (the bias to add; None: as is, the converter rounds it itself)."""
     import tensorflow as tf
 
     params, skipped = folded
@@ -154,6 +155,8 @@ def node_step(model, folded, act_quant, kernel_quant):
         cls = type(layer).__name__
         if cls in ("Conv2D", "DepthwiseConv2D", "Dense"):
             kernel, bias = params[layer.name]
+            if bias is not None and bias_quant is not None:
+                bias = bias_quant(layer.name, bias)
             y = apply_weighted(tf, layer, args[0], kernel_quant(layer.name, cls, kernel), bias)
         elif cls in ("Rescaling", "Normalization"):
             y = _rescale_call(tf, layer, args[0], kernel_quant)
