@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cli_kit import clean_error  # noqa: F401  (re-exported: the nothing-lost tests import it from here)
+
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = "mobilenet_v2_qf_fmnist"
 
@@ -43,15 +45,6 @@ def ranges(session) -> dict:
     out = qftune("ranges", session, "--json")
     assert out.returncode == 0, out.stderr
     return {r["name"]: r for r in json.loads(out.stdout)}
-
-
-def clean_error(out: subprocess.CompletedProcess, *needles: str, rc: int = 2) -> str:
-    """Assert a one-line user error (no traceback) with every needle; returns stderr."""
-    assert out.returncode == rc, (out.returncode, out.stdout, out.stderr)
-    assert "Traceback" not in out.stderr, out.stderr
-    for n in needles:
-        assert n in out.stderr, (n, out.stderr)
-    return out.stderr
 
 
 _EXPORTS: dict = {}
