@@ -55,8 +55,8 @@ def measure_model(model_path, eval_ds, out_dir, *, session=None, calib_data: str
     from .calibrate import calibrate
     from .evaluate import evaluate
     from .export import convert_float
-    from .model_input import session_convention
     from .models.bn_fold import folded_weights
+    from .models.convention import resolve_convention
     from .models.loading import load_model
     from .plan import Plan
     from .weights import model_weights
@@ -73,7 +73,7 @@ def measure_model(model_path, eval_ds, out_dir, *, session=None, calib_data: str
     stats = {e.name: e.stats for e in greedy.plan}
     plans = {"greedy": greedy.plan, "minmax": Plan(greedy.plan.tensors, stats, method="minmax", gamma=greedy.plan.gamma)}
     model = load_model(model_path)
-    conv = session_convention(greedy, model, log)
+    conv = resolve_convention(session=greedy)
     folded = folded_weights(model)
     float_path = out_dir / f"{slug}_float.tflite"
     atomic_write_bytes(float_path, convert_float(model, folded))

@@ -91,8 +91,7 @@ def compare(model, tensors, tflite_path: str | Path, images, progress: Progress 
 
     from .export.integrity import check_export
     from .export.litert import dequantize, load_interpreter, quantize_input, read_graph
-    from .model_input import tflite_convention
-    from .models.convention import PIXEL_01
+    from .models.convention import PIXEL_01, resolve_convention
 
     check_export(tflite_path, source_model)
     src = _as_source(images)
@@ -104,7 +103,7 @@ def compare(model, tensors, tflite_path: str | Path, images, progress: Progress 
     inp = interp.get_input_details()[0]
     if isinstance(images, np.ndarray) and convention is None:
         convention = PIXEL_01
-    conv = tflite_convention(tflite_path, inp, convention, warn)
+    conv = resolve_convention(model_path=tflite_path, user=convention, warn=warn, input_detail=inp)
     probe = keras.Model(model.inputs[0], [model.get_layer(t.output_layer).output for t in tensors])
     infos = [graph.tensors[mapping[t.name]] for t in tensors]
     qparams = [(float(i.scales[0]) if len(i.scales) else 0.0, int(i.zero_points[0]) if len(i.zero_points) else 0)

@@ -88,10 +88,11 @@ def _per_class(pred: np.ndarray, labels: np.ndarray, names: list[str]) -> dict[s
 
 
 def run_tflite(path, src, threads: int = 1, progress: Progress = NULL_PROGRESS, convention=None,
-               warn=None) -> _Run:
-    """Stream ``src`` through the .tflite: one single-image invoke per image, latencies in ms."""
+               warn=None, twin_of=None) -> _Run:
+    """Stream ``src`` through the .tflite: one single-image invoke per image, latencies in ms.
+    ``twin_of``: the int8 .tflite this may be the float twin of (whose report has its convention)."""
     from .export.litert import dequantize, load_interpreter, quantize_input
-    from .model_input import tflite_convention
+    from .models.convention import resolve_convention
 
     interp = load_interpreter(path, threads=threads)
     inp, out = interp.get_input_details()[0], interp.get_output_details()[0]
@@ -99,7 +100,7 @@ def run_tflite(path, src, threads: int = 1, progress: Progress = NULL_PROGRESS, 
     if len(shape) != 4 or shape[1] != shape[2]:
         raise ValueError(f"{path}: expected a square image input (1, H, W, C), got shape {shape}")
     run = _Run("int8 tflite" if np.dtype(inp["dtype"]) == np.int8 else "float tflite")
-    run.convention = tflite_convention(path, inp, convention, warn)
+    run.convention = resolve_convention(model_path=path, user=convention, warn=warn, input_detail=inp, twin_of=twin_of)
     scale, zp = out["quantization"]
     warm = False
     dtype = np.dtype(inp["dtype"])
@@ -127,9 +128,9 @@ def run_keras(model, src, progress: Progress = NULL_PROGRESS, convention=None, m
               warn=None, batch_size: int = BATCH) -> _Run:
     """Stream ``src`` through a Keras model in batches; latency on a sample of single-image calls."""
     from .calibrate import model_image_size
-    from .model_input import model_convention
+    from .models.convention import resolve_convention
 
-    run = _Run("keras", model_convention(model, model_path, convention, warn))
+    run = _Run("keras", resolve_convention(model, model_path, convention, warn))
     size, channels = model_image_size(model, src.source, getattr(src, "image_shape", None))
     for x, y in src.batches(size, channels, run.convention, batch_size, progress):
         run.add(np.asarray(model(x, training=False)), y, src.num_classes, getattr(model, "name", "model"), src.source)
@@ -142,8 +143,10 @@ def run_keras(model, src, progress: Progress = NULL_PROGRESS, convention=None, m
     return run
 
 
-def predict(model, src, threads: int = 1, progress: Progress = NULL_PROGRESS, convention=None, warn=None):
-    """(:class:`_Run`, name, size) for a .tflite path, a Keras file or a Keras model object."""
+def predict(model, src, threads: int = 1, progress: Progress = NULL_PROGRESS, convention=None, warn=None,
+            twin_of=None):
+    """(:class:`_Run`, name, size) for a .tflite path, a Keras file or a Keras model object
+    (``twin_of``: see :func:`run_tflite`)."""
     if isinstance(model, (str, Path)):
         p = Path(model)
         if p.suffix.lower() == ".tflite":
@@ -152,31 +155,13 @@ def predict(model, src, threads: int = 1, progress: Progress = NULL_PROGRESS, co
             from .export.integrity import check_export
 
             check_export(p)            # a file qftune exported must still be the file it verified
-            return run_tflite(p, src, threads, progress, convention, warn), str(p), p.stat().st_size
+            return run_tflite(p, src, threads, progress, convention, warn, twin_of), str(p), p.stat().st_size
         from .models.loading import load_model
 
         keras_model = load_model(p)
         run = run_keras(keras_model, src, progress, convention, p, warn)
         return run, str(p), p.stat().st_size if p.is_file() else None
     return run_keras(model, src, progress, convention, None, warn), getattr(model, "name", "model"), None
-
-
-def _reference_convention(model, reference, convention):
-    """The float .tflite exported beside an int8 one has no report: it takes the int8 report's convention."""
-    if convention is not None or not isinstance(reference, (str, Path)) or not isinstance(model, (str, Path)):
-        return convention
-    from .model_input import report_convention
-
-    p = Path(model)
-    try:
-        import json
-
-        rep = json.loads(p.with_name(p.stem + ".export.json").read_text())
-    except (OSError, ValueError):
-        return None
-    if rep.get("float_path") and Path(rep["float_path"]).resolve() == Path(reference).resolve():
-        return report_convention(p)
-    return None
 
 
 def evaluate(model, data="embedded:eval", threads: int = 1, reference=None, limit: int | None = None,
@@ -213,8 +198,8 @@ def evaluate(model, data="embedded:eval", threads: int = 1, reference=None, limi
                      input_convention=run.convention.to_dict() if run.convention is not None else None,
                      skipped_images=len(ds.skipped))
     if reference is not None:
-        ref_conv = _reference_convention(model, reference, convention) or convention
-        ref_run, ref_name, _ = predict(reference, ds, threads, progress.sub(0.5, 0.5, 1), ref_conv, warn)
+        twin_of = model if isinstance(model, (str, Path)) else None
+        ref_run, ref_name, _ = predict(reference, ds, threads, progress.sub(0.5, 0.5, 1), convention, warn, twin_of)
         ref_pred, _, ref_labels = ref_run.arrays()
         if len(ref_pred) != len(pred):
             raise ValueError(f"{data}: {len(pred)} images were read for {name} but {len(ref_pred)} for {ref_name}")

@@ -1,19 +1,10 @@
-"""Which input convention (:mod:`core.models.convention`) feeds a given model file.
-
-- a Keras model: :func:`core.models.convention.resolve_convention` (user, card, detected, pixel/255);
-- a session: its ``input_convention`` entry (written at calibration), else resolved from the model;
-- a .tflite: the user's, else ``<tflite>.export.json``'s ``"input_convention"``, else for an
-  int8/uint8 input the range its quantization covers (pixel 0..255 -> [lo, hi] linearly, which
-  is what qftune's exporter derives from the convention), else pixel/255 with a warning.
-"""
+"""The user's input convention from the command line: ``--input-scale/--input-offset`` or
+``--mean/--std``. It is step 1 of :func:`core.models.convention.resolve_convention`, the one
+resolver (user, recorded, the model's own, pixel/255) every path calls."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import numpy as np
-
-from .models.convention import PIXEL_01, InputConvention, recorded_convention, resolve_convention
+from .models.convention import InputConvention
 
 
 def add_convention_flags(p) -> None:
@@ -42,8 +33,6 @@ def _numbers(text: str, option: str) -> list[float]:
 
 def convention_from_args(args):
     """The user's :class:`InputConvention` from the flags, or None (then card/detected/default)."""
-    from .models.convention import InputConvention
-
     scale, offset, mean, std = (getattr(args, k, None) for k in ("input_scale", "input_offset", "mean", "std"))
     if (scale or offset) and (mean or std):
         raise ValueError("give either --input-scale/--input-offset or --mean/--std, not both")
@@ -62,58 +51,4 @@ def convention_from_args(args):
     return None
 
 
-def report_convention(tflite_path) -> InputConvention | None:
-    """The ``input_convention`` recorded in ``<tflite>.export.json``, if any."""
-    p = Path(tflite_path)
-    return recorded_convention(p.with_name(p.stem + ".export.json"), "export report")
-
-
-def quantized_input_convention(detail: dict) -> InputConvention | None:
-    """pixel 0..255 -> the int8/uint8 input's real range [lo, hi] linearly (q = pixel - 128 for int8)."""
-    dtype = np.dtype(detail["dtype"])
-    scale, zp = detail.get("quantization", (0.0, 0))
-    if dtype not in (np.int8, np.uint8) or not scale:
-        return None
-    lo = (np.iinfo(dtype).min - zp) * scale
-    hi = (np.iinfo(dtype).max - zp) * scale
-    return InputConvention(((hi - lo) / 255.0,), (lo,), f"the int8 input's range [{lo:.6g}, {hi:.6g}]",
-                           "input quantization")
-
-
-def tflite_convention(path, detail: dict | None = None, user: InputConvention | None = None,
-                      warn=None) -> InputConvention:
-    if user is not None:
-        return user
-    found = report_convention(path)
-    if found is not None:
-        return found
-    if detail is None:
-        from .export.litert import load_interpreter
-
-        detail = load_interpreter(path).get_input_details()[0]
-    found = quantized_input_convention(detail)
-    if found is not None:
-        return found
-    if warn is not None:
-        warn(f"{path}: input convention unknown (float input, no {Path(path).stem}.export.json); assuming pixel/255 "
-             "(set --input-scale/--input-offset or --mean/--std if the model was trained otherwise)")
-    return PIXEL_01
-
-
-def session_convention(session, model=None, warn=None, user: InputConvention | None = None) -> InputConvention:
-    """The session's recorded convention, else the model's (resolved as at calibration)."""
-    if user is not None:
-        return user
-    for meta in (getattr(session, "meta", None), getattr(session, "calibration", None)):
-        if isinstance(meta, dict) and isinstance(meta.get("input_convention"), dict):
-            return InputConvention.from_dict(meta["input_convention"])
-    return resolve_convention(model, getattr(session, "model_path", None), None, warn)
-
-
-def model_convention(model, model_path=None, user: InputConvention | None = None, warn=None) -> InputConvention:
-    """A Keras model's convention (see :func:`core.models.convention.resolve_convention`)."""
-    return resolve_convention(model, model_path, user, warn)
-
-
-__all__ = ["add_convention_flags", "convention_from_args", "report_convention",
-           "quantized_input_convention", "tflite_convention", "session_convention", "model_convention"]
+__all__ = ["add_convention_flags", "convention_from_args"]

@@ -89,9 +89,9 @@ class TensorPanel(QWidget):
         if locked:
             notes.append("Locked (cannot move): " + locked)
         if e.tensor.op == "INPUT" and self.state.session is not None:
-            from core.models.convention import session_convention
+            from core.models.convention import resolve_convention
 
-            notes.append("Input convention " + session_convention(self.state.session).describe() +
+            notes.append("Input convention " + resolve_convention(session=self.state.session).describe() +
                          "; the int8 input's range follows it.")
         greedy = None
         landscape = None

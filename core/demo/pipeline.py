@@ -88,8 +88,8 @@ def run_demo(config: DemoConfig, progress: Progress = NULL_PROGRESS, log=print) 
     from ..data import load_dataset
     from ..evaluate import evaluate
     from ..export import convert_float
-    from ..model_input import session_convention
     from ..models.bn_fold import folded_weights
+    from ..models.convention import resolve_convention
     from ..models.loading import load_model
     from ..plan import Plan
     from ..session import Session
@@ -135,7 +135,7 @@ def run_demo(config: DemoConfig, progress: Progress = NULL_PROGRESS, log=print) 
             s.save(out / f"{slug}.{m}.qft")
         tick(f"{label}: calibrated")
         model = load_model(model_path)
-        conv = session_convention(greedy, model, log)
+        conv = resolve_convention(session=greedy)
         folded = folded_weights(model)
         float_path = out / f"{slug}_float.tflite"
         atomic_write_bytes(float_path, convert_float(model, folded))

@@ -152,14 +152,14 @@ def measure(models: dict[str, str], config: MeasureConfig, progress: Progress = 
 
 def _measure_accuracy(device, info, models, names, pushed, config, report, progress, emit) -> None:
     from ..data import load_dataset
-    from ..model_input import tflite_convention
+    from ..models.convention import resolve_convention
     from .accuracy import model_input, prepare_eval_data, push_eval_data, run_eval
 
     inputs = {label: model_input(path) for label, path in models.items()}
     conventions = {}
     for label, path in models.items():
         detail = {"dtype": inputs[label].dtype, "quantization": (inputs[label].scale, inputs[label].zero_point)}
-        conventions[label] = tflite_convention(path, detail, config.convention)
+        conventions[label] = resolve_convention(model_path=path, user=config.convention, input_detail=detail)
     runnable = {}
     for label, spec in inputs.items():
         problem = spec.device_eval_problem(conventions[label])

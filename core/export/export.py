@@ -219,7 +219,7 @@ def export_int8(model, tensors: list[QTensor], ranges: dict, out: str | Path, we
     """Convert, verify and write ``out`` (+ ``out``'s ``.export.json`` report, + optional float twin).
 
     ``folded`` (:func:`core.models.bn_fold.folded_weights` of ``model``) saves recomputing it.
-    ``input_convention`` (the session's, :func:`core.models.convention.session_convention`)
+    ``input_convention`` (the session's, :func:`core.models.convention.resolve_convention`)
     is written into the report; None: resolved from the model card beside ``source`` or detected.
     Raises :class:`ExportVerificationError` (nothing written) when the file would not
     honour the plan, :class:`core.quant.tensors.UnsupportedLayerError` before conversion

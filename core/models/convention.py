@@ -9,10 +9,19 @@ The session records it, the export derives the int8 input quantizer from its ran
 and every path that feeds images to a model (calibrate, evaluate, compare,
 sensitivity, the demo, the device accuracy path, training) applies it.
 
-Detection order (:func:`resolve_convention`): an explicit user setting, the model
-card beside the file (``M.json`` with an ``input_convention`` entry), the model's
-own structure (keras.applications names and layers), else ``pixel/255``, said as an
-assumption so the user can correct it.
+Every path finds it through one resolver, :func:`resolve_convention`, for a Keras model,
+a .tflite or a session, in one order (the first that answers wins):
+
+1. the user's explicit setting (``--input-scale/--input-offset``, ``--mean/--std``, a dialog);
+2. what was recorded with the file: a session's ``calibration["input_convention"]`` (a session
+   without one predates recorded conventions and was calibrated on pixel/255, which is what its
+   ranges were chosen on: that is its answer); a .tflite's export report ``<stem>.export.json``
+   (a float twin, which has none: the report of the int8 export it was written with); a Keras
+   file's model card ``M.json``;
+3. what the model itself shows: a .tflite's int8/uint8 input quantization (pixel 0..255 onto
+   the range it covers, as qftune's exporter derives it); a Keras model's structure
+   (keras.applications names and layers, qftune's own input name);
+4. ``pixel/255``, said through ``warn`` as an assumption so the user can correct it.
 """
 
 from __future__ import annotations
@@ -155,28 +164,89 @@ def card_convention(model_path) -> InputConvention | None:
     return recorded_convention(Path(model_path).with_suffix(".json"), "card")
 
 
-def resolve_convention(model, model_path=None, user: InputConvention | None = None,
-                       warn=None) -> InputConvention:
-    """The convention to use: ``user``, else the card, else detected, else pixel/255 (``warn`` says so)."""
-    if user is not None:
-        return user
-    for found in (card_convention(model_path), detect_convention(model)):
-        if found is not None:
-            return found
-    if warn is not None:
-        warn(f"{getattr(model, 'name', 'model')}: input convention unknown; assuming pixel/255 "
-             "(set --input-scale/--input-offset or --mean/--std if the model was trained otherwise)")
-    return PIXEL_01
+def report_convention(tflite_path) -> InputConvention | None:
+    """The ``input_convention`` recorded in ``<tflite>.export.json``, if any."""
+    p = Path(tflite_path)
+    return recorded_convention(p.with_name(p.stem + ".export.json"), "export report")
 
 
-def session_convention(session) -> InputConvention:
-    """The convention a session was calibrated with (``calibration["input_convention"]``);
-    sessions written before conventions existed (and the bundled ones) were pixel/255."""
+def twin_convention(float_path, int8_path) -> InputConvention | None:
+    """The int8 export's report convention when ``float_path`` is the float twin it was written
+    with (its report's ``float_path``); the twin has no report of its own."""
+    p = Path(int8_path)
+    try:
+        rep = json.loads(p.with_name(p.stem + ".export.json").read_text())
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+    twin = rep.get("float_path") if isinstance(rep, dict) else None
+    if twin and Path(twin).resolve() == Path(float_path).resolve():
+        return report_convention(p)
+    return None
+
+
+def quantized_input_convention(detail: dict) -> InputConvention | None:
+    """pixel 0..255 -> the int8/uint8 input's real range [lo, hi] linearly (q = pixel - 128 for int8)."""
+    dtype = np.dtype(detail["dtype"])
+    scale, zp = detail.get("quantization", (0.0, 0))
+    if dtype not in (np.int8, np.uint8) or not scale:
+        return None
+    lo = (np.iinfo(dtype).min - zp) * scale
+    hi = (np.iinfo(dtype).max - zp) * scale
+    return InputConvention(((hi - lo) / 255.0,), (lo,), f"the int8 input's range [{lo:.6g}, {hi:.6g}]",
+                           "input quantization")
+
+
+def _session_recorded(session) -> InputConvention:
     d = (getattr(session, "calibration", None) or {}).get("input_convention")
     if isinstance(d, dict):
         return InputConvention.from_dict(d)
     return InputConvention(PIXEL_01.scale, PIXEL_01.offset, "pixel/255 (session without a recorded convention)",
                            "default")
+
+
+def _tflite_found(path, input_detail, twin_of):
+    yield report_convention(path)
+    if twin_of is not None:
+        yield twin_convention(path, twin_of)
+    if input_detail is not None:
+        yield quantized_input_convention(input_detail)
+
+
+def _keras_found(model, model_path):
+    yield card_convention(model_path)
+    if model is not None:
+        yield detect_convention(model)
+
+
+def resolve_convention(model=None, model_path=None, user: InputConvention | None = None, warn=None, *,
+                       session=None, input_detail: dict | None = None, twin_of=None) -> InputConvention:
+    """The convention that feeds a model, in the order of this module's docstring.
+
+    - a session (``session=``): ``user``, else its recorded convention (pixel/255 when none);
+    - a .tflite (``model_path`` ending ``.tflite``; ``input_detail`` its interpreter's input
+      details, ``twin_of`` the int8 .tflite it may be the float twin of): ``user``, its report,
+      the twin's report, its int8 input's range, else pixel/255 (``warn`` says so);
+    - a Keras model (``model``, ``model_path`` its file): ``user``, the card, the model's
+      structure, else pixel/255 (``warn`` says so).
+    """
+    if user is not None:
+        return user
+    if session is not None:
+        return _session_recorded(session)
+    is_tflite = model_path is not None and Path(model_path).suffix.lower() == ".tflite"
+    found = _tflite_found(model_path, input_detail, twin_of) if is_tflite else _keras_found(model, model_path)
+    for conv in found:
+        if conv is not None:
+            return conv
+    if warn is not None:
+        if is_tflite:
+            warn(f"{model_path}: input convention unknown (float input, no {Path(model_path).stem}.export.json); "
+                 "assuming pixel/255 (set --input-scale/--input-offset or --mean/--std if the model was trained "
+                 "otherwise)")
+        else:
+            warn(f"{getattr(model, 'name', 'model')}: input convention unknown; assuming pixel/255 "
+                 "(set --input-scale/--input-offset or --mean/--std if the model was trained otherwise)")
+    return PIXEL_01
 
 
 def _flat_layers(model):
@@ -201,4 +271,4 @@ def _first_after_input(model):
 
 
 __all__ = ["InputConvention", "PIXEL_01", "PIXEL_PM1", "PIXEL_RAW", "detect_convention", "card_convention",
-           "resolve_convention", "session_convention"]
+           "report_convention", "twin_convention", "quantized_input_convention", "resolve_convention"]

@@ -1,5 +1,6 @@
 """What several user actions read the same way: a session whose model exists, a test set cut to a
-limit, and the input convention a plan's images go through."""
+limit, and a convention given as an object or its dict. (The input convention itself comes from
+:func:`core.models.convention.resolve_convention`.)"""
 
 from __future__ import annotations
 
@@ -36,11 +37,3 @@ def as_convention(convention):
 
     return InputConvention.from_dict(convention)
 
-
-def plan_convention(session):
-    """The convention a session's plan was calibrated with: recorded in the session, else pixel/255
-    (sessions written before conventions were recorded). Export and sensitivity feed images
-    through it, so both see what the ranges were chosen on."""
-    from ..models.convention import session_convention
-
-    return session_convention(session)

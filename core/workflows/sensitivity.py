@@ -26,14 +26,14 @@ def sensitivity(model_path: str, tensors, ranges: dict, data: str = "embedded:ev
     """Quantize each of ``tensors`` alone with its plan range (``weights``: also its kernel,
     per-channel/per-tensor; None or "none": activations only) and measure the top-1 drop on the
     first ``limit`` images of ``data``'s test split, fed through ``convention`` (the session's;
-    None: the model's own, see :func:`core.model_input.model_convention`)."""
-    from ..model_input import model_convention
+    None: the model's own, see :func:`core.models.convention.resolve_convention`)."""
+    from ..models.convention import resolve_convention
     from ..models.loading import load_model
     from ..sensitivity import sensitivity as _sensitivity
     from .inputs import as_convention, images_read, test_split
 
     model = model if model is not None else load_model(model_path)
-    conv = as_convention(convention) or model_convention(model, model_path, warn=warn)
+    conv = as_convention(convention) or resolve_convention(model, model_path, warn=warn)
     ds = test_split(data, limit, path, skip_bad, warn)
     base, rows, seconds = _sensitivity(model, tensors, ranges, ds, weights=None if weights == "none" else weights,
                                        progress=progress, convention=conv)

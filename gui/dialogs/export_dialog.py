@@ -35,12 +35,12 @@ def make_job(values: dict, app):
 
     if not values["out"]:
         raise ValueError("choose where to write the int8 model (Output)")
-    from core.models.convention import session_convention
+    from core.models.convention import resolve_convention
 
     snap = snapshot(app, values.get("model"))
     session = app.state.session
     return remote(engine_jobs.export, model_path=snap.model_path, tensors=snap.tensors, ranges=snap.ranges,
                   out=values["out"], weights=values["weights"], float_out=values.get("float_out"),
-                  convention=session_convention(session).to_dict(),
+                  convention=resolve_convention(session=session).to_dict(),
                   bias_correction=values.get("bias_correction") or "none",
                   calibration=dict(session.calibration or {}))

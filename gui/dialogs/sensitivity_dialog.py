@@ -23,7 +23,7 @@ class SensitivityDialog(OptionsDialog):
 
 def make_job(values: dict, app):
     """``fn(progress) -> {tensor: top-1 drop in percentage points}`` (in the engine process)."""
-    from core.models.convention import session_convention
+    from core.models.convention import resolve_convention
 
     from .. import engine_jobs
     from ..engine_process import remote
@@ -32,4 +32,4 @@ def make_job(values: dict, app):
     return remote(engine_jobs.sensitivity, model_path=snap.model_path, tensors=snap.tensors, ranges=snap.ranges,
                   data=values["data"], limit=values["limit"] or None,
                   weights=None if values["weights"] == "none" else values["weights"],
-                  convention=session_convention(app.state.session).to_dict())
+                  convention=resolve_convention(session=app.state.session).to_dict())

@@ -12,7 +12,7 @@ from core.models.convention import PIXEL_01, PIXEL_PM1, InputConvention
 
 
 def test_int8_input_range_gives_the_convention():
-    from core.model_input import quantized_input_convention
+    from core.models.convention import quantized_input_convention
 
     c = quantized_input_convention({"dtype": np.int8, "quantization": (1 / 255, -128)})
     assert c.input_range == pytest.approx((0.0, 1.0)) and c.scale[0] == pytest.approx(1 / 255)

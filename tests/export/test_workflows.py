@@ -11,11 +11,11 @@ from core.progress import NULL_PROGRESS
 def _gui_plan_values(session):
     """What the GUI's job dialogs send to the engine process for the open session (gui/dialogs/_snapshot.py,
     export_dialog.py, sensitivity_dialog.py)."""
-    from core.models.convention import session_convention
+    from core.models.convention import resolve_convention
 
     plan = session.plan
     return dict(model_path=session.model_path, tensors=list(plan.tensors), ranges=plan.ranges(),
-                convention=session_convention(session).to_dict())
+                convention=resolve_convention(session=session).to_dict())
 
 
 def test_cli_export_and_the_gui_export_job_write_the_same_bias_corrected_model(qf_session, tmp_path, capsys):

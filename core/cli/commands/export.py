@@ -33,8 +33,9 @@ def register(sub):
 
 def run(args) -> int:
     from ...export.export import report_path
+    from ...models.convention import resolve_convention
     from ...workflows.export import export
-    from ...workflows.inputs import load_session, plan_convention
+    from ...workflows.inputs import load_session
     from ..outputs import TFLITE, Output, check_outputs
     from ..progressbar import TextProgress
 
@@ -42,7 +43,7 @@ def run(args) -> int:
     check_outputs([("the session", args.session), ("the model", session.model_path)],
                   [Output("--out", args.out, TFLITE), Output("the export report", report_path(args.out), None),
                    Output("--float-out", args.float_out, TFLITE)], force=args.force)
-    plan, convention = session.plan, plan_convention(session)
+    plan, convention = session.plan, resolve_convention(session=session)
     bar = TextProgress("export")
     try:
         report = export(session.model_path, plan.tensors, plan.ranges(), args.out, weights=args.weights,

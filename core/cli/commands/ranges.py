@@ -32,13 +32,13 @@ def rows(plan, convention=None) -> list[dict]:
 
 
 def run(args) -> int:
-    from ...models.convention import session_convention
+    from ...models.convention import resolve_convention
     from ...session import Session
 
     session = Session.load(args.session)
     for w in session.warnings:
         print(f"warning: {w}", file=__import__("sys").stderr)
-    convention = session_convention(session)
+    convention = resolve_convention(session=session)
     table = rows(session.plan, convention)
     if args.json:
         print(json.dumps(table, indent=1))

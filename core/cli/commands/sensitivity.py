@@ -28,8 +28,9 @@ def register(sub):
 
 
 def run(args) -> int:
+    from ...models.convention import resolve_convention
     from ...sensitivity import format_sensitivity
-    from ...workflows.inputs import load_session, plan_convention
+    from ...workflows.inputs import load_session
     from ...workflows.sensitivity import sensitivity
     from ..progressbar import TextProgress
 
@@ -38,7 +39,7 @@ def run(args) -> int:
     bar = TextProgress("sensitivity")
     try:
         result = sensitivity(session.model_path, plan.tensors, plan.ranges(), args.data, args.limit,
-                             weights=args.weights, convention=plan_convention(session), path=args.path,
+                             weights=args.weights, convention=resolve_convention(session=session), path=args.path,
                              skip_bad=args.skip_bad, progress=bar, warn=bar.warn)
     finally:
         bar.close()
