@@ -13,7 +13,7 @@ run:
 	fi
 
 # The tree's rules (pyproject.toml): ruff's checks, and import-linter's contracts
-# (core never imports gui or Qt; core's layers import only downwards).
+# (core never imports gui or Qt; core's and gui's layers import only downwards; no Qt in the engine side of gui).
 lint:
 	@scripts/setup.sh --test
 	.venv/bin/ruff check .

@@ -38,8 +38,9 @@ def _switched_forward(model, folded, fq_layers: dict[str, tuple[float, float]], 
     """run(x, switch) where switch[i] turns on the FakeQuant after layer order[i]."""
     import tensorflow as tf
 
-    from .export.graph import _fq_kernel, apply_weighted
+    from .export.graph import apply_weighted
     from .models.bn_fold import walk_nodes
+    from .quant.weight_grid import fake_quant_kernel
 
     position = {name: i for i, name in enumerate(order)}
     input_name = model.inputs[0]._keras_history.operation.name
@@ -60,7 +61,7 @@ def _switched_forward(model, folded, fq_layers: dict[str, tuple[float, float]], 
         kernel, bias = params[layer.name]
         w = tf.constant(kernel)
         if weights is not None and layer.name in weight_layers:
-            w = tf.cond(switch[weight_layers[layer.name]], lambda: _fq_kernel(tf, cls, kernel, weights),
+            w = tf.cond(switch[weight_layers[layer.name]], lambda: fake_quant_kernel(tf, cls, kernel, weights),
                         lambda: tf.identity(w))
         return apply_weighted(tf, layer, x, w, bias)
 

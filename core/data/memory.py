@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..progress import NULL_PROGRESS
-from .source import RateMeter, check_limit, per_class_index
+from .source import RateMeter, check_limit, per_class_index, pixel_batches
 
 
 @dataclass
@@ -90,3 +90,19 @@ class Dataset:
             yield x, self.labels[start:start + batch_size]
             done = min(n, start + batch_size)
             progress.update(done, n, meter.message(done))
+
+
+def to_memory(src, size: int, channels: int, progress=None):
+    """An in-memory :class:`Dataset` of ``src`` decoded at ``size`` (uint8, N*size*size*C bytes).
+
+    For code that needs the array (training); streaming consumers use ``batches``.
+    """
+    if getattr(src, "images", None) is not None:
+        return src
+    parts, labels = [], []
+    for x, y in pixel_batches(src, size, channels, progress=progress):
+        parts.append(x)
+        labels.append(y)
+    if not parts:
+        raise ValueError(f"{src.source}: no readable images")
+    return Dataset(np.concatenate(parts), np.concatenate(labels), list(src.class_names), src.source)

@@ -118,23 +118,4 @@ def pixel_batches(src, size: int, channels: int, batch_size: int = 32, progress=
         yield np.clip(np.rint(x), 0, 255).astype(np.uint8), y
 
 
-def to_memory(src, size: int, channels: int, progress=None):
-    """An in-memory :class:`~core.data.memory.Dataset` of ``src`` decoded at ``size`` (uint8, N*size*size*C bytes).
-
-    For code that needs the array (training); streaming consumers use ``batches``.
-    """
-    from .memory import Dataset
-
-    if getattr(src, "images", None) is not None:
-        return src
-    parts, labels = [], []
-    for x, y in pixel_batches(src, size, channels, progress=progress):
-        parts.append(x)
-        labels.append(y)
-    if not parts:
-        raise ValueError(f"{src.source}: no readable images")
-    return Dataset(np.concatenate(parts), np.concatenate(labels), list(src.class_names), src.source)
-
-
-__all__ = ["ImageSource", "BadImageError", "per_class_index", "check_limit", "RateMeter", "pixel_batches",
-           "to_memory"]
+__all__ = ["ImageSource", "BadImageError", "per_class_index", "check_limit", "RateMeter", "pixel_batches"]

@@ -34,9 +34,9 @@ def quantized_kernel(cls: str, kernel: np.ndarray, granularity: str) -> np.ndarr
     """The kernel exactly as the export's FakeQuant rounds it (symmetric, narrow range)."""
     import tensorflow as tf
 
-    from ..export.graph import _fq_kernel
+    from ..quant.weight_grid import fake_quant_kernel
 
-    return np.asarray(_fq_kernel(tf, cls, np.asarray(kernel, np.float32), granularity).numpy(), np.float64)
+    return np.asarray(fake_quant_kernel(tf, cls, np.asarray(kernel, np.float32), granularity).numpy(), np.float64)
 
 
 def mean_shift(cls: str, eps: np.ndarray, ex: np.ndarray) -> np.ndarray:

@@ -21,7 +21,8 @@ from ..atomic import atomic_write_bytes, atomic_write_text
 from ..progress import NULL_PROGRESS, Progress
 from ..quant.grid import QuantParams, nudge, params_from_scale
 from ..quant.tensors import AFFINE_OPS, WEIGHTED_OPS, QTensor, quant_tensors
-from .graph import GRANULARITIES, expected_weight_scales, forward_fn, rescale_kernel
+from ..quant.weight_grid import expected_weight_scales
+from .graph import GRANULARITIES, forward_fn, rescale_kernel
 from .verify import ExportVerificationError, Verification, verify_int8
 
 

@@ -7,21 +7,27 @@ The GUI wraps a change in a ``QUndoCommand`` (``redo`` -> ``apply()``, ``undo`` 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from ..quant.grid import QuantParams, nudge
 from .checks import PlanError, check_numbers, check_width
 from .entry import EntryState
 
-if TYPE_CHECKING:
-    from .plan import Plan
+
+class Editable(Protocol):
+    """What a change needs of the plan it edits (:class:`core.plan.plan.Plan`, which imports this module)."""
+
+    @property
+    def names(self) -> list[str]: ...
+
+    def _set_states(self, states: dict[str, EntryState]) -> None: ...
 
 
 @dataclass
 class Change:
     """A reversible edit of the plan. ``apply``/``revert`` are idempotent."""
 
-    plan: Plan
+    plan: Editable
     description: str
     before: dict[str, EntryState]
     after: dict[str, EntryState]

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TypeVar
 
 from ..data.preprocess import INPUT_RANGE
 from ..quant.tensors import QTensor
 from .checks import PlanError, checked_params
 from .entry import ALL_METHODS, INPUT_DEFAULT_METHOD
 
-if TYPE_CHECKING:
-    from .plan import Plan
+P = TypeVar("P")     # core.plan.plan.Plan, which imports this module
 
 
-def plan_to_dict(plan: Plan) -> dict:
-    """JSON-able plan (floats round-trip exactly through json)."""
+def plan_to_dict(plan) -> dict:
+    """JSON-able :class:`~core.plan.plan.Plan` (floats round-trip exactly through json)."""
     return {
         "method": plan.method, "gamma": plan.gamma, "input_method": plan.input_method,
         "input_range": list(plan.input_range),
@@ -25,7 +24,7 @@ def plan_to_dict(plan: Plan) -> dict:
     }
 
 
-def plan_from_dict(cls: type, d: dict, stats: dict) -> Plan:
+def plan_from_dict(cls: type[P], d: dict, stats: dict) -> P:
     """Rebuild a plan of class ``cls`` saved by :func:`plan_to_dict`, with its statistics."""
     tensors = [QTensor.from_dict(t) for t in d["tensors"]]
     plan = cls(tensors, stats, d["method"], d["gamma"], d.get("input_method", INPUT_DEFAULT_METHOD),

@@ -8,7 +8,7 @@ channel, and the ordinary channels fall below half a step: every weight rounds t
 
 Everything here is computed from the same folded kernels :mod:`core.export` quantizes
 (``core.models.bn_fold.folded_weights``) with the same scale rule (symmetric, narrow range
-[-127, 127], ``scale = max|w| / 127``, see ``core.export.graph.expected_weight_scales``).
+[-127, 127], ``scale = max|w| / 127``, see ``core.quant.weight_grid.expected_weight_scales``).
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-WEIGHT_QMAX = 127          # symmetric narrow-range int8 weights (the export's rule)
+from ..quant.weight_grid import WEIGHT_QMAX  # symmetric narrow-range int8 weights (the export's rule)
+
 DEAD_VARIANCE = 1e-6       # a BN channel with moving variance below this saw (almost) constant input
 
 

@@ -68,8 +68,8 @@ def test_set_range_changes_exactly_that_tensor(qf_model, qf_session, exported_pc
 
 def test_verifier_catches_a_scale_changed_after_export(qf_model, qf_session, exported_pc):
     from core.export import ExportVerificationError, expected_params, verify_int8
-    from core.export.graph import expected_weight_scales
     from core.models.bn_fold import folded_weights
+    from core.quant.weight_grid import expected_weight_scales
 
     out, report = exported_pc
     plan = qf_session.plan
