@@ -39,7 +39,7 @@ def _switched_forward(model, folded, fq_layers: dict[str, tuple[float, float]], 
     import tensorflow as tf
 
     from .export.graph import apply_weighted
-    from .models.bn_fold import walk_nodes
+    from .keras_graph import walk_nodes
     from .quant.weight_grid import fake_quant_kernel
 
     position = {name: i for i, name in enumerate(order)}

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..models.bn_fold import _foldable_pairs, walk_nodes
+from ..keras_graph import walk_nodes
+from ..models.bn_fold import _foldable_pairs
 from ..progress import NULL_PROGRESS, Progress
 from .pairs import _activation_kind
 from .preact import bn_preact_stats, expected_clipped

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..quant.tensors import inbound_layers
+from ..keras_graph import inbound_layers
 
 W1_TYPES = ("Conv2D", "DepthwiseConv2D")
 W2_TYPES = ("Conv2D", "DepthwiseConv2D", "Dense")

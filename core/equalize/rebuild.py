@@ -4,23 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..models.bn_fold import walk_nodes
+from ..keras_graph import rebuild as graph_rebuild
 
 
 def rebuild(folded_model, params: dict[str, list], relu_layers: set[str] = frozenset(), name: str | None = None):
     """A new functional model computing ``folded_model``'s graph with ``params`` (layer -> [kernel, bias|None])
     for its weighted layers and a plain ReLU in place of each ReLU6 layer named in ``relu_layers``.
     Layer names are kept, so plans and reports name the same layers."""
-    import keras
-
-    tensors: dict[int, object] = {}
-    new_inputs = []
-    for inp in folded_model.inputs:
-        x = keras.Input(shape=inp.shape[1:], dtype=inp.dtype, name=inp._keras_history.operation.name)
-        tensors[id(inp)] = x
-        new_inputs.append(x)
     clones: dict[str, object] = {}
-    for node in walk_nodes(folded_model):
+
+    def on_node(node, tensors):
         layer = node.operation
         new = clones.get(layer.name)
         fresh = new is None
@@ -43,8 +36,6 @@ def rebuild(folded_model, params: dict[str, list], relu_layers: set[str] = froze
                 new.set_weights([np.asarray(k, np.float32)] + ([] if b is None else [np.asarray(b, np.float32)]))
             elif layer.weights:
                 new.set_weights(layer.get_weights())
-        for o, n in zip(node.outputs, keras.tree.flatten(y), strict=True):
-            tensors[id(o)] = n
-    outputs = [tensors[id(t)] for t in folded_model.outputs]
-    inputs = new_inputs if len(new_inputs) > 1 else new_inputs[0]   # a tensor, as callers pass it
-    return keras.Model(inputs, outputs if len(outputs) > 1 else outputs[0], name=name or folded_model.name)
+        return y
+
+    return graph_rebuild(folded_model, on_node, name=name)

@@ -131,8 +131,8 @@ def _producer(model, name: str) -> str:
     """``name``, or the layer an identity layer (Dropout, linear Activation) passes through: a plan
     that puts a tensor's FakeQuant after the identity (sessions before keras.applications support
     fused Dropout into the op before it) quantizes the same values."""
+    from ..keras_graph import inbound_layers
     from ..quant.tensors import _is_identity as is_identity
-    from ..quant.tensors import inbound_layers
 
     seen = 0
     while seen < 64:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..models.bn_fold import walk_nodes
+from ..keras_graph import walk_nodes
 from ..quant.affine import affine_params
 from ..quant.granularity import GRANULARITIES
 from ..quant.tensors import IDENTITY

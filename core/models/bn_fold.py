@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..quant.tensors import inbound_layers
+from ..keras_graph import inbound_layers, rebuild
 
 FOLDABLE = ("Conv2D", "DepthwiseConv2D", "Dense")
 
@@ -89,15 +89,6 @@ def folded_weights(model) -> tuple[dict[str, tuple[np.ndarray, np.ndarray | None
     return params, set(pairs.values())
 
 
-def walk_nodes(model):
-    """The call nodes of a functional model in execution order (inputs excluded)."""
-    by_depth = model._nodes_by_depth
-    for depth in sorted(by_depth, reverse=True):
-        for node in by_depth[depth]:
-            if node.operation is not None and not node.is_input:
-                yield node
-
-
 def fold_batchnorm(model):
     """A new functional Keras model computing the same inference function with
     every foldable BatchNormalization merged into the conv/dense before it.
@@ -106,23 +97,14 @@ def fold_batchnorm(model):
     plan tensors (``core.quant.tensors``) of the original model still name layers of
     the folded one; a BN output layer maps to its conv (see :func:`folded_layer_map`).
     """
-    import keras
-
     pairs = _foldable_pairs(model)
     folded_bns = set(pairs.values())
-    tensors: dict[int, object] = {}   # id(original KerasTensor) -> new KerasTensor
-    new_inputs = []
-    for inp in model.inputs:
-        x = keras.Input(shape=inp.shape[1:], dtype=inp.dtype, name=inp._keras_history.operation.name)
-        tensors[id(inp)] = x
-        new_inputs.append(x)
     clones: dict[str, object] = {}
-    for node in walk_nodes(model):
+
+    def on_node(node, tensors):
         layer = node.operation
-        outs = node.outputs
         if layer.name in folded_bns:
-            tensors[id(outs[0])] = tensors[id(node.input_tensors[0])]
-            continue
+            return tensors[id(node.input_tensors[0])]
         new = clones.get(layer.name)
         if new is None:
             cfg = layer.get_config()
@@ -139,12 +121,9 @@ def fold_batchnorm(model):
             new.set_weights(_folded_weights(layer, model.get_layer(pairs[layer.name])))
         elif layer.weights:
             new.set_weights(layer.get_weights())
-        for o, n in zip(outs, keras.tree.flatten(y), strict=True):
-            tensors[id(o)] = n
-    outputs = [tensors[id(t)] for t in model.outputs]
-    # one input as a tensor, not a list of one: callers pass a tensor (Keras warns on the mismatch)
-    inputs = new_inputs if len(new_inputs) > 1 else new_inputs[0]
-    return keras.Model(inputs, outputs if len(outputs) > 1 else outputs[0], name=model.name)
+        return y
+
+    return rebuild(model, on_node)
 
 
 def folded_layer_map(model) -> dict[str, str]:

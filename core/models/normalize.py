@@ -22,6 +22,8 @@ A model that needs none of this is returned unchanged.
 
 from __future__ import annotations
 
+from ..keras_graph import rebuild, replay
+
 FUSABLE_BUILTIN = ("linear", "relu", "relu6")
 WEIGHTED = ("Conv2D", "DepthwiseConv2D", "Dense")
 # keras.ops classes -> the TFLite op the converter emits for them (with a tensor or constant operand)
@@ -202,20 +204,12 @@ class _Builder:
         return layer(*ins)
 
     # -- a whole functional graph ---------------------------------------------------------
-    def walk(self, model, values):
-        from .bn_fold import walk_nodes
-
-        keras = _keras()
-        for node in walk_nodes(model):
-            op = node.operation
-            if isinstance(op, keras.layers.Layer):
-                args, kwargs = node.arguments.fill_in(values)
-                y = self.call_layer(op, list(args), dict(kwargs))
-            else:
-                y = self.call_op(node, values)
-            for o, n in zip(node.outputs, keras.tree.flatten(y), strict=True):
-                values[id(o)] = n
-        return [values[id(t)] for t in model.outputs]
+    def on_node(self, node, values):
+        """One node of the graph being flattened, on new tensors (:func:`core.keras_graph.replay`)."""
+        if isinstance(node.operation, _keras().layers.Layer):
+            args, kwargs = node.arguments.fill_in(values)
+            return self.call_layer(node.operation, list(args), dict(kwargs))
+        return self.call_op(node, values)
 
     def inline(self, model, args, kwargs):
         if type(model).__name__ == "Sequential":
@@ -227,7 +221,7 @@ class _Builder:
         if len(inputs) != len(model.inputs):
             raise ValueError(f"nested model {model.name}: called with {len(inputs)} input(s), it has {len(model.inputs)}")
         values = {id(t): x for t, x in zip(model.inputs, inputs, strict=True)}
-        outs = self.walk(model, values)
+        outs = replay(model, values, self.on_node)
         return outs[0] if len(outs) == 1 else outs
 
 
@@ -245,11 +239,4 @@ def normalize(model):
             in_name = "input"
         x = keras.Input(shape=shape[1:], name=b.name(in_name))
         return keras.Model(x, b.inline(model, [x], {}), name=model.name)
-    new_inputs, values = [], {}
-    for inp in model.inputs:
-        x = keras.Input(shape=inp.shape[1:], dtype=inp.dtype, name=b.name(inp._keras_history.operation.name))
-        values[id(inp)] = x
-        new_inputs.append(x)
-    outs = b.walk(model, values)
-    return keras.Model(new_inputs if len(new_inputs) > 1 else new_inputs[0], outs if len(outs) > 1 else outs[0],
-                       name=model.name)
+    return rebuild(model, b.on_node, input_name=b.name)

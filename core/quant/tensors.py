@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..keras_graph import inbound_layers
 from .affine import affine_params
 
 # Keras layer class -> TFLite op kind, for layers that start a chain
@@ -134,15 +135,6 @@ def _activation_of(layer) -> str | None:
         act = layer.get_config().get("activation")
         return act if act in FUSABLE_ACTIVATIONS else "unsupported"
     return None
-
-
-def inbound_layers(layer) -> list:
-    """The layers feeding ``layer`` in a functional model."""
-    out = []
-    for node in layer._inbound_nodes:
-        for t in node.input_tensors:
-            out.append(t._keras_history.operation)
-    return out
 
 
 def _consumers(model) -> dict:
