@@ -44,13 +44,13 @@ def mcnemar(a_right: np.ndarray, b_right: np.ndarray) -> dict:
 def main() -> None:
     from _accuracy_kit import eval_set, refuse_overlap
 
+    from core.ablation import export_and_evaluate_cells
     from core.atomic import atomic_write_bytes
     from core.calibrate import AUTO, calibrate
     from core.evaluate import evaluate
-    from core.export import convert_float, export_int8
+    from core.export import convert_float
     from core.models.bn_fold import folded_weights
     from core.models.loading import load_model
-    from core.plan import Plan
     from core.resources import RESOURCES
 
     ap = argparse.ArgumentParser()
@@ -79,8 +79,7 @@ def main() -> None:
             greedy = calibrate(model_path, args.calib, per_class=per_class, gamma=args.gamma)
             calib_meta = {k: greedy.calibration[k] for k in ("data", "per_class", "n_images", "gamma")}
             refuse_overlap(args.calib, per_class, eval_ds)
-            stats = {e.name: e.stats for e in greedy.plan}
-            plans = {"greedy": greedy.plan, "minmax": Plan(greedy.plan.tensors, stats, method="minmax")}
+            plans = {"greedy": greedy.plan, "minmax": greedy.plan.rechoose("minmax")}
             model = load_model(model_path)
             folded = folded_weights(model)
             slug = "qf" if label.startswith("QF") else "orig"
@@ -92,19 +91,16 @@ def main() -> None:
                           "n_images": f.n_images})
             log(f"[{label}] float {f.top1 * 100:.2f}%")
             preds = {}
-            for method, plan in plans.items():
-                ranges = plan.ranges()
-                for w in ("per-channel", "per-tensor"):
-                    path = out / f"{slug}_{method}_{w}_int8.tflite"
-                    export_int8(model, plan.tensors, ranges, path, weights=w, source=model_path, folded=folded)
-                    r = evaluate(path, dataset=eval_ds)
-                    preds[(method, w)] = r.predictions
-                    table.append({"arch": label, "method": method, "weights": w, "top1": r.top1,
-                                  "drop_pp": round((f.top1 - r.top1) * 100.0, 2),
-                                  "agreement": float(np.mean(r.predictions == f.predictions)),
-                                  "size_bytes": r.size_bytes, "latency_ms_median": r.latency_ms_median,
-                                  "n_images": r.n_images})
-                    log(f"[{label}] {method} {w} {r.top1 * 100:.2f}%")
+            cells = export_and_evaluate_cells(model, model_path, plans, out, slug, eval_ds, None, folded,
+                                              weights=("per-channel", "per-tensor"))
+            for (method, w), (_report, r) in cells.items():
+                preds[(method, w)] = r.predictions
+                table.append({"arch": label, "method": method, "weights": w, "top1": r.top1,
+                              "drop_pp": round((f.top1 - r.top1) * 100.0, 2),
+                              "agreement": float(np.mean(r.predictions == f.predictions)),
+                              "size_bytes": r.size_bytes, "latency_ms_median": r.latency_ms_median,
+                              "n_images": r.n_images})
+                log(f"[{label}] {method} {w} {r.top1 * 100:.2f}%")
             for w in ("per-channel", "per-tensor"):
                 mcn.append({"arch": label, "weights": w, **mcnemar(preds[("greedy", w)] == eval_ds.labels,
                                                                    preds[("minmax", w)] == eval_ds.labels)})

@@ -71,15 +71,15 @@ def markdown(table: list[dict], mcn: list[dict], data: str) -> str:
 
 
 def main() -> None:
+    from core.ablation import export_and_evaluate_cells
     from core.atomic import atomic_write_bytes
     from core.calibrate import AUTO, calibrate, calibration_images
     from core.data import load_dataset, to_model_input
     from core.equalize import equalize_model
     from core.equalize.write import write_result
     from core.evaluate import evaluate
-    from core.export import convert_float, export_int8
+    from core.export import convert_float
     from core.models.loading import load_model
-    from core.plan import Plan
     from core.resources import RESOURCES
 
     ap = argparse.ArgumentParser()
@@ -137,16 +137,13 @@ def main() -> None:
                     log(f"[{arch}] {variant} float {f.top1 * 100:.2f}%")
                 if variant in ("plain", "CLE+BA"):
                     greedy = calibrate(path, calib_spec, per_class=per_class)
-                    plans = {"greedy": greedy.plan,
-                             "minmax": Plan(greedy.plan.tensors, {e.name: e.stats for e in greedy.plan}, method="minmax")}
+                    plans = {"greedy": greedy.plan, "minmax": greedy.plan.rechoose("minmax")}
                 bc = "analytic" if variant.endswith("BC") else "none"
                 stats = eq.preact_stats if cle else None
-                for method, w in CELLS:
-                    plan = plans[method]
-                    tfl = out / f"{slug}_{variant.replace('+', '_')}_{method}_{w}.tflite"
-                    rep = export_int8(model, plan.tensors, plan.ranges(), tfl, weights=w,
-                                      source=path, bias_correction=bc, calib_images=x_cal, preact_stats=stats)
-                    r = evaluate(tfl, dataset=eval_ds)
+                cells = export_and_evaluate_cells(model, path, plans, out, f"{slug}_{variant.replace('+', '_')}",
+                                                  eval_ds, None, weights=("per-channel", "per-tensor"),
+                                                  bias_correction=bc, calib_images=x_cal, preact_stats=stats)
+                for (method, w), (rep, r) in cells.items():
                     preds[(variant, method, w)] = r.predictions
                     row = {"arch": arch, "variant": variant, "method": method, "weights": w, "top1": r.top1,
                            "n_images": r.n_images, "verified": rep.verification["ok"]}

@@ -19,12 +19,14 @@ COLUMNS = ("float", "greedy per-tensor", "greedy per-channel", "min/max per-tens
 
 
 def export_and_evaluate_cells(model, model_path, plans: dict, out_dir: Path, slug: str, eval_ds, convention,
-                              folded, float_path, weights=WEIGHTS, on_cell=None) -> dict:
+                              folded=None, float_path=None, weights=WEIGHTS, on_cell=None, **export_options) -> dict:
     """Every (method, weights) cell of ``plans`` (``{method: Plan}``): exported to
-    ``out_dir/<slug>_<method>_<weights>_int8.tflite`` (verified) and evaluated against ``float_path``.
-    ``on_cell(method, weights, result)`` hears each step: ``result`` None right after the export,
-    the :class:`core.evaluate.EvalResult` after the evaluation. Returns ``{(method, weights): EvalResult}``.
-    The demo and :func:`measure_model` both measure their cells here."""
+    ``out_dir/<slug>_<method>_<weights>_int8.tflite`` (verified) and evaluated, against ``float_path``
+    when given (the result's ``agreement``). ``export_options`` go to :func:`core.export.export_int8`
+    (``bias_correction``, ``calib_images``, ``preact_stats``). ``on_cell(method, weights, result)``
+    hears each step: ``result`` None right after the export, the :class:`core.evaluate.EvalResult`
+    after the evaluation. Returns ``{(method, weights): (ExportReport, EvalResult)}``.
+    The one measuring loop of the demo (plain and DFQ rows), :func:`measure_model` and the benches."""
     from .evaluate import evaluate
     from .export import export_int8
 
@@ -34,11 +36,12 @@ def export_and_evaluate_cells(model, model_path, plans: dict, out_dir: Path, slu
         ranges = plan.ranges()
         for w in weights:
             path = Path(out_dir) / f"{slug}_{method}_{w.replace('-', '_')}_int8.tflite"
-            export_int8(model, plan.tensors, ranges, path, weights=w, source=str(model_path), folded=folded,
-                        input_convention=convention)
+            report = export_int8(model, plan.tensors, ranges, path, weights=w, source=str(model_path), folded=folded,
+                                 input_convention=convention, **export_options)
             on_cell(method, w, None)
-            results[(method, w)] = evaluate(path, dataset=eval_ds, reference=float_path, convention=convention)
-            on_cell(method, w, results[(method, w)])
+            result = evaluate(path, dataset=eval_ds, reference=float_path, convention=convention)
+            results[(method, w)] = report, result
+            on_cell(method, w, result)
     return results
 
 
@@ -58,7 +61,6 @@ def measure_model(model_path, eval_ds, out_dir, *, session=None, calib_data: str
     from .models.bn_fold import folded_weights
     from .models.convention import resolve_convention
     from .models.loading import load_model
-    from .plan import Plan
     from .weights import model_weights
     from .weights.mechanism import mechanism
 
@@ -70,8 +72,7 @@ def measure_model(model_path, eval_ds, out_dir, *, session=None, calib_data: str
     slug = slug or Path(model_path).stem
     greedy = session if session is not None else calibrate(str(model_path), calib_data, per_class=per_class)
     tick(f"{slug}: calibrated")
-    stats = {e.name: e.stats for e in greedy.plan}
-    plans = {"greedy": greedy.plan, "minmax": Plan(greedy.plan.tensors, stats, method="minmax", gamma=greedy.plan.gamma)}
+    plans = {"greedy": greedy.plan, "minmax": greedy.plan.rechoose("minmax")}
     model = load_model(model_path)
     conv = resolve_convention(session=greedy)
     folded = folded_weights(model)

@@ -156,6 +156,12 @@ class Session:
         self.disk_stamp, self.stamp_path = hashlib.sha256(data).hexdigest(), str(real)
         return target
 
+    def rechoose(self, method: str) -> Session:
+        """A new, unsaved session of the same calibration whose plan chose every range with ``method``
+        (:meth:`core.plan.Plan.rechoose`): a min/max twin of a greedy session, say."""
+        return Session(self.plan.rechoose(method), self.model_path, self.model_sha256,
+                       {**self.calibration, "method": method})
+
     def changed_on_disk(self) -> bool:
         """True when the file this session was loaded from / saved to no longer has that content."""
         return bool(self.stamp_path) and disk_stamp(self.stamp_path) != self.disk_stamp

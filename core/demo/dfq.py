@@ -45,16 +45,15 @@ def run_dfq(label, slug, model_path, out, eval_ds, conv, calib_data, plain: dict
     ``plain``: the plain model's rows keyed ``"float"`` and :func:`cell`; ``plain_preds``: its
     per-image predictions keyed by :func:`cell`; ``row(label, method, weights, result, float_result)``
     builds a results row like the demo's."""
+    from ..ablation import export_and_evaluate_cells
     from ..atomic import atomic_write_bytes
     from ..calibrate import calibrate
     from ..equalize import equalize_model
     from ..equalize.bias_correction import correction_inputs
     from ..equalize.write import write_result
     from ..evaluate import evaluate
-    from ..export import convert_float, export_int8
+    from ..export import convert_float
     from ..models.loading import load_model
-    from ..plan import Plan
-    from ..session import Session
 
     original = load_model(model_path)
     eq = equalize_model(original, relu6=relu6)
@@ -73,10 +72,7 @@ def run_dfq(label, slug, model_path, out, eval_ds, conv, calib_data, plain: dict
     tick(f"{label}: equalized")
 
     greedy = calibrate(str(eq_path), calib_data, per_class=None, method="greedy", convention=conv)
-    stats = {e.name: e.stats for e in greedy.plan}
-    minmax = Session(Plan(greedy.plan.tensors, stats, method="minmax", gamma=greedy.plan.gamma),
-                     greedy.model_path, greedy.model_sha256, {**greedy.calibration, "method": "minmax"})
-    sessions = {"greedy": greedy, "minmax": minmax}
+    sessions = {"greedy": greedy, "minmax": greedy.rechoose("minmax")}
     for m, s in sessions.items():
         s.save(out / f"{slug}_cle.{m}.qft")
     x_cal, _stats = correction_inputs({"data": calib_data, "per_class": None}, model, None, conv)
@@ -84,21 +80,19 @@ def run_dfq(label, slug, model_path, out, eval_ds, conv, calib_data, plain: dict
 
     preds = {}
     for variant, bc in (("cle_ba", "none"), ("cle_ba_bc", "analytic")):
-        for method in methods:
-            plan = sessions[method].plan
-            ranges = plan.ranges()
-            for weights in weights_list:
-                path = out / f"{slug}_{variant}_{method}_{weights.replace('-', '_')}_int8.tflite"
-                export_int8(model, plan.tensors, ranges, path, weights=weights, source=str(eq_path),
-                            input_convention=conv, bias_correction=bc, calib_images=x_cal,
-                            preact_stats=eq.preact_stats)
-                r = evaluate(path, dataset=eval_ds, reference=float_path, convention=conv)
-                key = cell(method, weights)
-                variants[variant][key] = row(label, method, weights, r, plain_float)
-                preds[(variant, key)] = r.predictions
-                log(f"[{label}] {VARIANTS[variant]:22s} {method:6s} {weights:11s} int8 top-1 {r.top1 * 100:.2f}% "
-                    f"(drop {variants[variant][key]['drop_pp']:+.2f} pp)")
-                tick(f"{label}: {VARIANTS[variant]} {method} {weights}")
+        def on_cell(method, weights, r, variant=variant):
+            if r is None:
+                return
+            key = cell(method, weights)
+            variants[variant][key] = row(label, method, weights, r, plain_float)
+            preds[(variant, key)] = r.predictions
+            log(f"[{label}] {VARIANTS[variant]:22s} {method:6s} {weights:11s} int8 top-1 {r.top1 * 100:.2f}% "
+                f"(drop {variants[variant][key]['drop_pp']:+.2f} pp)")
+            tick(f"{label}: {VARIANTS[variant]} {method} {weights}")
+
+        export_and_evaluate_cells(model, eq_path, {m: sessions[m].plan for m in methods}, out, f"{slug}_{variant}",
+                                  eval_ds, conv, float_path=float_path, weights=weights_list, on_cell=on_cell,
+                                  bias_correction=bc, calib_images=x_cal, preact_stats=eq.preact_stats)
 
     labels = np.asarray(eval_ds.labels)
     mcn = {v: {k: mcnemar(preds[(v, k)] == labels, plain_preds[k] == labels)

@@ -91,8 +91,6 @@ def run_demo(config: DemoConfig, progress: Progress = NULL_PROGRESS, log=print) 
     from ..models.bn_fold import folded_weights
     from ..models.convention import resolve_convention
     from ..models.loading import load_model
-    from ..plan import Plan
-    from ..session import Session
     from .ablation import STEPS_PER_MODEL, plan_ablation, run_ablation
     from .dfq import cell, run_dfq
     from .plots import histogram_png
@@ -127,9 +125,7 @@ def run_demo(config: DemoConfig, progress: Progress = NULL_PROGRESS, log=print) 
         log(f"[{label}] calibrating on {config.calib_data} ...")
         greedy = calibrate(model_path, config.calib_data, per_class=None, method="greedy")
         summary["calib_images"] = greedy.calibration.get("n_images")
-        stats = {e.name: e.stats for e in greedy.plan}
-        minmax = Session(Plan(greedy.plan.tensors, stats, method="minmax", gamma=greedy.plan.gamma),
-                         greedy.model_path, greedy.model_sha256, {**greedy.calibration, "method": "minmax"})
+        minmax = greedy.rechoose("minmax")
         sessions = {"greedy": greedy, "minmax": minmax}
         for m, s in sessions.items():
             s.save(out / f"{slug}.{m}.qft")

@@ -204,6 +204,12 @@ class Plan:
             if errors:
                 raise errors[0]
 
+    def rechoose(self, method: str) -> Plan:
+        """A new plan of the same tensors and statistics (gamma, input method and input range kept),
+        every range chosen afresh with ``method``; this plan is unchanged (user ranges are not carried)."""
+        stats = {e.name: e.stats for e in self}
+        return type(self)(self.tensors, stats, method, self.gamma, self.input_method, self.input_range)
+
     # ---- persistence -----------------------------------------------------------
     def to_dict(self) -> dict:
         """JSON-able plan (floats round-trip exactly through json)."""
