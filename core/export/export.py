@@ -23,6 +23,7 @@ from ..quant.grid import QuantParams, nudge, params_from_scale
 from ..quant.tensors import AFFINE_OPS, WEIGHTED_OPS, QTensor, quant_tensors
 from ..quant.weight_grid import expected_weight_scales
 from .graph import GRANULARITIES, forward_fn, rescale_kernel
+from .signature import with_serving_signature
 from .verify import ExportVerificationError, Verification, verify_int8
 
 
@@ -165,7 +166,9 @@ def _convert(concrete, int8: bool) -> bytes:
         conv.inference_output_type = tf.int8
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")   # "Statistics for quantized inputs were expected": intended, ranges come from FakeQuant
-        return conv.convert()
+        data = conv.convert()
+    names = [spec.name for spec in concrete.structured_input_signature[0]]
+    return with_serving_signature(data, names)   # signature-based tools need one; this converter path writes none
 
 
 def _fq_layers(tensors: list[QTensor], params: dict[str, QuantParams]) -> dict[str, tuple[float, float]]:
