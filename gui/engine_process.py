@@ -220,10 +220,11 @@ def shutdown(kill: bool = False) -> None:
 
 
 def stop(grace_s: float = 2.0) -> None:
-    """Stop the helper and wait for it: at exit, and from test sessions that leave with
-    ``os._exit`` (no atexit). The helper holds its own copies of the queues' write ends,
-    so it never sees EOF: if the executor's sentinel does not reach it, it would outlive
-    us as an orphan (holding our stdout). Give it ``grace_s`` to stop, then end it."""
+    """Stop the helper and wait for it: at exit, and at the end of a test session (whose
+    fixtures stop it before interpreter shutdown, so no test waits on atexit). The helper holds
+    its own copies of the queues' write ends, so it never sees EOF: if the executor's sentinel
+    does not reach it, it would outlive us as an orphan (holding our stdout). Give it
+    ``grace_s`` to stop, then end it."""
     pool = _pool
     procs = list((getattr(pool, "_processes", None) or {}).values()) if pool is not None else []
     shutdown()

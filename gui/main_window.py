@@ -97,11 +97,10 @@ class MainWindow(QMainWindow):
         self._update_title()
 
     def _device_dock(self) -> QDockWidget | None:
-        """The Device panel (another module, optional until it exists)."""
-        try:
-            from .device_panel import DevicePanel
-        except ImportError:
-            return None
+        """The Device panel's dock, tabbed with Results; None (said in the log) when the panel
+        cannot be built, so a broken device setup never stops the rest of the window."""
+        from .device_panel import DevicePanel
+
         try:
             panel = DevicePanel(self, settings=self.app.settings)
         except Exception as exc:  # noqa: BLE001 - a broken optional panel must not stop the app

@@ -1,4 +1,5 @@
-"""Calibrate…: the options of ``qftune calibrate``; runs :func:`core.calibrate.calibrate`."""
+"""Calibrate…: the options of ``qftune calibrate``; :func:`make_job` runs
+:func:`core.workflows.calibrate.calibrate` in the engine process (:func:`gui.engine_jobs.calibrate`)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ class CalibrateDialog(OptionsDialog):
 
 
 def make_job(values: dict):
-    """``fn(progress) -> Session`` calibrating with these dialog values (in the engine process)."""
+    """``fn(progress) -> Session`` calibrating with these dialog values in the engine process (the
+    session returned is also saved at ``out`` when the dialog names one)."""
     from pathlib import Path
 
     from .. import engine_jobs

@@ -64,9 +64,9 @@ def no_leaked_widgets(qapp, request):
 
 @pytest.fixture(scope="session", autouse=True)
 def engine_helper_stops_with_the_session():
-    """The engine helper process is shared by all tests; stop it when the session ends
-    (the root conftest leaves with ``os._exit``, which skips the helper's atexit stop and
-    would leave it running, an orphan holding a TF import and our stdout)."""
+    """The engine helper process is shared by all tests; stop it when the session ends, before
+    interpreter shutdown, rather than leave it to the atexit stop (a helper still running then
+    would be an orphan holding a TF import and our stdout)."""
     yield
     from gui import engine_process
 
