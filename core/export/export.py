@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..atomic import atomic_write_bytes, atomic_write_text
+from ..plan.weight_entry import weight_quant_params
 from ..progress import NULL_PROGRESS, Progress
 from ..quant.grid import QuantParams, nudge, params_from_scale
 from ..quant.tensors import AFFINE_OPS, WEIGHTED_OPS, QTensor, quant_tensors
@@ -177,9 +178,10 @@ def _fq_layers(tensors: list[QTensor], params: dict[str, QuantParams]) -> dict[s
 
 
 def convert_int8(model, tensors: list[QTensor], ranges: dict, weights: str = "per-channel",
-                 progress: Progress = NULL_PROGRESS, folded=None) -> tuple[bytes, Verification, dict]:
+                 progress: Progress = NULL_PROGRESS, folded=None, weight_plan=None) -> tuple[bytes, Verification, dict]:
     """Convert ``model`` with the plan's ranges; returns (bytes, verification, seconds).
-    Does not raise on a verification failure: check ``verification.ok``."""
+    ``weight_plan`` (the :class:`core.plan.Plan`): its kernel entries override ``weights`` and max|w|
+    layer by layer. Does not raise on a verification failure: check ``verification.ok``."""
     from ..models.bn_fold import folded_weights
 
     if weights not in GRANULARITIES:
@@ -193,11 +195,13 @@ def convert_int8(model, tensors: list[QTensor], ranges: dict, weights: str = "pe
     wscales = {}
     for t in tensors:
         if t.op in WEIGHTED_OPS:
-            wscales[t.name] = expected_weight_scales(type(model.get_layer(t.name)).__name__, folded[0][t.name][0], weights)
+            wscales[t.name] = weight_quant_params(weight_plan, t.name, type(model.get_layer(t.name)).__name__,
+                                                  folded[0][t.name][0], weights)[2]
         elif t.op in AFFINE_OPS:   # Rescaling/Normalization: a 1x1 depthwise conv
             wscales[t.name] = expected_weight_scales("DepthwiseConv2D", rescale_kernel(model.get_layer(t.name))[0], weights)
     progress.update(1, 4, "tracing the fake-quant graph")
-    concrete = _concrete(forward_fn(model, _fq_layers(tensors, params), weights, folded), model.input_shape)
+    concrete = _concrete(forward_fn(model, _fq_layers(tensors, params), weights, folded, weight_plan),
+                         model.input_shape)
     seconds["fold_and_trace"] = time.perf_counter() - t0
     progress.update(2, 4, "converting with TFLite")
     t1 = time.perf_counter()
@@ -219,7 +223,7 @@ def convert_float(model, folded=None) -> bytes:
 def export_int8(model, tensors: list[QTensor], ranges: dict, out: str | Path, weights: str = "per-channel",
                 float_out: str | Path | None = None, progress: Progress = NULL_PROGRESS,
                 source: str = "", folded=None, input_convention=None, bias_correction: str = "none",
-                calib_images=None, preact_stats: dict | None = None) -> ExportReport:
+                calib_images=None, preact_stats: dict | None = None, weight_plan=None) -> ExportReport:
     """Convert, verify and write ``out`` (+ ``out``'s ``.export.json`` report, + optional float twin).
 
     ``folded`` (:func:`core.models.bn_fold.folded_weights` of ``model``) saves recomputing it.
@@ -230,6 +234,8 @@ def export_int8(model, tensors: list[QTensor], ranges: dict, out: str | Path, we
     when a layer cannot be covered. ``bias_correction`` (``analytic``/``empirical``) corrects the folded
     biases for the kernels' rounding first (:mod:`core.equalize.bias_correction`; ``calib_images`` are
     preprocessed model inputs, ``preact_stats`` extra BN statistics); the report records it.
+    ``weight_plan``: the plan whose kernel entries (``LAYER/kernel``) set each kernel's granularity
+    and clip; ``weights`` is the default for the entries that do not set one.
     """
     from ..models.bn_fold import folded_weights
 
@@ -241,7 +247,8 @@ def export_int8(model, tensors: list[QTensor], ranges: dict, out: str | Path, we
         from ..equalize.bias_correction import correct_biases
 
         folded_q, bc_report = correct_biases(model, folded, weights, bias_correction, calib_images, preact_stats)
-    data, ver, seconds = convert_int8(model, tensors, ranges, weights, progress=progress, folded=folded_q)
+    data, ver, seconds = convert_int8(model, tensors, ranges, weights, progress=progress, folded=folded_q,
+                                     weight_plan=weight_plan)
     if not ver.ok:
         raise ExportVerificationError(ver.problems, where=f"{out.name} (not written)")
     params = expected_params(tensors, ranges)

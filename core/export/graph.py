@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..keras_graph import walk_nodes
+from ..plan.weight_entry import weight_quant_params
 from ..quant.affine import affine_params
 from ..quant.granularity import GRANULARITIES
 from ..quant.tensors import IDENTITY
@@ -65,16 +66,19 @@ def apply_weighted(tf, layer, x, w, bias):
     return _activation(tf, layer, y)
 
 
-def _weighted_call(tf, layer, params, x, granularity: str):
+def _weighted_call(tf, layer, params, x, granularity: str, weight_plan=None):
     kernel, bias = params
     if granularity is None:
         w = tf.constant(np.asarray(kernel, np.float32))
     else:
-        w = fake_quant_kernel(tf, type(layer).__name__, kernel, granularity)
+        cls = type(layer).__name__
+        _, m, _ = weight_quant_params(weight_plan, layer.name, cls, kernel, granularity)
+        w = fake_quant_kernel(tf, cls, kernel, granularity, m)
     return apply_weighted(tf, layer, x, w, bias)
 
 
-def forward_fn(model, fq_after: dict[str, tuple[float, float]], weights: str | None, folded=None):
+def forward_fn(model, fq_after: dict[str, tuple[float, float]], weights: str | None, folded=None,
+               weight_plan=None):
     """A Python function ``x -> y`` computing ``model`` with BatchNorm folded and FakeQuant ranges.
 
     ``fq_after`` maps a layer name of ``model`` to the (min, max) of the FakeQuant put on
@@ -82,6 +86,8 @@ def forward_fn(model, fq_after: dict[str, tuple[float, float]], weights: str | N
     identity, so a FakeQuant after it sits on the conv's output. ``weights`` is
     ``per-channel``, ``per-tensor`` or None (float kernels, for a float export).
     ``folded`` is :func:`core.models.bn_fold.folded_weights` of ``model`` (computed if None).
+    ``weight_plan`` (a :class:`core.plan.Plan`): its kernel entries set each kernel's granularity and
+    clip (:func:`core.plan.weight_entry.weight_quant_params`); ``weights`` is their default.
     """
     import tensorflow as tf
 
@@ -107,7 +113,7 @@ def forward_fn(model, fq_after: dict[str, tuple[float, float]], weights: str | N
             args, kwargs = node.arguments.fill_in(values)
             cls = type(layer).__name__
             if cls in ("Conv2D", "DepthwiseConv2D", "Dense"):
-                y = _weighted_call(tf, layer, params[layer.name], args[0], weights)
+                y = _weighted_call(tf, layer, params[layer.name], args[0], weights, weight_plan)
             elif cls in ("Rescaling", "Normalization"):
                 y = _rescale_call(tf, layer, args[0], weights)
             elif cls in IDENTITY or layer.name in skipped:

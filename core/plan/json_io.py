@@ -8,6 +8,7 @@ from ..data.preprocess import INPUT_RANGE
 from ..quant.tensors import QTensor
 from .checks import PlanError, checked_params
 from .entry import ALL_METHODS, INPUT_DEFAULT_METHOD
+from .weight_entry import checked_weight_state
 
 P = TypeVar("P")     # core.plan.plan.Plan, which imports this module
 
@@ -21,6 +22,10 @@ def plan_to_dict(plan) -> dict:
         "entries": [{"name": e.name, "min": e.min, "max": e.max, "scale": e.scale, "zero_point": e.zero_point,
                      "method": e.method, "requested": list(e.requested) if e.requested else None}
                     for e in plan],
+        # kernels away from their default (max|w| at the export's --weights); none in older sessions
+        "weights": [{"name": e.name, "granularity": e.granularity, "method": e.method,
+                     "clip": list(e.clip) if e.clip is not None else None}
+                    for e in plan.weights.values() if not e.state.is_default],
     }
 
 
@@ -36,4 +41,7 @@ def plan_from_dict(cls: type[P], d: dict, stats: dict) -> P:
         e.params = checked_params(row, e.tensor.op, row["method"])
         e.method = row["method"]
         e.requested = tuple(row["requested"]) if row.get("requested") else None
+    for row in d.get("weights") or []:
+        e = plan.weight(row["name"])
+        e.state = checked_weight_state(e, row)
     return plan

@@ -17,10 +17,13 @@ from .changes import Change, check_range, user_range
 from .checks import FIXED, PlanError, fixed_params
 from .entry import INPUT_DEFAULT_METHOD, USER, Entry, EntryState
 from .json_io import plan_from_dict, plan_to_dict
+from .weight_edits import WeightEdits
+from .weight_entry import WeightState
 
 
-class Plan:
-    """Ranges for all int8 tensors of one model, built from calibration statistics."""
+class Plan(WeightEdits):
+    """Ranges for all int8 tensors of one model, built from calibration statistics, and its
+    kernels' entries ``LAYER/kernel`` (:mod:`.weight_edits`)."""
 
     def __init__(self, tensors: list[QTensor], stats: dict, method: str = "greedy", gamma: float = 1.0,
                  input_method: str = INPUT_DEFAULT_METHOD, input_range: tuple[float, float] = INPUT_RANGE):
@@ -54,6 +57,7 @@ class Plan:
             elif e.params is None:
                 choice = self.candidate(name, self.default_method(name))
                 e.params, e.method = choice.params, choice.method
+        self._init_weights()
 
     # ---- lookup ----------------------------------------------------------------
     @property
@@ -178,7 +182,8 @@ class Plan:
 
     def make_change(self, description: str, after: dict, notes=(), apply: bool = True) -> Change:
         """A change record moving the tensors in ``after`` to those states (applied unless ``apply=False``)."""
-        before = {n: self.entries[n].state() for n in after}
+        before = {n: self.weight(n).state if isinstance(after[n], WeightState) else self.entries[n].state()
+                  for n in after}
         change = Change(self, description, before, after, tuple(notes))
         if apply:
             change.apply()
@@ -188,12 +193,16 @@ class Plan:
         """Give the named entries these states, then tell the observers which ones changed."""
         changed = []
         for n, s in states.items():
+            if isinstance(s, WeightState):
+                if self._set_weight_state(n, s):
+                    changed.append(n)
+                continue
             e = self.entries[n]
             if e.state() != s:
                 e.params, e.method, e.requested = s.params, s.method, s.requested
                 changed.append(n)
         if changed:
-            order = {n: i for i, n in enumerate(self.names)}
+            order = {n: i for i, n in enumerate(self.names + self.weight_names)}
             changed.sort(key=order.__getitem__)
             errors = []
             for cb in list(self._subscribers):

@@ -30,15 +30,25 @@ def weight_ranges(layer_cls: str, kernel: np.ndarray, granularity: str) -> np.nd
     return np.maximum(m, np.float32(MIN_WEIGHT_RANGE)).astype(np.float32)
 
 
-def expected_weight_scales(layer_cls: str, kernel: np.ndarray, granularity: str) -> np.ndarray:
-    """The float32 scales TFLite stores for the kernel: max|w| / 127 (FakeQuant nudging, narrow range)."""
-    m = weight_ranges(layer_cls, kernel, granularity)
+def stored_weight_scale(m) -> np.ndarray:
+    """The float32 scale(s) TFLite stores for a kernel fake-quantized on ``[-m, m]``, narrow range.
+
+    FakeQuant nudges ``[-m, m]`` onto the 254-step grid in float32 (``s = 2m / 254``, zero
+    point exactly 128); the converter stores that ``s`` (measured bit-exact, see
+    tests/export/test_weight_plan_export.py)."""
+    m = np.asarray(m, np.float32)
     return (np.float32(2.0) * m / np.float32(254.0)).astype(np.float32)
 
 
-def fake_quant_kernel(tf, layer_cls: str, kernel: np.ndarray, granularity: str):
-    """The kernel as a TF tensor through FakeQuant: symmetric ±max|w|, narrow range, per tensor or per channel."""
-    m = weight_ranges(layer_cls, kernel, granularity)
+def expected_weight_scales(layer_cls: str, kernel: np.ndarray, granularity: str) -> np.ndarray:
+    """The float32 scales TFLite stores for the kernel: max|w| / 127 (FakeQuant nudging, narrow range)."""
+    return stored_weight_scale(weight_ranges(layer_cls, kernel, granularity))
+
+
+def fake_quant_kernel(tf, layer_cls: str, kernel: np.ndarray, granularity: str, m=None):
+    """The kernel as a TF tensor through FakeQuant on ``[-m, m]``, narrow range, per tensor or per
+    channel (one ``m`` per channel); ``m`` defaults to max|w| at ``granularity``."""
+    m = weight_ranges(layer_cls, kernel, granularity) if m is None else np.asarray(m, np.float32)
     k = tf.constant(np.asarray(kernel, np.float32))
     if len(m) == 1:
         return tf.quantization.fake_quant_with_min_max_vars(k, tf.constant(-m[0]), tf.constant(m[0]),
@@ -53,4 +63,5 @@ def fake_quant_kernel(tf, layer_cls: str, kernel: np.ndarray, granularity: str):
                                                                     num_bits=8, narrow_range=True)
 
 
-__all__ = ["WEIGHT_QMAX", "MIN_WEIGHT_RANGE", "weight_ranges", "expected_weight_scales", "fake_quant_kernel"]
+__all__ = ["WEIGHT_QMAX", "MIN_WEIGHT_RANGE", "weight_ranges", "stored_weight_scale", "expected_weight_scales",
+           "fake_quant_kernel"]
