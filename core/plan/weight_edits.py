@@ -90,10 +90,10 @@ class WeightEdits:
             after = WeightState("per-tensor", USER, (m,))
             what = f"clip {e.name} at ±{m:.6g} (per tensor)"
         else:
-            gran = e.granularity or "per-channel"
-            if effective_granularity(e.kind, gran) != "per-channel":
-                raise PlanError(f"{e.name}: --channel needs a per-channel entry, but its weights are {gran}; "
-                                "set --granularity per-channel first")
+            if e.granularity != "per-channel" or e.kind == "Dense":
+                what = e.granularity or "export's --weights (no granularity of its own)"
+                raise PlanError(f"{e.name}: a clip of one channel needs a per-channel entry, but its weights "
+                                f"follow {what}; set --granularity per-channel first")
             clips = list(e.clip) if e.clip is not None else \
                 [float(v) for v in self._stats(e, "a clip of one channel").abs_max("per-channel")]
             if isinstance(channel, bool) or not isinstance(channel, (int, np.integer)) or \

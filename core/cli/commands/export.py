@@ -15,7 +15,8 @@ def register(sub):
     p.add_argument("session", help="session file S.qft (from qftune calibrate)")
     p.add_argument("--out", required=True, help="output int8 model, MODEL_int8.tflite")
     p.add_argument("--weights", choices=list(GRANULARITIES), default="per-channel",
-                   help="weight quantization granularity for conv kernels (default per-channel)")
+                   help="weight quantization granularity for conv kernels (default per-channel); a kernel entry "
+                   "the session sets (qftune set-range LAYER/kernel) wins over it")
     p.add_argument("--float-out", default=None, help="also write the float32 .tflite (BN folded) here")
     p.add_argument("--model", default=None, help="the calibrated Keras model, if it moved since calibration")
     p.add_argument("--bias-correction", choices=["none", "analytic", "empirical"], default="none",
@@ -48,7 +49,8 @@ def run(args) -> int:
     try:
         report = export(session.model_path, plan.tensors, plan.ranges(), args.out, weights=args.weights,
                         float_out=args.float_out, convention=convention, bias_correction=args.bias_correction,
-                        calibration=session.calibration, calib_data=args.calib_data, progress=bar)
+                        calibration=session.calibration, calib_data=args.calib_data, progress=bar,
+                        weight_plan=plan)
     finally:
         bar.close()
     if args.json:
@@ -57,6 +59,11 @@ def run(args) -> int:
         print(f"wrote {report.path} ({report.size_bytes / 1024:.1f} KiB, {args.weights} weights): "
               f"{len(report.tensors)} tensors verified, ops {', '.join(f'{k} {v}' for k, v in report.ops.items())}, "
               f"{report.seconds.get('total', 0):.1f} s")
+        planned = [e for e in plan.weights.values() if not e.state.is_default]
+        if planned:
+            print(f"kernel entries from the plan: {len(planned)} ("
+                  + ", ".join(f"{e.name} {e.granularity} {e.method}" for e in planned[:4])
+                  + (" ..." if len(planned) > 4 else "") + "), scales verified")
         if report.float_path:
             print(f"wrote {report.float_path} (float32)")
         print(f"input convention: {convention.describe()}")

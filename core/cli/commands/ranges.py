@@ -7,12 +7,19 @@ import math
 
 
 def register(sub):
+    from ...quant.granularity import GRANULARITIES
+
     p = sub.add_parser("ranges", help="show every int8 tensor's range, method and estimated error",
                        description="The model's input convention, then one row per int8 tensor of the session's plan: "
                        "name, op, shape, min, max, scale, zero point, method, estimated SQNR (dB) and saturated "
                        "percentage. --json: a list of rows; the INPUT row carries input_convention.")
     p.add_argument("session", metavar="S.qft", help="session file")
     p.add_argument("--json", action="store_true", help="print a JSON list of objects instead of a table")
+    p.add_argument("--weights", nargs="?", const="per-channel", choices=list(GRANULARITIES), default=None,
+                   metavar="DEFAULT",
+                   help="list the kernel entries LAYER/kernel instead (reads the model): granularity, method, clip, "
+                   "channels erased and weight SQNR; DEFAULT is export's --weights for entries that set none "
+                   "(per-channel)")
     p.set_defaults(func=run)
 
 
@@ -38,6 +45,8 @@ def run(args) -> int:
     session = Session.load(args.session)
     for w in session.warnings:
         print(f"warning: {w}", file=__import__("sys").stderr)
+    if args.weights:
+        return _run_weights(session, args)
     convention = resolve_convention(session=session)
     table = rows(session.plan, convention)
     if args.json:
@@ -53,4 +62,34 @@ def run(args) -> int:
         shape = "x".join(str(d) for d in r["shape"])
         print(f"{r['name'][:22]:<22} {r['op'][:18]:<18} {shape[:14]:<14} {r['min']:>11.5g} {r['max']:>11.5g} "
               f"{r['scale']:>11.4g} {r['zero_point']:>5d} {r['method']:<10} {sqnr:>8} {r['saturated_pct']:>7.3f}")
+    return 0
+
+
+def _run_weights(session, args) -> int:
+    from ...workflows.weight_plan import attach_kernels, weight_rows
+
+    attached = attach_kernels(session)
+    table = weight_rows(session.plan, args.weights)
+    if args.json:
+        print(json.dumps(table, indent=1))
+        return 0
+    if not attached:
+        print(f"warning: the session's model {session.model_path} is not there: no error figures",
+              file=__import__("sys").stderr)
+    head = (f"{'kernel':<26} {'kind':<16} {'granularity':<12} {'method':<10} {'clip':>10} {'max|w|':>10} "
+            f"{'erased':>9} {'SQNR dB':>8} {'out dB':>7}")
+    print(head)
+    print("-" * len(head))
+    for r in table:
+        clip = ("max|w|" if r["clip"] is None else f"{r['clip'][0]:.4g}" if len(r["clip"]) == 1
+                else f"{len(r['clip'])} ch")
+        gran = r["granularity"] + ("" if r["granularity_set"] else "*")
+        erased = f"{r['erased']}/{r['channels']}" if "erased" in r else "-"
+        sqnr = "-" if "erased" not in r else "inf" if r["sqnr_db"] is None else f"{r['sqnr_db']:.1f}"
+        mx = f"{r['max_abs']:.4g}" if "max_abs" in r else "-"
+        osq = "-" if r.get("output_sqnr_db") is None else f"{r['output_sqnr_db']:.1f}"
+        print(f"{r['name'][:26]:<26} {r['kind'][:16]:<16} {gran:<12} {r['method'][:10]:<10} {clip:>10} {mx:>10} "
+              f"{erased:>9} {sqnr:>8} {osq:>7}")
+    print(f"* the export's --weights ({args.weights}); an entry's own granularity wins over it. "
+          "out dB: the output's SQNR estimated from each channel's BatchNorm variance")
     return 0
