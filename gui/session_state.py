@@ -102,6 +102,10 @@ class SessionState(QObject):
         """Override ``name``'s range; raises the plan's error (locked, NaN, min >= max) unchanged."""
         return self._push(self.plan.set_range(name, rmin, rmax, apply=False))
 
+    def set_weight_clip(self, kernel: str, clip: float) -> bool:
+        """Clip ``kernel`` (``LAYER/kernel``) per tensor at ``[-clip, clip]``, undoably (the weight view's drag)."""
+        return self._push(self.plan.set_weight_range(kernel, clip, apply=False))
+
     def reset(self, name: str, method: str | None = None) -> bool:
         return self._push(self.plan.reset(name, method, apply=False))
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from .elided_label import ElidedLabel
@@ -89,6 +89,7 @@ class WeightView(QWidget):
         lay.addWidget(self.message)
         self.weights = None
         self.bars = self.erased_bars = self.erased_band = self.dead_marks = None
+        self.clip_lines: list = []
         self.show_message("No tensor selected")
 
     # ---- what tests and the window read ------------------------------------------------------------
@@ -110,21 +111,24 @@ class WeightView(QWidget):
         self.weights = None
         self.plot.clear()
         self.bars = self.erased_bars = self.erased_band = self.dead_marks = None
+        self.clip_lines = []
         self.caption.set_full_text("")
         self.legend.hide()
         self.message.setText(text)
         self.message.setVisible(bool(text))
 
-    def set_weights(self, lw) -> None:
+    def set_weights(self, lw, clip: float | None = None, movable: bool = False) -> None:
+        """Draw ``lw``; the per-tensor int8 range is ``±clip`` (a plan's clip) or ``±max|w|``;
+        ``movable``: its lines can be dragged (see :class:`WeightPanel`)."""
         self.show_message("")
         self.message.hide()
         self.legend.show()
         self.weights = lw
         x = np.arange(lw.channels)
         lo, hi = lw.ch_min, lw.ch_max
-        erased, dead = lw.collapsed, lw.dead
-        rmax = lw.tensor_range[1]
-        step = lw.step
+        rmax = lw.tensor_range[1] if clip is None else float(clip)
+        step = rmax / 127
+        erased, dead = lw.abs_max < step / 2, lw.dead
         if erased.any():     # behind the bars: the erased channels over the full int8 range
             self.erased_band = pg.BarGraphItem(x=x[erased], y0=np.full(erased.sum(), -rmax), height=2 * rmax,
                                                width=0.9, brush=ERASED_BAND, pen=pg.mkPen(None))
@@ -147,21 +151,35 @@ class WeightView(QWidget):
         if erased.any():
             self.erased_bars = bars(erased, ERASED_BRUSH)
             self.plot.addItem(self.erased_bars)
-        for y in (-rmax, rmax):
-            self.plot.addItem(pg.InfiniteLine(y, angle=0, pen=RANGE_PEN))
+        self.clip_lines = [pg.InfiniteLine(y, angle=0, pen=RANGE_PEN, movable=movable) for y in (-rmax, rmax)]
+        for line in self.clip_lines:
+            self.plot.addItem(line)
         if dead.any():
             self.dead_marks = pg.ScatterPlotItem(x=x[dead], y=np.full(dead.sum(), rmax), symbol="x", size=11,
                                                  brush=pg.mkBrush(0, 0, 0), pen=pg.mkPen(0, 0, 0))
             self.plot.addItem(self.dead_marks)
         self.plot.setXRange(-1, lw.channels, padding=0)
-        self.plot.setYRange(-rmax, rmax, padding=0.08)
-        text = caption(lw)
+        top = max(rmax, lw.tensor_range[1])
+        self.plot.setYRange(-top, top, padding=0.08)
+        text = caption(lw) if clip is None else clip_caption(lw, rmax)
         self.caption.set_full_text(text)
         self.plot.setToolTip(text + "\n" + LEGEND.replace(" · ", "\n"))
 
 
+def clip_caption(lw, clip: float) -> str:
+    """The caption under a plan's per-tensor clip: what it erases and clips."""
+    step = clip / 127
+    erased = int(np.sum(lw.abs_max < step / 2))
+    clipped = int(np.sum(lw.abs_max > clip))
+    return (f"{lw.layer} ({lw.kind}), per-tensor clip ±{_fmt(clip)} (max|w| {_fmt(lw.tensor_range[1])}): "
+            f"{erased} of {lw.channels} channels erased (max|w| < step/2 = {step / 2:.3g}), {clipped} clipped")
+
+
 class WeightPanel(WeightView):
-    """A :class:`WeightView` that follows a session's selection; weights come from ``cache``."""
+    """A :class:`WeightView` that follows a session's selection; weights come from ``cache``.
+
+    Its per-tensor range lines can be dragged: releasing one clips the layer's kernel
+    (``LAYER/kernel``) per tensor at the line's magnitude, one undoable change."""
 
     def __init__(self, state, cache, parent=None):
         super().__init__(parent)
@@ -169,6 +187,7 @@ class WeightPanel(WeightView):
         self.cache = cache
         state.sessionChanged.connect(self._session_changed)
         state.selectionChanged.connect(lambda _n: self.refresh())
+        state.rangesChanged.connect(self._ranges_changed)
         cache.ready.connect(self._ready)
         self._session_changed()
 
@@ -207,4 +226,32 @@ class WeightPanel(WeightView):
         if layer not in weights:
             self.show_message(f"{Path(model).name} has no kernel layer {layer!r}")
             return
-        self.set_weights(weights[layer])
+        entry = plan.weights.get(layer)
+        clip = entry.clip[0] if entry is not None and entry.clip is not None and len(entry.clip) == 1 else None
+        self.set_weights(weights[layer], clip, movable=entry is not None)
+        for line in self.clip_lines:
+            line.sigPositionChanged.connect(self._mirror)
+            line.sigPositionChangeFinished.connect(lambda ln, name=entry.name if entry else "": self._dropped(name, ln))
+
+    def _ranges_changed(self, names: list[str]) -> None:
+        layer = kernel_layer(self.state.plan[self.state.selected].tensor) if self.state.selected else None
+        if layer is not None and layer + "/kernel" in names:
+            QTimer.singleShot(0, self.refresh)     # after the dragged line's own signal has returned
+
+    def _mirror(self, line) -> None:
+        """Dragging one line moves the other to the opposite value: the clip is symmetric."""
+        other = self.clip_lines[1] if line is self.clip_lines[0] else self.clip_lines[0]
+        value = -float(line.value())
+        if other.value() != value:
+            other.blockSignals(True)
+            other.setValue(value)
+            other.blockSignals(False)
+
+    def _dropped(self, kernel: str, line) -> None:
+        if not kernel:
+            return
+        try:
+            self.state.set_weight_clip(kernel, abs(float(line.value())))
+        except ValueError as exc:      # the plan's refusal (a clip of 0), said where the user looks
+            self.state.message.emit(str(exc))
+            self.refresh()

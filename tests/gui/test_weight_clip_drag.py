@@ -1,0 +1,80 @@
+"""Issue 25 in the GUI: dragging the weight view's per-tensor range line clips the layer's kernel
+(LAYER/kernel) in the plan, the erased channels come back, the export stores that clip, Ctrl+Z undoes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from gui_kit import close_errors
+from PySide6.QtCore import QPointF, Qt
+
+from model_kit import kill_bn_channel
+
+
+@pytest.fixture(scope="module")
+def dead_channel_session(tmp_path_factory):
+    """A tiny MobileNetV1 whose block3_dw has a dead BN channel (folded scale ~1/sqrt(eps))."""
+    import keras
+
+    from core.calibrate import calibrate
+    from core.models import QFConfig, build_mobilenet_v1
+
+    d = tmp_path_factory.mktemp("clip_drag")
+    keras.utils.set_random_seed(1)
+    model = build_mobilenet_v1(input_size=28, width=0.25, qf=QFConfig.original(), name="tiny_dead")
+    kill_bn_channel(model, "block3_dw_bn", 2, 2000.0)
+    path = d / "tiny_dead.keras"
+    model.save(path)
+    return model, str(calibrate(str(path), "embedded", per_class=1).save(d / "tiny_dead.qft"))
+
+
+def _viewport_point(plot, x: float, y: float):
+    vb = plot.getPlotItem().getViewBox()
+    return plot.mapFromScene(vb.mapViewToScene(QPointF(x, y)))
+
+
+def test_dragging_the_clip_line_clips_the_kernel_and_reaches_the_export(make_main_window, dead_channel_session,
+                                                                         qtbot, tmp_path):
+    from core.export import export_int8
+
+    model, session = dead_channel_session
+    app = make_main_window(session)
+    qtbot.waitUntil(lambda: not app.weights.busy, timeout=120_000)
+    app.window.resize(1600, 1000)
+    app.window.fit_layout()
+    view, plan = app.window.weight_view, app.state.plan
+    qtbot.waitUntil(lambda: view.isVisible() and view.plot.height() > 150, timeout=3000)
+    name = next(t.name for t in plan.tensors if t.layers and t.layers[0] == "block3_dw")
+    app.state.select(name)
+    lw = view.weights
+    live = float(np.delete(lw.abs_max, 2).max())
+    assert lw.abs_max[2] > 254 * live and len(view.highlighted_channels()) > lw.channels // 2
+
+    target = 1.1 * live
+    x_mid = lw.channels / 2
+    top = float(view.clip_lines[1].value())
+    vp = view.plot.viewport()
+    start = _viewport_point(view.plot, x_mid, top)
+    qtbot.mousePress(vp, Qt.LeftButton, pos=start)
+    for i in range(1, 13):   # in steps down to the target (the view rescales only after the release)
+        qtbot.mouseMove(vp, _viewport_point(view.plot, x_mid, top + (target - top) * i / 12))
+    qtbot.mouseRelease(vp, Qt.LeftButton, pos=_viewport_point(view.plot, x_mid, target))
+
+    entry = plan.weight("block3_dw/kernel")
+    assert entry.method == "user" and entry.granularity == "per-tensor"
+    (ylo, yhi) = view.plot.getPlotItem().getViewBox().viewRange()[1]
+    pixel = (yhi - ylo) / view.plot.getPlotItem().getViewBox().height()
+    assert entry.clip[0] == pytest.approx(target, abs=3 * pixel) and entry.clip[0] < 0.05 * lw.abs_max[2]
+    qtbot.waitUntil(lambda: view.highlighted_channels() == [], timeout=3000)      # no channel erased now
+    assert "per-tensor clip ±" in view.caption.full_text() and "0 of" in view.caption.full_text()
+    assert app.window.isWindowModified()
+
+    report = export_int8(model, plan.tensors, plan.ranges(), tmp_path / "m.tflite", weights="per-channel",
+                         weight_plan=plan)
+    check = next(w for w in report.weight_checks if w["tensor"] == "block3_dw")
+    assert check["ok"] and check["n_scales"] == 1
+
+    qtbot.keyClick(app.window, Qt.Key_Z, Qt.ControlModifier)
+    assert plan.weight("block3_dw/kernel").state.is_default
+    qtbot.waitUntil(lambda: len(view.highlighted_channels()) > lw.channels // 2, timeout=3000)
+    assert not app.errors, close_errors(app)
