@@ -113,6 +113,18 @@ class WeightEntry:
         return m
 
 
+@dataclass
+class WeightPlan:
+    """The kernel entries of a plan alone, copied (plain data: a GUI job sends it to the engine process);
+    anything with ``.weights`` is what :func:`weight_quant_params` and the export take."""
+
+    weights: dict[str, WeightEntry]
+
+    @classmethod
+    def of(cls, plan) -> WeightPlan:
+        return cls({k: WeightEntry(e.layer, e.kind, e.state) for k, e in plan.weights.items()})
+
+
 def weight_quant_params(plan, layer: str, kind: str, kernel: np.ndarray, default_granularity: str = "per-channel"):
     """``(granularity, m, scales)`` for ``layer``'s folded ``kernel`` (a Keras ``kind``: Conv2D,
     DepthwiseConv2D, Dense) under ``plan``: the symmetric clip(s) ``m`` (float32, one or one per

@@ -16,6 +16,7 @@ class PlanSnapshot:
     ranges: dict              # tensor name -> QuantParams
     model_path: str
     session_name: str
+    weight_plan: object = None   # core.plan.weight_entry.WeightPlan: the kernel entries (LAYER/kernel)
 
 
 def snapshot(app, model_override: str | None = None) -> PlanSnapshot:
@@ -27,6 +28,8 @@ def snapshot(app, model_override: str | None = None) -> PlanSnapshot:
         raise ValueError("this session records no model file; give the Keras model's path (Model)")
     if not Path(model).exists():
         raise FileNotFoundError(f"the calibrated model {model} no longer exists; give its new path (Model)")
+    from core.plan.weight_entry import WeightPlan
+
     plan = state.plan
     return PlanSnapshot(list(plan.tensors), plan.ranges(), str(model),
-                        Path(state.path).name if state.path else "untitled")
+                        Path(state.path).name if state.path else "untitled", WeightPlan.of(plan))

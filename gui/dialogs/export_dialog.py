@@ -43,4 +43,4 @@ def make_job(values: dict, app):
                   out=values["out"], weights=values["weights"], float_out=values.get("float_out"),
                   convention=resolve_convention(session=session).to_dict(),
                   bias_correction=values.get("bias_correction") or "none",
-                  calibration=dict(session.calibration or {}))
+                  calibration=dict(session.calibration or {}), weight_plan=snap.weight_plan)

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
-from gui_kit import close_errors
+from gui_kit import close_errors, wait_jobs
 from PySide6.QtCore import QPointF, Qt
 
 from model_kit import kill_bn_channel
@@ -35,8 +37,6 @@ def _viewport_point(plot, x: float, y: float):
 
 def test_dragging_the_clip_line_clips_the_kernel_and_reaches_the_export(make_main_window, dead_channel_session,
                                                                          qtbot, tmp_path):
-    from core.export import export_int8
-
     model, session = dead_channel_session
     app = make_main_window(session)
     qtbot.waitUntil(lambda: not app.weights.busy, timeout=120_000)
@@ -69,11 +69,25 @@ def test_dragging_the_clip_line_clips_the_kernel_and_reaches_the_export(make_mai
     assert "per-tensor clip ±" in view.caption.full_text() and "0 of" in view.caption.full_text()
     assert app.window.isWindowModified()
 
-    report = export_int8(model, plan.tensors, plan.ranges(), tmp_path / "m.tflite", weights="per-channel",
-                         weight_plan=plan)
-    check = next(w for w in report.weight_checks if w["tensor"] == "block3_dw")
-    assert check["ok"] and check["n_scales"] == 1
+    dlg = app.export_dialog()                    # Export… from the window: the engine gets the kernel entries
+    out = tmp_path / "ui_int8.tflite"
+    dlg.set_value("out", str(out))
+    dlg.set_value("weights", "per-channel")
+    dlg.accept()
+    wait_jobs(qtbot, app, timeout=180_000)
+    assert not app.errors, close_errors(app)
+    report = json.loads(out.with_suffix(".export.json").read_text())
+    check = next(w for w in report["weight_checks"] if w["tensor"] == "block3_dw")
+    assert check["ok"] and check["n_scales"] == 1                            # per tensor, though export said per-channel
+    index = next(t["tflite_index"] for t in report["tensors"] if t["name"] == "block3_dw")
+    from core.export.litert import load_interpreter, read_graph
 
+    graph = read_graph(load_interpreter(str(out), preserve_all=True))
+    kernel = graph.tensors[graph.producers()[index].inputs[1]]
+    assert kernel.scales.tolist() == [np.float32(2) * np.float32(entry.clip[0]) / np.float32(254)]
+
+    app.window.activateWindow()
+    qtbot.waitUntil(app.window.isActiveWindow, timeout=3000)
     qtbot.keyClick(app.window, Qt.Key_Z, Qt.ControlModifier)
     assert plan.weight("block3_dw/kernel").state.is_default
     qtbot.waitUntil(lambda: len(view.highlighted_channels()) > lw.channels // 2, timeout=3000)
