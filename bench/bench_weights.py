@@ -58,7 +58,7 @@ def main() -> int:
     from core.models.bn_fold import folded_weights
     from core.models.loading import load_model
     from core.session import Session
-    from core.workflows.inputs import plan_convention
+    from core.models.convention import resolve_convention
 
     t0 = time.perf_counter()
     tmp = tempfile.TemporaryDirectory() if args.out is None else None
@@ -66,7 +66,7 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     base = Session.load(args.session)
     model_path = base.require_model()
-    conv = plan_convention(base)
+    conv = resolve_convention(session=base)
     ds = load_dataset(args.data, default_split="test").limit(args.limit)
     model = load_model(model_path)
     float_path = out / "float.tflite"
