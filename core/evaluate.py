@@ -33,8 +33,8 @@ class EvalResult:
     top1: float                     # fractions in [0, 1]
     top5: float
     per_class: dict[str, float]
-    latency_ms_median: float
-    latency_ms_p90: float
+    latency_ms_median: float | None   # None for a simulated model (nothing ran on LiteRT)
+    latency_ms_p90: float | None
     size_bytes: int | None = None
     threads: int = 1
     agreement: float | None = None  # fraction of images with the reference's top-1
@@ -42,6 +42,9 @@ class EvalResult:
     predictions: np.ndarray | None = field(default=None, repr=False)
     input_convention: dict | None = None
     skipped_images: int = 0
+    simulated: bool = False         # a session's plan through the simulated int8 model, not an exported file
+    weights: str | None = None      # the simulation's weight granularity
+    simulation_s: float | None = None
 
     def to_dict(self) -> dict:
         d = {k: v for k, v in self.__dict__.items() if k != "predictions"}
@@ -210,9 +213,13 @@ def evaluate(model, data="embedded:eval", threads: int = 1, reference=None, limi
 
 def format_result(r: EvalResult) -> str:
     lines = [f"{r.model} ({r.kind}) on {r.data}: {r.n_images} images",
-             f"  top-1 {r.top1 * 100:.2f}%   top-5 {r.top5 * 100:.2f}%",
-             f"  latency per image: median {r.latency_ms_median:.3f} ms, p90 {r.latency_ms_p90:.3f} ms "
-             f"({r.threads} thread{'s' if r.threads != 1 else ''})"]
+             f"  top-1 {r.top1 * 100:.2f}%   top-5 {r.top5 * 100:.2f}%"]
+    if r.simulated:
+        lines.append(f"  simulated int8 (the plan's exact quantization in TensorFlow, {r.weights} weights; "
+                     f"nothing exported, no latency): {r.simulation_s:.1f} s")
+    else:
+        lines.append(f"  latency per image: median {r.latency_ms_median:.3f} ms, p90 {r.latency_ms_p90:.3f} ms "
+                     f"({r.threads} thread{'s' if r.threads != 1 else ''})")
     if r.size_bytes:
         lines.append(f"  size {r.size_bytes / 1024:.1f} KiB")
     if r.agreement is not None:

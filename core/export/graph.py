@@ -22,6 +22,25 @@ from ..quant.granularity import GRANULARITIES
 from ..quant.tensors import IDENTITY
 from ..quant.weight_grid import fake_quant_kernel
 
+def kernel_range(layer_cls: str, kernel: np.ndarray, granularity: str, name: str | None = None,
+                 weight_plan=None) -> tuple[np.ndarray, np.ndarray]:
+    """The FakeQuant (min, max) of a kernel as the export quantizes it: symmetric ``[-m, m]`` per
+    channel or per tensor, ``m`` from the plan's entry for layer ``name`` in ``weight_plan`` (its
+    granularity and clip), else max|w| at ``granularity``
+    (:func:`core.plan.weight_entry.weight_quant_params`). The one place a layer's weight
+    quantization parameters come from, for the export and the simulation alike."""
+    _, m, _ = weight_quant_params(weight_plan, name, layer_cls, kernel, granularity)
+    return -m, m
+
+
+def fq_kernel_with(tf, layer_cls: str, kernel: np.ndarray, lo: np.ndarray, hi: np.ndarray):
+    """``kernel`` fake-quantized as the export does (narrow range) on the symmetric range ``lo``..``hi``
+    (:func:`kernel_range`): one value, or one per channel."""
+    hi = np.asarray(hi, np.float32)
+    if not np.array_equal(np.asarray(lo, np.float32), -hi):
+        raise ValueError("int8 kernels are symmetric: lo must be -hi")
+    return fake_quant_kernel(tf, layer_cls, kernel, "per-tensor" if len(hi) == 1 else "per-channel", hi)
+
 
 def _activation(tf, layer, y):
     act = layer.get_config().get("activation", "linear")
@@ -40,9 +59,9 @@ def rescale_kernel(layer) -> tuple[np.ndarray, np.ndarray]:
     return scale.reshape(1, 1, -1, 1).astype(np.float32), offset.astype(np.float32)
 
 
-def _rescale_call(tf, layer, x, granularity):
+def _rescale_call(tf, layer, x, kernel_quant):
     kernel, bias = rescale_kernel(layer)
-    w = tf.constant(kernel) if granularity is None else fake_quant_kernel(tf, "DepthwiseConv2D", kernel, granularity)
+    w = kernel_quant(layer.name, "DepthwiseConv2D", kernel)
     y = tf.nn.depthwise_conv2d(tf.cast(x, tf.float32), w, strides=[1, 1, 1, 1], padding="VALID")
     return tf.nn.bias_add(y, tf.constant(bias))
 
@@ -62,19 +81,62 @@ def apply_weighted(tf, layer, x, w, bias):
     else:
         y = tf.matmul(x, w)
     if bias is not None:
-        y = tf.nn.bias_add(y, tf.constant(bias))
+        y = tf.nn.bias_add(y, tf.convert_to_tensor(bias, tf.float32))
     return _activation(tf, layer, y)
 
 
-def _weighted_call(tf, layer, params, x, granularity: str, weight_plan=None):
-    kernel, bias = params
-    if granularity is None:
-        w = tf.constant(np.asarray(kernel, np.float32))
-    else:
+def export_kernel_quant(weights: str | None, weight_plan=None):
+    """``kernel_quant`` for :func:`node_step`: the export's constant kernel, fake-quantized with
+    ``weights`` granularity (None: float) and the plan's kernel entries (``weight_plan``)."""
+    import tensorflow as tf
+
+    if weights is not None and weights not in GRANULARITIES:
+        raise ValueError(f"weights must be one of {', '.join(GRANULARITIES)}, got {weights!r}")
+
+    def kernel_quant(name, layer_cls, kernel):
+        if weights is None:
+            return tf.constant(np.asarray(kernel, np.float32))
+        return fq_kernel_with(tf, layer_cls, kernel, *kernel_range(layer_cls, kernel, weights, name, weight_plan))
+
+    return kernel_quant
+
+
+def node_step(model, folded, act_quant, kernel_quant, bias_quant=None):
+    """``step(node, values)``: computes one node of :func:`walk_nodes` (``model``, BatchNorm folded,
+    ``folded`` = :func:`core.models.bn_fold.folded_weights`) from ``values`` (tensor id -> value)
+    and stores its output there. The one definition of the quantized graph, shared by the export
+    and the simulation (:mod:`core.simulate`), which differ only in their hooks:
+    ``act_quant(layer_name, t)`` (the FakeQuant after a layer's output, or ``t``) and
+    ``kernel_quant(layer_name, layer_cls, kernel)`` (the kernel tensor to compute with), and
+    ``bias_quant(layer_name, bias)`` (the bias to add; None: as is, the converter rounds it itself)."""
+    import tensorflow as tf
+
+    params, skipped = folded
+
+    def step(node, values):
+        layer = node.operation
+        args, kwargs = node.arguments.fill_in(values)
         cls = type(layer).__name__
-        _, m, _ = weight_quant_params(weight_plan, layer.name, cls, kernel, granularity)
-        w = fake_quant_kernel(tf, cls, kernel, granularity, m)
-    return apply_weighted(tf, layer, x, w, bias)
+        if cls in ("Conv2D", "DepthwiseConv2D", "Dense"):
+            kernel, bias = params[layer.name]
+            if bias is not None and bias_quant is not None:
+                bias = bias_quant(layer.name, bias)
+            y = apply_weighted(tf, layer, args[0], kernel_quant(layer.name, cls, kernel), bias)
+        elif cls in ("Rescaling", "Normalization"):
+            y = _rescale_call(tf, layer, args[0], kernel_quant)
+        elif cls in IDENTITY or layer.name in skipped:
+            y = args[0]
+        else:
+            kwargs.pop("training", None)
+            y = layer(*args, **kwargs)
+        values[id(node.outputs[0])] = act_quant(layer.name, y)
+
+    return step
+
+
+def input_layer_name(model) -> str:
+    """The name of ``model``'s input layer: the plan's input tensor's FakeQuant goes after it."""
+    return model.inputs[0]._keras_history.operation.name
 
 
 def forward_fn(model, fq_after: dict[str, tuple[float, float]], weights: str | None, folded=None,
@@ -93,10 +155,9 @@ def forward_fn(model, fq_after: dict[str, tuple[float, float]], weights: str | N
 
     from ..models.bn_fold import folded_weights
 
-    if weights is not None and weights not in GRANULARITIES:
-        raise ValueError(f"weights must be one of {', '.join(GRANULARITIES)}, got {weights!r}")
-    params, skipped = folded if folded is not None else folded_weights(model)
-    input_name = model.inputs[0]._keras_history.operation.name
+    kernel_quant = export_kernel_quant(weights, weight_plan)
+    folded = folded if folded is not None else folded_weights(model)
+    input_name = input_layer_name(model)
     nodes = list(walk_nodes(model))
 
     def fq(name, t):
@@ -106,22 +167,12 @@ def forward_fn(model, fq_after: dict[str, tuple[float, float]], weights: str | N
                                                                 num_bits=8, narrow_range=False)
         return t
 
+    step = node_step(model, folded, fq, kernel_quant)
+
     def run(x):
         values = {id(model.inputs[0]): fq(input_name, x)}
         for node in nodes:
-            layer = node.operation
-            args, kwargs = node.arguments.fill_in(values)
-            cls = type(layer).__name__
-            if cls in ("Conv2D", "DepthwiseConv2D", "Dense"):
-                y = _weighted_call(tf, layer, params[layer.name], args[0], weights, weight_plan)
-            elif cls in ("Rescaling", "Normalization"):
-                y = _rescale_call(tf, layer, args[0], weights)
-            elif cls in IDENTITY or layer.name in skipped:
-                y = args[0]
-            else:
-                kwargs.pop("training", None)
-                y = layer(*args, **kwargs)
-            values[id(node.outputs[0])] = fq(layer.name, y)
+            step(node, values)
         return values[id(model.outputs[0])]
 
     return run

@@ -1,4 +1,5 @@
-"""qftune evaluate: top-1/top-5, per-class accuracy and latency of a .tflite or Keras model."""
+"""qftune evaluate: top-1/top-5, per-class accuracy and latency of a .tflite or Keras model, or of a
+session's plan through the simulated int8 model (S.qft: nothing exported)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,16 @@ def register(sub):
     p = sub.add_parser("evaluate", help="accuracy and latency of a .tflite or Keras model on the host",
                        description="Top-1, top-5 and per-class accuracy, latency per single-image invoke (median and "
                        "p90, LiteRT with XNNPACK, warm-up excluded) and, with --reference, the agreement with a float model.")
-    p.add_argument("model", help="MODEL.tflite (int8 or float) or a Keras model (.keras, .h5, SavedModel directory)")
-    p.add_argument("--data", default="embedded:eval", help=SPEC_HELP + " (default embedded:eval; test split)")
+    from ...quant.granularity import GRANULARITIES
+
+    p.add_argument("model", help="MODEL.tflite (int8 or float), a Keras model (.keras, .h5, SavedModel directory), "
+                   "or a session S.qft: its plan through the simulated int8 model, without exporting")
+    p.add_argument("--data", default=None, help=SPEC_HELP + " (default embedded:eval; for a session, the test split "
+                   "of the data it was calibrated on)")
+    p.add_argument("--weights", choices=list(GRANULARITIES), default="per-channel",
+                   help="a session's simulated weight granularity, as export's --weights (default per-channel)")
+    p.add_argument("--model", dest="model_file", default=None,
+                   help="a session's calibrated Keras model, if it moved since calibration")
     p.add_argument("--path", default=None, help="folder of the Fashion-MNIST IDX files (default: Debian's)")
     p.add_argument("--limit", type=int_range(1), default=None, help="evaluate on the first N images only (N >= 1)")
     p.add_argument("--threads", type=int_range(1, MAX_THREADS), default=1,
@@ -33,11 +42,38 @@ def run(args) -> int:
     from ...workflows.evaluate import evaluate
     from ..progressbar import TextProgress
 
+    if str(args.model).lower().endswith(".qft"):
+        return _run_session(args)
+    if args.model_file is not None:
+        from .. import CliError
+
+        raise CliError("--model is for a session (S.qft); a model file is evaluated as given")
     bar = TextProgress("evaluate")
     try:
-        r = evaluate(args.model, args.data, args.limit, args.threads, reference=args.reference,
+        r = evaluate(args.model, args.data or "embedded:eval", args.limit, args.threads, reference=args.reference,
                      convention=convention_from_args(args), path=args.path, skip_bad=args.skip_bad,
                      progress=bar, warn=bar.warn)
+    finally:
+        bar.close()
+    print(json.dumps(r.to_dict(), indent=2) if args.json else format_result(r))
+    return 0
+
+
+def _run_session(args) -> int:
+    from ...evaluate import format_result
+    from ...workflows.simulate import evaluate_session
+    from ..progressbar import TextProgress
+
+    if any(getattr(args, k, None) for k in ("input_scale", "input_offset", "mean", "std")):
+        from .. import CliError
+
+        raise CliError("a session's images go through the input convention it was calibrated with; "
+                       "--input-scale/--input-offset/--mean/--std are for model files")
+    bar = TextProgress("evaluate")
+    try:
+        r = evaluate_session(args.model, args.data, args.limit, reference=args.reference, weights=args.weights,
+                             model_path=args.model_file, path=args.path, skip_bad=args.skip_bad,
+                             threads=args.threads, progress=bar, warn=bar.warn)
     finally:
         bar.close()
     print(json.dumps(r.to_dict(), indent=2) if args.json else format_result(r))

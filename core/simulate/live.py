@@ -1,0 +1,135 @@
+"""The live set: a fixed held-out subset of a session's data, re-scored through the simulation
+after every range edit, recomputing only from the first tensor the edit touches.
+
+The input batches are decoded once (the model input, convention applied). After every pass,
+each segment's output (:class:`core.simulate.model.SimulatedModel` cuts the graph between blocks)
+is kept for every batch: these are the *simulated* activations at the cut points, the values the
+int8 model carries there, which an edit further down cannot change. An edit of tensor T re-runs
+the segments from T's onward on those cached values. The float model's output on the same images
+(computed once) is the reference for agreement and SQNR.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..progress import NULL_PROGRESS, Progress
+
+LIVE_BATCH = 100
+
+
+def default_live_size(image_size: int) -> int:
+    """500 images for inputs up to 64 px, 100 above (224 px ImageNet models)."""
+    return 500 if image_size <= 64 else 100
+
+
+def wilson_interval(hits: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """The 95 % Wilson score interval of a proportion ``hits / n``."""
+    if n == 0:
+        return (float("nan"), float("nan"))
+    p = hits / n
+    d = 1 + z * z / n
+    c = (p + z * z / (2 * n)) / d
+    h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
+    return (max(0.0, c - h), min(1.0, c + h))
+
+
+def sqnr_db(reference: np.ndarray, value: np.ndarray) -> float:
+    """10 log10(signal / noise) of ``value`` against ``reference``; inf when they are equal."""
+    ref = np.asarray(reference, np.float64)
+    noise = float(np.sum((ref - np.asarray(value, np.float64)) ** 2))
+    signal = float(np.sum(ref ** 2))
+    return float("inf") if noise == 0 else 10.0 * math.log10(max(signal, 1e-300) / noise)
+
+
+@dataclass
+class LiveFigures:
+    """What one edit's re-scoring shows: agreement with float, accuracy with its interval, output SQNR."""
+
+    n_images: int
+    agreement: float                 # fraction with the float model's top-1
+    sqnr_db: float                   # of the output scores against float
+    top1: float | None = None        # against the labels (None without labels)
+    top1_low: float | None = None    # 95 % Wilson interval of top1
+    top1_high: float | None = None
+    float_top1: float | None = None
+    within_noise: bool | None = None  # the float top-1 lies inside the interval
+    seconds: float = 0.0
+    recomputed_from: str = ""        # the first segment re-run ("" when nothing changed)
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+class LiveSet:
+    """``images`` (float32 model inputs, convention applied) and ``labels`` (or None), scored through
+    ``sim`` (:class:`~core.simulate.model.SimulatedModel`) against ``float_fn`` (the float model)."""
+
+    def __init__(self, sim, images: np.ndarray, labels: np.ndarray | None, float_fn,
+                 batch_size: int = LIVE_BATCH, progress: Progress = NULL_PROGRESS):
+        import tensorflow as tf
+
+        self.sim = sim
+        self.labels = None if labels is None else np.asarray(labels, np.int64)
+        self._inputs = [tf.constant(images[i:i + batch_size]) for i in range(0, len(images), batch_size)]
+        self.n_images = len(images)
+        self.float_scores = np.concatenate([np.asarray(float_fn(b)) for b in self._inputs])
+        self.float_pred = _top1(self.float_scores)
+        self._cache: list[list] = [[None] * len(self._inputs) for _ in sim.segments]
+        self._stale = 0            # first segment whose cache does not hold the current ranges
+        self.figures: LiveFigures | None = None
+        self.score(progress=progress)
+
+    def edit(self, ranges: dict, progress: Progress = NULL_PROGRESS) -> LiveFigures:
+        """Put the plan's ``ranges`` into the simulation and re-score (only what they change)."""
+        changed = self.sim.set_ranges(ranges)
+        if changed:
+            self._stale = min(self._stale, min(self.sim.segment_of(n) for n in changed))
+        return self.score(progress=progress)
+
+    def score(self, progress: Progress = NULL_PROGRESS) -> LiveFigures:
+        """The figures for the simulation's current ranges; a cancelled call leaves the caches
+        consistent (the next call recomputes what it did not finish)."""
+        n_seg = len(self.sim.segments)
+        if self._stale >= n_seg and self.figures is not None:
+            return self.figures
+        t0 = time.perf_counter()
+        start = self._stale
+        total = (n_seg - start) * len(self._inputs)
+        done = 0
+        for k in range(start, n_seg):
+            for b in range(len(self._inputs)):
+                progress.check_cancelled()
+                x = self._inputs[b] if k == 0 else self._cache[k - 1][b]
+                self._cache[k][b] = self.sim.run_segment(k, x)
+                done += 1
+                progress.update(done, total, self.sim.describe_segment(k))
+            self._stale = k + 1
+        scores = np.concatenate([np.asarray(c) for c in self._cache[-1]])
+        self.figures = self._figures(scores, time.perf_counter() - t0, self.sim.describe_segment(start))
+        return self.figures
+
+    def _figures(self, scores: np.ndarray, seconds: float, where: str) -> LiveFigures:
+        pred = _top1(scores)
+        f = LiveFigures(self.n_images, float(np.mean(pred == self.float_pred)),
+                        sqnr_db(self.float_scores, scores), seconds=seconds, recomputed_from=where)
+        if self.labels is not None:
+            hits = int(np.sum(pred == self.labels))
+            f.top1 = hits / self.n_images
+            f.top1_low, f.top1_high = wilson_interval(hits, self.n_images)
+            f.float_top1 = float(np.mean(self.float_pred == self.labels))
+            f.within_noise = bool(f.top1_low <= f.float_top1 <= f.top1_high)
+        return f
+
+    @property
+    def cached_bytes(self) -> int:
+        return int(sum(int(np.prod(c.shape)) * 4 for seg in self._cache for c in seg if c is not None))
+
+
+def _top1(scores: np.ndarray) -> np.ndarray:
+    """The predicted class, ties to the lowest index (as :mod:`core.evaluate` ranks a LiteRT output)."""
+    return np.argmax(np.asarray(scores).reshape(len(scores), -1), axis=1)

@@ -1,0 +1,206 @@
+"""The simulated int8 model: the export's fake-quant graph with its ranges in variables.
+
+The graph is the export's own (:func:`core.export.graph.node_step`: BatchNorm folded, the same
+layer computations); only the two hooks differ. Every plan tensor gets
+``fake_quant_with_min_max_vars`` with its plan range nudged exactly as the export nudges it
+(:func:`core.export.export.expected_params`, i.e. :func:`core.quant.grid.nudge`), held in a
+``tf.Variable`` pair, so :meth:`SimulatedModel.set_ranges` changes the model in place and
+nothing is traced again. Each kernel is fake-quantized once, eagerly, with the export's op and
+the range of :func:`core.export.graph.kernel_range` (``weight_params``: the one function a
+layer's weight quantization parameters come from), and kept in a variable too.
+
+The graph is cut into *segments* at the points where a single tensor carries everything the
+rest of the network needs (between MobileNet blocks; a residual block is never cut inside),
+each its own ``tf.function`` traced once. :mod:`core.simulate.live` caches each segment's
+output, so an edit recomputes only from the segment holding the first tensor it touches.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..export.export import check_plan_matches_model, expected_params
+from ..export.graph import fq_kernel_with, input_layer_name, kernel_range, node_step, rescale_kernel
+from ..keras_graph import walk_nodes
+from ..quant.granularity import GRANULARITIES
+
+
+def _node_inputs(node) -> list[int]:
+    return [id(t) for t in node.arguments.keras_tensors]
+
+
+MAX_SEGMENTS = 16   # each cut caches one tensor of the live set: a few, placed by compute
+
+
+def cut_points(model, nodes) -> list[int]:
+    """Indices ``i`` of ``nodes`` after which only node ``i``'s output is still needed."""
+    last_use: dict[int, int] = {}
+    for i, node in enumerate(nodes):
+        for t in _node_inputs(node):
+            last_use[t] = i
+    final = id(model.outputs[0])
+    last_use[final] = len(nodes)
+    live: set[int] = {id(model.inputs[0])}
+    cuts = []
+    for i, node in enumerate(nodes):
+        out = id(node.outputs[0])
+        live = {t for t in live if last_use.get(t, -1) > i}
+        if last_use.get(out, -1) > i:
+            live.add(out)
+        if live == {out} and i < len(nodes) - 1:
+            cuts.append(i)
+    return cuts
+
+
+def spaced_cuts(nodes, cuts: list[int], max_segments: int) -> list[int]:
+    """At most ``max_segments - 1`` of ``cuts``, about equally spaced in compute (output elements
+    per node as its cost), so that an edit anywhere recomputes about the same share."""
+    cost = np.array([float(np.prod([d or 1 for d in n.outputs[0].shape[1:]])) for n in nodes])
+    total, done = cost.sum(), np.cumsum(cost)
+    chosen, target = [], total / max_segments
+    for i in cuts:
+        if done[i] >= target and len(chosen) < max_segments - 1:
+            chosen.append(i)
+            target = done[i] + total / max_segments
+    return chosen
+
+
+class SimulatedModel:
+    """``model`` (a loaded Keras model) with the int8 quantization of a plan (``tensors`` and their
+    ``ranges``) and ``weights`` granularity; see the module docstring.
+
+    ``run(x)`` is the simulated int8 output for a float input batch (the model input, after the
+    input convention); ``segments`` / ``segment_of`` / ``run_from`` are what the live set uses.
+    """
+
+    def __init__(self, model, tensors, ranges: dict, weights: str = "per-channel", folded=None,
+                 weight_params=None):
+        import tensorflow as tf
+
+        from ..models.bn_fold import folded_weights
+
+        if weights not in GRANULARITIES:
+            raise ValueError(f"weights must be one of {', '.join(GRANULARITIES)}, got {weights!r}")
+        check_plan_matches_model(model, tensors)
+        self.model, self.tensors, self.weights = model, list(tensors), weights
+        self.folded = folded if folded is not None else folded_weights(model)
+        self.weight_params = weight_params or (lambda _name, cls, kernel, granularity:
+                                               kernel_range(cls, kernel, granularity))
+        self.input_shape = tuple(int(d) for d in model.input_shape[1:])
+        self.output_layer = {t.name: t.output_layer for t in self.tensors}
+        params = expected_params(self.tensors, ranges)
+        self._ranges = {t.output_layer: (tf.Variable(np.float32(params[t.name].min), trainable=False),
+                                         tf.Variable(np.float32(params[t.name].max), trainable=False))
+                        for t in self.tensors}
+        self.current = {t.name: (params[t.name].min, params[t.name].max) for t in self.tensors}
+        self._kernels = self._quantized_kernels()
+        self.nodes = list(walk_nodes(model))
+        self._position = {node.operation.name: i for i, node in enumerate(self.nodes)}
+        self._build_segments(tf)
+
+    # ---- quantization ------------------------------------------------------------
+    def _quantized_kernels(self) -> dict:
+        import tensorflow as tf
+
+        params, _ = self.folded
+        out = {}
+        for node in walk_nodes(self.model):
+            layer = node.operation
+            cls = type(layer).__name__
+            if cls in ("Conv2D", "DepthwiseConv2D", "Dense"):
+                kernel = params[layer.name][0]
+            elif cls in ("Rescaling", "Normalization"):
+                kernel, cls = rescale_kernel(layer)[0], "DepthwiseConv2D"
+            else:
+                continue
+            lo, hi = self.weight_params(layer.name, cls, kernel, self.weights)
+            out[layer.name] = tf.Variable(fq_kernel_with(tf, cls, kernel, lo, hi), trainable=False)
+        return out
+
+    def set_ranges(self, ranges: dict) -> list[str]:
+        """Put the plan's ``ranges`` (name -> (min, max) or QuantParams; e.g. ``plan.ranges()``) in place,
+        nudged as the export nudges them; returns the names of the tensors whose range changed."""
+        params = expected_params(self.tensors, ranges)
+        changed = []
+        for t in self.tensors:
+            p = params[t.name]
+            if self.current[t.name] != (p.min, p.max):
+                lo, hi = self._ranges[t.output_layer]
+                lo.assign(np.float32(p.min))
+                hi.assign(np.float32(p.max))
+                self.current[t.name] = (p.min, p.max)
+                changed.append(t.name)
+        return changed
+
+    # ---- the graph ---------------------------------------------------------------
+    def _build_segments(self, tf) -> None:
+        model, nodes = self.model, self.nodes
+
+        def act_quant(name, t):
+            r = self._ranges.get(name)
+            if r is None:
+                return t
+            return tf.quantization.fake_quant_with_min_max_vars(t, r[0], r[1], num_bits=8, narrow_range=False)
+
+        step = node_step(model, self.folded, act_quant, lambda name, _cls, _kernel: self._kernels[name])
+        input_name = input_layer_name(model)
+        bounds = [-1] + spaced_cuts(nodes, cut_points(model, nodes), MAX_SEGMENTS) + [len(nodes) - 1]
+        self.segments = []        # (first node, last node) inclusive; segment 0 also quantizes the input
+        self._fns = []
+        for k in range(len(bounds) - 1):
+            first, last = bounds[k] + 1, bounds[k + 1]
+            in_id = id(model.inputs[0]) if k == 0 else id(nodes[first - 1].outputs[0])
+            in_shape = (None,) + (self.input_shape if k == 0 else tuple(nodes[first - 1].outputs[0].shape[1:]))
+            self.segments.append((first, last))
+            self._fns.append(self._segment_fn(tf, step, nodes[first:last + 1], in_id, in_shape,
+                                              act_quant if k == 0 else None, input_name))
+
+    @staticmethod
+    def _segment_fn(tf, step, seg_nodes, in_id, in_shape, quantize_input, input_name):
+        out_id = id(seg_nodes[-1].outputs[0])
+
+        def run(x):
+            values = {in_id: quantize_input(input_name, x) if quantize_input else x}
+            for node in seg_nodes:
+                step(node, values)
+            return values[out_id]
+
+        return tf.function(run, autograph=False, input_signature=[tf.TensorSpec(in_shape, tf.float32)])
+
+    def segment_of(self, name: str) -> int:
+        """The segment whose computation holds plan tensor ``name``'s FakeQuant."""
+        layer = self.output_layer[name]
+        if layer not in self._position:   # the input tensor
+            return 0
+        i = self._position[layer]
+        return next(k for k, (first, last) in enumerate(self.segments) if first <= i <= last)
+
+    def describe_segment(self, k: int) -> str:
+        first, last = self.segments[k]
+        return f"{self.nodes[first].operation.name}..{self.nodes[last].operation.name}"
+
+    def run_segment(self, k: int, x):
+        return self._fns[k](x)
+
+    def run(self, x) -> np.ndarray:
+        """The simulated int8 model's output for the float input batch ``x``."""
+        for k in range(len(self._fns)):
+            x = self._fns[k](x)
+        return np.asarray(x)
+
+    @property
+    def trace_count(self) -> int:
+        """How many times the segments were traced (one each when warm: an edit must not add any)."""
+        return sum(int(f.experimental_get_tracing_count()) for f in self._fns)
+
+
+def simulated_float(model, folded=None):
+    """The float model (BatchNorm folded, nothing quantized) as one traced function of a batch: the
+    live set's reference."""
+    import tensorflow as tf
+
+    from ..export.graph import forward_fn
+
+    run = forward_fn(model, {}, None, folded)
+    shape = (None,) + tuple(int(d) for d in model.input_shape[1:])
+    return tf.function(run, autograph=False, input_signature=[tf.TensorSpec(shape, tf.float32)])

@@ -1,0 +1,110 @@
+"""Evaluate a session's plan through the simulated int8 model (no export), and build its live set.
+
+``qftune evaluate S.qft`` and the GUI's live figures (issue 21) both start here: the session's model
+with the plan's exact quantization (:class:`core.simulate.model.SimulatedModel`), fed the session's
+own kind of data through the plan's input convention.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from ..progress import NULL_PROGRESS
+
+
+class DataMismatchError(ValueError):
+    """A data set that cannot score this model (size, channels or classes), with the reason."""
+
+
+def session_data(session, data: str | None = None, path=None, skip_bad: bool = False, warn=None):
+    """(spec, test split of ``data`` or of the session's calibration data). A session whose recorded
+    spec no longer resolves is named with its spec."""
+    from ..data import load_dataset
+
+    spec = data or session.calibration.get("data")
+    if not spec:
+        raise ValueError(f"{session.path}: the session records no data spec; pass --data SPEC")
+    try:
+        ds = load_dataset(spec, default_split="test", path=path, skip_bad=skip_bad, warn=warn)
+    except (OSError, ValueError) as exc:
+        if data:
+            raise
+        raise ValueError(f"{session.path}: its data spec {spec!r} no longer resolves ({exc}); "
+                         "pass --data SPEC") from None
+    ds.source = spec
+    return spec, ds
+
+
+def check_data_matches(model, ds, spec: str) -> tuple[int, int]:
+    """(size, channels) of ``model``'s input; :class:`DataMismatchError` when ``ds`` cannot score it:
+    images of another size or with channels the model cannot take, or another number of classes."""
+    from ..models.loading import check_input_compatible
+
+    shape = tuple(model.input_shape)
+    size, channels = int(shape[1]), int(shape[-1])
+    image_shape = getattr(ds, "image_shape", None)
+    try:
+        check_input_compatible(model, image_shape or (size, size, channels), source=f"data {spec}")
+    except ValueError as exc:
+        raise DataMismatchError(str(exc)) from None
+    if image_shape is not None and tuple(image_shape[:2]) != (size, size):
+        raise DataMismatchError(f"data {spec}: images are {image_shape[0]}x{image_shape[1]} px but the model "
+                                f"{model.name} takes {size}x{size}; its scores would not be the model's")
+    outputs = int(np.prod([d for d in model.output_shape[1:] if d]))
+    if ds.num_classes != outputs:
+        raise DataMismatchError(f"data {spec}: {ds.num_classes} classes but the model {model.name} has "
+                                f"{outputs} outputs")
+    return size, channels
+
+
+def simulated_model(session, model=None, weights: str = "per-channel"):
+    """(:class:`~core.simulate.model.SimulatedModel`, the loaded model) of a session's plan."""
+    from ..models.loading import load_model
+    from ..simulate.model import SimulatedModel
+
+    model = model if model is not None else load_model(session.require_model())
+    return SimulatedModel(model, session.plan.tensors, session.plan.ranges(), weights=weights), model
+
+
+def evaluate_session(session_path: str, data: str | None = None, limit: int | None = None,
+                     reference: str | None = None, weights: str = "per-channel", model_path: str | None = None,
+                     path=None, skip_bad: bool = False, threads: int = 1, progress=NULL_PROGRESS, warn=None):
+    """Top-1/top-5 and per-class accuracy of the session's plan through the simulation on ``data``'s test
+    split (default: the session's own data), with ``reference``'s top-1 agreement: an
+    :class:`~core.evaluate.EvalResult` with ``simulated`` set and no latency (nothing ran on LiteRT)."""
+    from ..evaluate import BATCH, EvalResult, _per_class, _Run, predict
+    from .inputs import load_session, plan_convention
+
+    session = load_session(session_path, model_path)
+    spec, ds = session_data(session, data, path, skip_bad, warn)
+    ds = ds.limit(limit)
+    if len(ds) == 0:
+        raise ValueError(f"{spec}: no images to evaluate on")
+    progress.update(0, 1, "building the simulated int8 model")
+    sim, model = simulated_model(session, weights=weights)
+    size, channels = check_data_matches(model, ds, spec)
+    conv = plan_convention(session)
+    run = _Run("simulated int8", conv)
+    t0 = time.perf_counter()
+    span = 0.5 if reference else 1.0
+    for x, y in ds.batches(size, channels, conv, BATCH, progress.sub(0.0, span, 1.0)):
+        run.add(sim.run(x), y, ds.num_classes, str(session_path), spec)
+    seconds = time.perf_counter() - t0
+    pred, hit5, labels = run.arrays()
+    res = EvalResult(model=str(session_path), kind="simulated int8", data=spec, n_images=len(labels),
+                     top1=float(np.mean(pred == labels)), top5=float(np.mean(hit5)),
+                     per_class=_per_class(pred, labels, ds.class_names), latency_ms_median=None,
+                     latency_ms_p90=None, threads=threads, predictions=pred, input_convention=conv.to_dict(),
+                     skipped_images=len(ds.skipped), simulated=True, weights=weights,
+                     simulation_s=round(seconds, 3))
+    if reference:
+        ref_run, ref_name, _ = predict(reference, ds, threads, progress.sub(0.5, 0.5, 1.0), None, warn)
+        ref_pred = ref_run.arrays()[0]
+        if len(ref_pred) != len(pred):
+            raise ValueError(f"{spec}: {len(pred)} images were read for the simulation but {len(ref_pred)} "
+                             f"for {ref_name}")
+        res.agreement = float(np.mean(ref_pred == pred))
+        res.reference = ref_name
+    return res
