@@ -82,6 +82,7 @@ class LiveSet:
         self._cache: list[list] = [[None] * len(self._inputs) for _ in sim.segments]
         self._stale = 0            # first segment whose cache does not hold the current ranges
         self.figures: LiveFigures | None = None
+        self.scores: np.ndarray | None = None   # the simulated output for the current ranges
         self.score(progress=progress)
 
     def edit(self, ranges: dict, progress: Progress = NULL_PROGRESS) -> LiveFigures:
@@ -109,8 +110,8 @@ class LiveSet:
                 done += 1
                 progress.update(done, total, self.sim.describe_segment(k))
             self._stale = k + 1
-        scores = np.concatenate([np.asarray(c) for c in self._cache[-1]])
-        self.figures = self._figures(scores, time.perf_counter() - t0, self.sim.describe_segment(start))
+        self.scores = np.concatenate([np.asarray(c) for c in self._cache[-1]])
+        self.figures = self._figures(self.scores, time.perf_counter() - t0, self.sim.describe_segment(start))
         return self.figures
 
     def _figures(self, scores: np.ndarray, seconds: float, where: str) -> LiveFigures:

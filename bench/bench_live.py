@@ -1,0 +1,198 @@
+"""Issue 21's live figures: does the simulated int8 model agree with the exported LiteRT model, and how
+long does an edit take to re-score the live set? Prints JSON.
+
+    bench/bench_live.py                       # everything
+    bench/bench_live.py --part agreement --sessions mobilenet_v2_qf_fmnist
+    bench/bench_live.py --part latency --skip-224
+
+agreement: top-1 predictions of ``SimulatedModel`` against the exported, verified .tflite (LiteRT,
+XNNPACK, 1 thread) on the full embedded eval set (2,000 images) for every bundled session
+(greedy), per-tensor and per-channel; and on generated images (smooth random colour fields) for
+keras.applications MobileNetV2 1.0 at 224 px (weights=None, classifier_activation=None so that
+top-1 is read from logits: an untrained softmax output is all zeros at 1/256 and would agree
+trivially), calibrated greedy on 100 other generated images.
+
+latency: edit -> figures (``LiveSet.edit``: set the range, re-run from the edited segment, score)
+over 20 edits spread over the plan's editable tensors (each widens the range by 10 %), median and
+p90: the bundled QF-MobileNetV2 at 28 px with 500 live images, the 224 px MobileNetV2 with 100.
+Measured in this process (the engine side), not through the GUI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SESSIONS = sorted(p.stem for p in (ROOT / "resources" / "sessions").glob("*.qft"))
+
+
+def _tflite_predictions(path, x: np.ndarray) -> np.ndarray:
+    from core.export.litert import dequantize, load_interpreter
+
+    it = load_interpreter(path, threads=1)
+    inp, out = it.get_input_details()[0], it.get_output_details()[0]
+    scale, zp = inp["quantization"]
+    q = np.clip(np.round(x / np.float32(scale)) + zp, -128, 127).astype(np.int8)
+    scores = []
+    for i in range(len(q)):
+        it.set_tensor(inp["index"], q[i:i + 1])
+        it.invoke()
+        scores.append(dequantize(it.get_tensor(out["index"]), *out["quantization"]).reshape(-1))
+    return np.argmax(np.stack(scores), axis=1)
+
+
+def _sim_predictions(sim, x: np.ndarray, batch: int = 100) -> np.ndarray:
+    return np.concatenate([np.argmax(sim.run(x[i:i + batch]), axis=1) for i in range(0, len(x), batch)])
+
+
+def _agreement(model, tensors, ranges, x, weights: str, tmp: Path, name: str) -> dict:
+    from core.export import export_int8
+    from core.simulate.model import SimulatedModel
+
+    out = tmp / f"{name}_{weights}.tflite"
+    export_int8(model, tensors, ranges, out, weights=weights)
+    t0 = time.perf_counter()
+    sim = SimulatedModel(model, tensors, ranges, weights=weights)
+    ps = _sim_predictions(sim, x)
+    sim_s = time.perf_counter() - t0
+    pt = _tflite_predictions(out, x)
+    return {"model": name, "weights": weights, "n_images": len(x), "agreement": float(np.mean(ps == pt)),
+            "disagreeing": int(np.sum(ps != pt)), "simulation_s": round(sim_s, 2)}
+
+
+def _session_inputs(name: str):
+    from core.data import load_dataset
+    from core.models.loading import load_model
+    from core.session import Session
+    from core.workflows.inputs import plan_convention
+
+    s = Session.load(ROOT / "resources" / "sessions" / f"{name}.qft")
+    model = load_model(s.require_model())
+    size, ch = int(model.input_shape[1]), int(model.input_shape[-1])
+    ds = load_dataset(s.calibration["data"], default_split="test")
+    parts = list(ds.batches(size, ch, plan_convention(s), 500))
+    return s, model, np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+def generated_images(n: int, size: int = 224, seed: int = 0) -> np.ndarray:
+    """``n`` smooth random colour fields with noise, uint8 (n, size, size, 3)."""
+    import tensorflow as tf
+
+    rng = np.random.default_rng(seed)
+    small = rng.integers(0, 256, (n, 8, 8, 3)).astype(np.float32)
+    big = tf.image.resize(small, (size, size), method="bicubic").numpy()
+    return np.clip(big + rng.integers(-12, 13, big.shape), 0, 255).astype(np.uint8)
+
+
+def keras_v2_224(calib_images: int = 100):
+    """(model, tensors, plan, convention) of keras.applications MobileNetV2 1.0 at 224 px (weights=None,
+    logits out), greedy ranges from ``calib_images`` generated images."""
+    import keras
+
+    from core.calib.collect import collect_stats
+    from core.models.convention import resolve_convention
+    from core.models.normalize import normalize
+    from core.plan import Plan
+    from core.quant.tensors import quant_tensors
+
+    keras.utils.set_random_seed(0)
+    model = normalize(keras.applications.MobileNetV2(weights=None, input_shape=(224, 224, 3),
+                                                     classifier_activation=None))
+    conv = resolve_convention(model, None)
+    tensors = quant_tensors(model)
+    x = conv.apply(generated_images(calib_images, seed=1).astype(np.float32))
+    hists, _ = collect_stats(model, tensors, iter([x[i:i + 20] for i in range(0, len(x), 20)]))
+    plan = Plan(tensors, hists, method="greedy", input_range=conv.input_range)
+    return model, tensors, plan, conv
+
+
+def agreement(sessions, skip_224: bool) -> list[dict]:
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in sessions:
+            s, model, x, _ = _session_inputs(name)
+            for weights in ("per-tensor", "per-channel"):
+                rows.append(_agreement(model, s.plan.tensors, s.plan.ranges(), x, weights, Path(tmp), name))
+                print(json.dumps(rows[-1]), file=sys.stderr)
+        if not skip_224:
+            model, tensors, plan, conv = keras_v2_224()
+            x = conv.apply(generated_images(500, seed=2).astype(np.float32))
+            for weights in ("per-tensor", "per-channel"):
+                rows.append(_agreement(model, tensors, plan.ranges(), x, weights, Path(tmp),
+                                       "keras.applications MobileNetV2 1.0 224px"))
+                print(json.dumps(rows[-1]), file=sys.stderr)
+    return rows
+
+
+def _edit_latency(plan, live, n_edits: int = 20) -> dict:
+    editable = [t.name for t in plan.tensors if plan.locked_reason(t.name) is None]
+    picks = [editable[int(i)] for i in np.linspace(0, len(editable) - 1, n_edits)]
+    times, starts = [], []
+    for name in picks:
+        p = plan.ranges()[name]
+        plan.set_range(name, p.min, p.max * 1.1 if p.max > 0 else p.max + 0.1)
+        t0 = time.perf_counter()
+        fig = live.edit(plan.ranges())
+        times.append(time.perf_counter() - t0)
+        starts.append(fig.recomputed_from)
+    t = np.asarray(times)
+    return {"edits": len(t), "median_s": round(float(np.median(t)), 3), "p90_s": round(float(np.percentile(t, 90)), 3),
+            "max_s": round(float(t.max()), 3), "per_edit_s": [round(float(v), 3) for v in t],
+            "tensors": picks, "recomputed_from": starts, "cached_mb": round(live.cached_bytes / 2**20, 1),
+            "last_figures": fig.to_dict()}
+
+
+def latency(skip_224: bool) -> list[dict]:
+    from core.simulate.live import LiveSet
+    from core.simulate.model import SimulatedModel, simulated_float
+
+    rows = []
+    s, model, x, y = _session_inputs("mobilenet_v2_qf_fmnist")
+    t0 = time.perf_counter()
+    sim = SimulatedModel(model, s.plan.tensors, s.plan.ranges())
+    live = LiveSet(sim, x[:500], y[:500], simulated_float(model, sim.folded))
+    warm = time.perf_counter() - t0
+    rows.append({"model": "mobilenet_v2_qf_fmnist 28px", "live_images": 500, "warm_up_s": round(warm, 2),
+                 "segments": len(sim.segments), **_edit_latency(s.plan, live)})
+    print(json.dumps(rows[-1]), file=sys.stderr)
+    if not skip_224:
+        model, tensors, plan, conv = keras_v2_224()
+        x = conv.apply(generated_images(100, seed=3).astype(np.float32))
+        t0 = time.perf_counter()
+        sim = SimulatedModel(model, tensors, plan.ranges())
+        live = LiveSet(sim, x, None, simulated_float(model, sim.folded), batch_size=25)
+        warm = time.perf_counter() - t0
+        rows.append({"model": "keras.applications MobileNetV2 1.0 224px", "live_images": 100,
+                     "warm_up_s": round(warm, 2), "segments": len(sim.segments), **_edit_latency(plan, live)})
+        print(json.dumps(rows[-1]), file=sys.stderr)
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--part", choices=["agreement", "latency", "all"], default="all")
+    ap.add_argument("--sessions", nargs="*", default=SESSIONS, help="bundled session names (default: all)")
+    ap.add_argument("--skip-224", action="store_true", help="leave out keras.applications MobileNetV2 at 224 px")
+    args = ap.parse_args()
+    from core.cli.quiet import quiet_tensorflow
+
+    quiet_tensorflow()
+    result = {"cpus": __import__("os").cpu_count()}
+    if args.part in ("agreement", "all"):
+        result["agreement"] = agreement(args.sessions, args.skip_224)
+    if args.part in ("latency", "all"):
+        result["latency"] = latency(args.skip_224)
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
