@@ -94,6 +94,22 @@ def test_an_edit_updates_the_warm_simulation_in_place_without_retracing():
     assert edited.top1 == pytest.approx(float(np.mean(np.argmax(fresh, axis=1) == y)))
     assert live.edit(s.plan.ranges()) is edited      # nothing changed: nothing recomputed
 
+    # a newer edit cancels an older computation half-way; the next one still scores the right model
+    from core.progress import Cancelled, Progress
+
+    class CancelAfterOneBatch(Progress):
+        def update(self, done, total, message=""):
+            if done >= 1:
+                self.cancel()
+
+    s.plan.set_range("block2_expand", -0.05, 0.05)
+    with pytest.raises(Cancelled):
+        live.edit(s.plan.ranges(), progress=CancelAfterOneBatch())
+    s.plan.set_range("block14_expand", -0.5, 0.5)
+    live.edit(s.plan.ranges())
+    assert np.array_equal(live.scores, SimulatedModel(model, s.plan.tensors, s.plan.ranges()).run(x))
+    assert sim.trace_count == traces
+
 
 def test_a_session_whose_data_no_longer_resolves_names_the_spec(tmp_path):
     session = _copy_session(tmp_path, data=f"folder:{tmp_path / 'gone'}")

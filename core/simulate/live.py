@@ -6,7 +6,8 @@ each segment's output (:class:`core.simulate.model.SimulatedModel` cuts the grap
 is kept for every batch: these are the *simulated* activations at the cut points, the values the
 int8 model carries there, which an edit further down cannot change. An edit of tensor T re-runs
 the segments from T's onward on those cached values. The float model's output on the same images
-(computed once) is the reference for agreement and SQNR.
+(computed once) is the reference for agreement and SQNR. Cached cuts are held within
+:data:`CACHE_BUDGET` (deepest first); an edit above an uncached cut starts from the cut before it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import numpy as np
 from ..progress import NULL_PROGRESS, Progress
 
 LIVE_BATCH = 100
+CACHE_BUDGET = 512 * 2**20   # bytes of cached cut-point activations; the deepest cuts are kept first
 
 
 def default_live_size(image_size: int) -> int:
@@ -70,7 +72,7 @@ class LiveSet:
     ``sim`` (:class:`~core.simulate.model.SimulatedModel`) against ``float_fn`` (the float model)."""
 
     def __init__(self, sim, images: np.ndarray, labels: np.ndarray | None, float_fn,
-                 batch_size: int = LIVE_BATCH, progress: Progress = NULL_PROGRESS):
+                 batch_size: int = LIVE_BATCH, progress: Progress = NULL_PROGRESS, cache_budget: int = CACHE_BUDGET):
         import tensorflow as tf
 
         self.sim = sim
@@ -80,6 +82,7 @@ class LiveSet:
         self.float_scores = np.concatenate([np.asarray(float_fn(b)) for b in self._inputs])
         self.float_pred = _top1(self.float_scores)
         self._cache: list[list] = [[None] * len(self._inputs) for _ in sim.segments]
+        self._kept = _kept_cuts(sim, self.n_images, cache_budget)
         self._stale = 0            # first segment whose cache does not hold the current ranges
         self.figures: LiveFigures | None = None
         self.scores: np.ndarray | None = None   # the simulated output for the current ranges
@@ -100,16 +103,19 @@ class LiveSet:
             return self.figures
         t0 = time.perf_counter()
         start = self._stale
-        total = (n_seg - start) * len(self._inputs)
-        done = 0
-        for k in range(start, n_seg):
-            for b in range(len(self._inputs)):
-                progress.check_cancelled()
-                x = self._inputs[b] if k == 0 else self._cache[k - 1][b]
-                self._cache[k][b] = self.sim.run_segment(k, x)
-                done += 1
-                progress.update(done, total, self.sim.describe_segment(k))
-            self._stale = k + 1
+        while start > 0 and not self._kept[start - 1]:   # its input was not kept: from the last cut that was
+            start -= 1
+        total, done = len(self._inputs), 0
+        for b in range(len(self._inputs)):
+            x = self._inputs[b] if start == 0 else self._cache[start - 1][b]
+            for k in range(start, n_seg):
+                progress.check_cancelled()        # cancelled: _stale still says where to start again
+                x = self.sim.run_segment(k, x)
+                if self._kept[k]:
+                    self._cache[k][b] = x
+            done += 1
+            progress.update(done, total, f"from {self.sim.describe_segment(start)}")
+        self._stale = n_seg
         self.scores = np.concatenate([np.asarray(c) for c in self._cache[-1]])
         self.figures = self._figures(self.scores, time.perf_counter() - t0, self.sim.describe_segment(start))
         return self.figures
@@ -129,6 +135,19 @@ class LiveSet:
     @property
     def cached_bytes(self) -> int:
         return int(sum(int(np.prod(c.shape)) * 4 for seg in self._cache for c in seg if c is not None))
+
+
+def _kept_cuts(sim, n_images: int, budget: int) -> list[bool]:
+    """Which segments' outputs the live set keeps: the deepest cut points first (the cheapest to
+    hold and the most edits start below them) while they fit ``budget`` bytes; the output always."""
+    kept = [False] * len(sim.segments)
+    kept[-1] = True
+    used = 0
+    for k in range(len(sim.segments) - 2, -1, -1):
+        size = n_images * 4 * int(np.prod(sim.segment_output_shape(k)))
+        if used + size <= budget:
+            kept[k], used = True, used + size
+    return kept
 
 
 def _top1(scores: np.ndarray) -> np.ndarray:

@@ -179,6 +179,10 @@ class SimulatedModel:
         first, last = self.segments[k]
         return f"{self.nodes[first].operation.name}..{self.nodes[last].operation.name}"
 
+    def segment_output_shape(self, k: int) -> tuple:
+        """Shape of segment ``k``'s output for one image."""
+        return tuple(int(d or 1) for d in self.nodes[self.segments[k][1]].outputs[0].shape[1:])
+
     def run_segment(self, k: int, x):
         return self._fns[k](x)
 
