@@ -12,6 +12,7 @@ calibrate                 :func:`core.workflows.calibrate.calibrate`
 export (+ bias corr.)     :func:`core.workflows.export.export`
 evaluate                  :func:`core.workflows.evaluate.evaluate`,
                           :func:`~core.workflows.evaluate.evaluate_float_and_int8`
+evaluate a plan (sim.)    :func:`core.workflows.simulate.evaluate_session`
 compare (SQNR)            :func:`core.workflows.compare.compare`
 sensitivity               :func:`core.workflows.sensitivity.sensitivity`
 equalize (CLE)            :func:`core.workflows.equalize.equalize`
