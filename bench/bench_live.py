@@ -10,7 +10,11 @@ XNNPACK, 1 thread) on the full embedded eval set (2,000 images) for every bundle
 (greedy), per-tensor and per-channel; and on generated images (smooth random colour fields) for
 keras.applications MobileNetV2 1.0 at 224 px (weights=None, classifier_activation=None so that
 top-1 is read from logits: an untrained softmax output is all zeros at 1/256 and would agree
-trivially), calibrated greedy on 100 other generated images.
+trivially), calibrated greedy on 100 other generated images. Caveat (measured 2026-12-05): with
+weights=None the untrained network's activations collapse (its live figures show SQNR 0 dB), so
+its agreement says nothing yet; it needs BatchNorm statistics set from images first (as
+bench/_bench_images.py::mobilenet_v2_224 does) or ImageNet weights. Its latency is valid (the
+compute does not depend on the weights).
 
 latency: edit -> figures (``LiveSet.edit``: set the range, re-run from the edited segment, score)
 over 20 edits spread over the plan's editable tensors (each widens the range by 10 %), median and
