@@ -7,7 +7,10 @@ layer computations); only the two hooks differ. Every plan tensor gets
 ``tf.Variable`` pair, so :meth:`SimulatedModel.set_ranges` changes the model in place and
 nothing is traced again. Each kernel is fake-quantized once, eagerly, with the export's op and
 the range of :func:`core.export.graph.kernel_range` (``weight_params``: the one function a
-layer's weight quantization parameters come from), and kept in a variable too.
+layer's weight quantization parameters come from), and kept in a variable too. Each bias is
+rounded to the int32 grid the converter stores it on (input scale x weight scale, computed in the
+graph from the input's range variables): without it agreement with LiteRT was 99.3-99.85 % on the
+bundled models, with it 99.75-100 % (bench/bench_live.py).
 
 The graph is cut into *segments* at the points where a single tensor carries everything the
 rest of the network needs (between MobileNet blocks; a residual block is never cut inside),
@@ -103,7 +106,7 @@ class SimulatedModel:
         import tensorflow as tf
 
         params, _ = self.folded
-        out = {}
+        out, self._weight_scales, self._bias_inputs = {}, {}, {}
         for node in walk_nodes(self.model):
             layer = node.operation
             cls = type(layer).__name__
@@ -115,6 +118,12 @@ class SimulatedModel:
                 continue
             lo, hi = self.weight_params(layer.name, cls, kernel, self.weights)
             out[layer.name] = tf.Variable(fq_kernel_with(tf, cls, kernel, lo, hi), trainable=False)
+            self._weight_scales[layer.name] = tf.constant(((np.asarray(hi, np.float32) - np.asarray(lo, np.float32))
+                                                           / np.float32(254.0)).astype(np.float32))
+        by_name = {t.name: t for t in self.tensors}
+        for t in self.tensors:   # a weighted op's bias is quantized at its input's scale x its weight scale
+            if t.layers[0] in out and t.inputs and t.inputs[0] in by_name:
+                self._bias_inputs[t.layers[0]] = by_name[t.inputs[0]].output_layer
         return out
 
     def set_ranges(self, ranges: dict) -> list[str]:
@@ -142,7 +151,15 @@ class SimulatedModel:
                 return t
             return tf.quantization.fake_quant_with_min_max_vars(t, r[0], r[1], num_bits=8, narrow_range=False)
 
-        step = node_step(model, self.folded, act_quant, lambda name, _cls, _kernel: self._kernels[name])
+        def bias_quant(name, bias):
+            """int32 bias at scale input scale x weight scale, as the converter stores it."""
+            if name not in self._bias_inputs:
+                return bias
+            lo, hi = self._ranges[self._bias_inputs[name]]
+            step_ = (hi - lo) / 255.0 * self._weight_scales[name]
+            return tf.round(tf.constant(bias) / step_) * step_
+
+        step = node_step(model, self.folded, act_quant, lambda name, _cls, _kernel: self._kernels[name], bias_quant)
         input_name = input_layer_name(model)
         bounds = [-1] + spaced_cuts(nodes, cut_points(model, nodes), MAX_SEGMENTS) + [len(nodes) - 1]
         self.segments = []        # (first node, last node) inclusive; segment 0 also quantizes the input
