@@ -70,14 +70,15 @@ def spaced_cuts(nodes, cuts: list[int], max_segments: int) -> list[int]:
 
 class SimulatedModel:
     """``model`` (a loaded Keras model) with the int8 quantization of a plan (``tensors`` and their
-    ``ranges``) and ``weights`` granularity; see the module docstring.
+    ``ranges``) and ``weights`` granularity (the default of the plan's kernel entries, ``weight_plan``);
+    see the module docstring.
 
     ``run(x)`` is the simulated int8 output for a float input batch (the model input, after the
     input convention); ``segments`` / ``segment_of`` / ``run_from`` are what the live set uses.
     """
 
     def __init__(self, model, tensors, ranges: dict, weights: str = "per-channel", folded=None,
-                 weight_params=None):
+                 weight_params=None, weight_plan=None):
         import tensorflow as tf
 
         from ..models.bn_fold import folded_weights
@@ -87,8 +88,8 @@ class SimulatedModel:
         check_plan_matches_model(model, tensors)
         self.model, self.tensors, self.weights = model, list(tensors), weights
         self.folded = folded if folded is not None else folded_weights(model)
-        self.weight_params = weight_params or (lambda _name, cls, kernel, granularity:
-                                               kernel_range(cls, kernel, granularity))
+        self.weight_params = weight_params or (lambda name, cls, kernel, granularity:
+                                               kernel_range(cls, kernel, granularity, name, weight_plan))
         self.input_shape = tuple(int(d) for d in model.input_shape[1:])
         self.output_layer = {t.name: t.output_layer for t in self.tensors}
         params = expected_params(self.tensors, ranges)

@@ -65,7 +65,8 @@ def simulated_model(session, model=None, weights: str = "per-channel"):
     from ..simulate.model import SimulatedModel
 
     model = model if model is not None else load_model(session.require_model())
-    return SimulatedModel(model, session.plan.tensors, session.plan.ranges(), weights=weights), model
+    return SimulatedModel(model, session.plan.tensors, session.plan.ranges(), weights=weights,
+                          weight_plan=session.plan), model
 
 
 def evaluate_session(session_path: str, data: str | None = None, limit: int | None = None,
@@ -75,7 +76,8 @@ def evaluate_session(session_path: str, data: str | None = None, limit: int | No
     split (default: the session's own data), with ``reference``'s top-1 agreement: an
     :class:`~core.evaluate.EvalResult` with ``simulated`` set and no latency (nothing ran on LiteRT)."""
     from ..evaluate import BATCH, EvalResult, _per_class, _Run, predict
-    from .inputs import load_session, plan_convention
+    from ..models.convention import resolve_convention
+    from .inputs import load_session
 
     session = load_session(session_path, model_path)
     spec, ds = session_data(session, data, path, skip_bad, warn)
@@ -85,7 +87,7 @@ def evaluate_session(session_path: str, data: str | None = None, limit: int | No
     progress.update(0, 1, "building the simulated int8 model")
     sim, model = simulated_model(session, weights=weights)
     size, channels = check_data_matches(model, ds, spec)
-    conv = plan_convention(session)
+    conv = resolve_convention(session=session)
     run = _Run("simulated int8", conv)
     t0 = time.perf_counter()
     span = 0.5 if reference else 1.0
