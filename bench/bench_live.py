@@ -77,13 +77,13 @@ def _session_inputs(name: str):
     from core.data import load_dataset
     from core.models.loading import load_model
     from core.session import Session
-    from core.workflows.inputs import plan_convention
+    from core.models.convention import resolve_convention
 
     s = Session.load(ROOT / "resources" / "sessions" / f"{name}.qft")
     model = load_model(s.require_model())
     size, ch = int(model.input_shape[1]), int(model.input_shape[-1])
     ds = load_dataset(s.calibration["data"], default_split="test")
-    parts = list(ds.batches(size, ch, plan_convention(s), 500))
+    parts = list(ds.batches(size, ch, resolve_convention(session=s), 500))
     return s, model, np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 

@@ -71,11 +71,11 @@ def test_an_edit_updates_the_warm_simulation_in_place_without_retracing():
     from core.session import Session
     from core.simulate.live import LiveSet
     from core.simulate.model import SimulatedModel, simulated_float
-    from core.workflows.inputs import plan_convention
+    from core.models.convention import resolve_convention
 
     s = Session.load(SESSION)
     model = load_model(s.require_model())
-    x, y = next(load_dataset("embedded:eval", "test").batches(28, 1, plan_convention(s), 300))
+    x, y = next(load_dataset("embedded:eval", "test").batches(28, 1, resolve_convention(session=s), 300))
     sim = SimulatedModel(model, s.plan.tensors, s.plan.ranges())
     live = LiveSet(sim, x, y, simulated_float(model, sim.folded))
     first = live.figures
