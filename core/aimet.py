@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .atomic import atomic_write_text
+from .outputs import ENCODINGS, Output, write_outputs
 from .plan import MAX_WIDTH, USER, EntryState, Plan, PlanError
 from .quant.grid import MIN_WIDTH, QuantParams, nudge
 
@@ -39,10 +39,12 @@ def to_aimet(plan: Plan) -> dict:
     return {"version": AIMET_VERSION, "activation_encodings": acts, "param_encodings": {}}
 
 
-def export_encodings(plan: Plan, path) -> Path:
-    path = Path(path)
-    atomic_write_text(path, json.dumps(to_aimet(plan), indent=2))
-    return path
+def export_encodings(plan: Plan, path, force: bool = False) -> Path:
+    """Write the plan's encodings to ``path`` (or an :class:`core.outputs.Output`); an existing file
+    that is not AIMET encodings is replaced only with ``force``."""
+    target = path if isinstance(path, Output) else Output("the encodings file", path, ENCODINGS)
+    write_outputs([(target, json.dumps(to_aimet(plan), indent=2).encode("utf-8"))], force=force)
+    return Path(target.path)
 
 
 @dataclass
@@ -120,6 +122,43 @@ def _exact_grid(enc: dict, lo: float, hi: float) -> QuantParams | None:
     return QuantParams(lo, hi, scale, -128 - offset)
 
 
+class _Object(dict):
+    """A JSON object that remembers keys given more than once (json keeps the last silently)."""
+
+    def __init__(self, pairs):
+        super().__init__()
+        self.duplicates: list[tuple[str, object, object]] = []
+        for k, v in pairs:
+            if k in self:
+                self.duplicates.append((k, self[k], v))
+            self[k] = v
+
+
+def _describe(enc) -> str:
+    e = enc[0] if isinstance(enc, list) and len(enc) == 1 else enc
+    if isinstance(e, dict) and "min" in e and "max" in e:
+        return f"min {e['min']!r} max {e['max']!r}"
+    return json.dumps(e)[:60]
+
+
+def _refuse_duplicates(source: str, doc) -> None:
+    """Every key of the document once: a tensor listed twice is refused by name, with both values."""
+    acts = doc.get("activation_encodings") if isinstance(doc, dict) else None
+    for key, first, second in getattr(acts, "duplicates", []):
+        raise EncodingsError(f"{source}: tensor {key!r} is listed twice in activation_encodings ({_describe(first)}, "
+                             f"then {_describe(second)}); keep one of them (nothing imported)")
+    stack = [doc]
+    while stack:
+        obj = stack.pop()
+        if isinstance(obj, dict):
+            for key, _first, _second in getattr(obj, "duplicates", []):
+                raise EncodingsError(f"{source}: key {key!r} appears twice in one JSON object; keep one of them "
+                                     "(nothing imported)")
+            stack.extend(obj.values())
+        elif isinstance(obj, list):
+            stack.extend(obj)
+
+
 def import_encodings(plan: Plan, path_or_doc, skip_unknown: bool = False, apply: bool = True) -> ImportResult:
     """Set the plan's ranges from an AIMET encodings file as one undoable change.
 
@@ -131,13 +170,14 @@ def import_encodings(plan: Plan, path_or_doc, skip_unknown: bool = False, apply:
         doc = path_or_doc
     else:
         try:
-            doc = json.loads(Path(path_or_doc).read_text(encoding="utf-8"))
+            doc = json.loads(Path(path_or_doc).read_text(encoding="utf-8"), object_pairs_hook=_Object)
         except FileNotFoundError:
             raise FileNotFoundError(f"{path_or_doc}: no such encodings file") from None
         except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
             raise EncodingsError(f"{source}: not valid JSON ({type(exc).__name__}: {exc})") from None
         except IsADirectoryError:
             raise EncodingsError(f"{source}: is a directory, not an encodings JSON file") from None
+    _refuse_duplicates(source, doc)
     acts = doc.get("activation_encodings") if isinstance(doc, dict) else None
     if not isinstance(acts, dict):
         raise EncodingsError(f"{source}: no 'activation_encodings' object (not an AIMET encodings file)")
@@ -145,11 +185,16 @@ def import_encodings(plan: Plan, path_or_doc, skip_unknown: bool = False, apply:
     result = ImportResult(None)
     after: dict[str, EntryState] = {}
     unknown = []
+    named_by: dict[str, str] = {}
     for key, enc in acts.items():
         name = key if key in plan.entries else by_layer.get(key)
         if name is None:
             unknown.append(key)
             continue
+        if name in named_by:
+            raise EncodingsError(f"{source}: tensor {name!r} is listed twice, as {named_by[name]!r} and as {key!r} "
+                                 f"(its layer); keep one of them (nothing imported)")
+        named_by[name] = key
         lo, hi = _enc_range(key, enc, source, plan[name].params)
         reason = plan.locked_reason(name)
         if reason:

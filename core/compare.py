@@ -54,13 +54,13 @@ class TensorFidelity:
 
 def tflite_mapping(tflite_path, tensors, graph=None) -> dict[str, int]:
     """Plan tensor -> tflite tensor index, from the export report or the graph structure."""
-    from .export.export import ExportReport, report_path
     from .export.litert import load_interpreter, read_graph
     from .export.match import match_tensors
+    from .export.report import ExportReport, report_of
 
-    rp = report_path(tflite_path)
-    if rp.exists():
-        idx = ExportReport.load(rp).tflite_index
+    doc = report_of(tflite_path)
+    if doc is not None:
+        idx = ExportReport.from_dict(doc).tflite_index
         if all(t.name in idx for t in tensors):
             return {t.name: idx[t.name] for t in tensors}
     if graph is None:
@@ -85,22 +85,26 @@ def compare(model, tensors, tflite_path: str | Path, images, progress: Progress 
     the sums are kept. ``convention`` (default: the export report's, else the int8 input's range)
     feeds both models the same floats; the int8 model gets them quantized by its input tensor.
     ``source_model``: the Keras file ``model`` was loaded from; a .tflite whose export
-    report names another model is refused (see :mod:`core.export.integrity`).
+    report names another model, or a float model (the export's float twin), is refused
+    (see :mod:`core.export.report`).
     """
     import keras
 
-    from .export.integrity import check_export
     from .export.litert import dequantize, load_interpreter, quantize_input, read_graph
+    from .export.report import require_int8_export
     from .models.convention import PIXEL_01, resolve_convention
 
-    check_export(tflite_path, source_model)
+    require_int8_export(tflite_path, source_model)
     src = _as_source(images)
     interp = load_interpreter(tflite_path, preserve_all=True)
+    inp = interp.get_input_details()[0]
+    if np.dtype(inp["dtype"]) not in (np.int8, np.uint8):
+        raise ValueError(f"{tflite_path}: not an int8 model (its input is {np.dtype(inp['dtype']).name}): compare "
+                         "measures the int8 .tflite exported from this session against its float model; give that file")
     graph = read_graph(interp)
     mapping = tflite_mapping(tflite_path, tensors, graph)
     # a tied op the converter folded away (a PAD into the next conv) shares its input's tensor: nothing of its own
     tensors = [t for t in tensors if not any(mapping.get(i) == mapping[t.name] for i in t.inputs)]
-    inp = interp.get_input_details()[0]
     if isinstance(images, np.ndarray) and convention is None:
         convention = PIXEL_01
     conv = resolve_convention(model_path=tflite_path, user=convention, warn=warn, input_detail=inp)

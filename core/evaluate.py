@@ -155,7 +155,7 @@ def predict(model, src, threads: int = 1, progress: Progress = NULL_PROGRESS, co
         if p.suffix.lower() == ".tflite":
             if not p.exists():
                 raise FileNotFoundError(f"{p}: no such model file")
-            from .export.integrity import check_export
+            from .export.report import check_export
 
             check_export(p)            # a file qftune exported must still be the file it verified
             return run_tflite(p, src, threads, progress, convention, warn, twin_of), str(p), p.stat().st_size
@@ -184,7 +184,7 @@ def evaluate(model, data="embedded:eval", threads: int = 1, reference=None, limi
     span = 0.5 if reference is not None else 1.0
     if reference is not None and isinstance(model, (str, Path)) and isinstance(reference, (str, Path)) \
             and Path(reference).suffix.lower() != ".tflite":
-        from .export.integrity import check_export
+        from .export.report import check_export
 
         check_export(model, source_model=reference)     # agreement with another model means nothing
     run, name, size = predict(model, ds, threads, progress.sub(0, span, 1), convention, warn)

@@ -86,9 +86,10 @@ def qftune_version() -> str:
 
 
 def model_hash(path) -> str:
-    from .models.loading import file_hash
+    """The model file's (or SavedModel folder's) sha256, as recorded in the session."""
+    from .checksum import sha256_file
 
-    return file_hash(path)
+    return sha256_file(path)
 
 
 @dataclass

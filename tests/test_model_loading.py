@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
+from core.checksum import sha256_file as file_hash
 from core.models import build
-from core.models.loading import ModelLoadError, check_input_compatible, file_hash, load_model
+from core.models.loading import ModelLoadError, check_input_compatible, load_model
 
 
 @pytest.fixture(scope="module")

@@ -16,13 +16,12 @@ def ex(tmp_path_factory):
 
 
 def test_the_export_report_records_the_file_float_twin_and_model_hashes(ex):
-    from core.export.integrity import sha256_file
-    from core.models.loading import file_hash
+    from core.checksum import sha256_file
 
     rep = json.loads(ex["qf_int8"].with_name("qf_int8.export.json").read_text())
     assert rep["sha256"] == sha256_file(ex["qf_int8"])
     assert rep["float_sha256"] == sha256_file(ex["qf_float"])
-    assert rep["model_sha256"] == file_hash(ex["qf_model"])
+    assert rep["model_sha256"] == sha256_file(ex["qf_model"])
 
 
 def test_compare_refuses_an_int8_file_exported_from_another_model(ex):

@@ -75,6 +75,25 @@ def dfq_labels(config: DemoConfig, models: dict) -> list[str]:
     return [label for label in models if not label.upper().startswith("QF")]
 
 
+MARKER = ".qftune-demo"     # written first into the folder: the demo's own folder, rewritten by the next run
+
+
+def check_folder(out, force: bool = False) -> None:
+    """Refuse (without ``force``) an existing, non-empty ``out`` the demo did not make: the demo rewrites
+    its sessions, models and reports there (:mod:`core.outputs`' rule for a folder of outputs)."""
+    from ..outputs import OutputError, a, sniff
+
+    out = Path(out)
+    if force or not out.is_dir() or (out / MARKER).exists() or (out / "summary.json").is_file():
+        return
+    entries = sorted(p.name for p in out.iterdir())
+    if entries:
+        shown = ", ".join(f"{n} ({a(sniff(out / n) or 'file')})" for n in entries[:3])
+        raise OutputError(f"--out {out} is a folder the demo did not write ({len(entries)} entries: {shown}"
+                          f"{', ...' if len(entries) > 3 else ''}); the demo writes its sessions, models and reports "
+                          "there: choose another --out, or pass --force to write into it anyway")
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
 
@@ -99,6 +118,7 @@ def run_demo(config: DemoConfig, progress: Progress = NULL_PROGRESS, log=print) 
     t_start = time.perf_counter()
     out = config.out
     out.mkdir(parents=True, exist_ok=True)
+    (out / MARKER).touch()
     models = config.models or bundled_models()
     eval_ds = load_dataset(config.eval_data, default_split="test").limit(config.eval_images)
     eval_ds.source = config.eval_data

@@ -26,8 +26,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..checksum import sha256_file
 from ..progress import NULL_PROGRESS, Progress
-from .deploy import push_many, push_verified, sha256_of
+from .deploy import push_many, push_verified
 from .errors import DeviceError, PushFailed, ToolFailed, ToolNoOutput
 from .shell import check, join, quote, run
 from .summary import EvalResult, parse_eval_output
@@ -133,7 +134,7 @@ def push_eval_data(device, local_dir: Path, remote_dir: str, progress: Progress 
                     what="verifying evaluation images", timeout=120).output
         got = dict(reversed(line.split(None, 1)) for line in out.splitlines() if line.strip())
         for f in batch:
-            if got.get(f.name, "").lower() != sha256_of(f):
+            if got.get(f.name, "").lower() != sha256_file(f):
                 raise PushFailed(f"{remote_images}/{f.name} on {device.serial} differs from {f} after the push")
     progress.update(len(files), len(files), "evaluation images pushed")
     return remote

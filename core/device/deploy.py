@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..checksum import sha256_file
 from ..progress import NULL_PROGRESS, Progress
 from .adb import DeviceInfo
 from .errors import DeviceError, NotEnoughSpace, PushFailed
@@ -24,14 +25,6 @@ class PushedFile:
     remote: str
     size: int
     sha256: str
-
-
-def sha256_of(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def prepare_remote_dir(device: adbutils.AdbDevice, remote_dir: str) -> None:
@@ -95,7 +88,7 @@ def push_verified(device: adbutils.AdbDevice, local: str | Path, remote: str, mo
                   progress: Progress = NULL_PROGRESS) -> PushedFile:
     """Push one file and verify it on the device by size and hash; raises PushFailed/DeviceLost."""
     local = Path(local)
-    size, digest = local.stat().st_size, sha256_of(local)
+    size, digest = local.stat().st_size, sha256_file(local)
     progress.check_cancelled()
     try:
         device.sync.push(str(local), remote, mode=mode)

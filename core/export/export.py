@@ -10,64 +10,20 @@ anything is written.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
 import warnings
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..atomic import atomic_write_bytes, atomic_write_text
+from ..outputs import write_outputs
 from ..plan.weight_entry import weight_quant_params
 from ..progress import NULL_PROGRESS, Progress
 from ..quant.grid import QuantParams, nudge, params_from_scale
 from ..quant.tensors import AFFINE_OPS, WEIGHTED_OPS, QTensor, quant_tensors
 from ..quant.weight_grid import expected_weight_scales
 from .graph import GRANULARITIES, forward_fn, rescale_kernel
+from .report import ExportReport, export_outputs, report_path
 from .signature import with_serving_signature
 from .verify import ExportVerificationError, Verification, verify_int8
-
-
-@dataclass
-class ExportReport:
-    model: str
-    weights: str
-    size_bytes: int = 0
-    path: str = ""
-    tensors: list[dict] = field(default_factory=list)
-    weight_checks: list[dict] = field(default_factory=list)
-    ops: dict = field(default_factory=dict)
-    verification: dict = field(default_factory=dict)
-    versions: dict = field(default_factory=dict)
-    seconds: dict = field(default_factory=dict)
-    float_path: str | None = None
-    input_convention: dict | None = None   # InputConvention.to_dict(): how a pixel becomes the int8 input's float
-    bias_correction: dict | None = None   # core.equalize.bias_correction report, when applied
-    sha256: str = ""                   # of the int8 file written, checked by core.export.integrity
-    float_sha256: str | None = None    # of the float twin
-    model_sha256: str | None = None    # of the Keras model file it was exported from
-
-    @property
-    def tflite_index(self) -> dict[str, int]:
-        """Plan tensor name -> its tensor index in the .tflite."""
-        return {t["name"]: t["tflite_index"] for t in self.tensors}
-
-    def to_dict(self) -> dict:
-        return dict(self.__dict__)
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2)
-
-    @classmethod
-    def load(cls, path: str | Path) -> ExportReport:
-        d = json.loads(Path(path).read_text())
-        return cls(**d)
-
-
-def report_path(model_path: str | Path) -> Path:
-    """Where the export report of ``MODEL.tflite`` lives: ``MODEL.export.json``."""
-    p = Path(model_path)
-    return p.with_name(p.stem + ".export.json")
 
 
 def versions() -> dict:
@@ -223,7 +179,8 @@ def convert_float(model, folded=None) -> bytes:
 def export_int8(model, tensors: list[QTensor], ranges: dict, out: str | Path, weights: str = "per-channel",
                 float_out: str | Path | None = None, progress: Progress = NULL_PROGRESS,
                 source: str = "", folded=None, input_convention=None, bias_correction: str = "none",
-                calib_images=None, preact_stats: dict | None = None, weight_plan=None) -> ExportReport:
+                calib_images=None, preact_stats: dict | None = None, weight_plan=None,
+                force: bool = False) -> ExportReport:
     """Convert, verify and write ``out`` (+ ``out``'s ``.export.json`` report, + optional float twin).
 
     ``folded`` (:func:`core.models.bn_fold.folded_weights` of ``model``) saves recomputing it.
@@ -236,6 +193,8 @@ def export_int8(model, tensors: list[QTensor], ranges: dict, out: str | Path, we
     preprocessed model inputs, ``preact_stats`` extra BN statistics); the report records it.
     ``weight_plan``: the plan whose kernel entries (``LAYER/kernel``) set each kernel's granularity
     and clip; ``weights`` is the default for the entries that do not set one.
+    The three files are written all-or-nothing (:func:`core.outputs.write_outputs`); an existing file
+    of another kind at any of them is refused unless ``force``.
     """
     from ..models.bn_fold import folded_weights
 
@@ -268,20 +227,19 @@ def export_int8(model, tensors: list[QTensor], ranges: dict, out: str | Path, we
                                "stored_scale": c.stored_scale, "stored_zero_point": c.stored_zero_point,
                                "locked": t.locked is not None})
     report.weight_checks = ver.weights
-    report.sha256 = hashlib.sha256(data).hexdigest()
-    if source and Path(source).exists():
-        from ..models.loading import file_hash
-
-        report.model_sha256 = file_hash(source)
-    atomic_write_bytes(out, data)
+    float_data = None
     if float_out is not None:
         t1 = time.perf_counter()
         float_data = convert_float(model, folded)
-        atomic_write_bytes(float_out, float_data)
         seconds["float_convert"] = time.perf_counter() - t1
         report.float_path = str(float_out)
-        report.float_sha256 = hashlib.sha256(float_data).hexdigest()
+    report.stamp(data, float_data, source or None)
     seconds["total"] = time.perf_counter() - t0
     report.seconds = {k: round(v, 3) for k, v in seconds.items()}
-    atomic_write_text(report_path(out), report.to_json())
+    # all or nothing: the int8 file, its report and the float twin, each named if a write fails
+    contents = [data, report.to_bytes()] + ([float_data] if float_data is not None else [])
+    write_outputs(list(zip(export_outputs(out, float_out), contents, strict=True)), force=force)
     return report
+
+
+__all__ = ["ExportReport", "convert_float", "convert_int8", "expected_params", "export_int8", "report_path"]

@@ -5,27 +5,12 @@ Every failure names the file and the problem; nothing is guessed silently.
 
 from __future__ import annotations
 
-import hashlib
 import zipfile
 from pathlib import Path
 
 
 class ModelLoadError(ValueError):
     """A model file that cannot be used, with the file named in the message."""
-
-
-def file_hash(path: str | Path) -> str:
-    """sha256 of a model file, or of every file of a SavedModel directory (sorted by path)."""
-    path = Path(path)
-    h = hashlib.sha256()
-    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-    for p in files:
-        if path.is_dir():
-            h.update(str(p.relative_to(path)).encode())
-        with open(p, "rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                h.update(chunk)
-    return h.hexdigest()
 
 
 def _check_format(path: Path) -> str:

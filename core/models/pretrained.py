@@ -91,20 +91,30 @@ def _args(kwargs) -> str:
     return ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
 
 
+def pretrained_outputs(out: str | Path) -> list:
+    """The files ``pretrained --out M.keras`` writes: the model and its card ``M.json``."""
+    from ..outputs import KERAS, MODEL_CARD, Output
+    from .cards import card_path
+
+    return [Output("--out", out, KERAS), Output("the model card", card_path(out), MODEL_CARD)]
+
+
 def save_pretrained(out: str | Path, arch: str, alpha: float | None = None, size: int = 224,
                     include_top: bool = True, classes: int = 1000, pooling: str | None = None,
-                    weights: str | None = "imagenet", include_preprocessing: bool = True) -> dict:
-    """Build, save ``out`` (.keras) and its model card ``out.json``; return the card."""
-    from ..atomic import atomic_write_text
+                    weights: str | None = "imagenet", include_preprocessing: bool = True,
+                    force: bool = False) -> dict:
+    """Build, save ``out`` (.keras) and its model card ``out.json``; return the card.
+
+    Both files are checked before the model is built (an existing file of another kind is replaced
+    only with ``force``) and written all-or-nothing."""
+    from ..outputs import check_outputs, write_outputs
 
     out = Path(out)
     if out.suffix != ".keras":
         raise ValueError(f"--out {out}: the model is saved as .keras")
+    files = pretrained_outputs(out)
+    check_outputs([], files, force=force)
     model = build(arch, alpha, size, include_top, classes, pooling, weights, include_preprocessing)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".part.keras")
-    model.save(tmp)
-    os.replace(tmp, out)
     conv = convention_of(arch, include_preprocessing)
     card = {
         "model": out.name,
@@ -123,5 +133,6 @@ def save_pretrained(out: str | Path, arch: str, alpha: float | None = None, size
     }
     if arch.startswith("mobilenet-v3"):
         card["include_preprocessing"] = bool(include_preprocessing)
-    atomic_write_text(out.with_suffix(".json"), json.dumps(card, indent=2) + "\n")
+    write_outputs(list(zip(files, [model.save, (json.dumps(card, indent=2) + "\n").encode("utf-8")], strict=True)),
+                  force=force)
     return card

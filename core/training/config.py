@@ -106,3 +106,17 @@ def output_paths(out: Path) -> dict:
     stem = out.with_suffix("")
     return {"model": out, "ckpt": Path(f"{stem}.ckpt.keras"), "log": Path(f"{stem}.log.json"),
             "backup": Path(f"{stem}.backup")}
+
+
+def check_output_files(out: str | Path, resume: bool, force: bool = False) -> None:
+    """``train --out M.keras``: M.keras, M.ckpt.keras (the input with --resume), M.log.json and the
+    M.backup/ folder, checked by :func:`core.outputs.check_outputs` before any work."""
+    from ..outputs import DIRECTORY, KERAS, TRAINING_LOG, Output, check_outputs
+
+    paths = output_paths(Path(out))
+    inputs = [("the checkpoint --resume continues from", paths["ckpt"])] if resume else []
+    outputs = [Output("--out", out, KERAS), Output("the training log", paths["log"], TRAINING_LOG),
+               Output("the backup folder", paths["backup"], DIRECTORY)]
+    if not resume:
+        outputs.append(Output("the checkpoint", paths["ckpt"], KERAS))
+    check_outputs(inputs, outputs, force=force)

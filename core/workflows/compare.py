@@ -28,13 +28,13 @@ def compare(model_path: str, tensors, tflite: str, data: str = "embedded:eval", 
     """Run the Keras model file ``model_path`` and the int8 ``tflite`` exported from it on the first
     ``images`` images of ``data``'s test split and measure the SQNR of each of ``tensors``."""
     from ..compare import compare as _compare
-    from ..export.integrity import check_export, find_report
+    from ..export.report import find_report, require_int8_export
     from ..models.loading import load_model
     from .inputs import images_read, test_split
 
     if images < 1:
         raise ValueError(f"-k must be at least 1, got {images}")
-    check_export(tflite, model_path)        # before loading TensorFlow: a mismatch is named at once
+    require_int8_export(tflite, model_path)   # before loading TensorFlow: the float twin or another model's file
     if find_report(tflite) is None and warn is not None:
         warn(f"no export report beside {tflite}; cannot check it was exported from {model_path}")
     model = load_model(model_path)

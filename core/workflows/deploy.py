@@ -24,7 +24,7 @@ def deploy(models: dict[str, str], config, progress=NULL_PROGRESS, on_event=None
     ``on_event(MeasureEvent)`` hears the device, each round and each accuracy as they arrive.
     Returns the :class:`core.device.MeasureReport`."""
     from ..device import measure
-    from ..export.integrity import check_export
+    from ..export.report import check_export
 
     for path in models.values():
         check_export(path)

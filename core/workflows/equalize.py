@@ -25,10 +25,11 @@ class EqualizeOutcome:
 
 
 def equalize(model: str, out: str, bias_absorption: bool = True, relu6: str = "relu", data: str = "embedded:eval",
-             check_images: int = 256, progress=NULL_PROGRESS) -> EqualizeOutcome:
+             check_images: int = 256, force: bool = False, progress=NULL_PROGRESS) -> EqualizeOutcome:
     """Fold BN, equalize the Keras model file ``model`` (``relu6``: "relu" replaces ReLU6 between
     equalized layers, "keep" leaves those pairs alone), check it against the input on the first
-    ``check_images`` images of ``data`` and write ``out`` and its ``.dfq.json`` (never over ``model``)."""
+    ``check_images`` images of ``data`` and write ``out`` and its ``.dfq.json`` (never over ``model``; over
+    an existing file of another kind only with ``force``)."""
     import numpy as np
 
     from ..equalize.equalize import check_equivalence, equalize_model
@@ -37,7 +38,7 @@ def equalize(model: str, out: str, bias_absorption: bool = True, relu6: str = "r
     from ..models.loading import load_model
     from .inputs import test_split
 
-    check_paths(model, out)           # before any work
+    check_paths(model, out, force)    # before any work
     if check_images < 1:
         raise ValueError(f"--check-images must be at least 1, got {check_images}")
     m = load_model(model)
@@ -47,5 +48,5 @@ def equalize(model: str, out: str, bias_absorption: bool = True, relu6: str = "r
     x = np.concatenate([b for b, _y in ds.batches(int(h), int(c), conv, 64)]).astype(np.float32)
     result = equalize_model(m, bias_absorption=bias_absorption, relu6=relu6, progress=progress)
     check = check_equivalence(m, result, x, source=f"{data} ({len(x)} images)")
-    report = write_result(result, model, out, conv)
+    report = write_result(result, model, out, conv, force=force)
     return EqualizeOutcome(result, check, report, out)

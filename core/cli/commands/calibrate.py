@@ -42,8 +42,8 @@ def run(args) -> int:
     from ...calibrate import AUTO
     from ...model_input import convention_from_args
     from ...models.convention import InputConvention
+    from ...outputs import SESSION, Output, check_outputs
     from ...workflows.calibrate import calibrate
-    from ..outputs import SESSION, Output, check_outputs
     from ..progressbar import TextProgress
 
     check_outputs([("the model", args.model)], [Output("--out", args.out, SESSION)], force=args.force)

@@ -17,6 +17,8 @@ def register(sub):
                        "the four int8 cells on the same images, with the depthwise mechanism (docs/ablation.md; "
                        "--no-ablation skips it).")
     p.add_argument("--out", default="qftune-demo", help="output folder (default ./qftune-demo)")
+    p.add_argument("--force", action="store_true",
+                   help="write into an existing --out folder that holds files the demo did not write")
     p.add_argument("--quick", action="store_true", help="reduced mode for CI: 300 evaluation images, 8 for SQNR")
     p.add_argument("--models", nargs=2, metavar=("QF_MODEL", "ORIG_MODEL"), default=None,
                    help="use these two Keras models instead of the bundled ones")
@@ -34,14 +36,15 @@ def register(sub):
 
 
 def run(args) -> int:
-    from ...demo import DemoConfig, headline, run_demo
-    from ..outputs import DIRECTORY, Output, OutputError, check_outputs
+    from ...demo import DemoConfig, check_folder, headline, run_demo
+    from ...outputs import DIRECTORY, Output, OutputError, check_outputs
     from ..progressbar import TextProgress
 
     models = None
     if args.models:
         models = {"QF-MobileNetV2": args.models[0], "MobileNetV2 (original)": args.models[1]}
     check_outputs([("--models", p) for p in (args.models or [])], [Output("--out", args.out, DIRECTORY)])
+    check_folder(args.out, args.force)
     for p in args.models or []:     # the demo rewrites its .qft/.tflite/.json/.html files in --out
         for q in (Path(p).absolute(), Path(p).resolve()):
             if q.parent == Path(args.out).resolve() and q.suffix in (".qft", ".tflite", ".json", ".html"):

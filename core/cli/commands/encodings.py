@@ -23,13 +23,14 @@ def run(args) -> int:
     import sys
 
     from ...aimet import export_encodings, import_encodings
+    from ...outputs import ENCODINGS, Output, check_outputs
     from ...session import Session, edit_session
-    from ..outputs import Output, check_outputs
 
     if args.export:
-        check_outputs([("the session", args.session)], [Output("--export", args.export, None)], force=args.force)
+        target = Output("--export", args.export, ENCODINGS)
+        check_outputs([("the session", args.session)], [target], force=args.force)
         session = Session.load(args.session)
-        export_encodings(session.plan, args.export)
+        export_encodings(session.plan, target, force=args.force)
         print(f"wrote {args.export}: {len(session.plan)} activation encodings")
         return 0
     # lock, re-read, import, save; an EncodingsError (a ValueError) leaves the session untouched

@@ -27,6 +27,8 @@ def register(sub):
                    "default embedded:eval)")
     p.add_argument("--check-images", type=int, default=256, metavar="N", help="images for the check (default 256)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--force", action="store_true",
+                   help="replace an existing MODEL_eq.keras, .dfq.json or .json even if it is another kind of file")
     p.set_defaults(func=run)
 
 
@@ -38,7 +40,7 @@ def run(args) -> int:
     bar = TextProgress("equalize")
     try:
         outcome = equalize(args.model, args.out, bias_absorption=not args.no_bias_absorption, relu6=args.relu6,
-                           data=args.data, check_images=args.check_images, progress=bar)
+                           data=args.data, check_images=args.check_images, force=args.force, progress=bar)
     finally:
         bar.close()
     result, check = outcome.result, outcome.check

@@ -28,29 +28,28 @@ def register(sub):
                    help="images for --bias-correction (default: the session's calibration images)")
     p.add_argument("--json", action="store_true", help="print the export report as JSON")
     p.add_argument("--force", action="store_true",
-                   help="replace an existing --out/--float-out even if it is another kind of file (a model, a session)")
+                   help="replace an existing --out, --float-out or export report even if it is another kind of file")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    from ...export.export import report_path
+    from ...export.report import export_outputs
     from ...models.convention import resolve_convention
+    from ...outputs import check_outputs
     from ...workflows.export import export
     from ...workflows.inputs import load_session
-    from ..outputs import TFLITE, Output, check_outputs
     from ..progressbar import TextProgress
 
     session = load_session(args.session, args.model)
     check_outputs([("the session", args.session), ("the model", session.model_path)],
-                  [Output("--out", args.out, TFLITE), Output("the export report", report_path(args.out), None),
-                   Output("--float-out", args.float_out, TFLITE)], force=args.force)
+                  export_outputs(args.out, args.float_out), force=args.force)
     plan, convention = session.plan, resolve_convention(session=session)
     bar = TextProgress("export")
     try:
         report = export(session.model_path, plan.tensors, plan.ranges(), args.out, weights=args.weights,
                         float_out=args.float_out, convention=convention, bias_correction=args.bias_correction,
-                        calibration=session.calibration, calib_data=args.calib_data, progress=bar,
-                        weight_plan=plan)
+                        calibration=session.calibration, calib_data=args.calib_data, force=args.force,
+                        progress=bar, weight_plan=plan)
     finally:
         bar.close()
     if args.json:

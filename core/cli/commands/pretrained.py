@@ -27,6 +27,8 @@ def register(sub):
     p.add_argument("--weights", choices=["imagenet", "none"], default="imagenet",
                    help="imagenet (default) or none: random initialisation (tests, demos)")
     p.add_argument("--out", required=True, metavar="M.keras", help="model file to write (and M.json beside it)")
+    p.add_argument("--force", action="store_true",
+                   help="replace an existing M.keras or M.json even if it is another kind of file")
     p.set_defaults(func=run)
 
 
@@ -45,7 +47,7 @@ def run(args) -> int:
         card = save_pretrained(args.out, args.arch, args.alpha, args.size, include_top=not args.no_top,
                                classes=args.classes, pooling=args.pooling,
                                weights=None if args.weights == "none" else "imagenet",
-                               include_preprocessing=not args.no_preprocessing)
+                               include_preprocessing=not args.no_preprocessing, force=args.force)
     except WeightsUnavailableError as exc:
         print(f"qftune pretrained: error: {exc}", file=sys.stderr)
         return 2

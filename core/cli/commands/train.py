@@ -79,19 +79,20 @@ def register(sub):
                    help="continue from MODEL.ckpt.keras (a backup in MODEL.backup/ is resumed even without it)")
     p.add_argument("--out", required=True, help="output model, MODEL.keras")
     p.add_argument("--json", action="store_true", help="print the run log as JSON at the end")
-    p.add_argument("--force", action="store_true", help="replace --out even if it is another kind of file (a session)")
+    p.add_argument("--force", action="store_true",
+                   help="replace --out, its checkpoint or its training log even if it is another kind of file")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     from ...training import TrainConfig, train
     from ...training.callbacks import NonFiniteError
+    from ...training.config import check_output_files
     from ...training.fit import WorkerLostError
     from ...training.strategy import StrategyError
-    from ..outputs import check_train_outputs
     from ..progressbar import TextProgress
 
-    check_train_outputs(args.out, args.resume, args.force)
+    check_output_files(args.out, args.resume, args.force)
 
     changes = (1, 2, 3) if args.qf else parse_changes(args.qf_changes)
     config = TrainConfig(arch=args.arch, qf_changes=changes, width=args.width, data=args.data, data_path=args.path,
