@@ -75,9 +75,9 @@ def _agreement(model, tensors, ranges, x, weights: str, tmp: Path, name: str) ->
 
 def _session_inputs(name: str):
     from core.data import load_dataset
+    from core.models.convention import resolve_convention
     from core.models.loading import load_model
     from core.session import Session
-    from core.models.convention import resolve_convention
 
     s = Session.load(ROOT / "resources" / "sessions" / f"{name}.qft")
     model = load_model(s.require_model())

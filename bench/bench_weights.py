@@ -56,9 +56,9 @@ def main() -> int:
     from core.evaluate import evaluate
     from core.export import convert_float
     from core.models.bn_fold import folded_weights
+    from core.models.convention import resolve_convention
     from core.models.loading import load_model
     from core.session import Session
-    from core.models.convention import resolve_convention
 
     t0 = time.perf_counter()
     tmp = tempfile.TemporaryDirectory() if args.out is None else None

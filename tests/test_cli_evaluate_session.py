@@ -67,11 +67,11 @@ def test_an_edit_updates_the_warm_simulation_in_place_without_retracing():
     """The live set after an edit: no segment traced again, only the segments from the edited tensor's
     re-run, and the figures equal a simulation built from scratch with the edited plan."""
     from core.data import load_dataset
+    from core.models.convention import resolve_convention
     from core.models.loading import load_model
     from core.session import Session
     from core.simulate.live import LiveSet
     from core.simulate.model import SimulatedModel, simulated_float
-    from core.models.convention import resolve_convention
 
     s = Session.load(SESSION)
     model = load_model(s.require_model())

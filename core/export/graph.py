@@ -22,6 +22,7 @@ from ..quant.granularity import GRANULARITIES
 from ..quant.tensors import IDENTITY
 from ..quant.weight_grid import fake_quant_kernel
 
+
 def kernel_range(layer_cls: str, kernel: np.ndarray, granularity: str, name: str | None = None,
                  weight_plan=None) -> tuple[np.ndarray, np.ndarray]:
     """The FakeQuant (min, max) of a kernel as the export quantizes it: symmetric ``[-m, m]`` per
