@@ -41,14 +41,15 @@ def calibration_images(data_spec: str = "embedded", per_class: int | str | None 
     Returns an image source (:mod:`core.data.source`): a selection of the file list, nothing decoded.
     """
     from .data import load_dataset
+    from .data.classes import present_classes
 
     if per_class not in (AUTO, None) and per_class < 1:
         raise ValueError(f"--per-class must be at least 1, got {per_class}")
     if limit is not None and limit < 1:
         raise ValueError(f"--limit must be at least 1, got {limit}")
     ds = load_dataset(data_spec, "train", path=data_path, skip_bad=skip_bad, warn=warn)
-    if per_class == AUTO:
-        per_class = default_per_class(ds.num_classes)
+    if per_class == AUTO:    # over the classes present: an ImageNet subset has fewer than its 1,000 outputs
+        per_class = default_per_class(present_classes(ds))
     if per_class is not None:
         ds = ds.per_class(per_class)
     ds = ds.limit(limit)
@@ -103,7 +104,8 @@ def calibrate(model_or_path, data_spec: str = "embedded", per_class: int | str |
         raise ValueError(f"--batch-size must be at least 1, got {batch_size}")
     ds = calibration_images(data_spec, per_class, limit, data_path, skip_bad=skip_bad, warn=warn)
     if per_class == AUTO:   # record the number used (the embedded set has only 10 per class), not the word
-        per_class = min(default_per_class(ds.num_classes), max(Counter(ds.labels.tolist()).values()))
+        counts = Counter(ds.labels.tolist())
+        per_class = min(default_per_class(len(counts)), max(counts.values()))
     conv = resolve_convention(model, model_path, convention, warn)
     size, channels = model_image_size(model, f"dataset {data_spec}", getattr(ds, "image_shape", None))
     hists, timing = collect_stats(model, tensors, ds.batches(size, channels, conv, batch_size, progress),

@@ -45,6 +45,7 @@ class EvalResult:
     simulated: bool = False         # a session's plan through the simulated int8 model, not an exported file
     weights: str | None = None      # the simulation's weight granularity
     simulation_s: float | None = None
+    class_index: dict[str, int] | None = None   # per_class's classes -> their model output index
 
     def to_dict(self) -> dict:
         d = {k: v for k, v in self.__dict__.items() if k != "predictions"}
@@ -65,9 +66,8 @@ class _Run:
     labels: list = field(default_factory=list)
     times: list = field(default_factory=list)
 
-    def add(self, scores: np.ndarray, labels: np.ndarray, num_classes: int, name: str, data: str) -> None:
-        if scores.shape[1] < num_classes:
-            raise ValueError(f"{name}: the model has {scores.shape[1]} outputs but {data} has {num_classes} classes")
+    def add(self, scores: np.ndarray, labels: np.ndarray) -> None:
+        scores = scores.reshape(len(scores), -1)     # (B, 1, 1, K) heads too; check_classifier vetted the shape
         k = min(5, scores.shape[1])
         top = np.argsort(-scores, axis=1, kind="stable")[:, :k]
         self.preds.append(top[:, 0])
@@ -82,11 +82,11 @@ class _Run:
 
 
 def _per_class(pred: np.ndarray, labels: np.ndarray, names: list[str]) -> dict[str, float]:
+    """{class name: top-1} of the classes present (in output order)."""
     out = {}
-    for c, name in enumerate(names):
+    for c in np.unique(labels):
         m = labels == c
-        if m.any():
-            out[name] = float(np.mean(pred[m] == c))
+        out[names[c]] = float(np.mean(pred[m] == c))
     return out
 
 
@@ -94,6 +94,7 @@ def run_tflite(path, src, threads: int = 1, progress: Progress = NULL_PROGRESS, 
                warn=None, twin_of=None) -> _Run:
     """Stream ``src`` through the .tflite: one single-image invoke per image, latencies in ms.
     ``twin_of``: the int8 .tflite this may be the float twin of (whose report has its convention)."""
+    from .data.classes import check_classifier
     from .export.litert import dequantize, load_interpreter, quantize_input
     from .models.convention import resolve_convention
 
@@ -102,6 +103,9 @@ def run_tflite(path, src, threads: int = 1, progress: Progress = NULL_PROGRESS, 
     shape = [int(v) for v in inp["shape"]]
     if len(shape) != 4 or shape[1] != shape[2]:
         raise ValueError(f"{path}: expected a square image input (1, H, W, C), got shape {shape}")
+    if len(interp.get_output_details()) != 1:
+        raise ValueError(f"{path}: the model has {len(interp.get_output_details())} outputs; a classifier has one")
+    check_classifier([int(v) for v in out["shape"]], src, str(path))
     run = _Run("int8 tflite" if np.dtype(inp["dtype"]) == np.int8 else "float tflite")
     run.convention = resolve_convention(model_path=path, user=convention, warn=warn, input_detail=inp, twin_of=twin_of)
     scale, zp = out["quantization"]
@@ -123,7 +127,7 @@ def run_tflite(path, src, threads: int = 1, progress: Progress = NULL_PROGRESS, 
             interp.invoke()
             run.times.append((time.perf_counter() - t0) * 1000.0)
             scores[i] = dequantize(interp.get_tensor(out["index"]), scale, zp).reshape(-1)
-        run.add(scores, y, src.num_classes, str(path), src.source)
+        run.add(scores, y)
     return run
 
 
@@ -131,12 +135,14 @@ def run_keras(model, src, progress: Progress = NULL_PROGRESS, convention=None, m
               warn=None, batch_size: int = BATCH) -> _Run:
     """Stream ``src`` through a Keras model in batches; latency on a sample of single-image calls."""
     from .calibrate import model_image_size
+    from .data.classes import check_classifier
     from .models.convention import resolve_convention
 
+    check_classifier(model.output_shape, src, str(model_path or getattr(model, "name", "model")))
     run = _Run("keras", resolve_convention(model, model_path, convention, warn))
     size, channels = model_image_size(model, src.source, getattr(src, "image_shape", None))
     for x, y in src.batches(size, channels, run.convention, batch_size, progress):
-        run.add(np.asarray(model(x, training=False)), y, src.num_classes, getattr(model, "name", "model"), src.source)
+        run.add(np.asarray(model(x, training=False)), y)
         if not run.times:
             for i in range(min(len(x), KERAS_LATENCY_SAMPLES + WARMUP)):
                 t0 = time.perf_counter()
@@ -195,6 +201,7 @@ def evaluate(model, data="embedded:eval", threads: int = 1, reference=None, limi
                      top1=float(np.mean(pred == labels)) if len(labels) else float("nan"),
                      top5=float(np.mean(hit5)) if len(labels) else float("nan"),
                      per_class=_per_class(pred, labels, ds.class_names),
+                     class_index={ds.class_names[c]: int(c) for c in np.unique(labels)},
                      latency_ms_median=float(np.median(times)) if len(times) else float("nan"),
                      latency_ms_p90=float(np.percentile(times, 90)) if len(times) else float("nan"),
                      size_bytes=size, threads=threads, predictions=pred,
@@ -230,5 +237,7 @@ def format_result(r: EvalResult) -> str:
         lines.append(f"  input: {InputConvention.from_dict(r.input_convention).describe()}")
     if r.skipped_images:
         lines.append(f"  skipped {r.skipped_images} unreadable image file(s) (--skip-bad)")
-    lines.append("  per class: " + ", ".join(f"{k} {v * 100:.1f}%" for k, v in r.per_class.items()))
+    index = r.class_index or {}
+    lines.append("  per class: " + ", ".join(f"{k}{f' [{index[k]}]' if k in index else ''} {v * 100:.1f}%"
+                                            for k, v in r.per_class.items()))
     return "\n".join(lines)

@@ -125,7 +125,7 @@ def sensitivity(model, tensors, ranges: dict, images, labels: np.ndarray | None 
 
     def top1(switch) -> float:
         sw = tf.constant(switch)
-        pred = np.concatenate([np.argmax(run(conv.apply(b), sw).numpy(), axis=1) for b in batches])
+        pred = np.concatenate([np.argmax(run(conv.apply(b), sw).numpy().reshape(len(b), -1), axis=1) for b in batches])
         return float(np.mean(pred == labels))
 
     base = top1(np.zeros(len(chosen), bool))

@@ -29,7 +29,9 @@ def test_folder_listing_sorted_classes_hidden_and_non_images_ignored(tmp_path):
 
 
 def test_imagenet_spec_uses_the_train_folder(tmp_path):
-    _folder(tmp_path / "ilsvrc" / "train", 2, 16)
+    train = _folder(tmp_path / "ilsvrc" / "train", 2, 16)
+    for name, synset in (("a_class", "n01440764"), ("b_class", "n01443537")):
+        (train / name).rename(train / synset)
     data = open_training_data(f"imagenet:{tmp_path / 'ilsvrc'}")
     assert len(data) == 4 and data.source.endswith("train")
 

@@ -3,8 +3,7 @@
 PATH may be the ILSVRC2012 root holding ``train/`` and ``val/``, the Kaggle root holding
 ``ILSVRC/Data/CLS-LOC/{train,val}``, or a split folder itself. A split folder is either
 
-- synset folders (``n01440764/...``): classes = sorted synsets, which is exactly the order
-  of keras.applications' 1,000 ImageNet outputs (index 0 = n01440764), or
+- synset folders (``n01440764/...``), or
 - the flat validation folder (``ILSVRC2012_val_00000001.JPEG`` ...) with one of these
   ground-truth files, looked for in the split folder, its parent, PATH and PATH's parent:
 
@@ -18,8 +17,9 @@ PATH may be the ILSVRC2012 root holding ``train/`` and ``val/``, the Kaggle root
      qftune does not read). The devkit's ID order is *not* the sorted order; a sorted list
      is refused because it would mislabel every image.
 
-  The class index of the flat folder is the sorted synsets of the ground truth (the same
-  keras.applications order as the folder layout).
+Labels, in both layouts: the synset's index in keras.applications' 1,000-class list
+(:mod:`.classes`, n01440764 = 0 ... n15075141 = 999), whatever subset of synsets is present; the
+source's ``class_names`` are all 1,000 synsets. A synset outside that list is an error naming it.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .classes import imagenet_indices, imagenet_synsets
 from .files import FileSource
 from .folder import list_images, list_tree
 
@@ -59,10 +60,19 @@ def load_imagenet(rest: str, default_split: str, skip_bad: bool = False, warn=No
     folder = split_folder(root, split)
     spec = f"imagenet:{root}:{split}"
     if list_images(folder):
-        paths, labels, classes = _flat(folder, root)
+        paths, labels = _flat(folder, root)
     else:
-        paths, labels, classes = list_tree(folder)
-    return FileSource(paths, labels, classes, spec, skip_bad=skip_bad, warn=warn)
+        paths, labels, synsets = list_tree(folder)
+        labels = _synset_labels(folder, synsets)[labels]
+    return FileSource(paths, labels, imagenet_synsets(), spec, skip_bad=skip_bad, warn=warn)
+
+
+def _synset_labels(folder: Path, synsets: list[str]) -> np.ndarray:
+    """keras.applications index of each synset folder; an unknown one is an error naming it."""
+    try:
+        return imagenet_indices(synsets, folder)
+    except ValueError as exc:
+        raise ValueError(f"{exc}; imagenet: takes synset folders only (folder:PATH takes any class names)") from None
 
 
 def _flat(folder: Path, root: Path):
@@ -75,14 +85,14 @@ def _flat(folder: Path, root: Path):
         for gt in GROUND_TRUTH_FILES:
             if (d / gt).is_file():
                 synsets = _read_ground_truth(d / gt, names)
-                classes = sorted(set(synsets.values()))
-                index = {s: i for i, s in enumerate(classes)}
+                present = sorted(set(synsets.values()))
+                index = dict(zip(present, imagenet_indices(present, d / gt).tolist(), strict=True))
                 missing = [n for n in names if os.path.splitext(n)[0] not in synsets]
                 if missing:
                     raise ValueError(f"{folder / missing[0]}: no entry in {d / gt} "
                                      f"({len(missing)} of {len(names)} images have none)")
                 labels = np.fromiter((index[synsets[os.path.splitext(n)[0]]] for n in names), np.int64, len(names))
-                return [str(folder / n) for n in names], labels, classes
+                return [str(folder / n) for n in names], labels
     raise FileNotFoundError(f"{folder}: a flat validation folder needs a ground-truth file ({', '.join(GROUND_TRUTH_FILES)}"
                             f") in {' or '.join(str(d) for d in places)}")
 

@@ -7,10 +7,11 @@ from ..progress import NULL_PROGRESS
 
 def evaluate(model: str, data: str = "embedded:eval", limit: int | None = None, threads: int = 1,
              reference: str | None = None, convention=None, path=None, skip_bad: bool = False,
-             progress=NULL_PROGRESS, warn=None):
+             class_map: str | None = None, progress=NULL_PROGRESS, warn=None):
     """Top-1/top-5, per-class accuracy and latency of ``model`` (.tflite or Keras) on ``data``'s test
     split, and with ``reference`` the top-1 agreement with it: an
-    :class:`~core.evaluate.EvalResult`. ``convention`` overrides the model's input convention."""
+    :class:`~core.evaluate.EvalResult`. ``convention`` overrides the model's input convention;
+    ``class_map``: a ``--class-map`` file naming the model's outputs (:mod:`core.data.classes`)."""
     from ..data import load_dataset
     from ..evaluate import evaluate as _evaluate
     from .inputs import as_convention
@@ -19,6 +20,10 @@ def evaluate(model: str, data: str = "embedded:eval", limit: int | None = None, 
         raise ValueError(f"--threads must be at least 1, got {threads}")
     ds = load_dataset(data, default_split="test", path=path, skip_bad=skip_bad, warn=warn)
     ds.source = data
+    if class_map:
+        from ..data.classes import apply_class_map
+
+        ds = apply_class_map(ds, class_map)
     return _evaluate(model, data, threads=threads, reference=reference, limit=limit, progress=progress,
                      dataset=ds, convention=as_convention(convention), warn=warn)
 

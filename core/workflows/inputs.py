@@ -17,11 +17,18 @@ def load_session(session_path: str, model_path: str | None = None):
     return session
 
 
-def test_split(spec: str, limit: int | None = None, path=None, skip_bad: bool = False, warn=None):
-    """The test split of ``spec`` (its training split only if it names one), first ``limit`` images."""
+def test_split(spec: str, limit: int | None = None, path=None, skip_bad: bool = False, warn=None,
+               class_map: str | None = None):
+    """The test split of ``spec`` (its training split only if it names one), first ``limit`` images;
+    ``class_map``: relabelled by that ``--class-map`` file (:mod:`core.data.classes`)."""
     from ..data import load_dataset
 
-    return load_dataset(spec, default_split="test", path=path, skip_bad=skip_bad, warn=warn).limit(limit)
+    ds = load_dataset(spec, default_split="test", path=path, skip_bad=skip_bad, warn=warn)
+    if class_map:
+        from ..data.classes import apply_class_map
+
+        ds = apply_class_map(ds, class_map)
+    return ds.limit(limit)
 
 
 def images_read(ds) -> int:

@@ -22,19 +22,22 @@ class SensitivityResult:
 
 def sensitivity(model_path: str, tensors, ranges: dict, data: str = "embedded:eval", limit: int | None = None,
                 weights: str | None = None, convention=None, path=None, skip_bad: bool = False, model=None,
-                progress=NULL_PROGRESS, warn=None) -> SensitivityResult:
+                class_map: str | None = None, progress=NULL_PROGRESS, warn=None) -> SensitivityResult:
     """Quantize each of ``tensors`` alone with its plan range (``weights``: also its kernel,
     per-channel/per-tensor; None or "none": activations only) and measure the top-1 drop on the
     first ``limit`` images of ``data``'s test split, fed through ``convention`` (the session's;
-    None: the model's own, see :func:`core.models.convention.resolve_convention`)."""
+    None: the model's own, see :func:`core.models.convention.resolve_convention`). ``class_map``: a
+    ``--class-map`` file naming the model's outputs (:mod:`core.data.classes`)."""
+    from ..data.classes import check_classifier
     from ..models.convention import resolve_convention
     from ..models.loading import load_model
     from ..sensitivity import sensitivity as _sensitivity
     from .inputs import as_convention, images_read, test_split
 
+    ds = test_split(data, limit, path, skip_bad, warn, class_map=class_map)   # before loading the model
     model = model if model is not None else load_model(model_path)
+    check_classifier(model.output_shape, ds, str(model_path))
     conv = as_convention(convention) or resolve_convention(model, model_path, warn=warn)
-    ds = test_split(data, limit, path, skip_bad, warn)
     base, rows, seconds = _sensitivity(model, tensors, ranges, ds, weights=None if weights == "none" else weights,
                                        progress=progress, convention=conv)
     return SensitivityResult(base, rows, seconds, images_read(ds), len(ds.skipped))

@@ -52,10 +52,12 @@ def check_data_matches(model, ds, spec: str) -> tuple[int, int]:
     if image_shape is not None and tuple(image_shape[:2]) != (size, size):
         raise DataMismatchError(f"data {spec}: images are {image_shape[0]}x{image_shape[1]} px but the model "
                                 f"{model.name} takes {size}x{size}; its scores would not be the model's")
-    outputs = int(np.prod([d for d in model.output_shape[1:] if d]))
-    if ds.num_classes != outputs:
-        raise DataMismatchError(f"data {spec}: {ds.num_classes} classes but the model {model.name} has "
-                                f"{outputs} outputs")
+    from ..data.classes import check_classifier
+
+    try:
+        check_classifier(model.output_shape, ds, model.name)
+    except ValueError as exc:
+        raise DataMismatchError(str(exc)) from None
     return size, channels
 
 
@@ -92,12 +94,13 @@ def evaluate_session(session_path: str, data: str | None = None, limit: int | No
     t0 = time.perf_counter()
     span = 0.5 if reference else 1.0
     for x, y in ds.batches(size, channels, conv, BATCH, progress.sub(0.0, span, 1.0)):
-        run.add(sim.run(x), y, ds.num_classes, str(session_path), spec)
+        run.add(sim.run(x), y)
     seconds = time.perf_counter() - t0
     pred, hit5, labels = run.arrays()
     res = EvalResult(model=str(session_path), kind="simulated int8", data=spec, n_images=len(labels),
                      top1=float(np.mean(pred == labels)), top5=float(np.mean(hit5)),
-                     per_class=_per_class(pred, labels, ds.class_names), latency_ms_median=None,
+                     per_class=_per_class(pred, labels, ds.class_names),
+                     class_index={ds.class_names[c]: int(c) for c in np.unique(labels)}, latency_ms_median=None,
                      latency_ms_p90=None, threads=threads, predictions=pred, input_convention=conv.to_dict(),
                      skipped_images=len(ds.skipped), simulated=True, weights=weights,
                      simulation_s=round(seconds, 3))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from ...data import SPEC_HELP
+from ...data.classes import CLASS_MAP_HELP
 from ..argtypes import MAX_THREADS, int_range
 
 
@@ -30,6 +31,7 @@ def register(sub):
     p.add_argument("--reference", default=None, help="float model to measure top-1 agreement with")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("--skip-bad", action="store_true", help="skip unreadable image files (each reported) instead of stopping")
+    p.add_argument("--class-map", metavar="FILE", default=None, help=CLASS_MAP_HELP)
     from ...model_input import add_convention_flags
 
     add_convention_flags(p)
@@ -52,7 +54,7 @@ def run(args) -> int:
     try:
         r = evaluate(args.model, args.data or "embedded:eval", args.limit, args.threads, reference=args.reference,
                      convention=convention_from_args(args), path=args.path, skip_bad=args.skip_bad,
-                     progress=bar, warn=bar.warn)
+                     class_map=args.class_map, progress=bar, warn=bar.warn)
     finally:
         bar.close()
     print(json.dumps(r.to_dict(), indent=2) if args.json else format_result(r))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from ...data import SPEC_HELP
+from ...data.classes import CLASS_MAP_HELP
 from ..argtypes import int_range
 
 
@@ -24,6 +25,7 @@ def register(sub):
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("--path", default=None, help="folder of the dataset files when the spec needs one")
     p.add_argument("--skip-bad", action="store_true", help="skip unreadable image files (each reported) instead of stopping")
+    p.add_argument("--class-map", metavar="FILE", default=None, help=CLASS_MAP_HELP)
     p.set_defaults(func=run)
 
 
@@ -40,7 +42,7 @@ def run(args) -> int:
     try:
         result = sensitivity(session.model_path, plan.tensors, plan.ranges(), args.data, args.limit,
                              weights=args.weights, convention=resolve_convention(session=session), path=args.path,
-                             skip_bad=args.skip_bad, progress=bar, warn=bar.warn)
+                             skip_bad=args.skip_bad, class_map=args.class_map, progress=bar, warn=bar.warn)
     finally:
         bar.close()
     if args.json:
