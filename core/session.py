@@ -43,6 +43,11 @@ from .plan import Plan, PlanError
 FORMAT = "qftune-session"
 VERSION = 1
 JSON_NAME, NPZ_NAME = "session.json", "histograms.npz"
+# Far above any real session (MobileNetV2: 34 KB of JSON, 113 KB of histograms; 200 tensors at the
+# largest --bins, 65,536, make about 100 MB of histograms): checked before anything is inflated.
+MAX_JSON_BYTES = 64 << 20
+MAX_NPZ_BYTES = 1 << 30
+MAX_SESSION_BYTES = MAX_JSON_BYTES + MAX_NPZ_BYTES
 
 
 class SessionError(ValueError):
@@ -242,14 +247,19 @@ class Session:
 
 def _read(path: Path) -> tuple[dict, dict, str]:
     """(session.json, histograms, content stamp); every decoding failure is a SessionError naming ``path``."""
+    from .bounded_read import DuplicateKeyError, ZipLimitError, check_npz, read_member, unique_keys
+
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such session file")
     try:
         if path.is_dir():
+            for name, limit in ((JSON_NAME, MAX_JSON_BYTES), (NPZ_NAME, MAX_NPZ_BYTES)):
+                _check_size(path / name, (path / name).stat().st_size, limit)
             raw_json = (path / JSON_NAME).read_bytes()
             raw_npz = (path / NPZ_NAME).read_bytes()
             stamp = hashlib.sha256(raw_json + raw_npz).hexdigest()
         else:
+            _check_size(path, path.stat().st_size, MAX_SESSION_BYTES)
             raw = path.read_bytes()
             stamp = hashlib.sha256(raw).hexdigest()
             with zipfile.ZipFile(io.BytesIO(raw)) as z:
@@ -257,9 +267,12 @@ def _read(path: Path) -> tuple[dict, dict, str]:
                 for needed in (JSON_NAME, NPZ_NAME):
                     if needed not in names:
                         raise SessionError(f"{path}: not a qftune session (no {needed} inside)")
-                raw_json, raw_npz = z.read(JSON_NAME), z.read(NPZ_NAME)
+                raw_json = read_member(z, JSON_NAME, str(path), MAX_JSON_BYTES)
+                raw_npz = read_member(z, NPZ_NAME, str(path), MAX_NPZ_BYTES)
     except SessionError:
         raise
+    except ZipLimitError as exc:
+        raise SessionError(str(exc)) from None
     except FileNotFoundError as exc:
         raise SessionError(f"{path}: not a complete session directory ({exc.filename} missing)") from None
     except (MemoryError, KeyboardInterrupt):
@@ -268,15 +281,26 @@ def _read(path: Path) -> tuple[dict, dict, str]:
         raise SessionError(f"{path}: not a readable qftune session (corrupt or not a zip archive: "
                            f"{type(exc).__name__}: {exc})") from None
     try:
-        doc = json.loads(raw_json.decode("utf-8"))
+        doc = json.loads(raw_json.decode("utf-8"), object_pairs_hook=unique_keys)
+    except DuplicateKeyError as exc:
+        raise SessionError(f"{path}: session.json lists the key {exc.key!r} twice in one object; "
+                           "a hand-edited or damaged file (which value is meant is unknown)") from None
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise SessionError(f"{path}: session.json is corrupt ({type(exc).__name__}: {exc})") from None
     try:
+        check_npz(raw_npz, f"{path}: {NPZ_NAME}", MAX_NPZ_BYTES)
         with np.load(io.BytesIO(raw_npz), allow_pickle=False) as f:
             npz = {k: f[k] for k in f.files}
+    except ZipLimitError as exc:
+        raise SessionError(str(exc)) from None
     except Exception as exc:
         raise SessionError(f"{path}: histograms.npz is corrupt ({type(exc).__name__}: {exc})") from None
     return doc, npz, stamp
+
+
+def _check_size(path, size: int, limit: int) -> None:
+    if size > limit:
+        raise SessionError(f"{path}: {size:,} bytes; a session is far smaller (limit {limit:,} bytes): not reading it")
 
 
 @contextmanager
