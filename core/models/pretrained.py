@@ -20,6 +20,43 @@ ARCHS = {
     "mobilenet-v3-large": "MobileNetV3Large",
 }
 DEFAULT_ALPHA = {"mobilenet-v1": 1.0, "mobilenet-v2": 1.0, "mobilenet-v3-small": 1.0, "mobilenet-v3-large": 1.0}
+MAX_ALPHA = 4.0          # ImageNet weights go up to 1.4; 4 is a 16x wider model, still well under MAX_PARAMS
+MIN_SIZE, MAX_SIZE = 64, 320   # measured: V1 at 48 px, V2 at 32 px calibrate but their export fails (ops dropped)
+MAX_CLASSES = 100_000
+MAX_PARAMS = 100_000_000  # 400 MB of float32 weights: far above any MobileNet (the widest, V1 x4: ~55 M)
+# parameters of the alpha-1.0 network without its classifier, and the width feeding the classifier
+# (keras.applications' own counts: V1 4,253,864 in all, V2 3,538,984, V3 small 2,554,968, large 5,507,432)
+_BASE_PARAMS = {"mobilenet-v1": 3_228_864, "mobilenet-v2": 2_257_984, "mobilenet-v3-small": 1_529_968,
+                "mobilenet-v3-large": 4_226_432}
+_HEAD_WIDTH = {"mobilenet-v1": 1024, "mobilenet-v2": 1280, "mobilenet-v3-small": 1024, "mobilenet-v3-large": 1280}
+
+
+def estimate_params(arch: str, alpha: float, include_top: bool = True, classes: int = 1000) -> int:
+    """An upper estimate of the model's parameter count, before building it (widths grow ~alpha,
+    weights ~alpha squared; the classifier is the head width x classes)."""
+    grow = max(float(alpha), 1.0)
+    params = _BASE_PARAMS[arch] * grow * grow
+    if include_top:
+        width = _HEAD_WIDTH[arch] * (alpha if arch == "mobilenet-v1" else grow)
+        params += (width + 1) * classes
+    return int(params)
+
+
+def check_build_size(arch: str, alpha: float, size: int, include_top: bool = True, classes: int = 1000) -> None:
+    """Refuse, naming the option, a model outside what qftune builds and exports (before building it)."""
+    if not MIN_SIZE <= int(size) <= MAX_SIZE:
+        raise ValueError(f"--size {size}: qftune builds and exports these MobileNets from {MIN_SIZE} to {MAX_SIZE} px "
+                         "(ImageNet weights: 96, 128, 160, 192 or 224)")
+    if not 0 < float(alpha) <= MAX_ALPHA:
+        raise ValueError(f"--alpha {alpha:g}: must be above 0 and at most {MAX_ALPHA:g} (ImageNet weights: up to 1.4)")
+    if not 1 <= int(classes) <= MAX_CLASSES:
+        raise ValueError(f"--classes {classes}: must be from 1 to {MAX_CLASSES:,}")
+    params = estimate_params(arch, alpha, include_top, classes)
+    if params > MAX_PARAMS:
+        raise ValueError(f"{ARCHS[arch]} with --alpha {alpha:g}" + (f" and --classes {classes}" if include_top else "")
+                         + f" would have about {params / 1e6:,.0f} million parameters ({params * 4 / 2**30:,.1f} GiB "
+                         f"of float32 weights); qftune builds at most {MAX_PARAMS / 1e6:,.0f} million: lower --alpha"
+                         + (" or --classes" if include_top else ""))
 
 
 class WeightsUnavailableError(RuntimeError):
@@ -48,11 +85,8 @@ def build(arch: str, alpha: float | None = None, size: int = 224, include_top: b
 
     if arch not in ARCHS:
         raise ValueError(f"unknown architecture {arch!r}; choose one of {', '.join(ARCHS)}")
-    if not 32 <= int(size) <= 1024:
-        raise ValueError(f"--size {size}: expected an input size in pixels such as 96, 128, 160, 192 or 224")
     alpha = DEFAULT_ALPHA[arch] if alpha is None else float(alpha)
-    if not alpha > 0:
-        raise ValueError(f"--alpha must be positive, got {alpha}")
+    check_build_size(arch, alpha, size, include_top, classes)
     if weights == "imagenet" and include_top and classes != 1000:
         raise ValueError(f"--classes {classes}: the ImageNet head has 1000 classes; use --no-top for a new head")
     ctor = getattr(keras.applications, ARCHS[arch])

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 
 def register(sub):
-    from ...models.pretrained import ARCHS
+    from ...models.pretrained import ARCHS, MAX_ALPHA, MAX_CLASSES, MAX_SIZE, MIN_SIZE
+    from ..argtypes import float_range, int_range
 
     p = sub.add_parser("pretrained", help="save a keras.applications MobileNet (ImageNet weights) + its model card",
                        description="Build keras.applications MobileNet / MobileNetV2 / MobileNetV3Small / "
@@ -13,14 +14,15 @@ def register(sub):
                        "architecture, alpha, input size and the input convention (V1/V2: pixel/127.5 - 1; V3: raw "
                        "0..255, rescaled inside the model). Offline, the error names the weights file and where to put it.")
     p.add_argument("arch", choices=list(ARCHS), help="architecture")
-    p.add_argument("--alpha", type=float, default=None,
-                   help="width multiplier (default 1.0; ImageNet weights exist for V1 0.25/0.5/0.75/1.0, "
-                   "V2 0.35/0.5/0.75/1.0/1.3/1.4, V3 0.75/1.0)")
-    p.add_argument("--size", type=int, default=224, help="input size in px (default 224; V1 weights: 128/160/192/224, "
+    p.add_argument("--alpha", type=float_range(0.0, MAX_ALPHA, lo_open=True), default=None,
+                   help=f"width multiplier, above 0 and at most {MAX_ALPHA:g} (default 1.0; ImageNet weights exist "
+                   "for V1 0.25/0.5/0.75/1.0, V2 0.35/0.5/0.75/1.0/1.3/1.4, V3 0.75/1.0)")
+    p.add_argument("--size", type=int_range(MIN_SIZE, MAX_SIZE), default=224,
+                   help=f"input size in px, {MIN_SIZE} to {MAX_SIZE} (default 224; V1 weights: 128/160/192/224, "
                    "V2: 96/128/160/192/224)")
     p.add_argument("--no-top", action="store_true", help="without the 1000-class head (add your own, fine-tune)")
     p.add_argument("--pooling", choices=["avg", "max"], default=None, help="with --no-top: global pooling at the end")
-    p.add_argument("--classes", type=int, default=1000,
+    p.add_argument("--classes", type=int_range(1, MAX_CLASSES), default=1000,
                    help="classes of the head (default 1000; another count needs --weights none)")
     p.add_argument("--no-preprocessing", action="store_true",
                    help="V3 only: without the Rescaling layer (the model then takes pixel/127.5 - 1)")
