@@ -5,9 +5,9 @@ quantized with the model's own input scale and zero point) or a Keras model
 (.keras/.h5/SavedModel, or a model object). Images are streamed from the data
 source in batches (bounded memory: only predicted classes and top-5 hits are kept)
 and fed through the model's input convention (:mod:`core.model_input`).
-Latency is measured per single-image invoke, warm-up invokes excluded; for Keras
-models it is measured on a sample of single-image calls (Keras is not what runs on
-the phone).
+Latency is measured per single-image LiteRT invoke, warm-up invokes excluded; a Keras
+model has none (None: an eager Keras call is not what runs on the phone, so its time would
+mislead), and neither has a run with no timed invoke. Never NaN.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ import numpy as np
 from .progress import NULL_PROGRESS, Progress
 
 WARMUP = 5
-KERAS_LATENCY_SAMPLES = 30
 
 
 @dataclass
@@ -33,7 +32,7 @@ class EvalResult:
     top1: float                     # fractions in [0, 1]
     top5: float
     per_class: dict[str, float]
-    latency_ms_median: float | None   # None for a simulated model (nothing ran on LiteRT)
+    latency_ms_median: float | None    # LiteRT only; None for a Keras model or a simulated one
     latency_ms_p90: float | None
     size_bytes: int | None = None
     threads: int = 1
@@ -133,7 +132,7 @@ def run_tflite(path, src, threads: int = 1, progress: Progress = NULL_PROGRESS, 
 
 def run_keras(model, src, progress: Progress = NULL_PROGRESS, convention=None, model_path=None,
               warn=None, batch_size: int = BATCH) -> _Run:
-    """Stream ``src`` through a Keras model in batches; latency on a sample of single-image calls."""
+    """Stream ``src`` through a Keras model in batches (no latency: see the module docstring)."""
     from .calibrate import model_image_size
     from .data.classes import check_classifier
     from .models.convention import resolve_convention
@@ -143,12 +142,6 @@ def run_keras(model, src, progress: Progress = NULL_PROGRESS, convention=None, m
     size, channels = model_image_size(model, src.source, getattr(src, "image_shape", None))
     for x, y in src.batches(size, channels, run.convention, batch_size, progress):
         run.add(np.asarray(model(x, training=False)), y)
-        if not run.times:
-            for i in range(min(len(x), KERAS_LATENCY_SAMPLES + WARMUP)):
-                t0 = time.perf_counter()
-                model(x[i:i + 1], training=False)
-                if i >= WARMUP:
-                    run.times.append((time.perf_counter() - t0) * 1000.0)
     return run
 
 
@@ -202,8 +195,8 @@ def evaluate(model, data="embedded:eval", threads: int = 1, reference=None, limi
                      top5=float(np.mean(hit5)) if len(labels) else float("nan"),
                      per_class=_per_class(pred, labels, ds.class_names),
                      class_index={ds.class_names[c]: int(c) for c in np.unique(labels)},
-                     latency_ms_median=float(np.median(times)) if len(times) else float("nan"),
-                     latency_ms_p90=float(np.percentile(times, 90)) if len(times) else float("nan"),
+                     latency_ms_median=float(np.median(times)) if len(times) else None,
+                     latency_ms_p90=float(np.percentile(times, 90)) if len(times) else None,
                      size_bytes=size, threads=threads, predictions=pred,
                      input_convention=run.convention.to_dict() if run.convention is not None else None,
                      skipped_images=len(ds.skipped))
@@ -224,9 +217,11 @@ def format_result(r: EvalResult) -> str:
     if r.simulated:
         lines.append(f"  simulated int8 (the plan's exact quantization in TensorFlow, {r.weights} weights; "
                      f"nothing exported, no latency): {r.simulation_s:.1f} s")
-    else:
+    elif r.latency_ms_median is not None:
         lines.append(f"  latency per image: median {r.latency_ms_median:.3f} ms, p90 {r.latency_ms_p90:.3f} ms "
                      f"({r.threads} thread{'s' if r.threads != 1 else ''})")
+    elif r.kind == "keras":
+        lines.append("  latency: not measured for a Keras model (export it and evaluate the .tflite)")
     if r.size_bytes:
         lines.append(f"  size {r.size_bytes / 1024:.1f} KiB")
     if r.agreement is not None:

@@ -5,12 +5,14 @@ symlinked session and its target share one lock). The lock is ``fcntl.flock`` on
 that file: released by the kernel when the process dies, so a killed writer never
 leaves a stale lock. Re-entrant within a process (a holder may save under it).
 The lock file itself is left in place: deleting it would let two processes lock
-two different inodes.
+two different inodes. The holder writes its pid into it, so a writer that has to wait
+says at once (one stderr line) who holds the file and how long it will wait.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 from contextlib import contextmanager
@@ -74,11 +76,16 @@ def _acquire(lock: Path, timeout: float, path) -> int:
         return fd
     deadline = time.monotonic() + timeout
     delay = 0.005
+    said = False
     while True:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            _record_pid(fd)
             return fd
         except BlockingIOError:
+            if not said:
+                said = True
+                _say_waiting(fd, lock, path, timeout)
             if time.monotonic() >= deadline:
                 os.close(fd)
                 raise LockTimeout(f"{path}: another qftune process has kept it locked for {timeout:.0f} s "
@@ -88,3 +95,30 @@ def _acquire(lock: Path, timeout: float, path) -> int:
         except OSError:
             os.close(fd)
             raise
+
+
+def _record_pid(fd: int) -> None:
+    """Write this process's pid into the lock file it now holds (for a waiting writer's message)."""
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    except OSError:
+        pass        # a read-only lock file still locks; the message then names no pid
+
+
+def _holder_pid(fd: int) -> int | None:
+    try:
+        text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+    except OSError:
+        return None
+    return int(text) if text.isdigit() else None
+
+
+def _say_waiting(fd: int, lock: Path, path, timeout: float) -> None:
+    """One stderr line, at once: another writer holds ``path``; this one waits up to ``timeout`` s."""
+    pid = _holder_pid(fd)
+    who = f"another qftune process (pid {pid})" if pid else "another qftune process"
+    stream = sys.stderr
+    if stream is not None:
+        print(f"{path}: {who} is writing it (lock {lock}); waiting up to {timeout:.0f} s for it to finish",
+              file=stream, flush=True)

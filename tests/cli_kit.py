@@ -82,13 +82,24 @@ def process_env(**extra) -> dict:
     return e
 
 
-def run_process(*args, cwd=None, timeout=600, env: dict | None = None, **env_extra) -> subprocess.CompletedProcess:
-    """``python -m core.cli ARGS`` as a child process (only where the process is the subject)."""
-    e = process_env(**env_extra)
-    if env:
-        e.update({k: str(v) for k, v in env.items()})
-    return subprocess.run([sys.executable, "-m", "core.cli", *map(str, args)], capture_output=True, text=True,
-                          timeout=timeout, cwd=cwd or ROOT, env=e)
+def run_process(*args, cwd=None, timeout=600, env: dict | None = None, close_stdout: bool = False,
+                **env_extra) -> subprocess.CompletedProcess:
+    """``python -m core.cli ARGS`` as a child process (only where the process is the subject).
+
+    An ``env``/keyword value of None removes that variable; ``close_stdout`` starts the child with
+    its stdout closed (``>&-``; the result's stdout is then empty)."""
+    e = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(ROOT))
+    for k, v in {**env_extra, **(env or {})}.items():
+        if v is None:
+            e.pop(k, None)
+        else:
+            e[k] = str(v)
+    argv = [sys.executable, "-m", "core.cli", *map(str, args)]
+    if close_stdout:
+        r = subprocess.run(argv, stderr=subprocess.PIPE, text=True, timeout=timeout, cwd=cwd or ROOT, env=e,
+                           preexec_fn=lambda: os.close(1))
+        return subprocess.CompletedProcess(r.args, r.returncode, "", r.stderr)
+    return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, cwd=cwd or ROOT, env=e)
 
 
 def clean_error(out: subprocess.CompletedProcess, *needles: str, rc: int = 2) -> str:

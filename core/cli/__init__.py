@@ -38,6 +38,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if sys.stdout is None:           # started with stdout closed (``qftune ranges S >&-``)
+        if sys.stderr is not None:
+            print(f"qftune {args.command or 'gui'}: error: standard output is closed; give it a file or a pipe "
+                  "(e.g. > out.txt or | less)", file=sys.stderr)
+        return 2
     if args.command is None:
         from .commands.gui import run_gui
 

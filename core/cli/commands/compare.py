@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 from ...data import SPEC_HELP
 from ..argtypes import int_range
+from ..json_output import print_json
 
 
 def register(sub):
@@ -39,7 +38,7 @@ def run(args) -> int:
     finally:
         bar.close()
     if args.json:
-        print(json.dumps(result.to_dict(), indent=2))
+        print_json(result.to_dict())
     else:
         print(format_fidelity(result.rows, result.n_images))
     return 0

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import sys
+
+from ..json_output import print_json
 
 
 def register(sub):
@@ -91,7 +92,7 @@ def run(args) -> int:
     finally:
         bar.close()
     if args.json:
-        print(json.dumps(report.to_json(), indent=2))
+        print_json(report.to_json())
     else:
         for label in models:
             lat = [v for v in report.latency_ms(label) if v is not None]

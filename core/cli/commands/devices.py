@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+from ..json_output import print_json
 
 
 def register(sub):
@@ -23,7 +23,7 @@ def run(args) -> int:
     except DeviceError as exc:
         raise CliError(exc.full_message()) from exc
     if args.json:
-        print(json.dumps([d.to_json() for d in devices], indent=2))
+        print_json([d.to_json() for d in devices])
         return 0
     if not devices:
         print("no devices (plug a phone in with USB debugging enabled, or adb connect HOST:PORT)")

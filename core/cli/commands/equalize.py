@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
-
 from ...data import SPEC_HELP
+from ..json_output import print_json
 
 
 def register(sub):
@@ -47,7 +46,7 @@ def run(args) -> int:
     if args.json:
         doc = dict(outcome.report)
         doc.pop("preact_stats", None)
-        print(json.dumps(doc, indent=2))
+        print_json(doc)
         return 0
     print(format_table(result.spread))
     print(f"{len(result.pairs)} pairs equalized in {result.sweeps} sweeps (last max |s-1| {result.residual:.1e}); "

@@ -3,11 +3,10 @@ session's plan through the simulated int8 model (S.qft: nothing exported)."""
 
 from __future__ import annotations
 
-import json
-
 from ...data import SPEC_HELP
 from ...data.classes import CLASS_MAP_HELP
 from ..argtypes import MAX_THREADS, int_range
+from ..json_output import print_json
 
 
 def register(sub):
@@ -78,5 +77,8 @@ def _run_session(args) -> int:
                              threads=args.threads, progress=bar, warn=bar.warn)
     finally:
         bar.close()
-    print(json.dumps(r.to_dict(), indent=2) if args.json else format_result(r))
+    if args.json:
+        print_json(r.to_dict())
+    else:
+        print(format_result(r))
     return 0

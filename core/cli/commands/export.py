@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+from ..json_output import print_json
 
 
 def register(sub):
@@ -53,7 +53,7 @@ def run(args) -> int:
     finally:
         bar.close()
     if args.json:
-        print(json.dumps(report.to_dict(), indent=2))
+        print_json(report.to_dict())
     else:
         print(f"wrote {report.path} ({report.size_bytes / 1024:.1f} KiB, {args.weights} weights): "
               f"{len(report.tensors)} tensors verified, ops {', '.join(f'{k} {v}' for k, v in report.ops.items())}, "

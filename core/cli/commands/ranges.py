@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import math
+
+from ..json_output import print_json
 
 
 def register(sub):
@@ -50,7 +51,7 @@ def run(args) -> int:
     convention = resolve_convention(session=session)
     table = rows(session.plan, convention)
     if args.json:
-        print(json.dumps(table, indent=1))
+        print_json(table, indent=1)
         return 0
     print(f"input convention: {convention.describe()}")
     head = (f"{'name':<22} {'op':<18} {'shape':<14} {'min':>11} {'max':>11} {'scale':>11} {'zp':>5} "

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 from ...data import SPEC_HELP
 from ...data.classes import CLASS_MAP_HELP
 from ..argtypes import int_range
+from ..json_output import print_json
 
 
 def register(sub):
@@ -46,7 +45,7 @@ def run(args) -> int:
     finally:
         bar.close()
     if args.json:
-        print(json.dumps(result.to_dict(), indent=2))
+        print_json(result.to_dict())
     else:
         print(format_sensitivity(result.base_top1, result.rows, result.n_images, result.seconds))
     return 0

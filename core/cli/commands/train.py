@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from ...data import SPEC_HELP
 from ...models import ARCHITECTURES, parse_changes
 from ..argtypes import int_range
+from ..json_output import print_json
 
 STRATEGIES = ("auto", "one-device", "mirrored", "multi-worker")
 RECIPES = ("qftune", "tf-slim-mobilenet")
@@ -110,7 +110,7 @@ def run(args) -> int:
         bar.close()
     last = log["epochs"][-1] if log["epochs"] else {}
     if args.json:
-        print(json.dumps(log, indent=2))
+        print_json(log)
     elif not log["runs"][-1].get("chief", True):
         print(f"worker done: {len(log['epochs'])} epochs ({log['runs'][-1]['strategy']}); the chief wrote the model")
     else:

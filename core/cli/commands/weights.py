@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
+
+from ..json_output import print_json
 
 
 def register(sub):
@@ -40,7 +41,7 @@ def run(args) -> int:
         layers = select(weights, args.kind)
     mech = finite({"kind": args.layer or args.kind, "totals": totals(layers), "layers": [w.summary() for w in layers]})
     if args.json:
-        print(json.dumps({"model": str(args.model), **mech}, indent=1))
+        print_json({"model": str(args.model), **mech}, indent=1)
         return 0
     head = (f"{'layer':<22} {'kind':<15} {'channels':>8} {'tensor max':>11} {'spread':>8} "
             f"{'erased':>7} {'dead':>5} {'max BN scale':>13}")

@@ -1,0 +1,70 @@
+"""Issue 20 §4: clear answers where qftune used to abort, print NaN, stay silent or show a traceback."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+
+from cli_kit import ROOT, clean_error, process_env, run, run_process
+
+BUNDLED = ROOT / "resources" / "sessions" / "mobilenet_v2_qf_fmnist.qft"
+
+
+@pytest.fixture(scope="module")
+def tiny_keras(tmp_path_factory, tiny_qf_v2):
+    path = tmp_path_factory.mktemp("tiny") / "tiny.keras"
+    tiny_qf_v2.save(path)
+    return path
+
+
+# ---- stdout closed -------------------------------------------------------------------------------
+def test_a_command_started_with_stdout_closed_says_so_on_stderr():
+    out = run_process("ranges", BUNDLED, close_stdout=True, timeout=120)
+    err = clean_error(out, "standard output is closed")
+    assert len(err.strip().splitlines()) == 1, err
+
+
+# ---- evaluate --json: valid JSON, no NaN ----------------------------------------------------------
+def test_evaluate_json_of_a_keras_model_is_valid_json_without_a_latency(tiny_keras):
+    out = run("evaluate", tiny_keras, "--limit", "3", "--json")
+    assert out.returncode == 0, out.stderr
+    assert "NaN" not in out.stdout and "Infinity" not in out.stdout
+    doc = json.loads(out.stdout, parse_constant=lambda c: pytest.fail(f"{c} in the JSON output"))
+    assert doc["latency_ms_median"] is None and doc["latency_ms_p90"] is None    # LiteRT only
+    assert doc["n_images"] == 3
+    text = run("evaluate", tiny_keras, "--limit", "3")
+    assert text.returncode == 0 and "nan" not in text.stdout.lower(), text.stdout
+    assert "latency: not measured for a Keras model" in text.stdout
+
+
+# ---- a held session lock --------------------------------------------------------------------------
+HOLDER = """
+import sys, time
+from core.locking import file_lock
+with file_lock(sys.argv[1]):
+    print("HELD", flush=True)
+    time.sleep(float(sys.argv[2]))
+"""
+
+
+def test_a_writer_waiting_for_a_held_session_says_so_at_once_naming_the_holder(tmp_path):
+    session = tmp_path / "s.qft"
+    shutil.copy(BUNDLED, session)
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(session), "3"], stdout=subprocess.PIPE, text=True,
+                              cwd=ROOT, env=process_env())
+    try:
+        assert holder.stdout.readline().strip() == "HELD"
+        t0 = time.monotonic()
+        out = run("set-range", session, "stem", "-1", "4")
+        waited = time.monotonic() - t0
+    finally:
+        holder.wait(timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert waited > 1.0                                  # it really waited for the holder
+    line = next(x for x in out.stderr.splitlines() if "waiting up to" in x)
+    assert f"pid {holder.pid}" in line and "s.qft" in line and "120 s" in line, line
