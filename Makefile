@@ -2,13 +2,14 @@
 # packages, .venv) and is a fast no-op when already set up.
 .PHONY: run test test-fast lint demo setup
 
-# The main job on the embedded default: the GUI with a display, else the headless demo.
+# The main job on the embedded default: the GUI with a display Qt can open (gui/display.py), else the headless demo.
 run:
 	@scripts/setup.sh
-	@if [ -n "$${DISPLAY:-}$${WAYLAND_DISPLAY:-}" ]; then \
+	@if [ -n "$${DISPLAY:-}$${WAYLAND_DISPLAY:-}" ] && problem=$$(.venv/bin/python -c \
+			"from gui.display import display_problem as p; print(p() or '')") && [ -z "$$problem" ]; then \
 		.venv/bin/qftune; \
 	else \
-		echo "make run: no display (DISPLAY/WAYLAND_DISPLAY unset), so running the headless demo: qftune demo"; \
+		echo "make run: no usable display, so running the headless demo: qftune demo"; \
 		.venv/bin/qftune demo; \
 	fi
 

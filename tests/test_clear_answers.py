@@ -68,3 +68,21 @@ def test_a_writer_waiting_for_a_held_session_says_so_at_once_naming_the_holder(t
     assert waited > 1.0                                  # it really waited for the holder
     line = next(x for x in out.stderr.splitlines() if "waiting up to" in x)
     assert f"pid {holder.pid}" in line and "s.qft" in line and "120 s" in line, line
+
+
+# ---- no display ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("args,env", [
+    (("gui",), {"DISPLAY": None, "WAYLAND_DISPLAY": None, "QT_QPA_PLATFORM": None}),
+    ((), {"DISPLAY": ":77", "WAYLAND_DISPLAY": None, "QT_QPA_PLATFORM": None}),     # bare qftune
+    (("gui",), {"QT_QPA_PLATFORM": "bogus"}),
+], ids=["display-unset", "display-77", "platform-bogus"])
+def test_the_gui_without_a_usable_display_says_so_and_what_to_do(args, env):
+    out = run_process(*args, env=env, timeout=120)
+    err = clean_error(out, "make run", "qftune demo", "QT_QPA_PLATFORM=offscreen")     # not SIGABRT (134)
+    assert "Reinstalling the application" not in err and len(err.strip().splitlines()) == 1, err
+    if env.get("QT_QPA_PLATFORM") == "bogus":
+        assert "QT_QPA_PLATFORM=bogus: no such Qt platform plugin" in err and "offscreen" in err
+    elif env.get("DISPLAY") == ":77":
+        assert "no X server answers on DISPLAY=:77" in err
+    else:
+        assert "no display (DISPLAY and WAYLAND_DISPLAY are not set)" in err

@@ -12,6 +12,11 @@ def register(sub):
 
 def run_gui(target) -> int:
     import importlib
+    import sys
 
+    problem = importlib.import_module("gui.display").display_problem()   # before Qt could abort the process
+    if problem:
+        print(f"qftune gui: error: {problem}", file=sys.stderr)
+        return 2
     app = importlib.import_module("gui.app")  # Qt only from here on
     return app.main(target)
