@@ -86,3 +86,43 @@ def test_the_gui_without_a_usable_display_says_so_and_what_to_do(args, env):
         assert "no X server answers on DISPLAY=:77" in err
     else:
         assert "no display (DISPLAY and WAYLAND_DISPLAY are not set)" in err
+
+
+# ---- model cards ---------------------------------------------------------------------------------
+@pytest.fixture
+def carded(tmp_path, tiny_keras):
+    """A copy of the tiny 1-channel model whose card M.json the test writes."""
+    model = tmp_path / "m.keras"
+    shutil.copy(tiny_keras, model)
+    return model, tmp_path / "m.json"
+
+
+@pytest.mark.parametrize("card", ["garbage{", "[1, 2]", "DIRECTORY"])
+def test_a_card_that_is_not_a_json_object_is_ignored_with_a_warning_naming_it(carded, card):
+    model, card_file = carded
+    if card == "DIRECTORY":
+        card_file.mkdir()
+    else:
+        card_file.write_text(card)
+    out = run("evaluate", model, "--limit", "2")
+    assert out.returncode == 0 and "Traceback" not in out.stderr, out.stderr
+    warning = next((x for x in out.stderr.splitlines() if "m.json" in x), "")
+    assert warning.startswith("warning: ") and "ignored" in warning, out.stderr
+
+
+@pytest.mark.parametrize("entry,needle", [
+    ({"scale": [1, 1, 1, 1, 1], "offset": [0]}, "input_convention.scale: 5 values for a model whose input has 1 channel"),
+    ({"scale": [0.1], "offset": [0, 0, 0]}, "input_convention.offset: 3 values for a model whose input has 1 channel"),
+    ({"scale": ["a"], "offset": [0]}, "input_convention.scale: expected a number or a list of numbers"),
+    ({"scale": [float("nan")], "offset": [0]}, "input_convention.scale: [NaN] is not finite"),
+    ({"scale": [0], "offset": [0]}, "input_convention.scale: [0]: every scale must be positive"),
+    ({"scale": [1]}, "input_convention.offset: missing"),
+    ("pixel/255", "input_convention: expected an object with 'scale' and 'offset'"),
+])
+def test_a_bad_convention_in_a_card_is_refused_naming_the_file_and_the_key(carded, entry, needle):
+    model, card_file = carded
+    card_file.write_text(json.dumps({"input_convention": entry}))
+    for args in (("evaluate", model, "--limit", "2"), ("calibrate", model, "--data", "embedded", "--limit", "10",
+                                                       "--out", model.with_name("s.qft"))):
+        clean_error(run(*args), f"{card_file}: {needle}")
+    assert not model.with_name("s.qft").exists()

@@ -27,6 +27,7 @@ a .tflite or a session, in one order (the first that answers wins):
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -146,22 +147,77 @@ def detect_convention(model) -> InputConvention | None:
     return None
 
 
-def recorded_convention(json_path, source: str) -> InputConvention | None:
-    """The ``input_convention`` recorded in a JSON file (a model card, an export report), if any."""
-    try:
-        d = json.loads(Path(json_path).read_text())
-    except (OSError, ValueError, UnicodeDecodeError):
+def recorded_convention(json_path, source: str, warn=None) -> InputConvention | None:
+    """The ``input_convention`` recorded in a JSON file (a model card, an export report), if any.
+
+    A file that is not a JSON object (garbage text, a list, a directory) records nothing: it is
+    ignored with a warning naming it (``warn``, else stderr). An ``input_convention`` entry that is
+    there but unusable is refused: :class:`ValueError` naming the file and the key.
+    """
+    p = Path(json_path)
+    if not p.exists():
         return None
-    if isinstance(d, dict) and isinstance(d.get("input_convention"), dict):
-        return InputConvention.from_dict(d["input_convention"], source=source)
-    return None
+    if p.is_dir():
+        _warn(warn, f"{p}: a directory, not a {source} (JSON); ignored")
+        return None
+    try:
+        d = json.loads(p.read_text())
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        _warn(warn, f"{p}: not a readable {source} ({_short(exc)}); ignored")
+        return None
+    if not isinstance(d, dict):
+        _warn(warn, f"{p}: not a {source} (a JSON {type(d).__name__}, not an object); ignored")
+        return None
+    if "input_convention" not in d:
+        return None
+    return convention_from_json(d["input_convention"], f"{p}: input_convention", source)
 
 
-def card_convention(model_path) -> InputConvention | None:
+def convention_from_json(entry, where: str, source: str) -> InputConvention:
+    """An :class:`InputConvention` from a stored ``{"scale", "offset", "name"}`` entry; a bad entry
+    raises :class:`ValueError` starting with ``where`` (the file and key) and the sub-key at fault."""
+    if not isinstance(entry, dict):
+        raise ValueError(f"{where}: expected an object with 'scale' and 'offset', got {_show(entry)}")
+    values = {}
+    for key in ("scale", "offset"):
+        if key not in entry:
+            raise ValueError(f"{where}.{key}: missing (the convention is x = pixel * scale + offset)")
+        v = entry[key]
+        items = v if isinstance(v, list) else [v]
+        if not items or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in items):
+            raise ValueError(f"{where}.{key}: expected a number or a list of numbers, got {_show(v)}")
+        if not all(np.isfinite(items)):
+            raise ValueError(f"{where}.{key}: {_show(v)} is not finite")
+        if key == "scale" and any(x <= 0 for x in items):
+            raise ValueError(f"{where}.scale: {_show(v)}: every scale must be positive")
+        values[key] = tuple(float(x) for x in items)
+    n_s, n_o = len(values["scale"]), len(values["offset"])
+    if n_s != n_o and 1 not in (n_s, n_o):
+        raise ValueError(f"{where}: {n_s} scale values but {n_o} offset values")
+    return InputConvention(values["scale"], values["offset"], str(entry.get("name", "custom")), source)
+
+
+def check_channels(conv: InputConvention, channels, names: dict) -> InputConvention:
+    """Refuse a per-channel convention whose value count is neither 1 nor the model's input channels;
+    ``names`` says how the user wrote each of "scale" and "offset" (a card's key, an option)."""
+    if channels is None:
+        return conv
+    c = int(channels)
+    for key, values in (("scale", conv.scale), ("offset", conv.offset)):
+        if len(values) not in (1, c):
+            raise ValueError(f"{names[key]}: {len(values)} values for a model whose input has {c} "
+                             f"channel{'s' if c != 1 else ''} (give 1 value{f' or {c}' if c != 1 else ''})")
+    return conv
+
+
+USER_NAMES = {"scale": "--input-scale (or --std)", "offset": "--input-offset (or --mean)"}
+
+
+def card_convention(model_path, warn=None) -> InputConvention | None:
     """The ``input_convention`` recorded in the model card ``M.json`` beside ``M.keras``, if any."""
     if model_path is None:
         return None
-    return recorded_convention(Path(model_path).with_suffix(".json"), "card")
+    return recorded_convention(Path(model_path).with_suffix(".json"), "model card", warn)
 
 
 def report_convention(tflite_path) -> InputConvention | None:
@@ -196,6 +252,30 @@ def quantized_input_convention(detail: dict) -> InputConvention | None:
                            "input quantization")
 
 
+def _input_channels(model):
+    try:
+        shape = model.inputs[0].shape
+        return int(shape[-1]) if len(shape) == 4 and shape[-1] is not None else None
+    except (AttributeError, IndexError, TypeError):
+        return None
+
+
+def _warn(warn, message: str) -> None:
+    if warn is not None:
+        warn(message)
+    elif sys.stderr is not None:
+        print(f"warning: {message}", file=sys.stderr)
+
+
+def _short(exc: Exception) -> str:
+    return str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+
+
+def _show(v) -> str:
+    text = json.dumps(v) if not isinstance(v, str) else repr(v)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _session_recorded(session) -> InputConvention:
     d = (getattr(session, "calibration", None) or {}).get("input_convention")
     if isinstance(d, dict):
@@ -212,8 +292,12 @@ def _tflite_found(path, input_detail, twin_of):
         yield quantized_input_convention(input_detail)
 
 
-def _keras_found(model, model_path):
-    yield card_convention(model_path)
+def _keras_found(model, model_path, warn=None):
+    card = card_convention(model_path, warn)
+    if card is not None:   # a card's per-channel values must match the model's input channels
+        where = f"{Path(model_path).with_suffix('.json')}: input_convention"
+        card = check_channels(card, _input_channels(model), {k: f"{where}.{k}" for k in ("scale", "offset")})
+    yield card
     if model is not None:
         yield detect_convention(model)
 
@@ -229,12 +313,13 @@ def resolve_convention(model=None, model_path=None, user: InputConvention | None
     - a Keras model (``model``, ``model_path`` its file): ``user``, the card, the model's
       structure, else pixel/255 (``warn`` says so).
     """
+    is_tflite = model_path is not None and Path(model_path).suffix.lower() == ".tflite"
+    channels = None if is_tflite or session is not None else _input_channels(model)
     if user is not None:
-        return user
+        return check_channels(user, channels, USER_NAMES)
     if session is not None:
         return _session_recorded(session)
-    is_tflite = model_path is not None and Path(model_path).suffix.lower() == ".tflite"
-    found = _tflite_found(model_path, input_detail, twin_of) if is_tflite else _keras_found(model, model_path)
+    found = _tflite_found(model_path, input_detail, twin_of) if is_tflite else _keras_found(model, model_path, warn)
     for conv in found:
         if conv is not None:
             return conv
@@ -271,4 +356,5 @@ def _first_after_input(model):
 
 
 __all__ = ["InputConvention", "PIXEL_01", "PIXEL_PM1", "PIXEL_RAW", "detect_convention", "card_convention",
-           "report_convention", "twin_convention", "quantized_input_convention", "resolve_convention"]
+           "report_convention", "twin_convention", "quantized_input_convention", "recorded_convention",
+           "convention_from_json", "check_channels", "resolve_convention"]
