@@ -126,3 +126,21 @@ def test_a_bad_convention_in_a_card_is_refused_naming_the_file_and_the_key(carde
                                                        "--out", model.with_name("s.qft"))):
         clean_error(run(*args), f"{card_file}: {needle}")
     assert not model.with_name("s.qft").exists()
+
+
+# ---- an unregistered custom layer ------------------------------------------------------------------
+def test_a_model_with_an_unregistered_custom_layer_is_refused_naming_the_class(tmp_path):
+    import keras
+
+    class DoubleIt(keras.layers.Layer):          # a user's own layer, never registered with Keras
+        def call(self, x):
+            return x * 2.0
+
+    inp = keras.Input((28, 28, 1))
+    x = DoubleIt()(keras.layers.Conv2D(4, 3)(inp))
+    out = keras.layers.Dense(10)(keras.layers.GlobalAveragePooling2D()(x))
+    path = tmp_path / "custom.keras"
+    keras.Model(inp, out).save(path)
+    err = clean_error(run("evaluate", path, "--limit", "2"), str(path), "custom layer class DoubleIt",
+                      "register_keras_serializable")
+    assert "could not be deserialized" not in err

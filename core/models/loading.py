@@ -63,6 +63,13 @@ def load_model(path: str | Path, normalized: bool = True, check_finite: bool = T
     except ModelLoadError:
         raise
     except Exception as exc:  # keras raises many types for a broken file
+        unknown = unknown_classes(path) if kind == "keras" else []
+        if unknown:
+            raise ModelLoadError(
+                f"{path}: uses the custom layer class{'es' if len(unknown) > 1 else ''} {', '.join(unknown)}, which "
+                "Keras does not know here (not a Keras layer, not registered); qftune loads only Keras's own "
+                "layers and classes registered with @keras.saving.register_keras_serializable() in code that is "
+                "imported: rebuild the model from Keras layers, or save it without the custom layer") from None
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ModelLoadError(f"{path}: cannot load the model ({type(exc).__name__}: {reason[:300]})") from None
     if check_finite:
@@ -76,6 +83,47 @@ def load_model(path: str | Path, normalized: bool = True, check_finite: bool = T
     except Exception as exc:  # noqa: BLE001 - name the file and the reason
         raise ModelLoadError(f"{path}: cannot flatten the model into one graph ({type(exc).__name__}: "
                              f"{str(exc)[:300]})") from None
+
+
+def unknown_classes(path) -> list[str]:
+    """The class names in a .keras file's config.json that Keras cannot resolve (custom, unregistered)."""
+    import importlib
+    import json
+
+    import keras
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            config = json.loads(z.read("config.json"))
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return []
+    found: list[str] = []
+
+    def known(entry) -> bool:
+        name, module = entry.get("class_name"), entry.get("module")
+        if keras.saving.get_registered_object(entry.get("registered_name") or name) is not None:
+            return True
+        if isinstance(module, str) and module.startswith("keras"):
+            try:
+                return hasattr(importlib.import_module(module), name)
+            except ImportError:
+                return False
+        return hasattr(keras.layers, name)
+
+    def walk(o):
+        if isinstance(o, dict):
+            name = o.get("class_name")
+            if isinstance(name, str) and "config" in o and not name.startswith("__") and not known(o) \
+                    and name not in found:
+                found.append(name)
+            for v in o.values():
+                walk(v)
+        elif isinstance(o, list):
+            for v in o:
+                walk(v)
+
+    walk(config)
+    return found
 
 
 def non_finite_weights(model) -> list[tuple[str, str, int, int]]:
