@@ -144,3 +144,13 @@ def test_a_model_with_an_unregistered_custom_layer_is_refused_naming_the_class(t
     err = clean_error(run("evaluate", path, "--limit", "2"), str(path), "custom layer class DoubleIt",
                       "register_keras_serializable")
     assert "could not be deserialized" not in err
+
+
+# ---- the bundled sessions record their input convention ------------------------------------------
+@pytest.mark.parametrize("session", sorted((ROOT / "resources" / "sessions").glob("*.qft")), ids=lambda p: p.stem)
+def test_every_bundled_session_records_its_input_convention(session):
+    out = run("ranges", session, "--json")
+    assert out.returncode == 0, out.stderr
+    conv = next(r for r in json.loads(out.stdout) if r["op"] == "INPUT")["input_convention"]
+    assert conv["source"] != "default" and "without a recorded convention" not in conv["name"], conv
+    assert conv["scale"] == [1 / 255.0] and conv["offset"] == [0.0]        # the bundled models take pixel/255
