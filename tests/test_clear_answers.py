@@ -154,3 +154,27 @@ def test_every_bundled_session_records_its_input_convention(session):
     conv = next(r for r in json.loads(out.stdout) if r["op"] == "INPUT")["input_convention"]
     assert conv["source"] != "default" and "without a recorded convention" not in conv["name"], conv
     assert conv["scale"] == [1 / 255.0] and conv["offset"] == [0.0]        # the bundled models take pixel/255
+
+
+# ---- deploy checks its local files before looking for a device ---------------------------------------
+def _aarch64_elf(path):
+    ident = b"\x7fELF" + bytes([2, 1, 1, 0]) + bytes(8)
+    path.write_bytes(ident + (3).to_bytes(2, "little") + (0xB7).to_bytes(2, "little") + bytes(44))
+    return path
+
+
+def test_deploy_names_a_bad_tool_or_model_before_looking_for_a_device(tmp_path):
+    tool = _aarch64_elf(tmp_path / "benchmark_model")
+    good = tmp_path / "m.tflite"
+    good.write_bytes(bytes(4) + b"TFL3" + bytes(56))          # the identifier is what the check reads
+    text, empty, garbage = tmp_path / "tool.txt", tmp_path / "empty_tool", tmp_path / "garbage.tflite"
+    text.write_text("#!/bin/sh\necho hi\n")
+    empty.write_bytes(b"")
+    garbage.write_bytes(b"not a flatbuffer at all" * 4)
+    for args, needles in (
+            ((good, "--benchmark-tool", text), (str(text), "no ELF header")),
+            ((good, "--benchmark-tool", empty), (str(empty), "the file is empty")),
+            ((good, "--benchmark-tool", tool, "--eval-tool", text), (str(text), "no ELF header")),
+            ((garbage, "--benchmark-tool", tool), (str(garbage), "not a .tflite model"))):
+        err = clean_error(run("deploy", *args, "--serial", "emulator-9999"), *needles)
+        assert "device" not in err.lower(), err

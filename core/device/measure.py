@@ -86,6 +86,22 @@ def _remote_names(models: dict[str, str]) -> dict[str, str]:
     return names
 
 
+def _check_local_files(models: dict, config) -> None:
+    """Each tool must be a non-empty ELF executable for an Android ABI, each model a .tflite flatbuffer."""
+    from .elf import elf_abi
+
+    for option, tool in (("--benchmark-tool", config.benchmark_tool), ("--eval-tool", config.eval_tool)):
+        if tool:
+            if Path(tool).stat().st_size == 0:
+                raise ValueError(f"{option} {tool}: the file is empty")
+            elf_abi(tool)
+    for path in models.values():
+        with open(path, "rb") as f:
+            head = f.read(8)
+        if len(head) < 8 or head[4:8] != b"TFL3":
+            raise ValueError(f"{path}: not a .tflite model ({'empty' if not head else 'no TFL3 flatbuffer identifier'})")
+
+
 def measure(models: dict[str, str], config: MeasureConfig, progress: Progress = NULL_PROGRESS,
             on_event: Callable[[MeasureEvent], None] | None = None) -> MeasureReport:
     """Measure ``{label: model.tflite}`` on the device; raises a DeviceError subclass on a fault."""
@@ -98,6 +114,7 @@ def measure(models: dict[str, str], config: MeasureConfig, progress: Progress = 
     for path in [*models.values(), config.benchmark_tool, *([config.eval_tool] if config.eval_tool else [])]:
         if not Path(path).is_file():
             raise FileNotFoundError(f"{path}: no such file")
+    _check_local_files(models, config)       # what can be checked here, before looking for a device
     report = MeasureReport()
 
     emit(MeasureEvent("stage", text="connecting"))
