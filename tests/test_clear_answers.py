@@ -175,6 +175,8 @@ def test_deploy_names_a_bad_tool_or_model_before_looking_for_a_device(tmp_path):
             ((good, "--benchmark-tool", text), (str(text), "no ELF header")),
             ((good, "--benchmark-tool", empty), (str(empty), "the file is empty")),
             ((good, "--benchmark-tool", tool, "--eval-tool", text), (str(text), "no ELF header")),
-            ((garbage, "--benchmark-tool", tool), (str(garbage), "not a .tflite model"))):
+            ((garbage, "--benchmark-tool", tool), (str(garbage), "not a .tflite model")),
+            ((good, "--benchmark-tool", tool, "--eval-data", "foo:bar"), ("--eval-data foo:bar", "unknown dataset kind")),
+            ((good, "--benchmark-tool", tool, "--eval-data", f"folder:{tmp_path / 'nope'}"), ("no such folder",))):
         err = clean_error(run("deploy", *args, "--serial", "emulator-9999"), *needles)
         assert "device" not in err.lower(), err

@@ -95,6 +95,15 @@ def _check_local_files(models: dict, config) -> None:
             if Path(tool).stat().st_size == 0:
                 raise ValueError(f"{option} {tool}: the file is empty")
             elf_abi(tool)
+    kind, _, rest = (config.eval_data or "").partition(":")
+    kinds = ("embedded", "fashion-mnist", "folder", "imagenet", "cifar10")
+    if kind not in kinds:
+        raise ValueError(f"--eval-data {config.eval_data}: unknown dataset kind {kind!r} (one of {', '.join(kinds)})")
+    if kind in ("folder", "imagenet", "cifar10"):
+        root = rest if kind == "folder" else (rest.rsplit(":", 1)[0] if rest.rsplit(":", 1)[-1] in
+                                              ("train", "test", "val") else rest)
+        if not root or not Path(root).exists():
+            raise FileNotFoundError(f"--eval-data {config.eval_data}: no such folder {root or '(none given)'}")
     for path in models.values():
         with open(path, "rb") as f:
             head = f.read(8)
