@@ -29,6 +29,33 @@ class CalibrationError(ValueError):
 
 _PROBES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
+ACTIVATION_BUDGET = 256 * 2**20
+"""Bytes of float32 activations (every tensor's output, summed) one forward pass may hold.
+
+The statistics graph keeps every tensor's activations of its batch (plus about as much in
+temporaries): a keras.applications MobileNetV2 at 224 px holds 34 MiB per image, so the default
+batch of 32 peaked at 3.7 GB. Larger batches are split into sub-batches within this budget
+(MobileNetV2-224: 7 images, ~1.5 GB peak); a small model (28 px: ~0.1 MiB per image) is never split,
+so its statistics are exactly those of the requested batch size.
+"""
+
+
+def rows_per_pass(tensors, batch_size: int, budget: int | None = None) -> int:
+    """The images per forward pass: ``batch_size``, or fewer when their activations exceed ``budget``."""
+    per_image = 4 * sum(int(np.prod([d or 1 for d in t.shape])) for t in tensors)
+    return max(1, min(int(batch_size), (budget or ACTIVATION_BUDGET) // max(1, per_image)))
+
+
+def _split(batches, rows: int):
+    """Each batch (``x`` or ``(x, labels)``) as slices of at most ``rows`` images."""
+    for item in batches:
+        x = item[0] if isinstance(item, tuple) else item
+        if len(x) <= rows:
+            yield x
+            continue
+        for start in range(0, len(x), rows):
+            yield x[start:start + rows]
+
 
 def stats_model(model, tensors):
     """A Keras model returning the activation of every non-input tensor, in ``tensors`` order.
@@ -89,11 +116,15 @@ def collect_stats(model, tensors, batches, bins: int = DEFAULT_BINS, batch_size:
     Raises :class:`NonFiniteError` naming the tensor and batch on NaN/Inf and
     :class:`CalibrationError` when images and model do not fit or there are none.
     """
+    rows_max = rows_per_pass(tensors, batch_size)
     if isinstance(batches, np.ndarray):
+        batch_size = rows_max
         if len(batches) == 0:
             raise CalibrationError(f"{source}: no calibration images")
         total = len(batches)
         batches = _array_batches(model, batches, batch_size, source, progress, convention)
+    if rows_max < batch_size:   # a large model: the same images in sub-batches that fit ACTIVATION_BUDGET
+        batches, batch_size = _split(batches, rows_max), rows_max
     probe = stats_model(model, tensors)
     step = graph_stats(model, tensors, probe, bins) if in_graph else None
     hists = {t.name: Histogram(bins) for t in tensors}
@@ -174,4 +205,4 @@ def _update_numpy(probe, tensors, hists, x, rows, where, all_tensors=None) -> No
             hists[t.name].update(np.asarray(out)[:rows], where=where(t))
 
 
-__all__ = ["collect_stats", "stats_model", "model_inputs", "CalibrationError", "NonFiniteError"]
+__all__ = ["collect_stats", "rows_per_pass", "stats_model", "model_inputs", "CalibrationError", "NonFiniteError"]
