@@ -1,17 +1,16 @@
-"""Helpers for the issue-10 tests: a copy of the bundled model + session, and the CLI as a subprocess."""
+"""Helpers for the issue-10 tests: a copy of the bundled model + session, and the CLI (tests/cli_kit.py:
+in-process; ``spawn`` starts a real process, for the tests where concurrent processes are the subject)."""
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from cli_kit import clean_error  # noqa: F401  (re-exported: the nothing-lost tests import it from here)
+from cli_kit import ROOT, clean_error, process_env, run  # noqa: F401  (clean_error: the nothing-lost tests import it from here)
 
-ROOT = Path(__file__).resolve().parents[1]
 MODEL = "mobilenet_v2_qf_fmnist"
 
 
@@ -25,18 +24,17 @@ def workspace(tmp_path: Path) -> tuple[Path, Path]:
     return tmp_path / "sessions" / "s.qft", tmp_path / "models" / (MODEL + ".keras")
 
 
-def env(**extra) -> dict:
-    e = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(ROOT))
-    e.update(extra)
-    return e
+env = process_env       # the environment of a child ``python -m core.cli``
+__all__ = ["ROOT", "clean_error", "copy_of", "env", "exports", "flip_byte", "qftune", "ranges", "spawn", "workspace"]
 
 
-def qftune(*args, cwd=None, timeout=300, **env_extra) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "core.cli", *map(str, args)], capture_output=True, text=True,
-                          timeout=timeout, cwd=cwd or ROOT, env=env(**env_extra))
+def qftune(*args, cwd=None, **env_extra) -> subprocess.CompletedProcess:
+    """``qftune ARGS`` in this process (cli_kit.run), from ``cwd`` (default: the repository root)."""
+    return run(*args, cwd=cwd or ROOT, **env_extra)
 
 
 def spawn(*args, cwd=None) -> subprocess.Popen:
+    """``python -m core.cli ARGS`` as a child process (concurrent writers)."""
     return subprocess.Popen([sys.executable, "-m", "core.cli", *map(str, args)], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, cwd=cwd or ROOT, env=env())
 
@@ -63,9 +61,9 @@ def exports(tmp_path_factory) -> dict:
             d[f"{kind}_model"] = root / "models" / f"mobilenet_v2_{kind}_fmnist.keras"
             d[f"{kind}_int8"] = root / f"{kind}_int8.tflite"
         d["qf_float"] = root / "qf_float.tflite"
-        out = qftune("export", d["qf_session"], "--out", d["qf_int8"], "--float-out", d["qf_float"], timeout=600)
+        out = qftune("export", d["qf_session"], "--out", d["qf_int8"], "--float-out", d["qf_float"])
         assert out.returncode == 0, out.stderr
-        out = qftune("export", d["orig_session"], "--out", d["orig_int8"], timeout=600)
+        out = qftune("export", d["orig_session"], "--out", d["orig_int8"])
         assert out.returncode == 0, out.stderr
         _EXPORTS.update(d)
     return dict(_EXPORTS)

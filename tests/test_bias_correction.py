@@ -9,22 +9,17 @@ embedded evaluation images, which calibration never saw; float means come from K
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from cli_kit import ROOT, run
+
 SESSION = ROOT / "resources/sessions/mobilenet_v2_orig_fmnist.qft"
-ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore"}
 
 
 def qftune(*args):
-    r = subprocess.run([sys.executable, "-m", "core.cli", *map(str, args)], cwd=ROOT, env=ENV,
-                       capture_output=True, text=True, timeout=600)
+    r = run(*args)
     assert r.returncode == 0, r.stderr[-3000:]
     return r.stdout
 

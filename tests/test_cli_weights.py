@@ -6,23 +6,16 @@ erase the other channels. Every figure the CLI prints is checked against a numpy
 """
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+from cli_kit import run
 from model_kit import kill_bn_channel
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def qftune(*args):
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    return subprocess.run([sys.executable, "-m", "core.cli", "weights", *map(str, args)], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
+    return run("weights", *args)
 
 
 @pytest.fixture(scope="module")

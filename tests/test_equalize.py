@@ -9,22 +9,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from cli_kit import ROOT, run
+
 BUNDLED = ROOT / "resources/models"
-ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore"}
 
 
 def qftune(*args, check=True):
-    r = subprocess.run([sys.executable, "-m", "core.cli", *map(str, args)], cwd=ROOT, env=ENV,
-                       capture_output=True, text=True, timeout=600)
+    r = run(*args)
     if check:
         assert r.returncode == 0, r.stderr[-3000:]
     return r

@@ -1,4 +1,4 @@
-"""Issue 10, data loss: concurrent writers, outputs over inputs, symlinked sessions (CLI subprocesses)."""
+"""Issue 10, data loss: concurrent writers (processes), outputs over inputs, symlinked sessions (the CLI in-process)."""
 
 from __future__ import annotations
 
@@ -93,7 +93,7 @@ def test_an_output_that_is_an_input_or_another_output_is_refused_before_any_work
         os.link(model, tmp_path / "hard.tflite")
     if case == "symlink":
         (tmp_path / "sym.json").symlink_to(session)
-    out = qftune(*args, cwd=tmp_path / "models", timeout=120)
+    out = qftune(*args, cwd=tmp_path / "models")
     err = clean_error(out)
     assert "same file" in err, err
     assert "calibrate [" not in err and "export [" not in err          # refused before any work

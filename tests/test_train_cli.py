@@ -4,23 +4,11 @@ Before (issue 10): ``train --lr nan`` wrote a model with 700,202 of 718,746 weig
 ``--width -1``, ``--width 0`` and ``--epochs 0`` were accepted.
 """
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
+from cli_kit import run as qftune
 from train_kit import make_folder
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def qftune(*args, env=None, timeout=600):
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **(env or {})}
-    return subprocess.run([sys.executable, "-m", "core.cli", *map(str, args)], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=timeout)
 
 
 @pytest.mark.parametrize("option, value, expect", [
@@ -32,7 +20,7 @@ def qftune(*args, env=None, timeout=600):
 ])
 def test_out_of_range_options_are_refused_before_any_work(tmp_path, option, value, expect):
     out = tmp_path / "m.keras"
-    r = qftune("train", "--data", "embedded", "--epochs", "1", option, value, "--out", out, timeout=120)
+    r = qftune("train", "--data", "embedded", "--epochs", "1", option, value, "--out", out)
     assert r.returncode == 2, r.stderr
     assert expect in r.stderr and value.lstrip("-") in r.stderr
     assert "Traceback" not in r.stderr
@@ -41,7 +29,7 @@ def test_out_of_range_options_are_refused_before_any_work(tmp_path, option, valu
 
 def test_mixed_precision_is_refused_on_a_cpu(tmp_path):
     r = qftune("train", "--data", "embedded", "--epochs", "1", "--width", "0.35", "--mixed-precision",
-               "--out", tmp_path / "m.keras", env={"CUDA_VISIBLE_DEVICES": ""}, timeout=300)
+               "--out", tmp_path / "m.keras", env={"CUDA_VISIBLE_DEVICES": ""})
     assert r.returncode == 2 and "--mixed-precision needs a GPU" in r.stderr, r.stderr
     assert not (tmp_path / "m.keras").exists()
 
