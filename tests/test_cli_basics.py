@@ -1,10 +1,8 @@
 """The command line as a user meets it first: help texts and clear errors."""
 
-import subprocess
-import sys
-
 import pytest
 
+from cli_kit import run
 from core.cli import build_parser, main
 
 SUBCOMMANDS = {"train", "calibrate", "ranges", "set-range", "reset-range", "encodings", "export", "evaluate",
@@ -12,7 +10,7 @@ SUBCOMMANDS = {"train", "calibrate", "ranges", "set-range", "reset-range", "enco
 
 
 def test_help_lists_every_subcommand():
-    out = subprocess.run([sys.executable, "-m", "core.cli", "--help"], capture_output=True, text=True, timeout=120)
+    out = run("--help")
     assert out.returncode == 0
     missing = [c for c in SUBCOMMANDS if c not in out.stdout]
     assert not missing, f"qftune --help does not mention {missing}"

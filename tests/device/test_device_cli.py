@@ -1,20 +1,14 @@
-"""``qftune devices`` and ``qftune deploy`` as a user runs them (subprocess, real adb server, emulated phone)."""
+"""``qftune devices`` and ``qftune deploy`` as a user runs them (in-process CLI, real adb server, emulated phone)."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 from adbd_emulator import FakePhone
 from device_kit import adb, plug
 
-
-def qftune(*args, timeout=120):
-    return subprocess.run([sys.executable, "-m", "core.cli", *map(str, args)], capture_output=True, text=True,
-                          timeout=timeout, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
+from cli_kit import run as qftune
 
 
 @pytest.mark.timeout(60)

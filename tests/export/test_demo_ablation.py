@@ -7,23 +7,16 @@ against core.weights on the same models.
 """
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+from cli_kit import run
 from model_kit import kill_bn_channel
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def demo(*args):
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    return subprocess.run([sys.executable, "-m", "core.cli", "demo", *map(str, args)], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=900)
+    return run("demo", *args)
 
 
 @pytest.fixture(scope="module")

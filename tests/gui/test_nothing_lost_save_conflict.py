@@ -3,21 +3,16 @@ Reload / Save As… / Overwrite; nothing is written until the user picks one."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 from gui_kit import wait_jobs
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-ROOT = Path(__file__).resolve().parents[2]
+from cli_kit import run
 
 
 def _cli_set_range(path, name, lo, hi):
-    out = subprocess.run([sys.executable, "-m", "core.cli", "set-range", str(path), name, str(lo), str(hi)],
-                         capture_output=True, text=True, cwd=ROOT, timeout=120)
+    out = run("set-range", path, name, lo, hi)       # another qftune, in this process: the file changes on disk
     assert out.returncode == 0, out.stderr
 
 
