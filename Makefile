@@ -1,6 +1,6 @@
 # The two commands of the README's quick start. Each does its own set-up (Debian
 # packages, .venv) and is a fast no-op when already set up.
-.PHONY: run test test-fast lint demo setup
+.PHONY: run test test-fast test-slow lint demo setup
 
 # The main job on the embedded default: the GUI with a display Qt can open (gui/display.py), else the headless demo.
 run:
@@ -20,13 +20,18 @@ lint:
 	.venv/bin/ruff check .
 	.venv/bin/lint-imports
 
-# The whole test suite, headless, after the lint.
+# The test suite, headless, after the lint: every test not marked slow (a few minutes on 2 cores).
 test: lint
-	QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest
-
-# The suite without the tests marked slow (training runs, multi-worker clusters, full-size models).
-test-fast: lint
 	QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest -m "not slow"
+
+# The same as make test (kept for old habits).
+test-fast: test
+
+# The tests marked slow (training runs, multi-worker clusters, bundled/full-size models); CI runs them
+# after make test. pytest's exit 5 ("no tests collected", e.g. all deselected by -k) is not a failure.
+test-slow:
+	@scripts/setup.sh --test
+	QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest -m slow; rc=$$?; [ $$rc -eq 5 ] && rc=0; exit $$rc
 
 demo:
 	@scripts/setup.sh
