@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from core.cli import main
+from model_kit import data_init_bn
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,25 +45,6 @@ def _images(root, size):
 
     files = sorted(Path(root).rglob("*.jpg"))
     return np.stack([np.asarray(Image.open(f).convert("RGB").resize((size, size), Image.BILINEAR)) for f in files])
-
-
-def data_init_bn(model, x):
-    """Moving BatchNorm statistics := the batch statistics of ``x`` (an untrained net's defaults
-    give activations that vanish or explode with depth)."""
-    bns = [layer for layer in _all_layers(model) if type(layer).__name__ == "BatchNormalization"]
-    for layer in bns:
-        layer.momentum = 0.0
-    model(x, training=True)
-    for layer in bns:
-        layer.momentum = 0.99
-    return model
-
-
-def _all_layers(model):
-    for layer in model.layers:
-        yield layer
-        if hasattr(layer, "layers"):
-            yield from _all_layers(layer)
 
 
 def save_model(model, path, folder, convention):

@@ -7,17 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-
-def data_init_bn(model, x):
-    """Set every BatchNorm's moving statistics to the batch statistics of ``x``."""
-    bns = [layer for layer in model.layers if type(layer).__name__ == "BatchNormalization"]
-    saved = [layer.momentum for layer in bns]
-    for layer in bns:
-        layer.momentum = 0.0
-    model(x, training=True)
-    for layer, m in zip(bns, saved, strict=True):
-        layer.momentum = m
-    return model
+from model_kit import data_init_bn
 
 
 def tiny_model(qf: bool, seed: int = 0):

@@ -23,6 +23,8 @@ from gui_kit import _flush_deletes, wait_jobs  # noqa: E402,F401
 from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from model_kit import data_init_bn  # noqa: E402
+
 
 def _counts_as_leak(w) -> bool:
     """Windows, dialogs and message boxes count; menus and combo-box popups do not
@@ -118,21 +120,6 @@ def make_main_window(qtbot, tmp_path):
 
 # ---- real models and sessions, built once per test run ------------------------------------------------
 
-def _data_init_batchnorm(model):
-    """Set BatchNorm statistics from real images so activations have realistic ranges
-    (an untrained net with default statistics has activations near 1e-9)."""
-    from core.data import load_dataset, to_model_input
-
-    x = to_model_input(load_dataset("embedded").images, model.input_shape)
-    bns = [layer for layer in model.layers if type(layer).__name__ == "BatchNormalization"]
-    for layer in bns:
-        layer.momentum = 0.0
-    model(x, training=True)
-    for layer in bns:
-        layer.momentum = 0.99
-    return model
-
-
 @pytest.fixture(scope="session")
 def gui_models(tmp_path_factory):
     """Tiny real Keras models saved to disk: a QF MobileNetV2 and a model with tied/locked tensors."""
@@ -146,7 +133,7 @@ def gui_models(tmp_path_factory):
     d = tmp_path_factory.mktemp("gui_models")
     keras.utils.set_random_seed(0)
     qf = d / "tiny_qf_v2.keras"
-    _data_init_batchnorm(build("mobilenet-v2", width=0.35, qf=QFConfig.full())).save(qf)
+    data_init_bn(build("mobilenet-v2", width=0.35, qf=QFConfig.full())).save(qf)
     inp = keras.Input((28, 28, 1), name="image")
     a = keras.layers.Conv2D(4, 3, padding="same", activation="relu", name="conv_a")(inp)
     b = keras.layers.Conv2D(4, 3, padding="same", name="conv_b")(inp)
