@@ -56,7 +56,10 @@ def run(args) -> int:
                      class_map=args.class_map, progress=bar, warn=bar.warn)
     finally:
         bar.close()
-    print(json.dumps(r.to_dict(), indent=2) if args.json else format_result(r))
+    if args.json:
+        print_json(r.to_dict())
+    else:
+        print(format_result(r))
     return 0
 
 

@@ -72,7 +72,7 @@ def _run_weights(session, args) -> int:
     attached = attach_kernels(session)
     table = weight_rows(session.plan, args.weights)
     if args.json:
-        print(json.dumps(table, indent=1))
+        print_json(table, indent=1)
         return 0
     if not attached:
         print(f"warning: the session's model {session.model_path} is not there: no error figures",
