@@ -120,12 +120,16 @@ class OptionsDialog(QDialog):
             try:
                 self.job = self.check(self.values())
             except Exception as exc:  # noqa: BLE001 - option errors are shown, nothing runs
-                self.error.setText(str(exc))
-                self.error.setToolTip(str(exc))
-                self.error.show()
+                self.show_error(str(exc))
                 return
         self.error.hide()
         super().accept()
+
+    def show_error(self, text: str) -> None:
+        """A problem with the options, shown in red above the buttons (the dialog stays open)."""
+        self.error.setText(text)
+        self.error.setToolTip(text)
+        self.error.show()
 
     def set_value(self, key: str, value) -> None:
         w = self.widgets[key]
