@@ -116,6 +116,7 @@ class TensorPanel(QWidget):
         sel = self.state.selected
         if sel and sel in names:
             e = self.state.plan[sel]
+            self.view.show_nudge("")          # about the edit that moved it, if any (commit says it again)
             self.view.set_range(e.min, e.max)
             self._show_readouts(e.estimate())
 
