@@ -91,6 +91,10 @@ def _child_init(q, cancel, parent_pid: int | None = None) -> None:
     if parent_pid is not None:
         _die_with_parent(parent_pid)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from core.cli.quiet import QUIET_ENV, quiet_python_warnings
+
+    if os.environ.get(QUIET_ENV):          # a quiet qftune: TF's Python warnings off here too (its C++ lines
+        quiet_python_warnings()            # go through the parent's filtered descriptor 2)
     try:
         os.nice(10)          # the window's process gets the CPU first: the UI stays smooth on few cores
     except OSError:
