@@ -255,6 +255,9 @@ class MainWindow(QMainWindow):
         log.setCheckable(True)
         log.setChecked(True)
         self.tensor_panel.view.log_counts.toggled.connect(log.setChecked)
+        from .help_menu import add_help_menu
+
+        add_help_menu(self)
 
     def _jobs_enabled(self, on: bool) -> None:
         for act in self.job_actions:

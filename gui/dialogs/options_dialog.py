@@ -44,6 +44,9 @@ class Field:
     choice_tips: dict = field(default_factory=dict)   # choice fields: choice -> its tooltip in the list
 
 
+MIN_WIDTH = 640
+
+
 class OptionsDialog(QDialog):
     title = "Options"
     command = ""              # the CLI sub-command this dialog mirrors (shown to the user)
@@ -53,6 +56,7 @@ class OptionsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(f"qftune — {self.title}")
         self.setObjectName(type(self).__name__)
+        self.setMinimumWidth(MIN_WIDTH)           # a path shows from its start, not only its last 30 characters
         self.widgets: dict[str, QWidget] = {}
         form = QFormLayout()
         defaults = defaults or {}
