@@ -56,3 +56,21 @@ def test_help_menu_lists_shortcuts_docs_and_versions(make_main_window, gui_sessi
         assert name in box.text() and v in box.text(), (name, v)
     qtbot.mouseClick(box.button(QMessageBox.Close), Qt.LeftButton)
     qtbot.waitUntil(lambda: win.findChild(QMessageBox, "aboutBox") is None, timeout=3000)
+
+
+def test_export_to_a_folder_that_cannot_be_written_says_so_before_any_work(make_main_window, session_copy, qtbot):
+    from gui_helpers import click_run
+    from gui_kit import close_errors, wait_jobs
+
+    app = make_main_window(str(session_copy("qf")))
+    click_menu(qtbot, app.window, "&Jobs", "&Export…")
+    dlg = app.dialog
+    dlg.set_value("out", "/proc/x.tflite")
+    click_run(qtbot, dlg)
+    wait_jobs(qtbot, app)
+    qtbot.waitUntil(lambda: bool(app.errors), timeout=10_000)
+    box = app.errors[0]
+    text = box.informativeText()
+    assert "the folder /proc is not writable" in text and "choose another folder" in text, text
+    assert ".tmp" not in text and not box.detailedText()          # no internal temp file, no raw traceback
+    close_errors(app)
