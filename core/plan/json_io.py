@@ -8,6 +8,7 @@ from ..data.preprocess import INPUT_RANGE
 from ..quant.tensors import QTensor
 from .checks import PlanError, checked_params
 from .entry import ALL_METHODS, INPUT_DEFAULT_METHOD
+from .precision import precisions_from_rows
 from .weight_entry import checked_weight_state
 
 P = TypeVar("P")     # core.plan.plan.Plan, which imports this module
@@ -26,6 +27,8 @@ def plan_to_dict(plan) -> dict:
         "weights": [{"name": e.name, "granularity": e.granularity, "method": e.method,
                      "clip": list(e.clip) if e.clip is not None else None}
                     for e in plan.weights.values() if not e.state.is_default],
+        # ops away from int8 (core/plan/precision.py); none in older sessions: all int8
+        "precision": dict(plan.precisions),
     }
 
 
@@ -44,4 +47,5 @@ def plan_from_dict(cls: type[P], d: dict, stats: dict) -> P:
     for row in d.get("weights") or []:
         e = plan.weight(row["name"])
         e.state = checked_weight_state(e, row)
+    plan.precisions.update(precisions_from_rows(plan, d.get("precision")))
     return plan
