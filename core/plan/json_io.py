@@ -16,7 +16,7 @@ P = TypeVar("P")     # core.plan.plan.Plan, which imports this module
 
 def plan_to_dict(plan) -> dict:
     """JSON-able :class:`~core.plan.plan.Plan` (floats round-trip exactly through json)."""
-    return {
+    out = {
         "method": plan.method, "gamma": plan.gamma, "input_method": plan.input_method,
         "input_range": list(plan.input_range),
         "tensors": [t.to_dict() for t in plan.tensors],
@@ -27,9 +27,10 @@ def plan_to_dict(plan) -> dict:
         "weights": [{"name": e.name, "granularity": e.granularity, "method": e.method,
                      "clip": list(e.clip) if e.clip is not None else None}
                     for e in plan.weights.values() if not e.state.is_default],
-        # ops away from int8 (core/plan/precision.py); none in older sessions: all int8
-        "precision": dict(plan.precisions),
     }
+    if plan.precisions:   # ops away from int8 (core/plan/precision.py); none: all int8, as older sessions
+        out["precision"] = dict(plan.precisions)
+    return out
 
 
 def plan_from_dict(cls: type[P], d: dict, stats: dict) -> P:
