@@ -62,7 +62,7 @@ def about_html() -> str:
             ("LiteRT", _version("ai-edge-litert")), ("Qt", qVersion()), ("PySide6", _version("PySide6-Essentials")
                                                                         if _version("PySide6") == "not installed"
                                                                         else _version("PySide6"))]
-    return ("<p>qftune: 8-bit MobileNets as accurate as their float originals.</p><table>" +
+    return ("<p>qftune: 8-bit MobileNets as accurate as their float originals.</p><table cellspacing=4>" +
             "".join(f"<tr><td>{k}</td><td><b>{html.escape(v)}</b></td></tr>" for k, v in rows) + "</table>")
 
 
