@@ -52,9 +52,10 @@ def test_a_second_session_with_tiny_ranges_is_not_cut_in_the_table(make_main_win
         s.plan.set_range(n, *TINY)
     s.save(tiny, force=True)
 
-    app = _open(make_main_window, tiny, qtbot, profile="p")
-    app.open(str(first))                                   # the first plan sizes the columns ...
-    wait_jobs(qtbot, app)
+    earlier = make_main_window(str(tiny), profile="p")      # opened once before: in File > Open Recent
+    earlier.window.force_close()
+    app = _open(make_main_window, first, qtbot, profile="p")   # the first plan sizes the columns ...
+    assert "tiny_ranges.qft" in [a.text() for a in app.window.recent_menu.actions()]
     click_menu(qtbot, app.window, "&File", "Open &Recent", "tiny_ranges.qft")      # ... then File > Open Recent
     wait_jobs(qtbot, app)
     assert app.state.path == str(tiny)
