@@ -1,0 +1,105 @@
+"""The presenter window: full screen, black, one step of the story per key press.
+
+PageDown / Right / Down / space go forward, PageUp / Left / Up / Backspace back (what presentation
+clickers send), Home / End jump, Esc leaves. Every slide is built from the cache when the window
+opens, so a step only switches the visible page. Without a usable cache the window says why and
+which command prepares it.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
+
+from . import style
+from .slides import MessageSlide, build
+
+NEXT = (Qt.Key_PageDown, Qt.Key_Right, Qt.Key_Down, Qt.Key_Space)
+BACK = (Qt.Key_PageUp, Qt.Key_Left, Qt.Key_Up, Qt.Key_Backspace)
+
+
+def load(session_a, session_b, out=None):
+    """(story, weight arrays, None) of the pair's fresh cache, or (None, None, why + how to prepare it)."""
+    from core.present import StoryError, open_story, weights_data
+
+    try:
+        story = open_story(session_a, session_b, out)
+        return story, weights_data(story), None
+    except StoryError as exc:
+        return None, None, str(exc)
+
+
+class PresenterWindow(QWidget):
+    stepChanged = Signal(int)
+
+    def __init__(self, session_a, session_b, out=None, parent=None):
+        super().__init__(parent)
+        self.setObjectName("presenter")
+        self.setWindowTitle("qftune presenter")
+        self.setAttribute(Qt.WA_StyledBackground, True)
+        self.setFocusPolicy(Qt.StrongFocus)
+        self.story, arrays, self.problem = load(session_a, session_b, out)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.stack = QStackedWidget()
+        lay.addWidget(self.stack, 1)
+        if self.story is not None:
+            self.slides = build(self.story, arrays)
+        else:
+            self.slides = [MessageSlide("No prepared story for these sessions", self.problem)]
+        for s in self.slides:
+            self.stack.addWidget(s)
+        foot = QHBoxLayout()
+        foot.setContentsMargins(40, 0, 40, 10)
+        self.hint = QLabel("PageDown/→/space: next · PageUp/←: back · Esc: leave")
+        self.hint.setObjectName("hint")
+        self.counter = QLabel()
+        self.counter.setObjectName("counter")
+        for lab in (self.hint, self.counter):
+            lab.setStyleSheet(f"color: {style.DIM.name()};")
+        foot.addWidget(self.hint)
+        foot.addStretch(1)
+        foot.addWidget(self.counter)
+        lay.addLayout(foot)
+        self._height = 0
+        self.go(0)
+
+    @property
+    def index(self) -> int:
+        return self.stack.currentIndex()
+
+    def current(self):
+        return self.stack.currentWidget()
+
+    def go(self, i: int) -> None:
+        i = max(0, min(i, len(self.slides) - 1))
+        self.stack.setCurrentIndex(i)
+        self.counter.setText(f"{i + 1} / {len(self.slides)}")
+        self.stepChanged.emit(i)
+
+    def keyPressEvent(self, event) -> None:
+        key = event.key()
+        if key in NEXT:
+            self.go(self.index + 1)
+        elif key in BACK:
+            self.go(self.index - 1)
+        elif key == Qt.Key_Home:
+            self.go(0)
+        elif key == Qt.Key_End:
+            self.go(len(self.slides) - 1)
+        elif key == Qt.Key_Escape:
+            self.close()
+        else:
+            super().keyPressEvent(event)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        h = self.height()
+        if h != self._height:
+            self._height = h
+            self.setStyleSheet(style.sheet(h))
+            small = style.font(h, style.SMALL)
+            self.hint.setFont(small)
+            self.counter.setFont(small)
+            for s in self.slides:
+                s.apply_size(h)
