@@ -220,12 +220,13 @@ def _compute(a, b, paths, ds, spec, samples, work: Path, tick) -> dict:
     extra = {"QF architecture": _row(f"{lb} float", fb, fb.top1, "float32"),
              "greedy ranges": _row(f"{la} + greedy", ga, fa.top1, "greedy ranges, per-tensor")}
     for name, row, why in fixes:
-        before = qf if name == "greedy ranges" else base
+        before, before_float = (qf, fb.top1) if name == "greedy ranges" else (base, fa.top1)
         ref = fb.top1 if name in ("QF architecture", "greedy ranges") else fa.top1
         bars = bars + ([extra[name]] if name in extra else []) + [row]
         steps.append({"kind": "fix", "fix": name, "title": f"Fix: {name}", "accuracy": row["accuracy"],
                       "before": before.top1, "float_accuracy": ref, "why": why, "bars": list(bars),
-                      "sentence": fix_sentence(name, before.top1, row["accuracy"], ref)})
+                      "sentence": fix_sentence("the QF architecture" if name == "QF architecture" else name,
+                                               before.top1, before_float, row["accuracy"], ref)})
     host_rows = [{"label": f"{la} float", "latency_ms": fa.latency_ms_median, "accuracy": fa.top1},
                  {"label": f"{la} int8 baseline", "latency_ms": base.latency_ms_median, "accuracy": base.top1},
                  {"label": f"{lb} int8 greedy", "latency_ms": gb.latency_ms_median, "accuracy": gb.top1}]

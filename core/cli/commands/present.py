@@ -64,18 +64,14 @@ def run(args) -> int:
 
 
 def _show(a, b, out) -> int:
-    import importlib
     import sys
 
     from ...present import StoryError, open_story
+    from .gui import run_window
 
     try:
         open_story(a, b, out)
     except StoryError as exc:
         print(f"qftune present: error: {exc}", file=sys.stderr)
         return 2
-    problem = importlib.import_module("gui.display").display_problem()
-    if problem:
-        print(f"qftune present: error: {problem}", file=sys.stderr)
-        return 2
-    return importlib.import_module("gui.presenter.app").main(str(a), str(b), out)
+    return run_window("presenter.app", "present", str(a), str(b), out)
