@@ -97,7 +97,7 @@ def prepare(session_a, session_b, out=None, data: str | None = None, eval_images
     tick("sessions read")
     work = Path(tempfile.mkdtemp(prefix=".present-", dir=folder.parent if folder.parent.exists() else None))
     try:
-        doc = _compute(a, b, paths, ds, spec, samples, work, tick)
+        doc = _compute(a, b, paths, ds, spec, samples, work, tick, folder)
         doc["steps"].append(phone_step(doc.pop("_host_rows"), phone_doc, phone))
         _write(folder, work, doc)
     finally:
@@ -159,7 +159,7 @@ def _row(label: str, r, float_top1: float, what: str) -> dict:
             "latency_ms": r.latency_ms_median}
 
 
-def _compute(a, b, paths, ds, spec, samples, work: Path, tick) -> dict:
+def _compute(a, b, paths, ds, spec, samples, work: Path, tick, folder: Path) -> dict:
     from ..models.loading import load_model
     from ..weights import model_weights
 
@@ -235,10 +235,21 @@ def _compute(a, b, paths, ds, spec, samples, work: Path, tick) -> dict:
     return {"format": cache.FORMAT, "version": cache.VERSION,
             "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
             "qftune": qftune_version(), "python": platform.python_version(), "host": host_info(),
-            "sessions": {k: {"path": str(p.resolve()), "sha256": cache.file_sha256(p), "label": p.stem,
-                             "model": s.model_path} for k, p, s in (("a", paths[0], a), ("b", paths[1], b))},
+            "sessions": {k: {"path": _rel(p, folder), "sha256": cache.file_sha256(p), "label": p.stem,
+                             "model": Path(s.model_path).name if s.model_path else None}
+                         for k, p, s in (("a", paths[0], a), ("b", paths[1], b))},
             "eval": {"data": spec, "images": n, "classes": names},
             "steps": steps, "_host_rows": host_rows}
+
+
+def _rel(path: Path, folder: Path) -> str:
+    """``path`` relative to the cache folder (the pair and its cache move together), else absolute."""
+    import os
+
+    try:
+        return os.path.relpath(path.resolve(), folder.resolve())
+    except ValueError:      # another drive
+        return str(path.resolve())
 
 
 def _check_folder(folder: Path, inputs) -> None:
