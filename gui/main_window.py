@@ -254,7 +254,7 @@ class MainWindow(QMainWindow):
         self.compare_action.setCheckable(True)
         from .presenter import open_presenter  # the talk's story, full screen, from its prepared cache (issue 22 §3)
 
-        self._action(v, "&Presenter", lambda: setattr(self, "presenter", open_presenter()), "F5",
+        self._action(v, "&Presenter", lambda: setattr(self, "presenter", open_presenter(near=self)), "F5",
                      "Full-screen story for a talk from `qftune present --prepare`'s cache (Esc leaves)", "presenterAction")
         log.setCheckable(True)
         log.setChecked(True)

@@ -103,3 +103,17 @@ class PresenterWindow(QWidget):
             self.counter.setFont(small)
             for s in self.slides:
                 s.apply_size(h)
+
+
+def show_full_screen(win: PresenterWindow, near=None) -> None:
+    """Full screen on the screen of ``near`` (the main window) or the primary one. The geometry is set
+    first: without a window manager (a bare X server, a kiosk) showFullScreen alone keeps the default size."""
+    from PySide6.QtGui import QGuiApplication
+
+    screen = (near.screen() if near is not None else None) or QGuiApplication.primaryScreen()
+    if screen is not None:
+        win.setGeometry(screen.geometry())
+    win.showFullScreen()
+    win.raise_()
+    win.activateWindow()
+    win.setFocus()

@@ -152,6 +152,7 @@ def test_view_menu_opens_presenter_with_f5(qtbot, make_main_window):
     qtbot.keyClick(win, Qt.Key_F5)
     pres = win.presenter
     assert pres.isVisible() and pres.windowState() & Qt.WindowFullScreen
+    assert pres.geometry() == win.screen().geometry()         # the whole screen, with or without a window manager
     if QApplication.activeWindow() is not pres:      # offscreen: what the window manager does for a new window
         QApplication.setActiveWindow(pres)
     qtbot.waitUntil(lambda: QApplication.activeWindow() is pres)
