@@ -97,7 +97,7 @@ def prepare(session_a, session_b, out=None, data: str | None = None, eval_images
     tick("sessions read")
     work = Path(tempfile.mkdtemp(prefix=".present-", dir=folder.parent if folder.parent.exists() else None))
     try:
-        doc = _compute(a, b, paths, ds, spec, samples, work, tick, folder)
+        doc = _compute(a, b, paths, ds, spec, samples, work, tick, folder, progress)
         doc["steps"].append(phone_step(doc.pop("_host_rows"), phone_doc, phone))
         _write(folder, work, doc)
     finally:
@@ -117,7 +117,26 @@ def _ticker(progress, log):
     return tick
 
 
-def _measure(session, plan, weights: str, tag: str, work: Path, ds, float_out: bool = False, model_path=None):
+class _CancelOnly(Progress):
+    """Hands the export's and evaluation's own progress calls to nothing but the cancel check of ``parent``,
+    so Cancel / Ctrl+C stops a step midway (the story's bar moves once per step)."""
+
+    def __init__(self, parent: Progress):
+        super().__init__()
+        self._parent = parent
+
+    def update(self, done, total, message=""):
+        self._parent.check_cancelled()
+
+    def check_cancelled(self):
+        self._parent.check_cancelled()
+
+    def sub(self, start, span, total):
+        return self
+
+
+def _measure(session, plan, weights: str, tag: str, work: Path, ds, float_out: bool = False, model_path=None,
+             progress: Progress = NULL_PROGRESS):
     """(int8 EvalResult, float EvalResult or None) of ``plan`` exported with ``weights`` weights."""
     from ..evaluate import evaluate
     from ..workflows.export import export
@@ -127,12 +146,12 @@ def _measure(session, plan, weights: str, tag: str, work: Path, ds, float_out: b
     out = work / f"{tag}.tflite"
     fout = work / f"{tag}_float.tflite" if float_out else None
     export(model, plan.tensors, plan.ranges(), str(out), weights=weights, float_out=str(fout) if fout else None,
-           convention=conv)
+           convention=conv, progress=_CancelOnly(progress))
     from ..workflows.inputs import as_convention
 
     c = as_convention(conv)
-    r = evaluate(str(out), dataset=ds, convention=c)
-    f = evaluate(str(fout), dataset=ds, convention=c) if fout else None
+    r = evaluate(str(out), dataset=ds, convention=c, progress=_CancelOnly(progress))
+    f = evaluate(str(fout), dataset=ds, convention=c, progress=_CancelOnly(progress)) if fout else None
     return r, f
 
 
@@ -159,7 +178,7 @@ def _row(label: str, r, float_top1: float, what: str) -> dict:
             "latency_ms": r.latency_ms_median}
 
 
-def _compute(a, b, paths, ds, spec, samples, work: Path, tick, folder: Path) -> dict:
+def _compute(a, b, paths, ds, spec, samples, work: Path, tick, folder: Path, progress=NULL_PROGRESS) -> dict:
     from ..models.loading import load_model
     from ..weights import model_weights
 
@@ -167,7 +186,7 @@ def _compute(a, b, paths, ds, spec, samples, work: Path, tick, folder: Path) -> 
     names = list(ds.class_names)
     la, lb = paths[0].stem, paths[1].stem
     a_mm, b_mm = a.plan.rechoose("minmax"), b.plan.rechoose("minmax")
-    base, fa = _measure(a, a_mm, "per-tensor", "a_minmax_pt", work, ds, float_out=True)
+    base, fa = _measure(a, a_mm, "per-tensor", "a_minmax_pt", work, ds, float_out=True, progress=progress)
     tick(f"{la}: float and int8 (min/max, per-tensor weights) evaluated")
     flips = (fa.predictions == labels) != (base.predictions == labels)
     index = _pick_samples(labels, base.predictions, flips, samples)
@@ -194,17 +213,17 @@ def _compute(a, b, paths, ds, spec, samples, work: Path, tick, folder: Path) -> 
     np.savez_compressed(work / "cache" / cache.WEIGHTS, **arrays)
     steps.append(cause)
 
-    pc, _ = _measure(a, a_mm, "per-channel", "a_minmax_pc", work, ds)
+    pc, _ = _measure(a, a_mm, "per-channel", "a_minmax_pc", work, ds, progress=progress)
     tick(f"{la}: per-channel weights evaluated")
     eq_session, _eq_path, pairs = _equalized_session(a, work)
     tick(f"{la}: equalized and calibrated ({pairs} pairs)")
-    cle, _ = _measure(eq_session, eq_session.plan, "per-tensor", "a_cle_pt", work, ds)
+    cle, _ = _measure(eq_session, eq_session.plan, "per-tensor", "a_cle_pt", work, ds, progress=progress)
     tick(f"{la}: CLE evaluated")
-    qf, fb = _measure(b, b_mm, "per-tensor", "b_minmax_pt", work, ds, float_out=True)
+    qf, fb = _measure(b, b_mm, "per-tensor", "b_minmax_pt", work, ds, float_out=True, progress=progress)
     tick(f"{lb}: float and int8 evaluated")
-    ga, _ = _measure(a, a.plan.rechoose("greedy"), "per-tensor", "a_greedy_pt", work, ds)
+    ga, _ = _measure(a, a.plan.rechoose("greedy"), "per-tensor", "a_greedy_pt", work, ds, progress=progress)
     tick(f"{la}: greedy ranges evaluated")
-    gb, _ = _measure(b, b.plan.rechoose("greedy"), "per-tensor", "b_greedy_pt", work, ds)
+    gb, _ = _measure(b, b.plan.rechoose("greedy"), "per-tensor", "b_greedy_pt", work, ds, progress=progress)
     tick(f"{lb}: greedy ranges evaluated")
 
     bars = [_row(f"{la} float", fa, fa.top1, "float32"),

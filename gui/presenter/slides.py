@@ -159,6 +159,32 @@ class MessageSlide(Slide):
         self.body.addStretch(1)
 
 
+class PrepareSlide(MessageSlide):
+    """The message, and preparing the cache from here: Enter starts, a progress bar, Esc cancels."""
+
+    def __init__(self, title: str, text: str, parent=None):
+        super().__init__(title, text, parent)
+        from PySide6.QtWidgets import QProgressBar
+
+        self.action = _label("Enter: prepare it now (about 1.5 min for the bundled pair) · Esc: leave", "action",
+                             color=style.ACCENT, wrap=True)
+        self.body.insertWidget(0, self.action)
+        self.bar = QProgressBar()
+        self.bar.setObjectName("prepareProgress")
+        self.bar.setRange(0, 1000)
+        self.bar.hide()
+        self.body.insertWidget(1, self.bar)
+
+    def show_progress(self, fraction: float, message: str) -> None:
+        self.bar.show()
+        self.bar.setValue(int(fraction * 1000))
+        self.action.setText(f"Preparing: {message} · Esc: cancel")
+
+    def show_result(self, text: str) -> None:
+        self.bar.hide()
+        self.action.setText(text)
+
+
 def build(story: dict, arrays: dict) -> list[Slide]:
     folder = Path(story["folder"])
     out = []

@@ -161,3 +161,24 @@ def test_view_menu_opens_presenter_with_f5(qtbot, make_main_window):
     assert pres.current().step["kind"] == "int8"
     qtbot.keyClick(pres, Qt.Key_Escape)
     qtbot.waitUntil(lambda: not pres.isVisible())
+
+
+def test_window_prepares_the_missing_cache_off_the_ui_thread_and_cancels(qtbot, tmp_path):
+    a, b = bundled_pair()
+    out = tmp_path / "story"
+    win = PresenterWindow(a, b, out)
+    qtbot.addWidget(win)
+    win.resize(1280, 720)
+    win.show()
+    qtbot.waitExposed(win)
+    slide = win.current()
+    assert "Enter: prepare it now" in slide.action.text()
+    qtbot.keyClick(win, Qt.Key_Return)
+    assert win.job is not None and slide.bar.isVisible()
+    qtbot.keyClick(win, Qt.Key_PageDown)               # the UI answers while the engine works
+    qtbot.waitUntil(lambda: slide.action.text().startswith("Preparing: ") and "starting" not in slide.action.text(),
+                    timeout=120_000)                   # a step of the engine's progress arrived
+    qtbot.keyClick(win, Qt.Key_Escape)                 # cancels the job, does not leave
+    qtbot.waitUntil(lambda: win.job is None, timeout=120_000)
+    assert win.isVisible() and slide.action.text().startswith("Cancelled: nothing was written")
+    assert not out.exists() and not list(tmp_path.glob(".present-*"))
