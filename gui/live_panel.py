@@ -78,6 +78,7 @@ class LivePanel(QWidget):
         self.plot.setObjectName("liveHistory")
         self.plot.setBackground("w")
         self.plot.setMinimumHeight(110)
+        self.plot.setMaximumHeight(200)
         self.plot.setLabel("left", "%")
         self.plot.setLabel("bottom", "undo step")
         self.plot.setMouseEnabled(False, False)
@@ -96,9 +97,10 @@ class LivePanel(QWidget):
             lay.addWidget(lab)
         lay.addWidget(self.status)
         lay.addWidget(self.ask)
-        lay.addWidget(self.plot, 1)
-        self.setMinimumWidth(220)
-        self.setMaximumWidth(320)
+        lay.addWidget(self.plot)
+        lay.addStretch(1)
+        self.setMinimumWidth(200)
+        self.setMaximumWidth(260)
         self.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Expanding)
         self.live.changed.connect(self.refresh)
         self.refresh()
@@ -129,7 +131,8 @@ class LivePanel(QWidget):
         status = live.message
         if live.status == "ready" and live.figures is not None:
             f = live.figures
-            status = f"re-scored from {f.get('recomputed_from') or '—'} in {f.get('seconds', 0):.2f} s"
+            where = f.get("recomputed_from") or "—"
+            status = f"computed from {where} on, in {f.get('seconds', 0):.2f} s"
         elif live.pending and live.status not in ("no-data", "refused", "error"):
             status = "re-scoring…" if live.status != "building" else live.message
         self.status.setText(status)
@@ -145,6 +148,7 @@ class LivePanel(QWidget):
         self.agree_line.setData(xs, agree)
         self.top1_line.setData(xs if len(top1) == len(xs) else [], top1 if len(top1) == len(xs) else [])
         self.points.setData(xs, agree)
+        self.plot.setXRange(-0.5, max(1, len(hist) - 1) + 0.5, padding=0)
         i = self.state.undo_stack.index()
         f = hist[i] if i < len(hist) else None
         self.current.setData([i] if f is not None else [], [100 * f["agreement"]] if f is not None else [])

@@ -135,7 +135,7 @@ class MainWindow(QMainWindow):
         the histogram the rest, the results strip ~20 % of the height."""
         w = max(self.width(), 800)
         table = max(430, min(600, int(0.38 * w)))
-        live = self.live_panel.sizeHint().width()
+        live = max(self.live_panel.minimumWidth(), min(self.live_panel.maximumWidth(), int(0.18 * w)))
         self.splitter.setSizes([table, w - table - live, live])
         h = max(self.centralWidget().height(), 300)
         self.left_splitter.setSizes([h - int(0.36 * h), int(0.36 * h)])
