@@ -137,7 +137,9 @@ def live_set_data(calibration: dict, n_images: int, data: str | None = None, pat
         raise NoLiveDataError(f"the data spec {spec!r} no longer resolves ({exc}): choose the live set's data") \
             from None
     pool = np.arange(len(ds))
-    if getattr(ds, "source", None) == getattr(calib, "source", None):     # one split: leave calibration's out
+    # one split (a folder, a spec naming its split) and it is the one calibrated on: leave calibration's images out
+    calibrated_on = spec == (calibration or {}).get("data")
+    if calibrated_on and getattr(ds, "source", None) == getattr(calib, "source", None):
         per_class, limit = (calibration or {}).get("per_class"), (calibration or {}).get("limit")
         used = (per_class_index(ds.labels, ds.num_classes, int(per_class)) if per_class else pool)[:limit]
         pool = np.setdiff1d(pool, used)

@@ -127,6 +127,19 @@ def test_a_session_whose_data_no_longer_resolves_asks_for_data(make_main_window,
     app, panel = open_with_live_set(make_main_window, qtbot, path, status="no-data")
     assert "no longer resolves" in panel.status.text() and "moved_away" in panel.status.text()
     assert panel.shown is None and panel.ask.isVisible()
+
+    from PIL import Image  # data that cannot score the model: 3 classes, not 10
+    for c in ("a", "b", "c"):
+        (tmp_path / "three" / c).mkdir(parents=True)
+        Image.new("L", (28, 28), 40).save(tmp_path / "three" / c / "x.png")
+    qtbot.keyClicks(panel.data_edit, f"folder:{tmp_path / 'three'}")
+    qtbot.keyClick(panel.data_edit, Qt.Key_Return)
+    qtbot.waitUntil(lambda: panel.live.status == "refused", timeout=120_000)
+    assert "refused" in panel.status.text() and "3 classes" in panel.status.text() and "10 outputs" in \
+        panel.status.text()
+    assert panel.shown is None and panel.ask.isVisible()
+
+    panel.data_edit.clear()
     qtbot.keyClicks(panel.data_edit, "embedded")
     qtbot.keyClick(panel.data_edit, Qt.Key_Return)
     f = wait_figures(qtbot, panel, timeout=180_000)
