@@ -120,6 +120,22 @@ class LivePanel(QWidget):
         cmd = self.state.undo_stack.command(i - 1) if i > 0 else None
         return step_tooltip(i, cmd.text() if cmd is not None else "as opened", self.live.step_figures(i))
 
+    def describe_actions(self, undo, redo) -> None:
+        """Hovering Edit > Undo / Redo shows the figures of the step each goes back (or forward) to."""
+        def update():
+            stack = self.state.undo_stack
+            for act, i in ((undo, stack.index() - 1), (redo, stack.index() + 1)):
+                if 0 <= i <= stack.count():
+                    cmd = stack.command(i - 1) if i > 0 else None
+                    act.setToolTip(step_tooltip(i, cmd.text() if cmd is not None else "as opened",
+                                                self.live.step_figures(i)))
+                else:
+                    act.setToolTip("")
+
+        self.live.changed.connect(update)
+        self.state.undo_stack.indexChanged.connect(lambda _i: update())
+        update()
+
     def refresh(self) -> None:
         live = self.live
         info = live.info

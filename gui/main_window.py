@@ -215,6 +215,8 @@ class MainWindow(QMainWindow):
         e.addAction(undo)
         e.addAction(redo)
         self.undo_action, self.redo_action = undo, redo
+        e.setToolTipsVisible(True)
+        self.live_panel.describe_actions(undo, redo)      # each step's live figures on hover
         e.addSeparator()
         self._action(e, "Accept &Greedy", self.tensor_panel.accept_greedy, None,
                      "Use the greedy range for the selected tensor (Enter in the table)")

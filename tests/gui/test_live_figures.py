@@ -86,6 +86,8 @@ def test_drag_and_typed_edit_change_the_figures_and_undo_restores_them(make_main
     assert list(xs) == [0, 1, 2] and list(ys) == pytest.approx([100 * f["agreement"] for f in (f0, f1, f2)])
     tip = panel._tip(1, 0, None)
     assert "step 1" in tip and f"{f1['sqnr_db']:.1f} dB" in tip
+    redo_tip = app.window.redo_action.toolTip()                # Edit > Redo goes to step 1: its figures
+    assert redo_tip.startswith("step 1") and f"{f1['sqnr_db']:.1f} dB" in redo_tip
     qtbot.keyClick(app.window, Qt.Key_Z, Qt.ControlModifier | Qt.ShiftModifier)
     assert panel.shown == f1
     assert not app.errors, close_errors(app)
