@@ -160,6 +160,8 @@ class SimulatedModel:
 
         if self._custom_weight_params:
             raise ValueError("this simulation quantizes its kernels with its own weight_params")
+        if float_layers(weight_plan) != self.floats:
+            raise ValueError("the plan's float ops changed: the simulated model must be built again")
         changed = []
         for name, (cls, kernel) in self._kernel_src.items():
             lo, hi = kernel_range(cls, kernel, self.weights, name, weight_plan)
