@@ -107,7 +107,7 @@ class SimulatedModel:
         import tensorflow as tf
 
         params, _ = self.folded
-        out, self._weight_scales, self._bias_inputs = {}, {}, {}
+        out, self._weight_scales, self._bias_inputs, self._kernel_of = {}, {}, {}, {}
         for node in walk_nodes(self.model):
             layer = node.operation
             cls = type(layer).__name__
@@ -118,9 +118,11 @@ class SimulatedModel:
             else:
                 continue
             lo, hi = self.weight_params(layer.name, cls, kernel, self.weights)
+            self._kernel_of[layer.name] = (cls, kernel, np.asarray(hi, np.float32))
             out[layer.name] = tf.Variable(fq_kernel_with(tf, cls, kernel, lo, hi), trainable=False)
-            self._weight_scales[layer.name] = tf.constant(((np.asarray(hi, np.float32) - np.asarray(lo, np.float32))
-                                                           / np.float32(254.0)).astype(np.float32))
+            # always one scale per output channel (a per-tensor scale repeated), so that a kernel entry can
+            # switch granularity in place (set_weight_plan) without tracing again
+            self._weight_scales[layer.name] = tf.Variable(_channel_scales(cls, kernel, hi), trainable=False)
         by_name = {t.name: t for t in self.tensors}
         for t in self.tensors:   # a weighted op's bias is quantized at its input's scale x its weight scale
             if t.layers[0] in out and t.inputs and t.inputs[0] in by_name:
@@ -141,6 +143,26 @@ class SimulatedModel:
                 self.current[t.name] = (p.min, p.max)
                 changed.append(t.name)
         return changed
+
+    def set_weight_plan(self, weight_plan) -> list[str]:
+        """Quantize every kernel as ``weight_plan``'s entries (``core.plan.Plan`` or
+        :class:`~core.plan.weight_entry.WeightPlan`) say, in place (nothing is traced again); returns the
+        layers whose kernel quantization changed, in model order."""
+        import tensorflow as tf
+
+        from ..export.graph import kernel_range
+
+        changed = []
+        for name, (cls, kernel, hi_now) in self._kernel_of.items():
+            lo, hi = kernel_range(cls, kernel, self.weights, name, weight_plan)
+            hi = np.asarray(hi, np.float32)
+            if hi.shape == hi_now.shape and np.array_equal(hi, hi_now):
+                continue
+            self._kernels[name].assign(fq_kernel_with(tf, cls, kernel, lo, hi))
+            self._weight_scales[name].assign(_channel_scales(cls, kernel, hi))
+            self._kernel_of[name] = (cls, kernel, hi)
+            changed.append(name)
+        return sorted(changed, key=lambda n: self._position.get(n, -1))
 
     # ---- the graph ---------------------------------------------------------------
     def _build_segments(self, tf) -> None:
@@ -193,6 +215,13 @@ class SimulatedModel:
         i = self._position[layer]
         return next(k for k, (first, last) in enumerate(self.segments) if first <= i <= last)
 
+    def segment_of_layer(self, layer: str) -> int:
+        """The segment computing ``layer`` (0 for a layer outside the walked graph)."""
+        i = self._position.get(layer)
+        if i is None:
+            return 0
+        return next(k for k, (first, last) in enumerate(self.segments) if first <= i <= last)
+
     def describe_segment(self, k: int) -> str:
         first, last = self.segments[k]
         return f"{self.nodes[first].operation.name}..{self.nodes[last].operation.name}"
@@ -214,6 +243,15 @@ class SimulatedModel:
     def trace_count(self) -> int:
         """How many times the segments were traced (one each when warm: an edit must not add any)."""
         return sum(int(f.experimental_get_tracing_count()) for f in self._fns)
+
+
+def _channel_scales(cls: str, kernel: np.ndarray, hi) -> np.ndarray:
+    """The kernel's stored scale(s) ``2m/254`` (float32), one per output channel (a per-tensor scale repeated)."""
+    from ..quant.weight_grid import weight_ranges
+
+    n = len(weight_ranges(cls, kernel, "per-channel"))
+    scales = (np.float32(2.0) * np.asarray(hi, np.float32) / np.float32(254.0)).astype(np.float32)
+    return np.broadcast_to(scales, (n,)).astype(np.float32) if scales.size in (1, n) else scales
 
 
 def simulated_float(model, folded=None):
