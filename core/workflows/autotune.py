@@ -40,11 +40,12 @@ def autotune_outputs(out: str | Path) -> dict:
 
 
 def _check_outputs(session, session_path, out, force):
-    from ..outputs import SESSION, TFLITE, Output, check_outputs
+    from ..export.report import export_outputs
+    from ..outputs import SESSION, Output, check_outputs
 
     files = autotune_outputs(out)
     outputs = [Output("--out", files["session"], SESSION), Output("the autotune report", files["json"], None),
-               Output("the report page", files["html"], None), Output("the tuned int8 model", files["tflite"], TFLITE)]
+               Output("the report page", files["html"], None), *export_outputs(files["tflite"])]
     inputs = [("the session", session_path), ("its model", session.model_path)]
     check_outputs(inputs, outputs, force)
     return files, outputs, inputs
