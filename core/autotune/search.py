@@ -79,8 +79,9 @@ class Search:
     """The state of one search; :meth:`run` returns a :class:`SearchResult`."""
 
     def __init__(self, live, kinds: dict, stats: dict, start: dict, float_top1: float, options,
-                 progress=NULL_PROGRESS):
+                 progress=NULL_PROGRESS, precisions: dict | None = None):
         self.live, self.kinds, self.stats, self.options = live, kinds, stats, options
+        self.precisions = dict(precisions or {})   # the session's ops away from int8: kept as they are
         self.float_top1, self.progress = float_top1, progress
         self.start_states = dict(start)
         self.points: list[Point] = []
@@ -106,7 +107,8 @@ class Search:
         return (-a.top1, a.extra_bytes) < (-b.top1, b.extra_bytes)
 
     def score(self, states: dict, changes: list, phase: str, what: str) -> Point:
-        plan = WeightPlan({layer: WeightEntry(layer, self.kinds[layer], s) for layer, s in states.items()})
+        plan = WeightPlan({layer: WeightEntry(layer, self.kinds[layer], s) for layer, s in states.items()},
+                          dict(self.precisions))
         self.progress.update(self.evals, self.total, what)
         fig = self.live.edit_kernels(plan)
         self.evals += 1

@@ -53,11 +53,16 @@ def _check_outputs(session, session_path, out, force):
 
 def _start_states(plan, base: str) -> tuple[dict, dict]:
     """(layer -> WeightState the search starts from, layer -> kind): the plan's entries, every kernel at the
-    hardware's granularity (an entry of another granularity falls back to max|w| at it)."""
+    hardware's granularity (an entry of another granularity falls back to max|w| at it); float ops
+    (``set-precision``) have no int8 kernel and are left out."""
+    from ..plan.precision import float_layers
     from ..plan.weight_entry import WeightState, effective_granularity
 
     states, kinds = {}, {}
+    floats = float_layers(plan)
     for layer, e in plan.weights.items():
+        if layer in floats:
+            continue
         gran = effective_granularity(e.kind, base)
         s = e.state
         if s.granularity is None and s.clip is None:
@@ -68,13 +73,14 @@ def _start_states(plan, base: str) -> tuple[dict, dict]:
     return states, kinds
 
 
-def _measure(model, plan_tensors, ranges, states, kinds, base, folder, conv, latency_ds, threads, name):
+def _measure(model, plan_tensors, ranges, states, kinds, base, folder, conv, latency_ds, threads, name,
+             precisions=None):
     """Export one plan's kernel states (verified) to ``folder``; (path, bytes, latency ms or None)."""
     from ..evaluate import evaluate
     from ..export import export_int8
     from ..plan.weight_entry import WeightEntry, WeightPlan
 
-    wp = WeightPlan({layer: WeightEntry(layer, kinds[layer], s) for layer, s in states.items()})
+    wp = WeightPlan({layer: WeightEntry(layer, kinds[layer], s) for layer, s in states.items()}, dict(precisions or {}))
     path = Path(folder) / f"{name}.tflite"
     export_int8(model, plan_tensors, ranges, path, weights=base, input_convention=conv, weight_plan=wp, force=True)
     latency = None
@@ -130,7 +136,8 @@ def autotune(session_path: str, data: str, options, out: str, model_path: str | 
                              progress=progress.sub(0.15, 0.15, 1.0), convention=conv)
     order = sensitivity_order(rows, set(start), band)
 
-    search = Search(live, kinds, stats, start, float_top1, options, progress.sub(0.3, 0.5, 1.0))
+    search = Search(live, kinds, stats, start, float_top1, options, progress.sub(0.3, 0.5, 1.0),
+                    getattr(plan, "precisions", {}))
     result = search.run(order)
     best = result.best
 
@@ -159,7 +166,11 @@ def autotune(session_path: str, data: str, options, out: str, model_path: str | 
         except Cancelled:
             doc["cancelled"], doc["stopped"] = True, "cancelled while confirming"
     doc["confirmed"] = confirmed
-    doc["every_op_int8"] = confirmed["verified"] if confirmed else None   # the verifier: no float tensor inside
+    from ..plan.precision import float_layers
+
+    # the verifier checked every tensor against the plan; the session's own float ops (set-precision) stay float
+    doc["every_op_int8"] = (confirmed["verified"] and not float_layers(plan)) if confirmed else None
+    doc["float_ops"] = sorted(float_layers(plan))
     doc.update(_front_doc(points, measured, confirmed, options))
     if doc["cancelled"]:
         code, verdict = EXIT_CANCELLED, (f"cancelled: the best plan found so far is written (held-out drop "
@@ -209,7 +220,7 @@ def _confirm(model, plan, session, best, points, kinds, base, conv, ds, ho, opti
             if p.index not in measured:
                 progress.check_cancelled()
                 _, nbytes, lat = _measure(model, plan.tensors, plan.ranges(), p.states, kinds, base, tmp, conv,
-                                          lat_ds, options.threads, f"p{p.index}")
+                                          lat_ds, options.threads, f"p{p.index}", getattr(plan, "precisions", {}))
                 measured[p.index] = (nbytes, lat)
     drop = (flt.top1 - int8.top1) * 100.0
     confirmed = {"data": str(ds.source or ""), "n_images": int8.n_images, "float_top1": flt.top1,
