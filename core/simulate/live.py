@@ -100,6 +100,14 @@ class LiveSet:
                 self._stale = min(self._stale, min(self.sim.segment_of_layer(n) for n in layers))
         return self.score(progress=progress)
 
+    def edit_kernels(self, weight_plan, progress: Progress = NULL_PROGRESS) -> LiveFigures:
+        """Put ``weight_plan``'s kernel entries into the simulation and re-score (only from the first
+        layer whose kernel quantization changed)."""
+        changed = self.sim.set_weight_plan(weight_plan)
+        if changed:
+            self._stale = min(self._stale, min(self.sim.segment_of_layer(n) for n in changed))
+        return self.score(progress=progress)
+
     def score(self, progress: Progress = NULL_PROGRESS) -> LiveFigures:
         """The figures for the simulation's current ranges; a cancelled call leaves the caches
         consistent (the next call recomputes what it did not finish)."""

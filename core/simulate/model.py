@@ -232,6 +232,13 @@ class SimulatedModel:
         i = self._position[layer]
         return next(k for k, (first, last) in enumerate(self.segments) if first <= i <= last)
 
+    def segment_of_layer(self, layer: str) -> int:
+        """The segment computing ``layer`` (0 for a layer outside the walked graph)."""
+        i = self._position.get(layer)
+        if i is None:
+            return 0
+        return next(k for k, (first, last) in enumerate(self.segments) if first <= i <= last)
+
     def describe_segment(self, k: int) -> str:
         first, last = self.segments[k]
         return f"{self.nodes[first].operation.name}..{self.nodes[last].operation.name}"
