@@ -355,6 +355,7 @@ class QftuneApp(QObject):
     def shutdown(self) -> None:
         self.runner.shutdown()
         self.weights.shutdown()
+        self.window.live_panel.live.shutdown()
         # a clean quit: the user saved, discarded, or had nothing to lose; a recovery file is
         # only for a crash
         self.files.discard_recovery()

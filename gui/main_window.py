@@ -47,6 +47,10 @@ class MainWindow(QMainWindow):
         self.left_splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(self.left_splitter)
         self.splitter.addWidget(self.tensor_panel)
+        from .live_panel import LivePanel  # issue 21: the plan re-scored after every edit, beside the histogram
+
+        self.live_panel = LivePanel(self.state, app.runner)
+        self.splitter.addWidget(self.live_panel)
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setChildrenCollapsible(False)
@@ -131,7 +135,8 @@ class MainWindow(QMainWindow):
         the histogram the rest, the results strip ~20 % of the height."""
         w = max(self.width(), 800)
         table = max(430, min(600, int(0.38 * w)))
-        self.splitter.setSizes([table, w - table])
+        live = max(self.live_panel.minimumWidth(), min(self.live_panel.maximumWidth(), int(0.18 * w)))
+        self.splitter.setSizes([table, w - table - live, live])
         h = max(self.centralWidget().height(), 300)
         self.left_splitter.setSizes([h - int(0.36 * h), int(0.36 * h)])
         self._fit_docks()
@@ -210,6 +215,8 @@ class MainWindow(QMainWindow):
         e.addAction(undo)
         e.addAction(redo)
         self.undo_action, self.redo_action = undo, redo
+        e.setToolTipsVisible(True)
+        self.live_panel.describe_actions(undo, redo)      # each step's live figures on hover
         e.addSeparator()
         self._action(e, "Accept &Greedy", self.tensor_panel.accept_greedy, None,
                      "Use the greedy range for the selected tensor (Enter in the table)")
@@ -252,6 +259,10 @@ class MainWindow(QMainWindow):
             "Show/hide the original and the QF MobileNet side by side (per-tensor weights), same layer in both",
             "compareModeAction")
         self.compare_action.setCheckable(True)
+        from .presenter import open_presenter  # the talk's story, full screen, from its prepared cache (issue 22 §3)
+
+        self._action(v, "&Presenter", lambda: setattr(self, "presenter", open_presenter(near=self)), "F5",
+                     "Full-screen story for a talk from `qftune present --prepare`'s cache (Esc leaves)", "presenterAction")
         log.setCheckable(True)
         log.setChecked(True)
         self.tensor_panel.view.log_counts.toggled.connect(log.setChecked)
