@@ -176,11 +176,6 @@ class SimulatedModel:
                                                                                  weight_plan)
         return changed
 
-    def segment_of_layer(self, layer: str) -> int:
-        """The segment computing Keras layer ``layer`` (a kernel edit recomputes from there)."""
-        i = self._position[layer]
-        return next(k for k, (first, last) in enumerate(self.segments) if first <= i <= last)
-
     # ---- the graph ---------------------------------------------------------------
     def _build_segments(self, tf) -> None:
         model, nodes = self.model, self.nodes
