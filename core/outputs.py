@@ -23,6 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .atomic import fsync_dir
+
 SESSION, KERAS, HDF5, TFLITE, SAVEDMODEL, DIRECTORY = ("qftune session", "Keras model", "HDF5 model",
                                                       ".tflite model", "SavedModel", "directory")
 EXPORT_REPORT, MODEL_CARD, TRAINING_LOG, DFQ_REPORT, ENCODINGS = (
@@ -253,7 +255,7 @@ def write_outputs(files: list[tuple[Output, Content]], force: bool = False,
             if os.path.exists(tmp):
                 os.unlink(tmp)
     for folder in {Path(os.path.realpath(o.path)).parent for o, _ in files}:
-        _fsync_dir(folder)
+        fsync_dir(folder)
 
 
 def _others(files, failed: Output) -> str:
@@ -268,16 +270,3 @@ def _mode_for(target: Path) -> int:
         mask = os.umask(0)
         os.umask(mask)
         return 0o666 & ~mask
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
