@@ -47,6 +47,7 @@ class QftuneApp(QObject):
         self.errors: list[QMessageBox] = []
         self.compare_window = None
         self.dialog = None              # the job dialog currently open (at most one)
+        self.keep_prompt = None         # "keep your overrides?" after calibrating the open session again
         self.last_export: str | None = None
         self.last_float_export: str | None = None
         self._replace_agreed = None
@@ -165,15 +166,26 @@ class QftuneApp(QObject):
             return
         self.start_job(f"Calibrating {Path(model).name}", job, self._calibrated)
 
-    def _calibrated(self, session) -> None:
+    def _calibrated(self, session, previous=None) -> None:
         """A calibration finished: it replaces the open session (asking again if the user edited
-        that one meanwhile); unsaved until saved unless the job wrote it to a file."""
+        that one meanwhile); unsaved until saved unless the job wrote it to a file. A new calibration of
+        the open session ``previous`` stays that session's file (Save writes it back) and offers to keep
+        its manual overrides (:mod:`gui.keep_overrides`)."""
         def replace():
             path = getattr(session, "path", None)
-            self.state.set_session(session, path, unsaved=not path)
+            unsaved = not path
+            again = previous is not None and self.state.session is previous
+            if again and not path and previous.path:
+                path = previous.path           # recalibrating S.qft edits S.qft, checked against its disk copy
+                session.disk_stamp, session.stamp_path = previous.disk_stamp, previous.stamp_path
+            self.state.set_session(session, path, unsaved=unsaved)
             self.files.schedule_autosave()
-            if path:
+            if path and not unsaved:
                 self.files.add_recent(path)
+            if again:
+                from .keep_overrides import offer_to_keep
+
+                self.keep_prompt = offer_to_keep(self, previous.plan, Path(path).name if path else "The session")
 
         self.confirm_replace(replace, "showing the new calibration")
 
@@ -277,7 +289,8 @@ class QftuneApp(QObject):
             defaults = {"model": (s.model_path if s else "") or ""}
             if s is not None and s.calibration:
                 defaults.update({k: s.calibration[k] for k in ("data", "method", "gamma") if k in s.calibration})
-        dlg = self._open_dialog("calibrate", defaults, self._calibrated)
+        again = s if model is None else None        # the open session, calibrated again
+        dlg = self._open_dialog("calibrate", defaults, lambda new: self._calibrated(new, again))
         if embedded_problem:
             dlg.show_error(f"The embedded Fashion-MNIST set does not fit this model: {embedded_problem}")
         return dlg
