@@ -65,6 +65,7 @@ class QftuneApp(QObject):
         self.messages.append(text)
         if hasattr(self, "window"):
             self.window.show_message(text)
+            self.window.log_view.add(text)
 
     def show_error(self, title: str, message: str, details: str = "") -> QMessageBox:
         box = show_error(self.window, title, message, details)
