@@ -47,6 +47,7 @@ class QftuneApp(QObject):
         self.errors: list[QMessageBox] = []
         self.compare_window = None
         self.dialog = None              # the job dialog currently open (at most one)
+        self.autotune_result = None     # the Pareto chart of the last autotune (gui/autotune_result.py)
         self.last_export: str | None = None
         self.last_float_export: str | None = None
         self._replace_agreed = None
@@ -316,6 +317,22 @@ class QftuneApp(QObject):
     def sensitivity_dialog(self):
         return self._open_dialog("sensitivity", {"data": self.evaluation_data()},
                                  lambda r: self.state.set_result("sensitivity", r))
+
+    def autotune_dialog(self):
+        path = self.state.path
+        defaults = self.export_defaults()
+        stem = Path(path).stem if path else "untitled"
+        defaults = {"data": self.evaluation_data(), "out": str(Path(defaults["out"]).parent / f"{stem}_tuned.qft")}
+        return self._open_dialog("autotune", defaults, self._autotuned)
+
+    def _autotuned(self, doc: dict) -> None:
+        from .autotune_result import AutotuneResult
+
+        if self.autotune_result is None:
+            self.autotune_result = AutotuneResult(self.state, self.window, self)
+        self.state.set_result("autotune", doc)
+        self.autotune_result.show(doc)
+        self.log(f"autotune: {doc.get('verdict', '')}; wrote {doc.get('out')}")
 
     def equalize_dialog(self):
         s = self.state.session

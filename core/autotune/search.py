@@ -69,6 +69,13 @@ class Point:
                 "extra_bytes": self.extra_bytes, "changes": list(self.changes), "phase": self.phase,
                 "float_ops": self.float_ops}
 
+    def plan_dict(self) -> dict:
+        """The whole plan this point scored: every searched kernel's state and the ops away from int8
+        (what loading the point into a session sets, :func:`core.autotune.apply.point_change`)."""
+        return {"kernels": {layer: {"granularity": s.granularity, "method": s.method,
+                                    "clip": list(s.clip) if s.clip else None} for layer, s in self.states.items()},
+                "precision": dict(self.precisions)}
+
 
 @dataclass
 class SearchResult:

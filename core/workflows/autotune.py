@@ -275,6 +275,7 @@ def _front_doc(points, measured: dict, confirmed, options) -> dict:
         d["bytes"] = got[0] if got else (base_bytes + p.extra_bytes if base_bytes is not None else None)
         d["bytes_measured"] = got is not None
         d["latency_ms"] = got[1] if got else None
+        d["plan"] = p.plan_dict()
         return d
 
     return {"points": [row(p) for p in points], "pareto": [row(p) for p in front(points)]}
