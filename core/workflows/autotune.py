@@ -87,6 +87,22 @@ def _floatable(plan, start: dict) -> set:
     return out
 
 
+def _exportable_floats(model, plan, start, kinds, base, conv, folder):
+    """:class:`core.autotune.exportable.ExportableFloats` of the plan: each candidate checked by a verified
+    export of the starting plan with that op float (written to ``folder``, a temporary one)."""
+    from ..autotune.exportable import ExportableFloats
+    from ..export import export_int8
+    from ..plan.weight_entry import WeightEntry, WeightPlan
+
+    def check(layer):
+        wp = WeightPlan({x: WeightEntry(x, kinds[x], s) for x, s in start.items()},
+                        {**getattr(plan, "precisions", {}), layer: "float"})
+        export_int8(model, plan.tensors, plan.ranges(), Path(folder) / "float_check.tflite", weights=base,
+                    input_convention=conv, weight_plan=wp, force=True)
+
+    return ExportableFloats(_floatable(plan, start), check)
+
+
 def _measure(model, plan_tensors, ranges, states, kinds, base, folder, conv, latency_ds, threads, name,
              precisions=None):
     """Export one plan's kernel states (verified) to ``folder``; (path, bytes, latency ms or None)."""
@@ -153,7 +169,10 @@ def autotune(session_path: str, data: str, options, out: str, model_path: str | 
                              progress=progress.sub(0.15, 0.15, 1.0), convention=conv)
     order = sensitivity_order(rows, set(start), band)
 
-    ctx = MoveContext(all_stats, list(plan.tensors), _floatable(plan, start) if "float" in options.allow else set(),
+    check_dir = tempfile.TemporaryDirectory(prefix="qftune-float-check-")
+    floats = (_exportable_floats(model, plan, start, kinds, base, conv, check_dir.name) if "float" in options.allow
+              else None)
+    ctx = MoveContext(all_stats, list(plan.tensors), floats if floats is not None else set(),
                       options.may_go_per_channel)
 
     def build(weight_plan):          # a plan with other float ops: a simulation of its own
@@ -162,7 +181,10 @@ def autotune(session_path: str, data: str, options, out: str, model_path: str | 
 
     search = Search(Scorer(live, build), kinds, ctx, start, float_top1, options, progress.sub(0.3, 0.5, 1.0),
                     getattr(plan, "precisions", {}))
-    result = search.run(order)
+    try:
+        result = search.run(order)
+    finally:
+        check_dir.cleanup()
     best = result.best
 
     # the tuned session: the session's plan with the best plan's kernel states and float ops, one undoable change
@@ -198,6 +220,8 @@ def autotune(session_path: str, data: str, options, out: str, model_path: str | 
     # the verifier checked every tensor against the plan; the session's own float ops (set-precision) stay float
     doc["every_op_int8"] = (confirmed["verified"] and not float_layers(plan)) if confirmed else None
     doc["float_ops"] = sorted(float_layers(plan))
+    if floats is not None:      # ops a float move could not offer: the verified export refused them
+        doc["float_refused"] = dict(floats.refused)
     doc.update(_front_doc(points, measured, confirmed, options))
     if doc["cancelled"]:
         code, verdict = EXIT_CANCELLED, (f"cancelled: the best plan found so far is written (held-out drop "
