@@ -1,8 +1,9 @@
 """The Pareto chart of an autotune result: held-out top-1 against model bytes and against measured
 LiteRT latency (same threads for every point).
 
-Grey dots are every plan the search scored, blue the Pareto front (no other plan has more top-1 for
-less), the red dashed line the target (float top-1 minus --max-drop), the ring the plan autotune chose.
+Grey dots are every plan the search scored, blue the Pareto front of each plot (no other plan has more
+top-1 for less bytes, or for less measured latency), the red dashed line the target (float top-1 minus
+--max-drop), the ring the plan autotune chose.
 Clicking a point emits :attr:`ParetoChart.pointChosen` with its row of the report (``points``); the
 application loads that plan into the session as one undoable change.
 """
@@ -26,6 +27,8 @@ def _plot(title: str, x_label: str) -> pg.PlotWidget:
     item.setLabel("bottom", x_label)
     item.setLabel("left", "top-1 (%), held out")
     item.showGrid(x=True, y=True, alpha=0.2)
+    for axis in ("bottom", "left"):
+        item.getAxis(axis).enableAutoSIPrefix(False)       # bytes and ms as they are, never "x0.001"
     item.setMenuEnabled(False)
     w.setMinimumHeight(180)
     return w
@@ -87,11 +90,14 @@ class ParetoChart(QWidget):
     def _fill(self, plot: pg.PlotWidget, key: str, doc: dict, target, best) -> None:
         item = plot.getPlotItem()
         item.clear()
+        from core.autotune.pareto import front as pareto_front
+
         rows = [p for p in doc.get("points", []) if p.get(key) is not None]
-        front = {p["index"] for p in doc.get("pareto", [])}
         if not rows:
             self.scatters.pop(key, None)
             return
+        # this plot's own front: no other plotted plan has more top-1 for less of this cost
+        front = {p["index"] for p in pareto_front(rows, cost=lambda p: p[key], top1=lambda p: p["top1"])}
         fr = sorted((p for p in rows if p["index"] in front), key=lambda p: p[key])
         if len(fr) > 1:
             item.addItem(pg.PlotDataItem([p[key] for p in fr], [100 * p["top1"] for p in fr],
