@@ -117,6 +117,11 @@ class ParetoChart(QWidget):
         scatter.sigClicked.connect(self._clicked)
         item.addItem(scatter)
         self.scatters[key] = scatter
+        xs = [p[key] for p in rows]
+        if max(xs) - min(xs) < 1e-9 * max(1.0, abs(xs[0])):     # every plan the same cost: a readable axis
+            item.setXRange(0.98 * xs[0], 1.02 * xs[0], padding=0)
+        else:
+            item.enableAutoRange(axis="x")
 
     def _clicked(self, _scatter, points, _event=None) -> None:
         if len(points):
