@@ -71,3 +71,31 @@ def test_autotune_job_then_a_click_on_a_pareto_point_loads_it_and_ctrl_z_restore
     qtbot.keyClick(app.autotune_result.window, Qt.Key_Z, Qt.ControlModifier | Qt.ShiftModifier)   # redo
     assert plan.weight("block0_dw/kernel").state == plan.weight("block0_dw/kernel").state.__class__(
         kernels["block0_dw"]["granularity"], kernels["block0_dw"]["method"], tuple(kernels["block0_dw"]["clip"]))
+
+
+def test_bad_autotune_options_are_named_in_the_dialog_and_nothing_runs(make_main_window, tuned_case, qtbot, tmp_path):
+    import shutil
+
+    session, data = tuned_case
+    model = tmp_path / "dead.keras"
+    shutil.copy(session.parent / "dead.keras", model)
+    from core.session import Session
+
+    s = Session.load(session, model_path=model)
+    s.save(tmp_path / "s.qft")
+    app = make_main_window(str(tmp_path / "s.qft"))
+    click_menu(qtbot, app.window, "&Jobs", "&Autotune…")
+    dlg = app.dialog
+    out = tmp_path / "t.qft"
+    dlg.set_value("data", data)
+    dlg.set_value("out", str(out))
+    for allow, needles in (("clip,int16", ("int16", "not available")), ("bogus", ("bogus",)), ("", ("--allow",))):
+        dlg.set_value("allow", allow)
+        click_run(qtbot, dlg)
+        assert dlg.isVisible() and all(n in dlg.error.text() for n in needles), dlg.error.text()
+    dlg.set_value("allow", "clip")
+    model.unlink()                                     # the session's model is gone: named, nothing runs
+    click_run(qtbot, dlg)
+    assert dlg.isVisible() and "dead.keras" in dlg.error.text(), dlg.error.text()
+    assert not app.runner.busy and not out.exists()
+    dlg.reject()
