@@ -99,3 +99,30 @@ def test_bad_autotune_options_are_named_in_the_dialog_and_nothing_runs(make_main
     assert dlg.isVisible() and "dead.keras" in dlg.error.text(), dlg.error.text()
     assert not app.runner.busy and not out.exists()
     dlg.reject()
+
+
+def test_cancel_keeps_the_best_plan_found_so_far_and_shows_it(make_main_window, tuned_case, qtbot, tmp_path):
+    """The status bar's Cancel during the search: the job ends with the best plan so far written (unconfirmed)
+    and its chart shown, the verdict saying it was cancelled."""
+    session, data = tuned_case
+    app = make_main_window(str(session))
+    click_menu(qtbot, app.window, "&Jobs", "&Autotune…")
+    dlg = app.dialog
+    out = tmp_path / "c.qft"
+    for key, value in (("data", data), ("max_drop", 0.0), ("weights", "per-tensor"), ("holdout", 400),
+                       ("out", str(out))):
+        dlg.set_value(key, value)
+    messages = []
+    app.runner.started.connect(lambda job: job.progressed.connect(lambda _f, m: messages.append(m)))
+    click_run(qtbot, dlg)
+    # once the search has scored a move that beat the start ("block0_dw: ... (best ...)"), cancel it
+    qtbot.waitUntil(lambda: any(m.startswith("block0_dw:") and "best" in m for m in messages), timeout=180_000)
+    button = app.window.job_status.cancel_button
+    qtbot.mouseClick(button, Qt.LeftButton)
+    wait_jobs(qtbot, app, timeout=180_000)
+    assert not app.errors, close_errors(app)
+    doc = json.loads((tmp_path / "c.autotune.json").read_text())
+    assert doc["cancelled"] and doc["confirmed"] is None and doc["exit_code"] == 130
+    assert doc["best"]["drop_pp"] < doc["start"]["drop_pp"] and out.exists()
+    assert not (tmp_path / "c_int8.tflite").exists()
+    assert "cancelled" in app.autotune_result.chart.verdict.full_text()
