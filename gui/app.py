@@ -319,20 +319,9 @@ class QftuneApp(QObject):
                                  lambda r: self.state.set_result("sensitivity", r))
 
     def autotune_dialog(self):
-        path = self.state.path
-        defaults = self.export_defaults()
-        stem = Path(path).stem if path else "untitled"
-        defaults = {"data": self.evaluation_data(), "out": str(Path(defaults["out"]).parent / f"{stem}_tuned.qft")}
-        return self._open_dialog("autotune", defaults, self._autotuned)
+        from .autotune_result import open_autotune_dialog
 
-    def _autotuned(self, doc: dict) -> None:
-        from .autotune_result import AutotuneResult
-
-        if self.autotune_result is None:
-            self.autotune_result = AutotuneResult(self.state, self.window, self)
-        self.state.set_result("autotune", doc)
-        self.autotune_result.show(doc)
-        self.log(f"autotune: {doc.get('verdict', '')}; wrote {doc.get('out')}")
+        return open_autotune_dialog(self)
 
     def equalize_dialog(self):
         s = self.state.session
