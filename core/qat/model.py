@@ -32,7 +32,7 @@ import numpy as np
 
 from ..export.graph import fake_quant_activation, fq_kernel_with, input_layer_name, kernel_range, node_step
 from ..keras_graph import walk_nodes
-from ..models.bn_fold import _foldable_pairs, folded_weights
+from ..models.bn_fold import foldable_pairs, folded_weights
 from .kernels import fake_quant_variable, kernel_spec
 from .ranges import ValidRange, initial_ranges, learnable, range_groups
 
@@ -62,7 +62,7 @@ class QATModel(keras.Model):
 
         check_plan_matches_model(source, plan.tensors)
         params, skipped = folded_weights(source)
-        pairs = _foldable_pairs(source)
+        pairs = foldable_pairs(source)
         groups = range_groups(plan.tensors)
         start = initial_ranges(plan.tensors, plan)
         # Not tracked by Keras (a SimpleNamespace): the source model and the plan are no part of this model's state.
