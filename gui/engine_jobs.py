@@ -32,6 +32,19 @@ def train(progress, config: dict, out: str, resume: bool = False) -> dict:
     return _train(TrainConfig(**config), out, resume=resume, progress=progress)
 
 
+def finetune(progress, session: str, config: dict, out: str) -> dict:
+    """``qftune finetune SESSION --out OUT`` with ``config`` (:class:`core.qat.FinetuneConfig`'s fields): the
+    run log (its ``session_out`` is M_qat.qft). A run of the same options after a cancel resumes from its backup."""
+    from core.qat import FinetuneConfig
+    from core.qat import finetune as _finetune
+    from core.qat.config import check_finetune_outputs
+    from core.workflows.inputs import load_session
+
+    s = load_session(session)
+    check_finetune_outputs(session, s.model_path, out)
+    return _finetune(s, FinetuneConfig(**config), out, progress=progress)
+
+
 def export(progress, model_path: str, tensors, ranges: dict, out: str, weights: str = "per-channel",
            float_out: str | None = None, convention: dict | None = None, bias_correction: str = "none",
            calibration: dict | None = None, weight_plan=None):

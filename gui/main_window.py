@@ -231,6 +231,8 @@ class MainWindow(QMainWindow):
         self.jobs_menu = j
         self.job_actions = [
             self._action(j, "&Train…", app.train_dialog, None, "Train a MobileNet (qftune train)"),
+            self._action(j, "&Fine-tune…", app.finetune_dialog, None,
+                         "Quantization-aware fine-tuning from the saved plan (qftune finetune)", "finetuneAction"),
             self._action(j, "&Calibrate…", app.calibrate_dialog, None,
                          "Collect statistics and choose ranges (qftune calibrate)"),
             self._action(j, "&Export…", app.export_dialog, None, "Write the int8 .tflite of this plan (qftune export)"),
