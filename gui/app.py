@@ -47,6 +47,7 @@ class QftuneApp(QObject):
         self.errors: list[QMessageBox] = []
         self.compare_window = None
         self.dialog = None              # the job dialog currently open (at most one)
+        self.autotune_result = None     # the Pareto chart of the last autotune (gui/autotune_result.py)
         self.last_export: str | None = None
         self.last_float_export: str | None = None
         self._replace_agreed = None
@@ -350,6 +351,11 @@ class QftuneApp(QObject):
     def sensitivity_dialog(self):
         return self._open_dialog("sensitivity", {"data": self.evaluation_data()},
                                  lambda r: self.state.set_result("sensitivity", r))
+
+    def autotune_dialog(self):
+        from .autotune_result import open_autotune_dialog
+
+        return open_autotune_dialog(self)
 
     def equalize_dialog(self):
         s = self.state.session

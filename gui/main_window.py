@@ -240,6 +240,8 @@ class MainWindow(QMainWindow):
                          "Float vs int8 accuracy and latency (qftune evaluate)"),
             self._action(j, "C&ompare", app.compare_dialog, None, "Per-layer SQNR float vs int8 (qftune compare)"),
             self._action(j, "&Sensitivity", app.sensitivity_dialog, None, "Top-1 drop per quantized tensor"),
+            self._action(j, "&Autotune…", app.autotune_dialog, None,
+                         "The plan of least cost within a top-1 drop target, and its Pareto chart (qftune autotune)"),
             self._action(j, "E&qualize Model…", app.equalize_dialog, None,
                          "Data-free cross-layer equalization of a float model (qftune equalize)", "equalizeAction"),
         ]
