@@ -62,7 +62,7 @@ def offer_to_keep(app, previous_plan, name: str):
 
     def answered(result):
         if result == QDialog.Accepted and carried.change is not None and state.plan is plan:
-            state.push_change(carried.change)
+            state.apply_change(carried.change)
             app.log(f"kept {len(carried.kept)} manual override(s) of the previous calibration (Ctrl+Z removes them)")
         else:
             app.log(f"discarded {len(carried.kept) + len(carried.dropped)} manual override(s) of the previous "

@@ -98,8 +98,8 @@ class SessionState(QObject):
             self.message.emit(note)
         return True
 
-    def push_change(self, change) -> bool:
-        """Apply a change record of the plan as one undoable step (e.g. overrides kept from before)."""
+    def apply_change(self, change) -> bool:
+        """Apply a plan ``Change`` built elsewhere (``apply=False``; e.g. an autotune point) as one undoable step."""
         return self._push(change)
 
     def set_range(self, name: str, rmin: float, rmax: float) -> bool:
