@@ -59,6 +59,14 @@ class MainWindow(QMainWindow):
         self.results_dock.setObjectName("resultsDock")
         self.results_dock.setWidget(self.results)
         self.addDockWidget(Qt.BottomDockWidgetArea, self.results_dock)
+        from .graph_view import GraphPanel  # issue 23: the model as a graph, View > Graph (hidden at start)
+
+        self.graph = GraphPanel(self.state)
+        self.graph_dock = QDockWidget("Graph", self)
+        self.graph_dock.setObjectName("graphDock")
+        self.graph_dock.setWidget(self.graph)
+        self.addDockWidget(Qt.LeftDockWidgetArea, self.graph_dock)
+        self.graph_dock.hide()
         self.device_panel = None
         self._device_raised = False
         self.device_dock = self._device_dock()
@@ -243,6 +251,7 @@ class MainWindow(QMainWindow):
 
         v = bar.addMenu("&View")
         v.addAction(self.results_dock.toggleViewAction())
+        v.addAction(self.graph_dock.toggleViewAction())
         if self.device_dock is not None:
             v.addAction(self.device_dock.toggleViewAction())
         log = self._action(v, "Log Counts", self.tensor_panel.view.log_counts.toggle, "Ctrl+L",
