@@ -70,12 +70,12 @@ class GraphPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("graphPanel")
         self.state = state
-        self.metric = QComboBox()
-        self.metric.setObjectName("graphMetric")
-        self.metric.setToolTip("What colours the nodes")
+        self.metric_box = QComboBox()
+        self.metric_box.setObjectName("graphMetric")
+        self.metric_box.setToolTip("What colours the nodes")
         # narrow at 1024 px: the dock must not widen the window (the full text is in the popup)
-        self.metric.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
-        self.metric.setMinimumContentsLength(8)
+        self.metric_box.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        self.metric_box.setMinimumContentsLength(8)
         self.search = QLineEdit()
         self.search.setObjectName("graphSearch")
         self.search.setPlaceholderText("find tensor…")
@@ -89,7 +89,7 @@ class GraphPanel(QWidget):
         self.scene = QGraphicsScene(self)
         self.view = GraphCanvas(self.scene)
         top = QHBoxLayout()
-        top.addWidget(self.metric, 2)
+        top.addWidget(self.metric_box, 2)
         top.addWidget(self.search, 2)
         top.addWidget(self.fit_button)
         lay = QVBoxLayout(self)
@@ -101,7 +101,7 @@ class GraphPanel(QWidget):
         self.values: dict[str, float | None] = {}
         self._scale = (0.0, 1.0)
         self._selected: NodeItem | None = None
-        self.metric.currentIndexChanged.connect(lambda _i: self.recolour())
+        self.metric_box.currentIndexChanged.connect(lambda _i: self.recolour())
         self.search.returnPressed.connect(self._search)
         self.fit_button.clicked.connect(self.fit)
         state.sessionChanged.connect(self.rebuild)
@@ -142,22 +142,22 @@ class GraphPanel(QWidget):
         self._select(self.state.selected)
 
     def _fill_metrics(self) -> None:
-        current = self.metric.currentData() or "est_sqnr"
+        current = self.metric_box.currentData() or "est_sqnr"
         keys = [k for k in METRICS if available(k, self.state.results, None)]
-        self.metric.blockSignals(True)
-        self.metric.clear()
+        self.metric_box.blockSignals(True)
+        self.metric_box.clear()
         for k in keys:
             m = METRICS[k]
-            self.metric.addItem(f"{m.label} ({m.unit})", k)
-            self.metric.setItemData(self.metric.count() - 1, m.description, Qt.ToolTipRole)
-        self.metric.setCurrentIndex(max(keys.index(current) if current in keys else 0, 0))
-        self.metric.blockSignals(False)
+            self.metric_box.addItem(f"{m.label} ({m.unit})", k)
+            self.metric_box.setItemData(self.metric_box.count() - 1, m.description, Qt.ToolTipRole)
+        self.metric_box.setCurrentIndex(max(keys.index(current) if current in keys else 0, 0))
+        self.metric_box.blockSignals(False)
         self.recolour()
 
     # ---- colouring -----------------------------------------------------------------------
     @property
     def metric_key(self) -> str:
-        return self.metric.currentData() or "est_sqnr"
+        return self.metric_box.currentData() or "est_sqnr"
 
     def recolour(self, names=None) -> None:
         plan = self.state.plan

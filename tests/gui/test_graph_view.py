@@ -70,7 +70,7 @@ def test_graph_dock_usable_at_1024x700(make_main_window, session_copy, qtbot):
     qtbot.wait(100)
     assert win.width() == 1024 and win.height() == 700, (win.width(), win.height(), win.minimumSizeHint())
     assert graph.view.viewport().width() >= 150 and graph.view.viewport().height() >= 200
-    for w in (graph.metric, graph.search, graph.fit_button, graph.legend):
+    for w in (graph.metric_box, graph.search, graph.fit_button, graph.legend):
         assert w.isVisible() and w.width() > 20
     qtbot.mouseClick(graph.fit_button, Qt.LeftButton)
     first = app.state.plan.names[0]
