@@ -84,3 +84,10 @@ def model_weights(progress, model_path: str) -> dict:
     from core.workflows.weights import read_weights
 
     return {name: lw.to_dict() for name, lw in read_weights(model_path, progress).items()}
+
+
+def present_prepare(progress, session_a: str, session_b: str, out: str | None = None) -> str:
+    """The presenter's "prepare now": ``qftune present --prepare A B [--out DIR]``; the cache folder."""
+    from core.present import prepare
+
+    return str(prepare(session_a, session_b, out=out, progress=progress))

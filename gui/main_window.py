@@ -261,6 +261,10 @@ class MainWindow(QMainWindow):
             "Show/hide the original and the QF MobileNet side by side (per-tensor weights), same layer in both",
             "compareModeAction")
         self.compare_action.setCheckable(True)
+        from .presenter import open_presenter  # the talk's story, full screen, from its prepared cache (issue 22 §3)
+
+        self._action(v, "&Presenter", lambda: setattr(self, "presenter", open_presenter(near=self)), "F5",
+                     "Full-screen story for a talk from `qftune present --prepare`'s cache (Esc leaves)", "presenterAction")
         log.setCheckable(True)
         log.setChecked(True)
         self.tensor_panel.view.log_counts.toggled.connect(log.setChecked)

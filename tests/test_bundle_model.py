@@ -6,6 +6,7 @@ state after each epoch, ``M.log.json``); a tiny MobileNetV1 keeps it fast.
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -24,8 +25,10 @@ def bundle(*args):
                           env=env, capture_output=True, text=True, timeout=300)
 
 
-@pytest.fixture
-def stopped_run(tmp_path):
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory):
+    """One fitted tiny MobileNetV1 checkpoint (with optimizer state) for the module: (path, predictions, x).
+    Read-only: each test copies it into its own run folder."""
     import keras
 
     from core.models import QFConfig, build_mobilenet_v1
@@ -35,16 +38,24 @@ def stopped_run(tmp_path):
                   keras.losses.SparseCategoricalCrossentropy())
     x = np.random.default_rng(0).random((8, 28, 28, 1)).astype(np.float32)
     model.fit(x, np.arange(8) % 10, epochs=1, verbose=0)          # optimizer state, as a real checkpoint has
+    path = tmp_path_factory.mktemp("ckpt") / "v1_orig.ckpt.keras"
+    model.save(path)
+    return path, model.predict(x, verbose=0), x
+
+
+@pytest.fixture
+def stopped_run(checkpoint, tmp_path):
+    ckpt, expect, x = checkpoint
     out = tmp_path / "run" / "v1_orig.keras"
     out.parent.mkdir()
-    model.save(out.parent / "v1_orig.ckpt.keras")
+    shutil.copyfile(ckpt, out.parent / "v1_orig.ckpt.keras")
     cfg = {"arch": "mobilenet-v1", "qf_changes": [], "width": 0.25, "epochs": 12, "batch_size": 96, "seed": 0,
            "recipe": "tf-slim-mobilenet", "command": CMD.format(out=out)}
     epochs = [{"epoch": i + 1, "loss": 1.0 / (i + 1), "accuracy": 0.5 + i / 10, "time_s": 100.0} for i in range(3)]
     log = {"config": cfg, "epochs": epochs, "wall_time_s": 310.0, "finished": False, "runs": [{}, {}],
            "interrupted": True}
     (out.parent / "v1_orig.log.json").write_text(json.dumps(log))
-    return out, model.predict(x, verbose=0), x
+    return out, expect, x
 
 
 def test_stopped_run_is_bundled_from_the_checkpoint_with_epochs_done(stopped_run, tmp_path):

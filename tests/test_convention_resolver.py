@@ -43,7 +43,9 @@ def test_a_session_without_a_recorded_convention_is_pixel_over_255(tmp_path):
     from core.session import Session
 
     old = Session.load(RESOURCES / "sessions" / "mobilenet_v2_qf_fmnist.qft")
-    assert "input_convention" not in old.calibration
+    # the bundled sessions now record theirs (pixel/255); a session written before conventions did not
+    assert old.calibration["input_convention"]["scale"] == list(PIXEL_01.scale)
+    del old.calibration["input_convention"]
     got = resolve_convention(session=old)
     assert (got.scale, got.offset, got.source) == (PIXEL_01.scale, PIXEL_01.offset, "default")
     old.calibration["input_convention"] = PIXEL_PM1.to_dict()

@@ -15,6 +15,7 @@ import warnings
 from pathlib import Path
 
 from ..outputs import write_outputs
+from ..plan.precision import float_layers, float_region
 from ..plan.weight_entry import weight_quant_params
 from ..progress import NULL_PROGRESS, Progress
 from ..quant.grid import QuantParams, nudge, params_from_scale
@@ -128,16 +129,18 @@ def _convert(concrete, int8: bool) -> bytes:
     return with_serving_signature(data, names)   # signature-based tools need one; this converter path writes none
 
 
-def _fq_layers(tensors: list[QTensor], params: dict[str, QuantParams]) -> dict[str, tuple[float, float]]:
-    """Layer of the (unfolded) model after which each plan tensor's FakeQuant goes."""
-    return {t.output_layer: (params[t.name].min, params[t.name].max) for t in tensors}
+def _fq_layers(tensors: list[QTensor], params: dict[str, QuantParams], floats=frozenset()) -> dict[str, tuple[float, float]]:
+    """Layer of the (unfolded) model after which each plan tensor's FakeQuant goes; none after an op
+    in ``floats`` (the plan's float ops: their output stays float32)."""
+    return {t.output_layer: (params[t.name].min, params[t.name].max) for t in tensors if t.name not in floats}
 
 
 def convert_int8(model, tensors: list[QTensor], ranges: dict, weights: str = "per-channel",
                  progress: Progress = NULL_PROGRESS, folded=None, weight_plan=None) -> tuple[bytes, Verification, dict]:
     """Convert ``model`` with the plan's ranges; returns (bytes, verification, seconds).
     ``weight_plan`` (the :class:`core.plan.Plan`): its kernel entries override ``weights`` and max|w|
-    layer by layer. Does not raise on a verification failure: check ``verification.ok``."""
+    layer by layer; its float ops (``LAYER/precision``) get no FakeQuant on their kernel and output.
+    Does not raise on a verification failure: check ``verification.ok``."""
     from ..models.bn_fold import folded_weights
 
     if weights not in GRANULARITIES:
@@ -149,14 +152,17 @@ def convert_int8(model, tensors: list[QTensor], ranges: dict, weights: str = "pe
     progress.update(0, 4, "folding BatchNorm")
     folded = folded if folded is not None else folded_weights(model)
     wscales = {}
+    floats, region = float_layers(weight_plan), float_region(tensors, weight_plan)
     for t in tensors:
+        if t.name in region:
+            continue   # a float op's kernel is float32 (verified as such)
         if t.op in WEIGHTED_OPS:
             wscales[t.name] = weight_quant_params(weight_plan, t.name, type(model.get_layer(t.name)).__name__,
                                                   folded[0][t.name][0], weights)[2]
         elif t.op in AFFINE_OPS:   # Rescaling/Normalization: a 1x1 depthwise conv
             wscales[t.name] = expected_weight_scales("DepthwiseConv2D", rescale_kernel(model.get_layer(t.name))[0], weights)
     progress.update(1, 4, "tracing the fake-quant graph")
-    concrete = _concrete(forward_fn(model, _fq_layers(tensors, params), weights, folded, weight_plan),
+    concrete = _concrete(forward_fn(model, _fq_layers(tensors, params, floats), weights, folded, weight_plan),
                          model.input_shape)
     seconds["fold_and_trace"] = time.perf_counter() - t0
     progress.update(2, 4, "converting with TFLite")
@@ -165,7 +171,7 @@ def convert_int8(model, tensors: list[QTensor], ranges: dict, weights: str = "pe
     seconds["convert"] = time.perf_counter() - t1
     progress.update(3, 4, "verifying scales")
     t2 = time.perf_counter()
-    ver = verify_int8(data, tensors, params, wscales, weights)
+    ver = verify_int8(data, tensors, params, wscales, weights, floats=floats, region=region)
     seconds["verify"] = time.perf_counter() - t2
     progress.update(4, 4, "verified" if ver.ok else "verification failed")
     return data, ver, seconds
@@ -225,7 +231,7 @@ def export_int8(model, tensors: list[QTensor], ranges: dict, out: str | Path, we
         report.tensors.append({"name": t.name, "op": t.op, "tflite_index": c.tflite_index, "tflite_name": c.tflite_name,
                                "min": p.min, "max": p.max, "scale": p.scale, "zero_point": p.zero_point,
                                "stored_scale": c.stored_scale, "stored_zero_point": c.stored_zero_point,
-                               "locked": t.locked is not None})
+                               "locked": t.locked is not None, "precision": c.precision})
     report.weight_checks = ver.weights
     float_data = None
     if float_out is not None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..keras_graph import walk_nodes
+from ..plan.precision import float_layers
 from ..plan.weight_entry import weight_quant_params
 from ..quant.affine import affine_params
 from ..quant.granularity import GRANULARITIES
@@ -88,14 +89,16 @@ def apply_weighted(tf, layer, x, w, bias):
 
 def export_kernel_quant(weights: str | None, weight_plan=None):
     """``kernel_quant`` for :func:`node_step`: the export's constant kernel, fake-quantized with
-    ``weights`` granularity (None: float) and the plan's kernel entries (``weight_plan``)."""
+    ``weights`` granularity (None: float) and the plan's kernel entries (``weight_plan``); the kernel
+    of an op the plan sets float (:func:`core.plan.precision.float_layers`) stays float."""
     import tensorflow as tf
 
     if weights is not None and weights not in GRANULARITIES:
         raise ValueError(f"weights must be one of {', '.join(GRANULARITIES)}, got {weights!r}")
+    floats = float_layers(weight_plan)
 
     def kernel_quant(name, layer_cls, kernel):
-        if weights is None:
+        if weights is None or name in floats:
             return tf.constant(np.asarray(kernel, np.float32))
         return fq_kernel_with(tf, layer_cls, kernel, *kernel_range(layer_cls, kernel, weights, name, weight_plan))
 

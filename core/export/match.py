@@ -9,6 +9,10 @@ The converter may merge a tied op into its consumer (a ZeroPadding2D's PAD into 
 following DEPTHWISE_CONV_2D's SAME padding, a no-op RESHAPE): such a plan tensor has no
 op of its own and shares its input's int8 tensor, which has the same scale and zero
 point by the tie, so it is matched to that tensor.
+
+Around a float op (``core/plan/precision.py``) the converter puts DEQUANTIZE/QUANTIZE: their output
+is the same plan tensor in another dtype, so matching walks through them; the plan tensor maps to
+the output of the op that computes it.
 """
 
 from __future__ import annotations
@@ -56,7 +60,7 @@ def match_tensors(graph: Graph, tensors: list[QTensor]) -> dict[str, int]:
 
     for op in graph.ops:
         data_in = [owner[i] for i in op.inputs if i in owner]
-        if not data_in or not op.outputs:
+        if not data_in or not op.outputs or _boundary(op, data_in, owner):
             continue
         out = graph.tensors[op.outputs[0]]
         for t in pending:
@@ -83,6 +87,14 @@ def match_tensors(graph: Graph, tensors: list[QTensor]) -> dict[str, int]:
         more = f" and {len(pending) - 10} more" if len(pending) > 10 else ""
         raise MatchError(f"{len(pending)} plan tensor(s) have no matching int8 tensor in the .tflite: {names}{more}")
     return mapping
+
+
+def _boundary(op, data_in: list[str], owner: dict[int, str]) -> bool:
+    """A QUANTIZE/DEQUANTIZE at a float op's boundary: its output is the same plan tensor, other dtype."""
+    if op.op in ("QUANTIZE", "DEQUANTIZE") and len(data_in) == 1:
+        owner[op.outputs[0]] = data_in[0]
+        return True
+    return False
 
 
 def _same_shape(plan_shape, tflite_shape) -> bool:

@@ -35,8 +35,9 @@ class Change:
 
     @property
     def names(self) -> list[str]:
-        """Tensors (and kernels ``LAYER/kernel``) whose state differs between before and after, in plan order."""
-        return [n for n in self.plan.names + self.plan.weight_names
+        """Tensors (and kernels ``LAYER/kernel``, precisions ``LAYER/precision``) whose state differs
+        between before and after, in plan order."""
+        return [n for n in self.plan.names + self.plan.weight_names + self.plan.precision_names
                 if n in self.after and self.after[n] != self.before.get(n)]
 
     @property

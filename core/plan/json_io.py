@@ -8,6 +8,7 @@ from ..data.preprocess import INPUT_RANGE
 from ..quant.tensors import QTensor
 from .checks import PlanError, checked_params
 from .entry import ALL_METHODS, INPUT_DEFAULT_METHOD
+from .precision import precisions_from_rows
 from .weight_entry import checked_weight_state
 
 P = TypeVar("P")     # core.plan.plan.Plan, which imports this module
@@ -15,7 +16,7 @@ P = TypeVar("P")     # core.plan.plan.Plan, which imports this module
 
 def plan_to_dict(plan) -> dict:
     """JSON-able :class:`~core.plan.plan.Plan` (floats round-trip exactly through json)."""
-    return {
+    out = {
         "method": plan.method, "gamma": plan.gamma, "input_method": plan.input_method,
         "input_range": list(plan.input_range),
         "tensors": [t.to_dict() for t in plan.tensors],
@@ -27,6 +28,9 @@ def plan_to_dict(plan) -> dict:
                      "clip": list(e.clip) if e.clip is not None else None}
                     for e in plan.weights.values() if not e.state.is_default],
     }
+    if plan.precisions:   # ops away from int8 (core/plan/precision.py); none: all int8, as older sessions
+        out["precision"] = dict(plan.precisions)
+    return out
 
 
 def plan_from_dict(cls: type[P], d: dict, stats: dict) -> P:
@@ -44,4 +48,5 @@ def plan_from_dict(cls: type[P], d: dict, stats: dict) -> P:
     for row in d.get("weights") or []:
         e = plan.weight(row["name"])
         e.state = checked_weight_state(e, row)
+    plan.precisions.update(precisions_from_rows(plan, d.get("precision")))
     return plan

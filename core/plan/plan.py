@@ -17,13 +17,15 @@ from .changes import Change, check_range, user_range
 from .checks import FIXED, PlanError, fixed_params
 from .entry import INPUT_DEFAULT_METHOD, USER, Entry, EntryState
 from .json_io import plan_from_dict, plan_to_dict
+from .precision import PrecisionEdits, PrecisionState
 from .weight_edits import WeightEdits
 from .weight_entry import WeightState
 
 
-class Plan(WeightEdits):
+class Plan(WeightEdits, PrecisionEdits):
     """Ranges for all int8 tensors of one model, built from calibration statistics, and its
-    kernels' entries ``LAYER/kernel`` (:mod:`.weight_edits`)."""
+    kernels' entries ``LAYER/kernel`` (:mod:`.weight_edits`) and each op's precision ``LAYER/precision``
+    (:mod:`.precision`)."""
 
     def __init__(self, tensors: list[QTensor], stats: dict, method: str = "greedy", gamma: float = 1.0,
                  input_method: str = INPUT_DEFAULT_METHOD, input_range: tuple[float, float] = INPUT_RANGE):
@@ -58,6 +60,7 @@ class Plan(WeightEdits):
                 choice = self.candidate(name, self.default_method(name))
                 e.params, e.method = choice.params, choice.method
         self._init_weights()
+        self._init_precisions()
 
     # ---- lookup ----------------------------------------------------------------
     @property
@@ -182,8 +185,9 @@ class Plan(WeightEdits):
 
     def make_change(self, description: str, after: dict, notes=(), apply: bool = True) -> Change:
         """A change record moving the tensors in ``after`` to those states (applied unless ``apply=False``)."""
-        before = {n: self.weight(n).state if isinstance(after[n], WeightState) else self.entries[n].state()
-                  for n in after}
+        before = {n: self.weight(n).state if isinstance(after[n], WeightState)
+                  else self._precision_state(n) if isinstance(after[n], PrecisionState)
+                  else self.entries[n].state() for n in after}
         change = Change(self, description, before, after, tuple(notes))
         if apply:
             change.apply()
@@ -197,12 +201,16 @@ class Plan(WeightEdits):
                 if self._set_weight_state(n, s):
                     changed.append(n)
                 continue
+            if isinstance(s, PrecisionState):
+                if self._set_precision_state(n, s):
+                    changed.append(n)
+                continue
             e = self.entries[n]
             if e.state() != s:
                 e.params, e.method, e.requested = s.params, s.method, s.requested
                 changed.append(n)
         if changed:
-            order = {n: i for i, n in enumerate(self.names + self.weight_names)}
+            order = {n: i for i, n in enumerate(self.names + self.weight_names + self.precision_names)}
             changed.sort(key=order.__getitem__)
             errors = []
             for cb in list(self._subscribers):

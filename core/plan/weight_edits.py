@@ -85,6 +85,7 @@ class WeightEdits:
         asymmetric range is made symmetric at its larger magnitude, with a note naming it.
         """
         e = self.weight(name)
+        self.check_weight_editable(e.layer)
         m, notes = _symmetric(e.name, rmin, rmax)
         if channel is None:
             after = WeightState("per-tensor", USER, (m,))
@@ -108,6 +109,7 @@ class WeightEdits:
         """Quantize ``name`` per tensor or per channel; its clip is re-chosen by its method (a
         user clip becomes max|w| at the new granularity, said in the notes)."""
         e = self.weight(name)
+        self.check_weight_editable(e.layer)
         check_granularity(e.name, e.kind, granularity)
         notes = []
         method = e.method

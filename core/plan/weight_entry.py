@@ -15,7 +15,7 @@ quantized with; the export, the verifier and a simulation all call it. No Tensor
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -119,10 +119,12 @@ class WeightPlan:
     anything with ``.weights`` is what :func:`weight_quant_params` and the export take."""
 
     weights: dict[str, WeightEntry]
+    precisions: dict[str, str] = field(default_factory=dict)   # ops away from int8 (core/plan/precision.py)
 
     @classmethod
     def of(cls, plan) -> WeightPlan:
-        return cls({k: WeightEntry(e.layer, e.kind, e.state) for k, e in plan.weights.items()})
+        return cls({k: WeightEntry(e.layer, e.kind, e.state) for k, e in plan.weights.items()},
+                   dict(getattr(plan, "precisions", {})))
 
 
 def weight_quant_params(plan, layer: str, kind: str, kernel: np.ndarray, default_granularity: str = "per-channel"):

@@ -25,6 +25,7 @@ import numpy as np
 from ..export.export import check_plan_matches_model, expected_params
 from ..export.graph import fq_kernel_with, input_layer_name, kernel_range, node_step, rescale_kernel
 from ..keras_graph import walk_nodes
+from ..plan.precision import float_layers, float_region
 from ..quant.granularity import GRANULARITIES
 
 
@@ -93,9 +94,12 @@ class SimulatedModel:
         self.input_shape = tuple(int(d) for d in model.input_shape[1:])
         self.output_layer = {t.name: t.output_layer for t in self.tensors}
         params = expected_params(self.tensors, ranges)
+        # float ops (core/plan/precision.py): no FakeQuant on their output or kernel, and the ops
+        # reading their output keep a float bias, exactly as the export's converter does
+        self.floats, self.region = float_layers(weight_plan), float_region(self.tensors, weight_plan)
         self._ranges = {t.output_layer: (tf.Variable(np.float32(params[t.name].min), trainable=False),
                                          tf.Variable(np.float32(params[t.name].max), trainable=False))
-                        for t in self.tensors}
+                        for t in self.tensors if t.name not in self.floats}
         self.current = {t.name: (params[t.name].min, params[t.name].max) for t in self.tensors}
         self._kernels = self._quantized_kernels()
         self.nodes = list(walk_nodes(model))
@@ -117,13 +121,16 @@ class SimulatedModel:
                 kernel, cls = rescale_kernel(layer)[0], "DepthwiseConv2D"
             else:
                 continue
+            if layer.name in self.floats:
+                out[layer.name] = tf.Variable(np.asarray(kernel, np.float32), trainable=False)
+                continue
             lo, hi = self.weight_params(layer.name, cls, kernel, self.weights)
             out[layer.name] = tf.Variable(fq_kernel_with(tf, cls, kernel, lo, hi), trainable=False)
             self._weight_scales[layer.name] = tf.constant(((np.asarray(hi, np.float32) - np.asarray(lo, np.float32))
                                                            / np.float32(254.0)).astype(np.float32))
         by_name = {t.name: t for t in self.tensors}
         for t in self.tensors:   # a weighted op's bias is quantized at its input's scale x its weight scale
-            if t.layers[0] in out and t.inputs and t.inputs[0] in by_name:
+            if t.layers[0] in out and t.inputs and t.inputs[0] in by_name and t.name not in self.region:
                 self._bias_inputs[t.layers[0]] = by_name[t.inputs[0]].output_layer
         return out
 
@@ -134,7 +141,7 @@ class SimulatedModel:
         changed = []
         for t in self.tensors:
             p = params[t.name]
-            if self.current[t.name] != (p.min, p.max):
+            if self.current[t.name] != (p.min, p.max) and t.output_layer in self._ranges:
                 lo, hi = self._ranges[t.output_layer]
                 lo.assign(np.float32(p.min))
                 hi.assign(np.float32(p.max))

@@ -49,6 +49,8 @@ def test_demo_prints_and_reports_the_ablation_table(v1_pair, tmp_path):
              "--eval-images", 40, "--ablation-models", f"V1 orig={v1_pair['orig']}", f"V1 qf={v1_pair['qf']}")
     assert r.returncode == 0, r.stderr[-3000:]
     summary = json.loads((out / "summary.json").read_text())
+    assert summary["dfq"] == {} and not list(out.glob("*_cle*"))       # --no-dfq: no equalized model, no DFQ rows
+    assert "data-free fixes" not in r.stdout
     doc = summary["ablation"]
     assert list(doc["results"]) == ["V1 orig", "V1 qf"] and doc["skipped"] is None
     for label, res in doc["results"].items():

@@ -20,3 +20,16 @@ def run_gui(target) -> int:
         return 2
     app = importlib.import_module("gui.app")  # Qt only from here on
     return app.main(target)
+
+
+def run_window(module: str, command: str, *args) -> int:
+    """Another window of the gui package (``qftune present``'s presenter) through the same door:
+    the display checked first, then ``gui.<module>.main(*args)``."""
+    import importlib
+    import sys
+
+    problem = importlib.import_module("gui.display").display_problem()
+    if problem:
+        print(f"qftune {command}: error: {problem}", file=sys.stderr)
+        return 2
+    return importlib.import_module(f"gui.{module}").main(*args)

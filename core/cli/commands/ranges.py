@@ -13,7 +13,8 @@ def register(sub):
     p = sub.add_parser("ranges", help="show every int8 tensor's range, method and estimated error",
                        description="The model's input convention, then one row per int8 tensor of the session's plan: "
                        "name, op, shape, min, max, scale, zero point, method, estimated SQNR (dB) and saturated "
-                       "percentage. --json: a list of rows; the INPUT row carries input_convention.")
+                       "percentage and the op's precision (int8, float). "
+                       "--json: a list of rows; the INPUT row carries input_convention.")
     p.add_argument("session", metavar="S.qft", help="session file")
     p.add_argument("--json", action="store_true", help="print a JSON list of objects instead of a table")
     p.add_argument("--weights", nargs="?", const="per-channel", choices=list(GRANULARITIES), default=None,
@@ -26,6 +27,9 @@ def register(sub):
 
 def rows(plan, convention=None) -> list[dict]:
     """One dict per tensor; the INPUT row also carries ``input_convention`` (its ``to_dict()``)."""
+    from ...plan.precision import float_layers, float_region
+
+    floats, region = float_layers(plan), float_region(plan.tensors, plan)
     out = []
     for e in plan:
         est = e.estimate()
@@ -33,7 +37,9 @@ def rows(plan, convention=None) -> list[dict]:
                     "scale": e.scale, "zero_point": e.zero_point, "method": e.method,
                     "sqnr_db": est.sqnr_db if math.isfinite(est.sqnr_db) else None,
                     "saturated_pct": 100.0 * est.saturated_fraction, "group": e.tensor.group,
-                    "locked": e.locked})
+                    "locked": e.locked,
+                    # int8, float (set so) or float-input (reads a float op's output: computes in float)
+                    "precision": "float" if e.name in floats else "float-input" if e.name in region else "int8"})
         if e.tensor.op == "INPUT" and convention is not None:
             out[-1]["input_convention"] = convention.to_dict()
     return out
@@ -55,14 +61,18 @@ def run(args) -> int:
         return 0
     print(f"input convention: {convention.describe()}")
     head = (f"{'name':<22} {'op':<18} {'shape':<14} {'min':>11} {'max':>11} {'scale':>11} {'zp':>5} "
-            f"{'method':<10} {'SQNR dB':>8} {'sat %':>7}")
+            f"{'method':<10} {'SQNR dB':>8} {'sat %':>7} {'precision':<11}")
     print(head)
     print("-" * len(head))
     for r in table:
         sqnr = "inf" if r["sqnr_db"] is None else f"{r['sqnr_db']:.1f}"
         shape = "x".join(str(d) for d in r["shape"])
         print(f"{r['name'][:22]:<22} {r['op'][:18]:<18} {shape[:14]:<14} {r['min']:>11.5g} {r['max']:>11.5g} "
-              f"{r['scale']:>11.4g} {r['zero_point']:>5d} {r['method']:<10} {sqnr:>8} {r['saturated_pct']:>7.3f}")
+              f"{r['scale']:>11.4g} {r['zero_point']:>5d} {r['method']:<10} {sqnr:>8} {r['saturated_pct']:>7.3f} "
+              f"{r['precision']:<11}")
+    if any(r["precision"] != "int8" for r in table):
+        print("precision: float = set with qftune set-precision; float-input = reads a float op's output, so "
+              "it computes in float and its output is re-quantized with its range")
     return 0
 
 

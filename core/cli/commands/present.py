@@ -1,0 +1,77 @@
+"""qftune present: the presenter's story, prepared before a talk (--prepare) and shown full screen."""
+
+from __future__ import annotations
+
+
+def register(sub):
+    p = sub.add_parser("present", help="presenter mode: prepare the story's figures (--prepare), then show them full screen",
+                       description="A keyboard-driven, full-screen story for a talk: the float model, the same model "
+                       "in int8 with per-tensor weights (which predictions flip), the cause (the worst layer's "
+                       "erased channels), the fixes with the accuracy after each (per-channel weights, CLE, the QF "
+                       "architecture, greedy ranges) and the phone. Every figure comes from a cache that "
+                       "--prepare computes before the talk (verified int8 exports evaluated with LiteRT). "
+                       "Default pair: the bundled original MobileNetV1 session and its QF twin. Keys: "
+                       "PageDown/Right/space next, PageUp/Left back, Esc leaves.")
+    p.add_argument("sessions", nargs="*", metavar="SESSION",
+                   help="SESSION_A (the model that suffers) and SESSION_B (its quantization-friendly twin); "
+                   "default: resources/sessions/mobilenet_v1_{orig,qf}_fmnist.qft")
+    p.add_argument("--prepare", action="store_true", help="compute the story's figures into the cache and exit")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help="the cache folder (default: present-<A>-vs-<B> beside SESSION_A)")
+    p.add_argument("--data", default=None, metavar="SPEC",
+                   help="evaluation images (default: embedded:eval for sessions calibrated on the embedded set)")
+    p.add_argument("--eval-images", type=int, default=500, metavar="N",
+                   help="images every accuracy is measured on (default 500)")
+    p.add_argument("--samples", type=int, default=12, metavar="N", help="sample thumbnails shown (1..24, default 12)")
+    p.add_argument("--phone", default=None, metavar="REPORT.json",
+                   help="a `qftune deploy --json` report: its latency/accuracy are shown as recorded (when, on what)")
+    p.set_defaults(func=run)
+
+
+def pair(args):
+    from ...present import bundled_pair
+    from .. import CliError
+
+    if not args.sessions:
+        return bundled_pair()
+    if len(args.sessions) != 2:
+        raise CliError(f"give two sessions (SESSION_A SESSION_B) or none for the bundled pair, got {len(args.sessions)}")
+    return tuple(args.sessions)
+
+
+def run(args) -> int:
+    from pathlib import Path
+
+    a, b = pair(args)
+    if not args.prepare:
+        return _show(a, b, args.out)
+    from ...present import prepare
+    from ..progressbar import TextProgress
+
+    bar = TextProgress("present")
+    try:
+        folder = prepare(a, b, out=args.out, data=args.data, eval_images=args.eval_images, samples=args.samples,
+                         phone=args.phone, progress=bar)
+    finally:
+        bar.close()
+    from ...present import load_story
+
+    story = load_story(folder)
+    print(f"presenter cache: {Path(folder).resolve()}")
+    for i, step in enumerate(story["steps"], 1):
+        print(f"  {i:2d}. {step['title']}: {step['sentence']}")
+    return 0
+
+
+def _show(a, b, out) -> int:
+    import sys
+
+    from ...present import StoryError, open_story
+    from .gui import run_window
+
+    try:
+        open_story(a, b, out)
+    except StoryError as exc:
+        print(f"qftune present: error: {exc}", file=sys.stderr)
+        return 2
+    return run_window("presenter.app", "present", str(a), str(b), out)

@@ -1,0 +1,32 @@
+"""qftune set-precision: compute one op of a session's plan in int8 (default) or float."""
+
+from __future__ import annotations
+
+
+def register(sub):
+    from ...plan.precision import PRECISIONS
+
+    p = sub.add_parser("set-precision", help="set one op's precision (int8 or float) in a session",
+                       description="Compute LAYER's op in int8 (the default) or float in the export: a float op "
+                       "keeps its kernel and output in float32, with DEQUANTIZE/QUANTIZE at its boundaries; the "
+                       "ops reading its output compute in float too and are re-quantized with their own ranges. "
+                       "int16 (16x8) is refused: the export cannot produce it (docs/precision.md). Saves the "
+                       "session in place (locked, atomic); undoable in the GUI like any edit.")
+    p.add_argument("session", metavar="S.qft", help="session file (rewritten atomically)")
+    p.add_argument("layer", metavar="LAYER", help="op name (a tensor of qftune ranges)")
+    p.add_argument("precision", metavar="PRECISION", help=f"one of {', '.join(PRECISIONS)}")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from ...plan.precision import check_precision
+    from ...session import edit_session
+
+    check_precision(args.layer, args.precision)   # names a bad value before the session is touched
+    # lock, re-read, edit, save: a refusal (PlanError, a ValueError) leaves the file untouched
+    with edit_session(args.session) as session:
+        change = session.plan.set_precision(args.layer, args.precision)
+    for note in change.notes:
+        print(f"note: {note}")
+    print(f"{args.layer}: {session.plan.precision(args.layer)}; saved {args.session}")
+    return 0
