@@ -20,9 +20,10 @@ lint:
 	.venv/bin/ruff check .
 	.venv/bin/lint-imports
 
-# The test suite, headless, after the lint: every test not marked slow (a few minutes on 2 cores).
+# The test suite, headless, after the lint: every test not marked slow, on two pytest-xdist workers
+# (one per core; a test file stays on one worker, so its module fixtures are built once).
 test: lint
-	QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest -m "not slow"
+	QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest -m "not slow" -n 2 --dist loadfile
 
 # The same as make test (kept for old habits).
 test-fast: test

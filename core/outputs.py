@@ -23,6 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .atomic import fsync_dir
+
 SESSION, KERAS, HDF5, TFLITE, SAVEDMODEL, DIRECTORY = ("qftune session", "Keras model", "HDF5 model",
                                                       ".tflite model", "SavedModel", "directory")
 EXPORT_REPORT, MODEL_CARD, TRAINING_LOG, DFQ_REPORT, ENCODINGS = (
@@ -155,6 +157,7 @@ def check_outputs(inputs: list[tuple[str, str | Path]], outputs: list[Output], f
     """
     seen_in = [(label, p, _identity(p)) for label, p in inputs if p is not None and os.path.exists(p)]
     seen_out: list[tuple[Output, tuple]] = []
+    checked: set[str] = set()
     for out in outputs:
         if out.path is None:
             continue
@@ -174,11 +177,34 @@ def check_outputs(inputs: list[tuple[str, str | Path]], outputs: list[Output], f
             if os.path.exists(out.path) and not os.path.isdir(out.path):
                 raise OutputError(f"{out.label} {out.path} exists and is not a directory ({a(sniff(out.path) or 'file')})")
             continue
+        _check_folder_writable(out, checked)
         what = _replaceable(out)
         if what is not None and not force:
             writes = a(out.kind) if out.kind else "this file"
             raise OutputError(f"{out.label} {out.path} already exists and is {what}; refusing to replace it "
                               f"with {writes} (pass {out.flag} to replace it)")
+
+
+def _check_folder_writable(out: Output, checked: set[str]) -> None:
+    """Before any work: a file can be created in the folder ``out`` goes to (its nearest existing
+    ancestor, since missing folders are created). Probed with a real temporary file: permissions
+    alone do not tell (root, read-only mounts, /proc)."""
+    folder = Path(os.path.abspath(out.path)).parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if str(folder) in checked:
+        return
+    checked.add(str(folder))
+    import tempfile
+
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".qftune-probe.", dir=folder)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise OutputError(f"{out.label} {out.path}: the folder {folder} is not writable ({reason}); "
+                          "choose another folder") from None
+    os.close(fd)
+    os.unlink(probe)
 
 
 Content = bytes | Callable[[Path], None]    # the bytes, or a function writing the file at the path it is given
@@ -229,7 +255,7 @@ def write_outputs(files: list[tuple[Output, Content]], force: bool = False,
             if os.path.exists(tmp):
                 os.unlink(tmp)
     for folder in {Path(os.path.realpath(o.path)).parent for o, _ in files}:
-        _fsync_dir(folder)
+        fsync_dir(folder)
 
 
 def _others(files, failed: Output) -> str:
@@ -244,16 +270,3 @@ def _mode_for(target: Path) -> int:
         mask = os.umask(0)
         os.umask(mask)
         return 0o666 & ~mask
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

@@ -121,7 +121,7 @@ class QftuneApp(QObject):
 
     # ---- opening things ------------------------------------------------------------------------
     def open(self, target: str | None = None) -> None:
-        """Open a session, a model (calibrated on the embedded data) or, by default, the bundled
+        """Open a session, a model (the Calibrate dialog asks for its data) or, by default, the bundled
         session; asks first if the open session has unsaved changes."""
         self.confirm_replace(lambda: self._open(target), f"opening {Path(target).name if target else 'another session'}")
 
@@ -140,10 +140,21 @@ class QftuneApp(QObject):
         if p.suffix in SESSION_SUFFIXES or (p.is_dir() and (p / "session.json").exists()):
             self.files.open(str(p), on_done=lambda _s: self._offer_recovery(str(p)))
         else:
-            self._calibrate_model(str(p))
+            self._ask_calibration_data(str(p))
 
-    def calibrate_model(self, model: str, data: str = "embedded") -> None:
-        self.confirm_replace(lambda: self._calibrate_model(model, data), f"calibrating {Path(model).name}")
+    def calibrate_model(self, model: str, data: str | None = None) -> None:
+        """Calibrate ``model`` on ``data``; without ``data``, ask for it (:meth:`_ask_calibration_data`)."""
+        then = (lambda: self._calibrate_model(model, data)) if data else (lambda: self._ask_calibration_data(model))
+        self.confirm_replace(then, f"calibrating {Path(model).name}")
+
+    def _ask_calibration_data(self, model: str) -> None:
+        """A model opened: the Calibrate dialog asks for its data, proposing the embedded set only
+        when it fits the model (size, channels, classes); otherwise it says why and waits for a spec."""
+        from . import engine_jobs
+        from .engine_process import remote
+
+        self.start_job(f"Checking {Path(model).name}", remote(engine_jobs.data_fit, model=model, data="embedded"),
+                       lambda problem: self._calibrate_dialog(model, problem))
 
     def _calibrate_model(self, model: str, data: str = "embedded") -> None:
         try:
@@ -256,12 +267,29 @@ class QftuneApp(QObject):
         self.confirm_replace(self._calibrate_dialog, "calibrating again")
         return self.dialog
 
-    def _calibrate_dialog(self):
+    def _calibrate_dialog(self, model: str | None = None, embedded_problem: str | None = None):
+        """The Calibrate dialog: for the open session (its model and recorded data), or for ``model``
+        just opened (the embedded set proposed unless ``embedded_problem`` says why it does not fit)."""
         s = self.state.session
-        defaults = {"model": (s.model_path if s else "") or ""}
-        if s is not None and s.calibration:
-            defaults.update({k: s.calibration[k] for k in ("data", "method", "gamma") if k in s.calibration})
-        return self._open_dialog("calibrate", defaults, self._calibrated)
+        if model is not None:
+            defaults = {"model": model, "data": "" if embedded_problem else "embedded"}
+        else:
+            defaults = {"model": (s.model_path if s else "") or ""}
+            if s is not None and s.calibration:
+                defaults.update({k: s.calibration[k] for k in ("data", "method", "gamma") if k in s.calibration})
+        dlg = self._open_dialog("calibrate", defaults, self._calibrated)
+        if embedded_problem:
+            dlg.show_error(f"The embedded Fashion-MNIST set does not fit this model: {embedded_problem}")
+        return dlg
+
+    def evaluation_data(self) -> str:
+        """The data Evaluate, Compare and Sensitivity default to: the evaluation split of the data the
+        session was calibrated on (the embedded set only for a session calibrated on it)."""
+        from core.data.spec import evaluation_split
+
+        s = self.state.session
+        spec = (s.calibration or {}).get("data") if s is not None else None
+        return evaluation_split(spec) if spec else "embedded:eval"
 
     def export_defaults(self) -> dict:
         """``<session>_int8.tflite`` (and its float twin) next to the session; a bundled or
@@ -277,16 +305,17 @@ class QftuneApp(QObject):
         return self._open_dialog("export", self.export_defaults(), self._exported)
 
     def evaluate_dialog(self):
-        return self._open_dialog("evaluate", {"model": self.last_export or "",
+        return self._open_dialog("evaluate", {"model": self.last_export or "", "data": self.evaluation_data(),
                                               "reference": self.last_float_export or ""},
                                  lambda r: self.state.set_result("evaluate", r))
 
     def compare_dialog(self):
-        return self._open_dialog("compare", {"tflite": self.last_export or ""},
+        return self._open_dialog("compare", {"tflite": self.last_export or "", "data": self.evaluation_data()},
                                  lambda r: self.state.set_result("compare", r))
 
     def sensitivity_dialog(self):
-        return self._open_dialog("sensitivity", {}, lambda r: self.state.set_result("sensitivity", r))
+        return self._open_dialog("sensitivity", {"data": self.evaluation_data()},
+                                 lambda r: self.state.set_result("sensitivity", r))
 
     def equalize_dialog(self):
         s = self.state.session
@@ -298,7 +327,9 @@ class QftuneApp(QObject):
                  f"{r['check']['max_rel_diff_vs_relu_reference']:.1e}; calibrating it")
         from PySide6.QtCore import QTimer
 
-        QTimer.singleShot(0, lambda: self.calibrate_model(r["out"]))   # after this job has ended
+        s = self.state.session        # the equalized model calibrates on the data the session was calibrated on
+        data = ((s.calibration or {}).get("data") if s is not None else None) or "embedded"
+        QTimer.singleShot(0, lambda: self.calibrate_model(r["out"], data))   # after this job has ended
 
     def _exported(self, report) -> None:
         self.last_export = report.path
@@ -355,6 +386,7 @@ class QftuneApp(QObject):
     def shutdown(self) -> None:
         self.runner.shutdown()
         self.weights.shutdown()
+        self.window.live_panel.live.shutdown()
         # a clean quit: the user saved, discarded, or had nothing to lose; a recovery file is
         # only for a crash
         self.files.discard_recovery()

@@ -11,9 +11,18 @@ from __future__ import annotations
 def calibrate(progress, model: str, data: str = "embedded", per_class: int | str = "auto", limit: int | None = None,
               method: str = "greedy", gamma: float = 1.0, out: str | None = None):
     from core.workflows.calibrate import calibrate as _calibrate
+    from core.workflows.data_fit import check_data_fits
 
+    check_data_fits(model, data, "train")        # images or classes that do not fit are refused, not used
     return _calibrate(model, data=data, per_class=per_class, limit=limit, method=method, gamma=gamma, out=out,
                       progress=progress)
+
+
+def data_fit(progress, model: str, data: str, split: str = "train") -> str | None:
+    """Why ``data`` does not fit ``model`` (size, channels, classes) and what to do, or None."""
+    from core.workflows.data_fit import data_fit_problem
+
+    return data_fit_problem(model, data, split)
 
 
 def train(progress, config: dict, out: str, resume: bool = False) -> dict:

@@ -39,14 +39,16 @@ _busy = threading.Lock()          # one job at a time in the helper process
 
 
 class RemoteJobError(Exception):
-    """An engine error raised in the helper process: message plus its traceback."""
+    """An engine error raised in the helper process: message plus its traceback; ``user_error`` when
+    the message says all the user needs (:func:`_is_user_error`): no traceback as its details."""
 
-    def __init__(self, message: str, details: str = ""):
+    def __init__(self, message: str, details: str = "", user_error: bool = False):
         super().__init__(message)
         self.details = details
+        self.user_error = user_error
 
     def __reduce__(self):
-        return (RemoteJobError, (str(self), self.details))
+        return (RemoteJobError, (str(self), self.details, self.user_error))
 
 
 # ---- child side ----------------------------------------------------------------------------------
@@ -91,6 +93,10 @@ def _child_init(q, cancel, parent_pid: int | None = None) -> None:
     if parent_pid is not None:
         _die_with_parent(parent_pid)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from core.cli.quiet import QUIET_ENV, quiet_python_warnings
+
+    if os.environ.get(QUIET_ENV):          # a quiet qftune: TF's Python warnings off here too (its C++ lines
+        quiet_python_warnings()            # go through the parent's filtered descriptor 2)
     try:
         os.nice(10)          # the window's process gets the CPU first: the UI stays smooth on few cores
     except OSError:
@@ -118,7 +124,15 @@ def _child_run(fn, kwargs):
         raise Cancelled("cancelled by the user") from None
     except BaseException as exc:  # noqa: BLE001 - sent back as text, always picklable
         message = str(exc) or type(exc).__name__
-        raise RemoteJobError(message, traceback.format_exc()) from None
+        raise RemoteJobError(message, traceback.format_exc(), _is_user_error(exc)) from None
+
+
+def _is_user_error(exc: BaseException) -> bool:
+    """An output that cannot be written, data that does not fit the model: said in full by the message."""
+    from core.outputs import OutputError, WriteError
+    from core.workflows.simulate import DataMismatchError
+
+    return isinstance(exc, (OutputError, WriteError, DataMismatchError, PermissionError))
 
 
 # ---- parent side ---------------------------------------------------------------------------------

@@ -24,7 +24,6 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
-    QDoubleSpinBox,
     QFormLayout,
     QGraphicsItem,
     QGridLayout,
@@ -37,6 +36,7 @@ from PySide6.QtWidgets import (
 from core.quant.grid import nudge
 
 from .elided_label import ElidedLabel
+from .sci_spin import SciSpinBox
 
 REGION_BRUSH = (80, 140, 255, 50)
 GREEDY_PEN = pg.mkPen((40, 170, 60), width=1.5, style=Qt.DashLine)
@@ -153,7 +153,8 @@ class HistogramView(QWidget):
         self.nudge_note.setWordWrap(True)
         self.nudge_note.setToolTip("TFLite stores a range as a scale and an int8 zero point with 0.0 exactly "
                                    "representable; the ends you type move to the nearest such range")
-        self.nudge_note.hide()
+        # its two lines are always reserved: the editors above it do not jump when a note appears
+        self.nudge_note.setFixedHeight(2 * self.nudge_note.fontMetrics().lineSpacing() + 2)
 
         self.readouts = {}
         tips = {
@@ -197,9 +198,8 @@ class HistogramView(QWidget):
         self._set_enabled(False)
 
     @staticmethod
-    def _spin(tip: str) -> QDoubleSpinBox:
-        s = QDoubleSpinBox()
-        s.setDecimals(6)
+    def _spin(tip: str) -> SciSpinBox:
+        s = SciSpinBox()            # takes and shows 9.687e-05 as the table does, never rounded to 0.000097
         s.setRange(-1e9, 1e9)
         s.setKeyboardTracking(False)
         s.setToolTip(tip)
@@ -262,7 +262,6 @@ class HistogramView(QWidget):
     def show_nudge(self, text: str) -> None:
         """The note under the editors saying how a typed range was moved onto the int8 grid."""
         self.nudge_note.setText(text)
-        self.nudge_note.setVisible(bool(text))
 
     def clear(self) -> None:
         self.tensor_name = None

@@ -73,6 +73,8 @@ class _Worker(QObject):
         except BaseException as exc:  # noqa: BLE001 - every engine error becomes a dialog
             self.exception = exc
             details = getattr(exc, "details", "") or traceback.format_exc()   # a remote job's own traceback
+            if getattr(exc, "user_error", False):       # about the user's input: the message says it all
+                details = ""
             self.failed.emit(str(exc) or type(exc).__name__, details)
         else:
             self.succeeded.emit(result)

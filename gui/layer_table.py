@@ -14,7 +14,16 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QAbstractTableModel, QItemSelectionModel, QModelIndex, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QLineEdit, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QStyle,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from .session_state import SessionState
 
@@ -49,6 +58,8 @@ OP_LABELS = {"DEPTHWISE_CONV_2D": "dw conv", "CONV_2D": "conv", "FULLY_CONNECTED
              "MEAN": "mean", "SOFTMAX": "softmax", "CONCATENATION": "concat", "MAX_POOL_2D": "max pool",
              "AVERAGE_POOL_2D": "avg pool", "RESHAPE": "reshape", "PAD": "pad", "INPUT": "input",
              "MUL": "mul", "SUB": "sub", "LOGISTIC": "logistic", "MAXIMUM": "max", "MINIMUM": "min"}
+STALE_TIP = ("Stale: measured on an export of an earlier plan; the ranges changed since. Export and Compare "
+             "again for the current plan (undoing back to the measured plan makes it current again).")
 SORT_ROLE = Qt.UserRole + 1
 NAME_ROLE = Qt.UserRole + 2
 
@@ -113,6 +124,8 @@ class LayerTableModel(QAbstractTableModel):
         self._estimates: dict[str, object] = {}
         self._rows: dict[str, _Row] = {}
         self._locked_brush = QBrush(QColor(110, 110, 110))
+        self._measured_ranges: dict | None = None    # the plan's ranges when Compare's result arrived
+        self.measured_stale = False                  # the plan changed since: the measurements are of another plan
         state.sessionChanged.connect(self._reset)
         state.rangesChanged.connect(self._ranges_changed)
         state.resultsChanged.connect(self._results_changed)
@@ -121,6 +134,7 @@ class LayerTableModel(QAbstractTableModel):
     # ---- updates from the state ----------------------------------------------------------
     def _reset(self) -> None:
         self.beginResetModel()
+        self._measured_ranges, self.measured_stale = self._plan_ranges(), False
         plan = self.state.plan
         self._names = list(plan.names) if plan is not None else []
         self._estimates.clear()
@@ -136,10 +150,22 @@ class LayerTableModel(QAbstractTableModel):
                 rows.append(self._names.index(n))
         if rows:
             self.dataChanged.emit(self.index(min(rows), 0), self.index(max(rows), len(COLUMNS) - 1))
+        stale = self._plan_ranges() != self._measured_ranges      # an undo back to the measured plan: fresh again
+        if self.state.results.get("compare") and stale != self.measured_stale:
+            self.measured_stale = stale
+            self._rows.clear()
+            self.headerDataChanged.emit(Qt.Horizontal, _MEASURED, _MEASURED)
+            self.dataChanged.emit(self.index(0, _MEASURED), self.index(len(self._names) - 1, _MEASURED))
+
+    def _plan_ranges(self) -> dict | None:
+        plan = self.state.plan
+        return None if plan is None else {n: (plan[n].min, plan[n].max) for n in plan.names}
 
     def _results_changed(self, kind: str) -> None:
         if kind == "compare" and self._names:
+            self._measured_ranges, self.measured_stale = self._plan_ranges(), False
             self._rows.clear()
+            self.headerDataChanged.emit(Qt.Horizontal, _MEASURED, _MEASURED)
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._names) - 1, len(COLUMNS) - 1))
 
     # ---- Qt model ------------------------------------------------------------------------
@@ -151,10 +177,11 @@ class LayerTableModel(QAbstractTableModel):
 
     def headerData(self, section, orientation, role=Qt.DisplayRole):
         if orientation == Qt.Horizontal:
+            stale = section == _MEASURED and self.measured_stale
             if role == Qt.DisplayRole:
-                return COLUMNS[section]
+                return COLUMNS[section] + (" (stale)" if stale else "")
             if role == Qt.ToolTipRole:
-                return TIPS[section]
+                return TIPS[section] + (f"\n{STALE_TIP}" if stale else "")
         return None
 
     def name_at(self, row: int) -> str:
@@ -242,7 +269,8 @@ class LayerTableModel(QAbstractTableModel):
         if key == "scale":
             return f"{v:.5g}"
         if key in ("sqnr", "measured"):
-            return "∞" if math.isinf(v) else f"{v:.1f}"
+            text = "∞" if math.isinf(v) else f"{v:.1f}"
+            return f"({text})" if key == "measured" and self.measured_stale else text
         if key == "saturated":
             return f"{v:.3f}"
         return str(v)
@@ -260,6 +288,8 @@ class LayerTableModel(QAbstractTableModel):
                          ": TFLite requires one scale/zero point for these, so they move together.")
         if e.locked:
             lines.append("Locked: " + e.locked)
+        if col == _MEASURED and self.measured_stale:
+            lines.append(STALE_TIP)
         if KEYS[col] in ("min", "max", "scale"):
             lines.insert(0, f"{KEYS[col]} = {getattr(e, KEYS[col]):.9g}")
         if e.requested and KEYS[col] in ("min", "max"):
@@ -337,11 +367,25 @@ class LayerTable(QWidget):
 
     def _session_changed(self) -> None:
         # size the columns for the first plan only: later sessions keep the user's widths, and
-        # opening a session (or a calibration finishing) does not stall the UI measuring text
+        # opening a session (or a calibration finishing) does not stall the UI measuring text;
+        # but a number column too narrow for the new values widens (9.687e-05 never reads 9.68…)
         self._show_measured()
         if not self._fitted and self.model.rowCount():
             self._fitted = True
             self.fit_columns()
+        elif self.model.rowCount():
+            self.widen_number_columns()
+
+    def widen_number_columns(self) -> None:
+        """Widen min, max and scale to their widest value (from the plan: no estimate needed)."""
+        plan = self.state.plan
+        fm = self.view.fontMetrics()
+        pad = 2 * self.view.style().pixelMetric(QStyle.PM_FocusFrameHMargin, None, self.view) + 12
+        for key in ("min", "max", "scale"):
+            col = COL[key]
+            widest = max(fm.horizontalAdvance(self.model._display(n, col, getattr(plan[n], key))) for n in plan.names)
+            if self.view.columnWidth(col) < widest + pad:
+                self.view.setColumnWidth(col, widest + pad)
 
     def fit_columns(self) -> None:
         """Size columns to their contents (measured on a sample of rows: fast on big plans)."""

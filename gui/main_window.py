@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QScrollArea, QSplitter
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QScrollArea, QSplitter, QTabWidget
 
 from .dock_title import DockTitle
 from .job_status import JobStatusWidget
@@ -41,12 +41,27 @@ class MainWindow(QMainWindow):
         self.left_splitter = QSplitter(Qt.Vertical)
         self.left_splitter.setObjectName("leftSplitter")
         self.left_splitter.addWidget(self.table)
-        self.left_splitter.addWidget(self.weight_view)
+        # under the table, the weights and the model as a graph share one place (issue 23): a side dock
+        # for the graph widened the window past 1024 px once the live panel sat beside the histogram
+        from .graph_view import GraphPanel
+
+        self.graph = GraphPanel(self.state)
+        self.lower_tabs = QTabWidget()
+        self.lower_tabs.setObjectName("lowerTabs")
+        self.lower_tabs.setDocumentMode(True)
+        self.lower_tabs.addTab(self.weight_view, "Weights")
+        self.lower_tabs.addTab(self.graph, "Graph")
+        self.lower_tabs.currentChanged.connect(lambda _i: self._fit_left())
+        self.left_splitter.addWidget(self.lower_tabs)
         self.left_splitter.setStretchFactor(0, 3)
         self.left_splitter.setStretchFactor(1, 2)
         self.left_splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(self.left_splitter)
         self.splitter.addWidget(self.tensor_panel)
+        from .live_panel import LivePanel  # issue 21: the plan re-scored after every edit, beside the histogram
+
+        self.live_panel = LivePanel(self.state, app.runner)
+        self.splitter.addWidget(self.live_panel)
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setChildrenCollapsible(False)
@@ -59,14 +74,6 @@ class MainWindow(QMainWindow):
         self.results_dock.setObjectName("resultsDock")
         self.results_dock.setWidget(self.results)
         self.addDockWidget(Qt.BottomDockWidgetArea, self.results_dock)
-        from .graph_view import GraphPanel  # issue 23: the model as a graph, View > Graph (hidden at start)
-
-        self.graph = GraphPanel(self.state)
-        self.graph_dock = QDockWidget("Graph", self)
-        self.graph_dock.setObjectName("graphDock")
-        self.graph_dock.setWidget(self.graph)
-        self.addDockWidget(Qt.LeftDockWidgetArea, self.graph_dock)
-        self.graph_dock.hide()
         self.device_panel = None
         self._device_raised = False
         self.device_dock = self._device_dock()
@@ -139,10 +146,24 @@ class MainWindow(QMainWindow):
         the histogram the rest, the results strip ~20 % of the height."""
         w = max(self.width(), 800)
         table = max(430, min(600, int(0.38 * w)))
-        self.splitter.setSizes([table, w - table])
-        h = max(self.centralWidget().height(), 300)
-        self.left_splitter.setSizes([h - int(0.36 * h), int(0.36 * h)])
+        live = max(self.live_panel.minimumWidth(), min(self.live_panel.maximumWidth(), int(0.18 * w)))
+        self.splitter.setSizes([table, w - table - live, live])
+        self._fit_left()
         self._fit_docks()
+
+    GRAPH_SHARE = 0.66          # of the left column's height while the Graph tab is up (the weights: 0.36)
+
+    def _fit_left(self) -> None:
+        h = max(self.centralWidget().height(), 300)
+        lower = int((self.GRAPH_SHARE if self.graph_shown() else 0.36) * h)
+        self.left_splitter.setSizes([h - lower, lower])
+
+    def graph_shown(self) -> bool:
+        return self.lower_tabs.currentWidget() is self.graph
+
+    def show_graph(self, on: bool = True) -> None:
+        """View > Graph: the Graph tab under the table (off: back to the weights)."""
+        self.lower_tabs.setCurrentWidget(self.graph if on else self.weight_view)
 
     def _device_visible(self, on: bool) -> None:
         if on != self._device_raised:
@@ -218,6 +239,8 @@ class MainWindow(QMainWindow):
         e.addAction(undo)
         e.addAction(redo)
         self.undo_action, self.redo_action = undo, redo
+        e.setToolTipsVisible(True)
+        self.live_panel.describe_actions(undo, redo)      # each step's live figures on hover
         e.addSeparator()
         self._action(e, "Accept &Greedy", self.tensor_panel.accept_greedy, None,
                      "Use the greedy range for the selected tensor (Enter in the table)")
@@ -251,7 +274,11 @@ class MainWindow(QMainWindow):
 
         v = bar.addMenu("&View")
         v.addAction(self.results_dock.toggleViewAction())
-        v.addAction(self.graph_dock.toggleViewAction())
+        self.graph_action = self._action(v, "&Graph", lambda on: self.show_graph(on), "Ctrl+G",
+                                         "The model as a graph coloured by a metric, under the table (Weights again: "
+                                         "Ctrl+G)", "graphAction")
+        self.graph_action.setCheckable(True)
+        self.lower_tabs.currentChanged.connect(lambda _i: self.graph_action.setChecked(self.graph_shown()))
         if self.device_dock is not None:
             v.addAction(self.device_dock.toggleViewAction())
         log = self._action(v, "Log Counts", self.tensor_panel.view.log_counts.toggle, "Ctrl+L",
@@ -268,6 +295,9 @@ class MainWindow(QMainWindow):
         log.setCheckable(True)
         log.setChecked(True)
         self.tensor_panel.view.log_counts.toggled.connect(log.setChecked)
+        from .help_menu import add_help_menu
+
+        add_help_menu(self)
 
     def _jobs_enabled(self, on: bool) -> None:
         for act in self.job_actions:

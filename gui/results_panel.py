@@ -258,7 +258,10 @@ class ResultsPanel(QWidget):
                 self.accuracy.setItem(r, c, item)
         f, q = rows[0].get("top1"), rows[1].get("top1")
         if f is not None and q is not None:
-            text = f"int8 top-1 {100 * q:.2f} % vs float {100 * f:.2f} % (drop {100 * (f - q):+.2f} points)"
+            d = 100 * (f - q)
+            change = (f"drop {d:.2f} points" if d > 0 else f"gain {-d:.2f} points: int8 beats float" if d < 0
+                      else "no change")
+            text = f"int8 top-1 {100 * q:.2f} % vs float {100 * f:.2f} % ({change})"
             if comparable:
                 text += (f"; latency {rows[1]['latency_ms_median']:.2f} vs {rows[0]['latency_ms_median']:.2f} ms, "
                          f"both {runtimes[1]}")

@@ -9,6 +9,8 @@ view snaps back to the plan's range.
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QMenu, QPushButton, QToolButton, QVBoxLayout, QWidget
 
@@ -23,6 +25,18 @@ def _describe(tensor) -> str:
     if len(tensor.layers) > 1:
         parts.append("fuses " + ", ".join(tensor.layers))
     return " · ".join(parts)
+
+
+def near_constant(hist) -> str:
+    """The explanation of a tensor whose calibration values are (nearly) one value, or ''."""
+    if hist is None or getattr(hist, "empty", False):
+        return ""
+    lo, hi = float(hist.min), float(hist.max)
+    if not (math.isfinite(lo) and math.isfinite(hi)) or hi - lo > 1e-6 * max(1.0, abs(lo), abs(hi)):
+        return ""
+    return (f"(Near) constant: every calibration value lies in [{lo:.4g}, {hi:.4g}], so this tensor carries "
+            "(almost) no signal and its est. SQNR (often about -60 dB at the range floor) means nothing. Typical "
+            "of an untrained model or a dead channel; it costs no accuracy.")
 
 
 class TensorPanel(QWidget):
@@ -88,6 +102,9 @@ class TensorPanel(QWidget):
                          " — TFLite gives them one scale and zero point, so moving this range moves them too.")
         if locked:
             notes.append("Locked (cannot move): " + locked)
+        constant = near_constant(e.stats)
+        if constant:
+            notes.append(constant)
         if e.tensor.op == "INPUT" and self.state.session is not None:
             from core.models.convention import resolve_convention
 
@@ -116,6 +133,7 @@ class TensorPanel(QWidget):
         sel = self.state.selected
         if sel and sel in names:
             e = self.state.plan[sel]
+            self.view.show_nudge("")          # about the edit that moved it, if any (commit says it again)
             self.view.set_range(e.min, e.max)
             self._show_readouts(e.estimate())
 

@@ -161,7 +161,8 @@ def main() -> int:
     plan = app.state.plan
     name = args.tensor or clipped_tail_tensor(plan)
     app.state.select(name)
-    _wait(qapp, app, lambda: True)
+    live = app.window.live_panel.live      # the live figures beside the histogram (issue 21)
+    _wait(qapp, app, lambda: live.status in ("ready", "no-data", "refused", "error"), timeout=300)
     suffix = "" if (width, height) == (1500, 920) else f"_{width}x{height}"
     main_png = out / f"main_window{suffix}.png"
     app.window.grab().save(str(main_png))

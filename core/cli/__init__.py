@@ -22,6 +22,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Make an 8-bit MobileNet as accurate as its float original: calibrate, tune ranges, "
         "export int8 .tflite, measure on host and phone. Without a sub-command, opens the GUI.",
     )
+    parser.add_argument("--verbose", action="store_true",
+                        help="with no command (the GUI): also show TensorFlow's own log lines")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
         module = importlib.import_module(f"{commands.__name__}.{info.name}")
@@ -43,15 +45,16 @@ def main(argv: list[str] | None = None) -> int:
             print(f"qftune {args.command or 'gui'}: error: standard output is closed; give it a file or a pipe "
                   "(e.g. > out.txt or | less)", file=sys.stderr)
         return 2
+    if argv is None and not getattr(args, "verbose", False):
+        # the real command line only: a caller of main([...]) keeps its own stderr; the GUI too
+        # (its engine helper inherits the filtered descriptor 2 and quiets its Python side)
+        from .quiet import quiet_tensorflow
+
+        quiet_tensorflow()
     if args.command is None:
         from .commands.gui import run_gui
 
         return run_gui(None)
-    if argv is None and not getattr(args, "verbose", False) and args.command != "gui":
-        # the real command line only: a caller of main([...]) keeps its own stderr
-        from .quiet import quiet_tensorflow
-
-        quiet_tensorflow()
     try:
         rc = int(args.func(args) or 0)
         sys.stdout.flush()          # a closed pipe shows here, not in the interpreter's exit

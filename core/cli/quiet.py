@@ -43,15 +43,25 @@ def is_tf_log_line(line: bytes) -> bool:
     return bool(_DROP.match(line.lstrip(b"\r")))
 
 
+QUIET_ENV = "QFTUNE_QUIET_TF"
+
+
+def quiet_python_warnings() -> None:
+    """TensorFlow's, absl's and Keras's Python-side warnings and log records off (deprecations,
+    Keras's "structure of inputs" UserWarning): what a child process of a quiet qftune calls."""
+    for name in ("tensorflow", "absl", "h5py"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    for module in ("keras", "tensorflow", "absl", "google.protobuf"):   # their deprecation/user warnings
+        warnings.filterwarnings("ignore", module=module)
+
+
 def quiet_tensorflow() -> None:
     """Silence TensorFlow's INFO/WARNING log lines for the rest of the process (idempotent)."""
     if _state:
         return
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    for name in ("tensorflow", "absl", "h5py"):
-        logging.getLogger(name).setLevel(logging.ERROR)
-    for module in ("keras", "tensorflow", "absl", "google.protobuf"):   # their deprecation/user warnings
-        warnings.filterwarnings("ignore", module=module)
+    os.environ[QUIET_ENV] = "1"          # child processes (the GUI's engine helper) quiet their Python side too
+    quiet_python_warnings()
     try:
         sys.stderr.flush()
         real = os.dup(2)

@@ -59,3 +59,19 @@ def load_dataset(spec: str, default_split: str = "train", path: str | Path | Non
             root, split = head, tail
         return load_cifar10(root, split)
     raise ValueError(f"unknown dataset spec {spec!r}; expected {SPEC_HELP}")
+
+
+def evaluation_split(spec: str) -> str:
+    """The spec of the evaluation (test) split of the source ``spec`` names: what Evaluate, Compare
+    and Sensitivity score a session calibrated on ``spec`` with (``embedded`` -> ``embedded:eval``,
+    ``cifar10:P:train`` -> ``cifar10:P:test``, ``imagenet:P`` -> ``imagenet:P:val``; a folder has one split)."""
+    kind, _, rest = spec.partition(":")
+    if kind == "embedded":
+        return "embedded:eval"
+    if kind == "fashion-mnist":
+        return "fashion-mnist:test"
+    if kind in ("cifar10", "imagenet") and rest:
+        head, sep, tail = rest.rpartition(":")
+        root = head if sep and tail in ("train", "test", "val") else rest
+        return f"{kind}:{root}:{'test' if kind == 'cifar10' else 'val'}"
+    return spec

@@ -88,11 +88,24 @@ class LiveSet:
         self.scores: np.ndarray | None = None   # the simulated output for the current ranges
         self.score(progress=progress)
 
-    def edit(self, ranges: dict, progress: Progress = NULL_PROGRESS) -> LiveFigures:
-        """Put the plan's ``ranges`` into the simulation and re-score (only what they change)."""
+    def edit(self, ranges: dict, progress: Progress = NULL_PROGRESS, weight_plan=None) -> LiveFigures:
+        """Put the plan's ``ranges`` (and its kernel entries ``weight_plan``, when given) into the
+        simulation and re-score (only what they change)."""
         changed = self.sim.set_ranges(ranges)
         if changed:
             self._stale = min(self._stale, min(self.sim.segment_of(n) for n in changed))
+        if weight_plan is not None:
+            layers = self.sim.set_weight_plan(weight_plan)
+            if layers:
+                self._stale = min(self._stale, min(self.sim.segment_of_layer(n) for n in layers))
+        return self.score(progress=progress)
+
+    def edit_kernels(self, weight_plan, progress: Progress = NULL_PROGRESS) -> LiveFigures:
+        """Put ``weight_plan``'s kernel entries into the simulation and re-score (only from the first
+        layer whose kernel quantization changed)."""
+        changed = self.sim.set_weight_plan(weight_plan)
+        if changed:
+            self._stale = min(self._stale, min(self.sim.segment_of_layer(n) for n in changed))
         return self.score(progress=progress)
 
     def score(self, progress: Progress = NULL_PROGRESS) -> LiveFigures:

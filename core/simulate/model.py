@@ -89,6 +89,7 @@ class SimulatedModel:
         check_plan_matches_model(model, tensors)
         self.model, self.tensors, self.weights = model, list(tensors), weights
         self.folded = folded if folded is not None else folded_weights(model)
+        self._custom_weight_params = weight_params is not None
         self.weight_params = weight_params or (lambda name, cls, kernel, granularity:
                                                kernel_range(cls, kernel, granularity, name, weight_plan))
         self.input_shape = tuple(int(d) for d in model.input_shape[1:])
@@ -111,7 +112,7 @@ class SimulatedModel:
         import tensorflow as tf
 
         params, _ = self.folded
-        out, self._weight_scales, self._bias_inputs = {}, {}, {}
+        out, self._weight_scales, self._bias_inputs, self._kernel_src, self._clips = {}, {}, {}, {}, {}
         for node in walk_nodes(self.model):
             layer = node.operation
             cls = type(layer).__name__
@@ -125,9 +126,12 @@ class SimulatedModel:
                 out[layer.name] = tf.Variable(np.asarray(kernel, np.float32), trainable=False)
                 continue
             lo, hi = self.weight_params(layer.name, cls, kernel, self.weights)
+            self._kernel_src[layer.name] = (cls, kernel)
+            self._clips[layer.name] = np.asarray(hi, np.float32)
             out[layer.name] = tf.Variable(fq_kernel_with(tf, cls, kernel, lo, hi), trainable=False)
-            self._weight_scales[layer.name] = tf.constant(((np.asarray(hi, np.float32) - np.asarray(lo, np.float32))
-                                                           / np.float32(254.0)).astype(np.float32))
+            # one scale per output channel (a per-tensor one repeated), so a kernel edit that changes the
+            # granularity (a clip drag makes it per tensor) updates the variable in place
+            self._weight_scales[layer.name] = tf.Variable(_per_output(cls, kernel, hi), trainable=False)
         by_name = {t.name: t for t in self.tensors}
         for t in self.tensors:   # a weighted op's bias is quantized at its input's scale x its weight scale
             if t.layers[0] in out and t.inputs and t.inputs[0] in by_name and t.name not in self.region:
@@ -147,6 +151,29 @@ class SimulatedModel:
                 hi.assign(np.float32(p.max))
                 self.current[t.name] = (p.min, p.max)
                 changed.append(t.name)
+        return changed
+
+    def set_weight_plan(self, weight_plan) -> list[str]:
+        """Quantize the kernels with ``weight_plan``'s entries (a :class:`core.plan.weight_entry.WeightPlan`,
+        e.g. after a weight clip drag), in place; returns the layers whose kernel changed."""
+        import tensorflow as tf
+
+        if self._custom_weight_params:
+            raise ValueError("this simulation quantizes its kernels with its own weight_params")
+        if float_layers(weight_plan) != self.floats:
+            raise ValueError("the plan's float ops changed: the simulated model must be built again")
+        changed = []
+        for name, (cls, kernel) in self._kernel_src.items():
+            lo, hi = kernel_range(cls, kernel, self.weights, name, weight_plan)
+            hi = np.asarray(hi, np.float32)
+            if hi.shape == self._clips[name].shape and np.array_equal(hi, self._clips[name]):
+                continue
+            self._kernels[name].assign(fq_kernel_with(tf, cls, kernel, lo, hi))
+            self._weight_scales[name].assign(_per_output(cls, kernel, hi))
+            self._clips[name] = hi
+            changed.append(name)
+        self.weight_params = lambda name, cls, kernel, granularity: kernel_range(cls, kernel, granularity, name,
+                                                                                 weight_plan)
         return changed
 
     # ---- the graph ---------------------------------------------------------------
@@ -200,6 +227,13 @@ class SimulatedModel:
         i = self._position[layer]
         return next(k for k, (first, last) in enumerate(self.segments) if first <= i <= last)
 
+    def segment_of_layer(self, layer: str) -> int:
+        """The segment computing ``layer`` (0 for a layer outside the walked graph)."""
+        i = self._position.get(layer)
+        if i is None:
+            return 0
+        return next(k for k, (first, last) in enumerate(self.segments) if first <= i <= last)
+
     def describe_segment(self, k: int) -> str:
         first, last = self.segments[k]
         return f"{self.nodes[first].operation.name}..{self.nodes[last].operation.name}"
@@ -221,6 +255,13 @@ class SimulatedModel:
     def trace_count(self) -> int:
         """How many times the segments were traced (one each when warm: an edit must not add any)."""
         return sum(int(f.experimental_get_tracing_count()) for f in self._fns)
+
+
+def _per_output(cls: str, kernel: np.ndarray, hi) -> np.ndarray:
+    """The stored weight scale ``2 hi / 254`` for every output channel of ``kernel`` (float32)."""
+    n_out = kernel.shape[2] * kernel.shape[3] if cls == "DepthwiseConv2D" else kernel.shape[-1]
+    scale = (np.asarray(hi, np.float32) - (-np.asarray(hi, np.float32))) / np.float32(254.0)
+    return np.broadcast_to(scale.astype(np.float32), (int(n_out),)).copy()
 
 
 def simulated_float(model, folded=None):

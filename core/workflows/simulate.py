@@ -113,3 +113,71 @@ def evaluate_session(session_path: str, data: str | None = None, limit: int | No
         res.agreement = float(np.mean(ref_pred == pred))
         res.reference = ref_name
     return res
+
+
+class NoLiveDataError(ValueError):
+    """The session's data cannot give a live set (its spec no longer resolves, or nothing is held out)."""
+
+
+def live_set_data(calibration: dict, n_images: int, data: str | None = None, path=None):
+    """(spec, ``n_images`` held-out images of the session's data): its test split, without the images
+    calibration used when the spec has no separate test split (a folder, or a spec naming its split);
+    a fixed subset (seed 0) in file order. :class:`NoLiveDataError` names the spec when it no longer
+    resolves or holds nothing besides the calibration images."""
+    from ..data import load_dataset
+    from ..data.source import per_class_index
+
+    spec = data or (calibration or {}).get("data")
+    if not spec:
+        raise NoLiveDataError("the session records no data spec: choose the live set's data")
+    try:
+        ds = load_dataset(spec, default_split="test", path=path)
+        calib = load_dataset(spec, default_split="train", path=path)
+    except (OSError, ValueError) as exc:
+        raise NoLiveDataError(f"the data spec {spec!r} no longer resolves ({exc}): choose the live set's data") \
+            from None
+    pool = np.arange(len(ds))
+    # one split (a folder, a spec naming its split) and it is the one calibrated on: leave calibration's images out
+    calibrated_on = spec == (calibration or {}).get("data")
+    if calibrated_on and getattr(ds, "source", None) == getattr(calib, "source", None):
+        per_class, limit = (calibration or {}).get("per_class"), (calibration or {}).get("limit")
+        used = (per_class_index(ds.labels, ds.num_classes, int(per_class)) if per_class else pool)[:limit]
+        pool = np.setdiff1d(pool, used)
+    if len(pool) == 0:
+        raise NoLiveDataError(f"{spec}: every image was used for calibration; choose other data for the live set")
+    pick = np.sort(np.random.default_rng(0).permutation(pool)[:n_images])
+    out = ds.subset(pick)
+    out.source = spec
+    return spec, out
+
+
+def build_live_set(model_path: str, tensors, ranges: dict, weight_plan, convention: dict, calibration: dict,
+                   n_images: int | None = None, data: str | None = None, weights: str = "per-channel",
+                   progress=NULL_PROGRESS):
+    """The warm :class:`~core.simulate.live.LiveSet` of a plan (its simulated model built, its float
+    reference and first figures computed) on ``n_images`` held-out images (default
+    :func:`~core.simulate.live.default_live_size` of the input size); ``.spec`` names the data.
+    :class:`NoLiveDataError` / :class:`DataMismatchError` when the data cannot score the model."""
+    from ..models.convention import InputConvention
+    from ..models.loading import load_model
+    from ..simulate.live import LiveSet, default_live_size
+    from ..simulate.model import SimulatedModel, simulated_float
+
+    progress.update(0, 4, "loading the model")
+    model = load_model(model_path)
+    size = int(model.input_shape[1])
+    spec, ds = live_set_data(calibration, n_images or default_live_size(size), data)
+    size, channels = check_data_matches(model, ds, spec)
+    progress.update(1, 4, f"reading {len(ds)} live images of {spec}")
+    conv = InputConvention.from_dict(convention)
+    parts = list(ds.batches(size, channels, conv, 250))
+    x = np.concatenate([p[0] for p in parts]).astype(np.float32)
+    y = np.concatenate([p[1] for p in parts])
+    progress.check_cancelled()
+    progress.update(2, 4, "building the simulated int8 model")
+    sim = SimulatedModel(model, tensors, ranges, weights=weights, weight_plan=weight_plan)
+    progress.update(3, 4, "scoring the live set")
+    live = LiveSet(sim, x, y if len(y) == len(x) else None, simulated_float(model, sim.folded),
+                   progress=progress)
+    live.spec = spec
+    return live

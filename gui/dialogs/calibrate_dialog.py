@@ -41,6 +41,9 @@ def make_job(values: dict):
         raise ValueError("choose the Keras model to calibrate (Model)")
     if not Path(model).exists():
         raise FileNotFoundError(f"{model}: no such model file")
+    if not values["data"]:
+        raise ValueError("choose the calibration data (Data): a dataset spec of the model's own images, e.g. "
+                         "imagenet:PATH or folder:PATH")
     per_class = values["per_class"] or "auto"           # core.calibrate.AUTO, the CLI's default
     return remote(engine_jobs.calibrate, model=model, data=values["data"], per_class=per_class,
                   limit=values["limit"] or None, method=values["method"], gamma=values["gamma"],

@@ -17,7 +17,8 @@ class EvaluateDialog(OptionsDialog):
         Field("reference", "Float model", "open", "", "Float model to compare with (default: the session's Keras model)",
               file_filter="Models (*.keras *.h5 *.tflite)", optional=True),
         Field("data", "Data", "text", "embedded:eval", "Dataset spec (test split)"),
-        Field("limit", "Limit", "int", 0, "Evaluate on the first N images only (0 = all)", minimum=0),
+        Field("limit", "Limit", "int", 0, "Evaluate on the first N images only (0 = no limit: all)",
+              minimum=0, zero_text="no limit"),
         Field("threads", "Threads", "int", 1, "Interpreter threads", minimum=1, maximum=64),
     ]
 

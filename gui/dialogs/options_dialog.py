@@ -44,6 +44,9 @@ class Field:
     choice_tips: dict = field(default_factory=dict)   # choice fields: choice -> its tooltip in the list
 
 
+MIN_WIDTH = 640
+
+
 class OptionsDialog(QDialog):
     title = "Options"
     command = ""              # the CLI sub-command this dialog mirrors (shown to the user)
@@ -53,6 +56,7 @@ class OptionsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(f"qftune — {self.title}")
         self.setObjectName(type(self).__name__)
+        self.setMinimumWidth(MIN_WIDTH)           # a path shows from its start, not only its last 30 characters
         self.widgets: dict[str, QWidget] = {}
         form = QFormLayout()
         defaults = defaults or {}
@@ -120,12 +124,16 @@ class OptionsDialog(QDialog):
             try:
                 self.job = self.check(self.values())
             except Exception as exc:  # noqa: BLE001 - option errors are shown, nothing runs
-                self.error.setText(str(exc))
-                self.error.setToolTip(str(exc))
-                self.error.show()
+                self.show_error(str(exc))
                 return
         self.error.hide()
         super().accept()
+
+    def show_error(self, text: str) -> None:
+        """A problem with the options, shown in red above the buttons (the dialog stays open)."""
+        self.error.setText(text)
+        self.error.setToolTip(text)
+        self.error.show()
 
     def set_value(self, key: str, value) -> None:
         w = self.widgets[key]

@@ -13,7 +13,8 @@ class SensitivityDialog(OptionsDialog):
     command = "sensitivity"
     fields = [
         Field("data", "Data", "text", "embedded:eval", "Dataset spec (test split)"),
-        Field("limit", "Limit", "int", 0, "Use the first N images only (0 = all)", minimum=0),
+        Field("limit", "Limit", "int", 0, "Use the first N images only (0 = no limit: all)", minimum=0,
+              zero_text="no limit"),
         Field("weights", "Weights", "choice", "none", "Also quantize that layer's weights",
               ["none", *GRANULARITIES]),
         Field("model", "Model", "open", "", "The calibrated Keras model, if it moved since calibration",

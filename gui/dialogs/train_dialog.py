@@ -18,7 +18,8 @@ class TrainDialog(OptionsDialog):
         Field("epochs", "Epochs", "int", 10, "Number of epochs", minimum=1, maximum=1000),
         Field("batch_size", "Batch size", "int", 128, "Images per step", minimum=1, maximum=4096),
         Field("lr", "Learning rate", "float", 2e-3, "Initial learning rate (cosine-decayed)", minimum=0, maximum=10),
-        Field("limit", "Limit", "int", 0, "Train on the first N images only (0 = all)", minimum=0),
+        Field("limit", "Limit", "int", 0, "Train on the first N images only (0 = no limit: all)", minimum=0,
+              zero_text="no limit"),
         Field("resume", "Resume", "bool", False, "Continue from MODEL.ckpt.keras"),
         Field("out", "Output model", "save", "", "Where to write MODEL.keras", file_filter="Keras model (*.keras)"),
     ]

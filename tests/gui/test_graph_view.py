@@ -1,10 +1,11 @@
-"""The Graph dock (issue 23): clicking a node selects its tensor and the table follows (and back);
+"""The Graph tab under the table (issue 23): clicking a node selects its tensor and the table follows (and back);
 a node's colour follows a range edit; usable at 1024x700."""
 
 from __future__ import annotations
 
 from gui_helpers import click_menu, click_row, type_into
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from core.graph.metrics import colour, normalise, scale
 
@@ -18,8 +19,9 @@ def _click_node(qtbot, graph, name):
 
 def _open_graph(qtbot, app):
     win = app.window
-    click_menu(qtbot, win, "&View", "Graph")
-    qtbot.waitUntil(win.graph_dock.isVisible, timeout=3000)
+    click_menu(qtbot, win, "&View", "&Graph")
+    qtbot.waitUntil(win.graph.isVisible, timeout=3000)
+    assert not win.weight_view.isVisible()
     return win.graph
 
 
@@ -60,7 +62,7 @@ def test_a_nodes_colour_follows_a_range_edit(make_main_window, session_copy, qtb
     assert graph.items[name].brush().color().name() == before
 
 
-def test_graph_dock_usable_at_1024x700(make_main_window, session_copy, qtbot):
+def test_graph_tab_usable_at_1024x700(make_main_window, session_copy, qtbot):
     app = make_main_window(str(session_copy("qf")))
     win = app.window
     win.resize(1024, 700)
@@ -69,6 +71,9 @@ def test_graph_dock_usable_at_1024x700(make_main_window, session_copy, qtbot):
     graph = _open_graph(qtbot, app)
     qtbot.wait(100)
     assert win.width() == 1024 and win.height() == 700, (win.width(), win.height(), win.minimumSizeHint())
+    # the table, the histogram and the live figures stay on screen beside the graph
+    for w in (win.table, win.tensor_panel, win.live_panel):
+        assert w.isVisible() and w.width() > 150 and w.height() > 150, (w, w.width(), w.height())
     assert graph.view.viewport().width() >= 150 and graph.view.viewport().height() >= 200
     for w in (graph.metric_box, graph.search, graph.fit_button, graph.legend):
         assert w.isVisible() and w.width() > 20
@@ -83,3 +88,8 @@ def test_graph_dock_usable_at_1024x700(make_main_window, session_copy, qtbot):
     assert app.state.selected == last
     assert graph.view.viewport().rect().intersects(
         graph.view.mapFromScene(graph.items[last].sceneBoundingRect()).boundingRect())
+    win.activateWindow()                                           # the View menu's popup was the last active
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is win, timeout=3000)
+    qtbot.keyClick(win, Qt.Key_G, Qt.ControlModifier)              # Ctrl+G: back to the weights
+    qtbot.waitUntil(lambda: not graph.isVisible(), timeout=3000)
+    assert win.lower_tabs.currentWidget() is win.weight_view and not win.graph_action.isChecked()

@@ -1,0 +1,122 @@
+"""QAT vs PTQ on the bundled original MobileNetV1 with per-tensor weights, and the cost of a fine-tune epoch.
+Prints JSON.
+
+    PYTHONPATH=. .venv/bin/python bench/bench_qat.py [--steps 20] [--batch 64] [--epochs 2] [--lr 1e-5]
+                                                      [--eval-limit N]
+
+1. PTQ: ``qftune export`` of resources/sessions/mobilenet_v1_orig_fmnist.qft (greedy ranges), per-tensor
+   weights, evaluated on the Fashion-MNIST test split (10,000 images unless --eval-limit), and the float model.
+2. QAT: ``qftune finetune`` of the same session (fixed ranges, per-tensor weights) on the training split
+   (``--steps`` x ``--batch`` images per epoch, ``--epochs`` epochs; the training split never overlaps the
+   test split: checked by finetune), exported and evaluated the same way.
+3. Cost: the fine-tune's epoch time next to a float training epoch of the same model (Keras fit, same
+   optimizer, batch, steps and input pipeline), side by side in this process; the last epoch of each is
+   taken (the first includes tracing).
+"""
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+SESSION = ROOT / "resources" / "sessions" / "mobilenet_v1_orig_fmnist.qft"
+
+
+def cli(*args) -> str:
+    import contextlib
+    import io
+
+    from core.cli import main
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        rc = main([str(a) for a in args])
+    if rc != 0:
+        raise SystemExit(f"qftune {' '.join(map(str, args))} failed ({rc})")
+    return out.getvalue()
+
+
+def accuracy(model_path, limit) -> float:
+    args = ["evaluate", model_path, "--data", "fashion-mnist", "--json", "--threads", "2"]
+    if limit:
+        args += ["--limit", limit]
+    return float(json.loads(cli(*args))["top1"])
+
+
+def float_epoch_seconds(session_path, steps, batch, epochs, lr) -> float:
+    """The last epoch's wall time of a float Keras fit of the session's model (same recipe and pipeline)."""
+    import keras
+
+    from core.models.convention import resolve_convention
+    from core.session import Session
+    from core.training.input import open_training_data
+    from core.training.recipes import RECIPES
+
+    session = Session.load(session_path)
+    model = keras.models.load_model(session.model_path, compile=False)
+    recipe = RECIPES["qftune"]
+    model.compile(recipe.optimizer(recipe.learning_rate(lr, batch)), recipe.loss(), metrics=["accuracy"],
+                  jit_compile=False)
+    data = open_training_data("fashion-mnist", None, steps * batch, 0)
+    ds = data.dataset(None, batch, int(model.input_shape[1]), resolve_convention(session=session), False, 0)
+    times = []
+
+    class Clock(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.t0 = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            times.append(time.perf_counter() - self.t0)
+
+    model.fit(ds, epochs=epochs, steps_per_epoch=steps, verbose=0, callbacks=[Clock()])
+    return times[-1]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--steps", type=int, default=20)
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--epochs", type=int, default=2)
+    ap.add_argument("--lr", type=float, default=1e-5)
+    ap.add_argument("--eval-limit", type=int, default=None)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        cli("export", SESSION, "--out", tmp / "ptq.tflite", "--weights", "per-tensor")
+        t0 = time.perf_counter()
+        log = json.loads(cli("finetune", SESSION, "--data", "fashion-mnist", "--epochs", args.epochs,
+                             "--steps-per-epoch", args.steps, "--batch-size", args.batch, "--lr", args.lr,
+                             "--weights", "per-tensor", "--out", tmp / "m_qat.keras", "--json"))
+        finetune_s = time.perf_counter() - t0
+        cli("export", tmp / "m_qat.qft", "--out", tmp / "qat.tflite", "--weights", "per-tensor")
+        from core.session import Session
+
+        source = Session.load(SESSION)
+        result = {
+            "model": source.model_path, "weights": "per-tensor", "ranges": "fixed (the session's greedy ranges)",
+            "eval": f"fashion-mnist test split, {'first ' + str(args.eval_limit) if args.eval_limit else 'all 10,000'}",
+            "finetune": {"epochs": args.epochs, "steps_per_epoch": args.steps, "batch": args.batch,
+                         "images_seen": log["images_seen"], "lr": args.lr, "wall_s": round(finetune_s, 1),
+                         "data_check": log.get("data_check")},
+        }
+        acc_float = accuracy(source.model_path, args.eval_limit)
+        acc_ptq = accuracy(tmp / "ptq.tflite", args.eval_limit)
+        acc_qat = accuracy(tmp / "qat.tflite", args.eval_limit)
+        acc_qat_float = accuracy(tmp / "m_qat.keras", args.eval_limit)
+        result["accuracy"] = {"float": acc_float, "ptq_int8": acc_ptq, "qat_int8": acc_qat,
+                              "qat_float_model": acc_qat_float}
+        result["drop_pp"] = {"ptq": round(100 * (acc_float - acc_ptq), 2), "qat": round(100 * (acc_float - acc_qat), 2)}
+        qat_epoch = log["epochs"][-1]["time_s"]
+        float_epoch = float_epoch_seconds(SESSION, args.steps, args.batch, args.epochs, args.lr)
+        result["epoch_seconds"] = {"finetune": round(qat_epoch, 2), "float_training": round(float_epoch, 2),
+                                   "ratio": round(qat_epoch / float_epoch, 2), "steps": args.steps,
+                                   "batch": args.batch, "note": "last epoch of each (the first includes tracing)"}
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

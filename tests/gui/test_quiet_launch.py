@@ -1,0 +1,35 @@
+"""Issue 22 §2 item 15: plain ``qftune`` (the GUI) prints nothing from TensorFlow, Keras or absl unless
+--verbose, like every other command. The process's output is the subject, so a real process runs:
+15 s, long enough for the engine helper to import TensorFlow (the ``failed call to cuInit`` line)."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+from cli_kit import ROOT
+
+TF_LINE = re.compile(r"^(?:[IWE]\d{4} \d\d:\d\d|WARNING: All log messages before absl|(?:WARNING|INFO):absl:)"
+                     r"|tensorflow|keras|absl|cuInit|oneDNN", re.I | re.M)
+
+
+def _launch(*args, seconds: float = 15.0) -> str:
+    env = {k: v for k, v in os.environ.items() if k not in ("TF_CPP_MIN_LOG_LEVEL", "QFTUNE_QUIET_TF")}
+    env.update(QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT), HOME=env.get("HOME", "/tmp"))
+    p = subprocess.Popen([sys.executable, "-m", "core.cli", *args], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, start_new_session=True)
+    time.sleep(seconds)
+    os.killpg(p.pid, signal.SIGTERM)           # the window and its engine helper
+    out, _ = p.communicate(timeout=60)
+    return out.decode("utf-8", "replace")
+
+
+def test_plain_qftune_prints_no_tensorflow_line_and_verbose_shows_them():
+    quiet = _launch()
+    assert not TF_LINE.search(quiet), quiet
+    loud = _launch("--verbose")
+    assert TF_LINE.search(loud), loud          # the same launch does print them (the check can fail)
