@@ -84,4 +84,5 @@ def test_model_explorer_in_a_browser():
     if not (shutil.which("chromium") and shutil.which("chromedriver")):
         pytest.skip("no headless Chromium here (Debian's chromium + chromium-driver are not installed): "
                     "the overlay cannot be checked in a browser on this machine")
-    pytest.xfail("the Selenium check of the overlay is not written yet (this machine had no Chromium)")
+    pytest.xfail("the browser check of the overlay is not written yet: headless Chromium's --dump-dom with a "
+                 "virtual-time budget never returned on Model Explorer's page here (tried, 2 min)")
