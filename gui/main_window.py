@@ -231,6 +231,8 @@ class MainWindow(QMainWindow):
         self.jobs_menu = j
         self.job_actions = [
             self._action(j, "&Train…", app.train_dialog, None, "Train a MobileNet (qftune train)"),
+            self._action(j, "&Fine-tune…", app.finetune_dialog, None,
+                         "Quantization-aware fine-tuning from the saved plan (qftune finetune)", "finetuneAction"),
             self._action(j, "&Calibrate…", app.calibrate_dialog, None,
                          "Collect statistics and choose ranges (qftune calibrate)"),
             self._action(j, "&Export…", app.export_dialog, None, "Write the int8 .tflite of this plan (qftune export)"),
@@ -238,6 +240,8 @@ class MainWindow(QMainWindow):
                          "Float vs int8 accuracy and latency (qftune evaluate)"),
             self._action(j, "C&ompare", app.compare_dialog, None, "Per-layer SQNR float vs int8 (qftune compare)"),
             self._action(j, "&Sensitivity", app.sensitivity_dialog, None, "Top-1 drop per quantized tensor"),
+            self._action(j, "&Autotune…", app.autotune_dialog, None,
+                         "The plan of least cost within a top-1 drop target, and its Pareto chart (qftune autotune)"),
             self._action(j, "E&qualize Model…", app.equalize_dialog, None,
                          "Data-free cross-layer equalization of a float model (qftune equalize)", "equalizeAction"),
         ]
