@@ -9,7 +9,8 @@ import pytest
 
 from cli_kit import clean_error, run
 
-INT16_OPS, FLOAT_OP = ("block1_expand", "block1_dw", "block2_add", "global_pool"), "block4_expand"
+# one op of every kind in core.plan.precision.INT16_OPS
+INT16_OPS, FLOAT_OP = ("block1_expand", "block1_dw", "block2_add", "global_pool", "logits"), "block4_expand"
 
 
 @pytest.fixture
@@ -67,8 +68,9 @@ def test_int16_float_and_int8_ops_export_verified_and_run(session_file, tmp_path
         assert float(t.scales[0]) == by_name[op]["stored_scale"] == int16_scale(plan.ranges()[op])
         assert by_name[op]["precision"] == "int16"
         prod = producers[t.index]
-        if prod.op in ("CONV_2D", "DEPTHWISE_CONV_2D"):
-            assert graph.tensors[prod.inputs[1]].dtype == "int8" and graph.tensors[prod.inputs[2]].dtype == "int64"
+        if prod.op in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"):
+            assert graph.tensors[prod.inputs[1]].dtype == "int8"
+            assert all(graph.tensors[i].dtype == "int64" for i in prod.inputs[2:])   # bias (the logits have none)
     float_op = producers[by_name[FLOAT_OP]["tflite_index"]]
     assert [graph.tensors[i].dtype for i in float_op.inputs + float_op.outputs] == ["float32"] * 4
     int8 = [t for t in report["tensors"] if t["precision"] == "int8"]
