@@ -10,11 +10,10 @@ XNNPACK, 1 thread) on the full embedded eval set (2,000 images) for every bundle
 (greedy), per-tensor and per-channel; and on generated images (smooth random colour fields) for
 keras.applications MobileNetV2 1.0 at 224 px (weights=None, classifier_activation=None so that
 top-1 is read from logits: an untrained softmax output is all zeros at 1/256 and would agree
-trivially), calibrated greedy on 100 other generated images. Caveat (measured 2026-12-05): with
-weights=None the untrained network's activations collapse (its live figures show SQNR 0 dB), so
-its agreement says nothing yet; it needs BatchNorm statistics set from images first (as
-bench/_bench_images.py::mobilenet_v2_224 does) or ImageNet weights. Its latency is valid (the
-compute does not depend on the weights).
+trivially), its BatchNorm statistics set from generated images (``bench/_live_224.py``: with
+weights=None alone the untrained network's activations collapse and every figure is trivially
+perfect), calibrated greedy on 100 other generated images. ``--sessions`` with no name leaves the
+bundled sessions out.
 
 latency: edit -> figures (``LiveSet.edit``: set the range, re-run from the edited segment, score)
 over 20 edits spread over the plan's editable tensors (each widens the range by 10 %), median and
@@ -99,19 +98,19 @@ def generated_images(n: int, size: int = 224, seed: int = 0) -> np.ndarray:
 
 def keras_v2_224(calib_images: int = 100):
     """(model, tensors, plan, convention) of keras.applications MobileNetV2 1.0 at 224 px (weights=None,
-    logits out), greedy ranges from ``calib_images`` generated images."""
-    import keras
+    logits out, BatchNorm statistics set from generated images: ``bench/_live_224.py``), greedy ranges
+    from ``calib_images`` generated images."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from _live_224 import keras_v2_224_model
 
     from core.calib.collect import collect_stats
-    from core.models.convention import resolve_convention
-    from core.models.normalize import normalize
+    from core.models.convention import PIXEL_PM1
+    from core.models.loading import load_model
     from core.plan import Plan
     from core.quant.tensors import quant_tensors
 
-    keras.utils.set_random_seed(0)
-    model = normalize(keras.applications.MobileNetV2(weights=None, input_shape=(224, 224, 3),
-                                                     classifier_activation=None))
-    conv = resolve_convention(model, None)
+    model = load_model(keras_v2_224_model())
+    conv = PIXEL_PM1
     tensors = quant_tensors(model)
     x = conv.apply(generated_images(calib_images, seed=1).astype(np.float32))
     hists, _ = collect_stats(model, tensors, iter([x[i:i + 20] for i in range(0, len(x), 20)]))

@@ -15,7 +15,7 @@ import warnings
 from pathlib import Path
 
 from ..outputs import write_outputs
-from ..plan.precision import float_layers, float_region
+from ..plan.precision import float_layers, float_region, int16_layers
 from ..plan.weight_entry import weight_quant_params
 from ..progress import NULL_PROGRESS, Progress
 from ..quant.grid import QuantParams, nudge, params_from_scale
@@ -151,6 +151,16 @@ def convert_int8(model, tensors: list[QTensor], ranges: dict, weights: str = "pe
     t0 = time.perf_counter()
     progress.update(0, 4, "folding BatchNorm")
     folded = folded if folded is not None else folded_weights(model)
+    if int16_layers(weight_plan) - float_region(tensors, weight_plan):
+        # 16x8 ops: the converter cannot place them per op; ai-edge-quantizer fed with the plan can
+        # (core/export/mixed.py, docs/precision.md); the same verifier follows
+        from .mixed import convert_mixed
+
+        progress.update(1, 4, "converting the float twin")
+        float_data = convert_float(model, folded)
+        seconds["fold_and_convert_float"] = time.perf_counter() - t0
+        data, ver, more = convert_mixed(model, tensors, params, weights, folded, weight_plan, float_data, progress)
+        return data, ver, {**seconds, **more}
     wscales = {}
     floats, region = float_layers(weight_plan), float_region(tensors, weight_plan)
     for t in tensors:

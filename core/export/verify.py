@@ -10,7 +10,12 @@ Checks, on the bytes the converter produced (read back with LiteRT):
 - ops the plan sets float (``core/plan/precision.py``), and those reading their output, compute in
   float32 (their kernel too); QUANTIZE/DEQUANTIZE appear only at those boundaries, and a tensor
   re-quantized after such an op has its planned scale;
-- LiteRT runs the model on a dummy input (a combination without a kernel fails here, named).
+- int16 ops (TFLite 16x8, a plan exported through :mod:`core.export.mixed`): their output is int16 with
+  zero point 0 and the scale :func:`core.quant.grid.int16_scale` of the planned range, bit-exact; every
+  QUANTIZE between int8 and int16 copies a plan tensor at its planned scale in the new type (these are
+  the only QUANTIZE ops allowed inside the graph besides the float boundaries); their bias is int64;
+- LiteRT runs the model on a dummy input (a combination without a kernel fails here, named: the
+  failing node's plan op).
 Each mismatch names the tensor and both values.
 """
 
@@ -20,7 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..quant.grid import QuantParams
+from ..quant.grid import QuantParams, int16_scale
 from ..quant.tensors import AFFINE_OPS, WEIGHTED_OPS, QTensor
 from .litert import Graph, load_interpreter, read_graph
 from .match import MatchError, match_tensors
@@ -100,6 +105,8 @@ def check_edges(graph: Graph, float_ops: frozenset = frozenset()) -> list[str]:
             edge_tensors.update(op.inputs)
             edge_tensors.update(op.outputs)
             continue
+        if _precision_change(graph, op):
+            continue   # int8 <-> int16 (16x8 boundary): checked against the plan by _check_requantized
         if op.op == "QUANTIZE" and not (set(op.inputs) & set(graph.inputs)):
             t = graph.tensors[op.outputs[0]]
             problems.append(f"QUANTIZE op {op.index} inside the graph (re-quantizes into {t.name!r}): a range is not honoured")
@@ -119,23 +126,39 @@ def check_edges(graph: Graph, float_ops: frozenset = frozenset()) -> list[str]:
     return problems
 
 
-def _runs(interp) -> str | None:
-    """None if LiteRT runs the model on a zero input, else why not (a missing kernel shows here)."""
+def _precision_change(graph: Graph, op) -> bool:
+    """A QUANTIZE from int8 to int16 or back: the boundary of a 16x8 op."""
+    if op.op != "QUANTIZE" or len(op.inputs) != 1 or len(op.outputs) != 1:
+        return False
+    kinds = {graph.tensors[op.inputs[0]].dtype, graph.tensors[op.outputs[0]].dtype}
+    return kinds == {"int8", "int16"}
+
+
+def _runs(interp, names: dict[int, str] | None = None) -> str | None:
+    """None if LiteRT runs the model on a zero input, else why not (a missing kernel shows here; the
+    failing node is named by its plan op when ``names`` (op index -> plan tensor) knows it)."""
+    import re
+
     try:
         for d in interp.get_input_details():
             interp.set_tensor(d["index"], np.zeros(d["shape"], d["dtype"]))
         interp.invoke()
     except (ValueError, RuntimeError) as exc:
-        return f"LiteRT cannot run the converted model: {exc}"
+        node = re.search(r"Node number (\d+)", str(exc))
+        who = (names or {}).get(int(node.group(1))) if node else None
+        where = f" (op {who})" if who else ""
+        return f"LiteRT cannot run the converted model{where}: {exc}"
     return None
 
 
 def verify_int8(model: bytes, tensors: list[QTensor], expected: dict[str, QuantParams],
                 weight_scales: dict[str, np.ndarray], granularity: str, floats=frozenset(),
-                region=frozenset()) -> Verification:
+                region=frozenset(), int16=frozenset()) -> Verification:
     """Check ``model`` (bytes) against the plan; never raises for a mismatch, see ``problems``.
     ``floats``: the plan's float ops; ``region``: those and the ops reading their output
-    (:func:`core.plan.precision.float_region`), which compute in float32."""
+    (:func:`core.plan.precision.float_region`), which compute in float32; ``int16``: the plan's 16x8
+    ops (outside ``region``)."""
+    int16 = frozenset(int16) - frozenset(region)
     interp = load_interpreter(model, preserve_all=True)
     graph = read_graph(interp)
     ver = Verification(mapping={})
@@ -150,13 +173,16 @@ def verify_int8(model: bytes, tensors: list[QTensor], expected: dict[str, QuantP
     producers = graph.producers()
     float_ops = frozenset(producers[ver.mapping[n]].index for n in region if ver.mapping[n] in producers)
     ver.problems.extend(check_edges(graph, float_ops))
-    problem = _runs(interp)
+    owner = {i: n for n, i in ver.mapping.items()}
+    problem = _runs(interp, {op.index: owner[op.outputs[0]] for op in graph.ops
+                             if op.outputs and op.outputs[0] in owner})
     if problem:
         ver.problems.append(problem)
     by_name = {t.name: t for t in tensors}
     for name in sorted(region, key=lambda n: by_name[n].index):
         ver.problems.extend(_check_float_op(graph, ver, by_name[name], expected[name], name in floats))
-    _check_int8_tensors(graph, ver, tensors, expected, region)
+    _check_int8_tensors(graph, ver, tensors, expected, region, int16)
+    ver.problems.extend(_check_requantized(graph, owner, expected))
     for t in tensors:
         if t.op not in WEIGHTED_OPS | AFFINE_OPS or t.name not in weight_scales or t.name in region:
             continue
@@ -184,9 +210,10 @@ def verify_int8(model: bytes, tensors: list[QTensor], expected: dict[str, QuantP
         if len(op.inputs) > 2:
             bias = graph.tensors[op.inputs[2]]
             in_info = graph.tensors[op.inputs[0]]
-            if bias.dtype != "int32" or len(in_info.scales) != 1 or len(bias.scales) != len(got):
+            bias_type = "int64" if t.name in int16 else "int32"
+            if bias.dtype != bias_type or len(in_info.scales) != 1 or len(bias.scales) != len(got):
                 ver.problems.append(f"bias of {t.name} ({bias.name!r}): {bias.dtype} with {len(bias.scales)} scale(s), "
-                                    f"expected int32 with {len(got)}")
+                                    f"expected {bias_type} with {len(got)}")
             else:
                 want_b = in_info.scales[0] * got
                 rel_b = np.abs(bias.scales - want_b) / np.maximum(np.abs(want_b), 1e-30)
@@ -233,13 +260,42 @@ def _check_float_op(graph: Graph, ver: Verification, t: QTensor, exp: QuantParam
     return problems
 
 
-def _check_int8_tensors(graph: Graph, ver: Verification, tensors, expected, region) -> None:
-    """Every int8 plan tensor (outside the float ``region``) has its planned scale and zero point."""
+def _planned(exp: QuantParams, dtype: str) -> tuple[float, int]:
+    """(scale, zero point) of a plan range stored as ``dtype`` (int8: nudged; int16: symmetric, 16x8)."""
+    return (int16_scale(exp), 0) if dtype == "int16" else (exp.scale, exp.zero_point)
+
+
+def _check_requantized(graph: Graph, owner: dict[int, str], expected) -> list[str]:
+    """Each int8 <-> int16 QUANTIZE copies a plan tensor at that tensor's planned scale in its new type."""
+    problems = []
+    for op in graph.ops:
+        if not _precision_change(graph, op):
+            continue
+        name = owner.get(op.inputs[0])
+        q = graph.tensors[op.outputs[0]]
+        if name is None:
+            problems.append(f"QUANTIZE op {op.index} ({graph.tensors[op.inputs[0]].dtype} -> {q.dtype}) reads no plan tensor")
+            continue
+        scale, zp = _planned(expected[name], q.dtype)
+        got_s, got_zp = (float(q.scales[0]), int(q.zero_points[0])) if len(q.scales) == 1 else (float("nan"), 0)
+        if _rel(got_s, scale) > SCALE_RTOL or got_zp != zp:
+            problems.append(f"tensor {name} re-quantized to {q.dtype} (tflite #{q.index}): scale {got_s:.9g} zero point "
+                            f"{got_zp} in the file, plan says scale {scale:.9g} zero point {zp}")
+    return problems
+
+
+def _check_int8_tensors(graph: Graph, ver: Verification, tensors, expected, region, int16=frozenset()) -> None:
+    """Every plan tensor outside the float ``region`` has its planned scale and zero point: int8, or int16
+    (16x8, symmetric) for the ops in ``int16``."""
     for t in tensors:
         if t.name in region:
             continue
         idx = ver.mapping[t.name]
         info = graph.tensors[idx]
+        want = "int16" if t.name in int16 else "int8"
+        if want == "int16":
+            ver.problems.extend(_check_int16_tensor(ver, t, info, expected[t.name]))
+            continue
         exp = expected[t.name]
         if info.dtype != "int8" or len(info.scales) != 1:
             ver.problems.append(f"tensor {t.name}: stored as {info.dtype} with {len(info.scales)} scale(s), "
@@ -251,3 +307,19 @@ def _check_int8_tensors(graph: Graph, ver: Verification, tensors, expected, regi
         if not ok:
             ver.problems.append(f"tensor {t.name} (tflite #{idx} {info.name!r}): scale {s:.9g} zero point {zp} in the file, "
                                 f"plan says scale {exp.scale:.9g} zero point {exp.zero_point}")
+
+
+def _check_int16_tensor(ver: Verification, t: QTensor, info, exp: QuantParams) -> list[str]:
+    """``t`` (a 16x8 op's output) is int16, zero point 0, scale :func:`int16_scale` of its planned range."""
+    scale = int16_scale(exp)
+    if info.dtype != "int16" or len(info.scales) != 1:
+        ver.tensors.append(TensorCheck(t.name, info.index, info.name, scale, 0, 0.0, 0, False, "int16"))
+        return [f"tensor {t.name} (set int16): stored as {info.dtype} with {len(info.scales)} scale(s), expected int16 "
+                f"with scale {scale:.9g}, zero point 0"]
+    s, zp = float(info.scales[0]), int(info.zero_points[0])
+    ok = _rel(s, scale) <= SCALE_RTOL and zp == 0
+    ver.tensors.append(TensorCheck(t.name, info.index, info.name, scale, 0, s, zp, ok, "int16"))
+    if ok:
+        return []
+    return [f"tensor {t.name} (int16, tflite #{info.index} {info.name!r}): scale {s:.9g} zero point {zp} in the file, "
+            f"plan says scale {scale:.9g} zero point 0"]

@@ -7,9 +7,12 @@ measurements). The converter quantizes an op only when its input is quantized, s
 float op's output computes in float too (its output is re-quantized with its own planned range):
 :func:`float_region` is that set, the one the export, the verifier and the simulation all use.
 
-``int16`` (TFLite 16x8: int16 activations, int8 weights) is a value the plan names but refuses: the
-FakeQuant -> TFLiteConverter export cannot produce it (docs/precision.md), and a plan entry that no
-export honours would be a lie.
+``int16`` is TFLite's 16x8 scheme: the op's activations (its output, and its inputs re-quantized to
+int16) on a symmetric 16-bit grid over the same nudged range (:func:`core.quant.grid.int16_scale`),
+its weights int8 as planned. The FakeQuant -> TFLiteConverter export cannot produce it per op, so a
+plan with int16 ops is exported through ai-edge-quantizer fed with the plan (:mod:`core.export.mixed`;
+docs/precision.md has the measurements). Only the op kinds in :data:`INT16_OPS` (measured to quantize
+and run in LiteRT as 16x8) may be int16; any other is refused naming the op.
 
 Every edit is a :class:`~core.plan.changes.Change` keyed by ``LAYER/precision`` with
 :class:`PrecisionState` values (undo/redo like ranges and kernel entries). No TensorFlow here.
@@ -23,11 +26,10 @@ from .checks import PlanError
 
 PRECISION = "/precision"
 PRECISIONS = ("int8", "int16", "float")
-SUPPORTED = ("int8", "float")
 DEFAULT_PRECISION = "int8"
-INT16_REFUSAL = ("int16 (16x8: int16 activations, int8 weights) is not available: qftune's export "
-                 "(FakeQuant -> TFLiteConverter) cannot mix it per op (the converter emits an int8->int16 "
-                 "CONV_2D that LiteRT has no kernel for; docs/precision.md)")
+# op kinds measured to quantize as 16x8 with ai-edge-quantizer 0.10 and run in LiteRT 2.3 next to int8 ops
+# (scripts/precision_probe.py, tests/export/test_int16_export.py); docs/precision.md
+INT16_OPS = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "ADD", "MEAN")
 
 
 def precision_name(layer: str) -> str:
@@ -45,15 +47,31 @@ def check_precision(layer: str, value) -> str:
     """``value`` if the export can honour it, else a :class:`PlanError` naming the layer and the value."""
     if value not in PRECISIONS:
         raise PlanError(f"{layer}: precision must be one of {', '.join(PRECISIONS)}, got {value!r}")
-    if value not in SUPPORTED:
-        raise PlanError(f"{layer}: {INT16_REFUSAL}")
     return value
+
+
+def check_int16(t, group: list[str]) -> None:
+    """A :class:`PlanError` naming ``t`` (a plan tensor) when its op cannot be 16x8 in LiteRT."""
+    if t.op not in INT16_OPS:
+        raise PlanError(f"{t.name}: int16 (16x8) has no LiteRT kernel path for a {t.op} op here "
+                        f"(int16 is available for {', '.join(INT16_OPS)}; docs/precision.md)")
+    if t.locked:
+        raise PlanError(f"{t.name}: a locked op ({t.locked}) keeps its fixed int8 parameters")
+    if len(group) > 1:
+        raise PlanError(f"{t.name}: it shares one int8 range with {', '.join(group[1:3])} (tied in TFLite), "
+                        "so it cannot be int16 alone")
 
 
 def float_layers(plan) -> set[str]:
     """Names of the plan tensors (their ops) set to float; anything without ``precisions``: none."""
     precisions = getattr(plan, "precisions", None) or {}
     return {name for name, p in precisions.items() if p == "float"}
+
+
+def int16_layers(plan) -> set[str]:
+    """Names of the plan tensors (their ops) set to int16 (16x8)."""
+    precisions = getattr(plan, "precisions", None) or {}
+    return {name for name, p in precisions.items() if p == "int16"}
 
 
 def float_region(tensors, plan) -> set[str]:
@@ -92,12 +110,19 @@ class PrecisionEdits:
         return t
 
     def set_precision(self, layer: str, value: str, apply: bool = True):
-        """Compute ``layer``'s op in ``value`` (int8 or float). Refused: int16 (no export for it), the
-        model input and its rescaling (the .tflite's input is int8), the op producing the model output
-        (its output is int8), a locked op or one tied to others (one scale shared in TFLite)."""
+        """Compute ``layer``'s op in ``value`` (int8, int16 or float). Refused: float for the model input
+        and its rescaling (the .tflite's input is int8) or the op producing the model output (its output is
+        int8), int16 for an op kind without a 16x8 path (:data:`INT16_OPS`), either for a locked op or one
+        tied to others (one scale shared in TFLite)."""
         t = self._precision_tensor(layer)
         check_precision(t.name, value)
         notes = []
+        if value == "int16":
+            check_int16(t, self.group(t.name))
+            feeders = [i for i in t.inputs if self.precisions.get(i) == "float"]
+            if feeders:
+                notes.append(f"{t.name}: it reads float op {feeders[0]}'s output, so it computes in float "
+                             "until that op is int8 or int16 again")
         if value == "float":
             if t.op in ("INPUT", "RESCALE"):
                 raise PlanError(f"{t.name}: the model input and its rescaling stay int8 (the .tflite's input is int8)")
@@ -145,8 +170,10 @@ def precisions_from_rows(plan, rows) -> dict[str, str]:
         raise PlanError(f"plan 'precision' must be a mapping of op name to precision, not {type(rows).__name__}")
     out = {}
     for layer, value in rows.items():
-        plan._precision_tensor(layer)
+        t = plan._precision_tensor(layer)
         check_precision(layer, value)
+        if value == "int16":
+            check_int16(t, plan.group(t.name))
         if value != DEFAULT_PRECISION:
             out[layer] = value
     return out

@@ -106,6 +106,18 @@ def nudge(rmin: float, rmax: float) -> QuantParams:
                        else again.zero_point)
 
 
+INT16_QMAX = 32767   # 16x8: int16 activations, symmetric, zero point 0
+
+
+def int16_scale(p: QuantParams) -> float:
+    """The int16 (16x8) scale of a plan range: the spec wants zero point 0, so the 16-bit grid is the
+    symmetric one on the same nudged ends, ``max(|min|, |max|) / 32767`` (computed in double from the
+    float32 ends, rounded once to float32: what ai-edge-quantizer stores, measured bit-exact). A
+    ReLU range [0, 6] gets 6 / 32767 = 1.83e-4 against the int8 6 / 255: 128x finer."""
+    bound = max(abs(np.float64(np.float32(p.min))), abs(np.float64(np.float32(p.max))), 1e-9)
+    return float(np.float32(bound / INT16_QMAX))
+
+
 def stored_scale(lo: float, hi: float) -> float:
     """The scale the TFLite converter stores for FakeQuant(lo, hi) on an on-grid range:
     computed in double from the float32 ends, rounded once to float32 (measured

@@ -29,6 +29,13 @@ def default_live_size(image_size: int) -> int:
     return 500 if image_size <= 64 else 100
 
 
+def live_batch(image_size: int) -> int:
+    """Images per batch of the live set: 100 up to 64 px; 10 at 224 px, so that a superseded
+    computation (checked between batches and segments) stops sooner and a segment's activations of
+    one batch stay small (measured with bench/bench_live_gui.py --model-224)."""
+    return LIVE_BATCH if image_size <= 64 else 10
+
+
 def wilson_interval(hits: int, n: int, z: float = 1.96) -> tuple[float, float]:
     """The 95 % Wilson score interval of a proportion ``hits / n``."""
     if n == 0:

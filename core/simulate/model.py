@@ -25,7 +25,7 @@ import numpy as np
 from ..export.export import check_plan_matches_model, expected_params
 from ..export.graph import fq_kernel_with, input_layer_name, kernel_range, node_step, rescale_kernel
 from ..keras_graph import walk_nodes
-from ..plan.precision import float_layers, float_region
+from ..plan.precision import float_layers, float_region, int16_layers
 from ..quant.granularity import GRANULARITIES
 
 
@@ -102,6 +102,12 @@ class SimulatedModel:
                                          tf.Variable(np.float32(params[t.name].max), trainable=False))
                         for t in self.tensors if t.name not in self.floats}
         self.current = {t.name: (params[t.name].min, params[t.name].max) for t in self.tensors}
+        self.int16 = int16_layers(weight_plan) - self.region
+        # an int16 (16x8) op's output: FakeQuant num_bits=16 on the symmetric grid of its nudged range
+        # (core.quant.grid.int16_scale); when no reader is int16, the readers see it re-quantized to int8
+        readers = {t.name: [u.name for u in self.tensors if t.name in u.inputs] for t in self.tensors}
+        self._int16_out = {t.output_layer: not any(r in self.int16 for r in readers[t.name])
+                           for t in self.tensors if t.name in self.int16}
         self._kernels = self._quantized_kernels()
         self.nodes = list(walk_nodes(model))
         self._position = {node.operation.name: i for i, node in enumerate(self.nodes)}
@@ -134,7 +140,8 @@ class SimulatedModel:
             self._weight_scales[layer.name] = tf.Variable(_per_output(cls, kernel, hi), trainable=False)
         by_name = {t.name: t for t in self.tensors}
         for t in self.tensors:   # a weighted op's bias is quantized at its input's scale x its weight scale
-            if t.layers[0] in out and t.inputs and t.inputs[0] in by_name and t.name not in self.region:
+            if t.layers[0] in out and t.inputs and t.inputs[0] in by_name and t.name not in self.region \
+                    and t.name not in self.int16:   # a 16x8 op's int64 bias at a 128x finer step: float
                 self._bias_inputs[t.layers[0]] = by_name[t.inputs[0]].output_layer
         return out
 
@@ -160,8 +167,8 @@ class SimulatedModel:
 
         if self._custom_weight_params:
             raise ValueError("this simulation quantizes its kernels with its own weight_params")
-        if float_layers(weight_plan) != self.floats:
-            raise ValueError("the plan's float ops changed: the simulated model must be built again")
+        if float_layers(weight_plan) != self.floats or int16_layers(weight_plan) - self.region != self.int16:
+            raise ValueError("the plan's float/int16 ops changed: the simulated model must be built again")
         changed = []
         for name, (cls, kernel) in self._kernel_src.items():
             lo, hi = kernel_range(cls, kernel, self.weights, name, weight_plan)
@@ -184,6 +191,11 @@ class SimulatedModel:
             r = self._ranges.get(name)
             if r is None:
                 return t
+            if name in self._int16_out:
+                m = tf.maximum(tf.abs(r[0]), tf.abs(r[1]))
+                t = tf.quantization.fake_quant_with_min_max_vars(t, -m, m, num_bits=16, narrow_range=True)
+                if not self._int16_out[name]:
+                    return t
             return tf.quantization.fake_quant_with_min_max_vars(t, r[0], r[1], num_bits=8, narrow_range=False)
 
         def bias_quant(name, bias):

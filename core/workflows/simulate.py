@@ -163,7 +163,7 @@ def build_live_set(model_path: str, tensors, ranges: dict, weight_plan, conventi
     :class:`NoLiveDataError` / :class:`DataMismatchError` when the data cannot score the model."""
     from ..models.convention import InputConvention
     from ..models.loading import load_model
-    from ..simulate.live import LiveSet, default_live_size
+    from ..simulate.live import LiveSet, default_live_size, live_batch
     from ..simulate.model import SimulatedModel, simulated_float
 
     progress.update(0, 4, "loading the model")
@@ -181,6 +181,6 @@ def build_live_set(model_path: str, tensors, ranges: dict, weight_plan, conventi
     sim = SimulatedModel(model, tensors, ranges, weights=weights, weight_plan=weight_plan)
     progress.update(3, 4, "scoring the live set")
     live = LiveSet(sim, x, y if len(y) == len(x) else None, simulated_float(model, sim.folded),
-                   progress=progress)
+                   batch_size=live_batch(size), progress=progress)
     live.spec = spec
     return live

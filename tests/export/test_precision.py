@@ -106,7 +106,7 @@ def test_bad_precision_input_is_refused_and_loses_nothing(session_file):
     before = session_file.read_bytes()
     clean_error(run("set-precision", session_file, "no_such_op", "float"), "no op named 'no_such_op'")
     clean_error(run("set-precision", session_file, FLOAT_OP, "fp8"), FLOAT_OP, "'fp8'")
-    clean_error(run("set-precision", session_file, FLOAT_OP, "int16"), FLOAT_OP, "int16", "docs/precision.md")
+    clean_error(run("set-precision", session_file, "softmax", "int16"), "softmax", "int16", "SOFTMAX")
     clean_error(run("set-precision", session_file, "image", "float"), "image", "stay int8")
     clean_error(run("set-precision", session_file, "softmax", "float"), "softmax", "model output")
     assert session_file.read_bytes() == before

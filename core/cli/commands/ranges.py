@@ -13,7 +13,7 @@ def register(sub):
     p = sub.add_parser("ranges", help="show every int8 tensor's range, method and estimated error",
                        description="The model's input convention, then one row per int8 tensor of the session's plan: "
                        "name, op, shape, min, max, scale, zero point, method, estimated SQNR (dB) and saturated "
-                       "percentage and the op's precision (int8, float). "
+                       "percentage and the op's precision (int8, int16, float; an int16 row also has int16_scale). "
                        "--json: a list of rows; the INPUT row carries input_convention.")
     p.add_argument("session", metavar="S.qft", help="session file")
     p.add_argument("--json", action="store_true", help="print a JSON list of objects instead of a table")
@@ -27,9 +27,10 @@ def register(sub):
 
 def rows(plan, convention=None) -> list[dict]:
     """One dict per tensor; the INPUT row also carries ``input_convention`` (its ``to_dict()``)."""
-    from ...plan.precision import float_layers, float_region
+    from ...plan.precision import float_layers, float_region, int16_layers
+    from ...quant.grid import int16_scale
 
-    floats, region = float_layers(plan), float_region(plan.tensors, plan)
+    floats, region, int16 = float_layers(plan), float_region(plan.tensors, plan), int16_layers(plan)
     out = []
     for e in plan:
         est = e.estimate()
@@ -38,8 +39,11 @@ def rows(plan, convention=None) -> list[dict]:
                     "sqnr_db": est.sqnr_db if math.isfinite(est.sqnr_db) else None,
                     "saturated_pct": 100.0 * est.saturated_fraction, "group": e.tensor.group,
                     "locked": e.locked,
-                    # int8, float (set so) or float-input (reads a float op's output: computes in float)
-                    "precision": "float" if e.name in floats else "float-input" if e.name in region else "int8"})
+                    # int8, int16 (16x8), float (set so) or float-input (reads a float op's output: computes in float)
+                    "precision": "float" if e.name in floats else "float-input" if e.name in region
+                    else "int16" if e.name in int16 else "int8"})
+        if out[-1]["precision"] == "int16":   # the 16-bit grid on the same range (symmetric, zero point 0)
+            out[-1]["int16_scale"] = int16_scale(e.params)
         if e.tensor.op == "INPUT" and convention is not None:
             out[-1]["input_convention"] = convention.to_dict()
     return out
@@ -71,7 +75,8 @@ def run(args) -> int:
               f"{r['scale']:>11.4g} {r['zero_point']:>5d} {r['method']:<10} {sqnr:>8} {r['saturated_pct']:>7.3f} "
               f"{r['precision']:<11}")
     if any(r["precision"] != "int8" for r in table):
-        print("precision: float = set with qftune set-precision; float-input = reads a float op's output, so "
+        print("precision: float / int16 = set with qftune set-precision (int16: 16x8, int16 activations on the "
+              "symmetric grid max(|min|,|max|)/32767, int8 weights); float-input = reads a float op's output, so "
               "it computes in float and its output is re-quantized with its range")
     return 0
 

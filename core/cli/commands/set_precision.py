@@ -1,4 +1,4 @@
-"""qftune set-precision: compute one op of a session's plan in int8 (default) or float."""
+"""qftune set-precision: compute one op of a session's plan in int8 (default), int16 (16x8) or float."""
 
 from __future__ import annotations
 
@@ -6,11 +6,14 @@ from __future__ import annotations
 def register(sub):
     from ...plan.precision import PRECISIONS
 
-    p = sub.add_parser("set-precision", help="set one op's precision (int8 or float) in a session",
+    p = sub.add_parser("set-precision", help="set one op's precision (int8, int16 or float) in a session",
                        description="Compute LAYER's op in int8 (the default) or float in the export: a float op "
                        "keeps its kernel and output in float32, with DEQUANTIZE/QUANTIZE at its boundaries; the "
                        "ops reading its output compute in float too and are re-quantized with their own ranges. "
-                       "int16 (16x8) is refused: the export cannot produce it (docs/precision.md). Saves the "
+                       "int16 (TFLite 16x8): int16 activations on the symmetric 16-bit grid of the op's range "
+                       "(max(|min|,|max|)/32767, zero point 0), int8 weights; such a plan is exported through "
+                       "ai-edge-quantizer with the plan's ranges, verified the same way (docs/precision.md); only "
+                       "op kinds with a LiteRT 16x8 kernel are accepted. Saves the "
                        "session in place (locked, atomic); undoable in the GUI like any edit.")
     p.add_argument("session", metavar="S.qft", help="session file (rewritten atomically)")
     p.add_argument("layer", metavar="LAYER", help="op name (a tensor of qftune ranges)")
