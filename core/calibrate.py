@@ -108,6 +108,11 @@ def calibrate(model_or_path, data_spec: str = "embedded", per_class: int | str |
         per_class = min(default_per_class(len(counts)), max(counts.values()))
     conv = resolve_convention(model, model_path, convention, warn)
     size, channels = model_image_size(model, f"dataset {data_spec}", getattr(ds, "image_shape", None))
+    from .data.fit import WHAT_TO_DO, native_shape_problem
+
+    problem = native_shape_problem(getattr(ds, "image_shape", None), size, channels, f"data {data_spec}", model.name)
+    if problem is not None:       # never resized into the model: refused before any statistics are collected
+        raise CalibrationError(f"{problem}; {WHAT_TO_DO}")
     hists, timing = collect_stats(model, tensors, ds.batches(size, channels, conv, batch_size, progress),
                                   bins=bins, batch_size=batch_size, progress=progress,
                                   source=f"dataset {data_spec}", total=len(ds))

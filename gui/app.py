@@ -47,6 +47,9 @@ class QftuneApp(QObject):
         self.errors: list[QMessageBox] = []
         self.compare_window = None
         self.dialog = None              # the job dialog currently open (at most one)
+        self.keep_prompt = None         # "keep your overrides?" after calibrating the open session again
+        self.crash_notice = None        # a plain launch: another session has edits left by a crash
+        self._after_open = None
         self.autotune_result = None     # the Pareto chart of the last autotune (gui/autotune_result.py)
         self.last_export: str | None = None
         self.last_float_export: str | None = None
@@ -63,6 +66,7 @@ class QftuneApp(QObject):
         self.messages.append(text)
         if hasattr(self, "window"):
             self.window.show_message(text)
+            self.window.log_view.add(text)
 
     def show_error(self, title: str, message: str, details: str = "") -> QMessageBox:
         box = show_error(self.window, title, message, details)
@@ -137,9 +141,13 @@ class QftuneApp(QObject):
                 self.log(f"The bundled session {path} is missing; open a model or a session (File menu).")
                 return
             target = str(path)
+            from .crash_notice import offer_crashed_edits
+
+            self._after_open = lambda: offer_crashed_edits(self, exclude=str(path))
         p = Path(target)
         if p.suffix in SESSION_SUFFIXES or (p.is_dir() and (p / "session.json").exists()):
-            self.files.open(str(p), on_done=lambda _s: self._offer_recovery(str(p)))
+            after, self._after_open = getattr(self, "_after_open", None), None
+            self.files.open(str(p), on_done=lambda _s: (self._offer_recovery(str(p)), after and after()))
         else:
             self._ask_calibration_data(str(p))
 
@@ -166,15 +174,22 @@ class QftuneApp(QObject):
             return
         self.start_job(f"Calibrating {Path(model).name}", job, self._calibrated)
 
-    def _calibrated(self, session) -> None:
+    def _calibrated(self, session, previous=None) -> None:
         """A calibration finished: it replaces the open session (asking again if the user edited
-        that one meanwhile); unsaved until saved unless the job wrote it to a file."""
+        that one meanwhile); unsaved until saved unless the job wrote it to a file. A new calibration of
+        the saved session ``previous`` offers to keep its manual overrides (:mod:`gui.keep_overrides`)."""
         def replace():
             path = getattr(session, "path", None)
+            again = previous is not None and self.state.session is previous
+            name = Path(previous.path).name if again and previous.path else "The session"
             self.state.set_session(session, path, unsaved=not path)
             self.files.schedule_autosave()
             if path:
                 self.files.add_recent(path)
+            if again:
+                from .keep_overrides import offer_to_keep
+
+                self.keep_prompt = offer_to_keep(self, previous.plan, name)
 
         self.confirm_replace(replace, "showing the new calibration")
 
@@ -305,7 +320,9 @@ class QftuneApp(QObject):
             defaults = {"model": (s.model_path if s else "") or ""}
             if s is not None and s.calibration:
                 defaults.update({k: s.calibration[k] for k in ("data", "method", "gamma") if k in s.calibration})
-        dlg = self._open_dialog("calibrate", defaults, self._calibrated)
+        # the open session calibrated again (still unsaved here: its edits were just discarded, not offered)
+        again = s if model is None and not self.state.dirty else None
+        dlg = self._open_dialog("calibrate", defaults, lambda new: self._calibrated(new, again))
         if embedded_problem:
             dlg.show_error(f"The embedded Fashion-MNIST set does not fit this model: {embedded_problem}")
         return dlg

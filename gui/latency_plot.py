@@ -17,11 +17,30 @@ COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"]
 ROWS = ["latency, last round (ms)", "latency, best round (ms)", "within 30 ms budget", "top-1 on the device", "note"]
 
 
+class RoundAxis(pg.AxisItem):
+    """Rounds are whole numbers: ticks only at integers (no round 0.1 .. 0.9 on an empty plot)."""
+
+    def tickValues(self, minVal, maxVal, size):
+        import math
+
+        levels = []
+        for spacing, _values in super().tickValues(minVal, maxVal, size):
+            step = max(1, round(spacing))
+            ticks = [v for v in range(math.ceil(minVal), math.floor(maxVal) + 1) if v % step == 0]
+            if ticks:
+                levels.append((step, ticks))
+                break
+        return levels
+
+
+FIRST_ROUNDS = 5            # the empty plot shows rounds 1..5 until more are measured
+
+
 class LatencyPlot(pg.PlotWidget):
     """One curve per model, a point per round; ``curves`` maps the model's label to its curve."""
 
     def __init__(self, parent=None):
-        super().__init__(parent)
+        super().__init__(parent, axisItems={"bottom": RoundAxis("bottom")})
         self.setBackground("w")
         self.setLabel("left", "latency", units="ms")
         self.setLabel("bottom", "round")
@@ -33,9 +52,12 @@ class LatencyPlot(pg.PlotWidget):
         self.budget_line = pg.InfiniteLine(pos=LPIRC_BUDGET_MS, angle=0,
                                            pen=pg.mkPen("#ff7f0e", width=2, style=Qt.DashLine),
                                            label=f"LPIRC budget {LPIRC_BUDGET_MS:.0f} ms",
-                                           labelOpts={"position": 0.9, "color": "#ff7f0e"})
+                                           # at the left end, right of and below the line: inside even a short plot
+                                           labelOpts={"position": 0.02, "color": "#ff7f0e",
+                                                      "anchors": [(0, 0), (0, 0)]})
         self.addItem(self.budget_line)
         self.setYRange(0, LPIRC_BUDGET_MS * 1.3)
+        self.setXRange(0.5, FIRST_ROUNDS + 0.5, padding=0)
         self.curves: dict[str, pg.PlotDataItem] = {}
         self._points: dict[str, list[tuple[int, float]]] = {}
 
@@ -55,6 +77,8 @@ class LatencyPlot(pg.PlotWidget):
         pts.append((round_, ms))
         self.curves[label].setData([p[0] for p in pts], [p[1] for p in pts])
         self.setYRange(0, max([LPIRC_BUDGET_MS * 1.3] + [p[1] * 1.15 for ps in self._points.values() for p in ps]))
+        last = max(p[0] for ps in self._points.values() for p in ps)
+        self.setXRange(0.5, max(FIRST_ROUNDS, last) + 0.5, padding=0)
         return min(p[1] for p in pts)
 
     def zooms_on_wheel(self) -> bool:

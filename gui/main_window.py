@@ -77,9 +77,18 @@ class MainWindow(QMainWindow):
         self.device_panel = None
         self._device_raised = False
         self.device_dock = self._device_dock()
+        from .log_dock import LogView
+
+        self.log_view = LogView()
+        self.log_dock = QDockWidget("Log", self)
+        self.log_dock.setObjectName("logDock")
+        self.log_dock.setWidget(self.log_view)
+        self.addDockWidget(Qt.BottomDockWidgetArea, self.log_dock)
+        self.tabifyDockWidget(self.results_dock, self.log_dock)
+        self.results_dock.raise_()
         self.collapsed = False
         self._titles = []
-        for dock in (self.results_dock, self.device_dock):
+        for dock in (self.results_dock, self.device_dock, self.log_dock):
             if dock is not None:
                 title = DockTitle(dock)
                 title.toggled.connect(self.set_docks_collapsed)
@@ -173,7 +182,7 @@ class MainWindow(QMainWindow):
     def set_docks_collapsed(self, collapsed: bool) -> None:
         """Fold the Results/Device strip down to its title bar, or unfold it."""
         self.collapsed = collapsed
-        docks = [d for d in (self.results_dock, self.device_dock) if d is not None]
+        docks = [d for d in (self.results_dock, self.device_dock, self.log_dock) if d is not None]
         for d in docks:
             d.widget().setVisible(not collapsed)
         for t in self._titles:
@@ -185,7 +194,7 @@ class MainWindow(QMainWindow):
 
     def _fit_docks(self) -> None:
         h = max(self.height(), 500)
-        docks = [d for d in (self.results_dock, self.device_dock) if d is not None]
+        docks = [d for d in (self.results_dock, self.device_dock, self.log_dock) if d is not None]
         if self.collapsed:
             return
         if self._device_raised and self.device_panel is not None:
@@ -285,6 +294,7 @@ class MainWindow(QMainWindow):
         self.lower_tabs.currentChanged.connect(lambda _i: self.graph_action.setChecked(self.graph_shown()))
         if self.device_dock is not None:
             v.addAction(self.device_dock.toggleViewAction())
+        v.addAction(self.log_dock.toggleViewAction())
         log = self._action(v, "Log Counts", self.tensor_panel.view.log_counts.toggle, "Ctrl+L",
                            "Histogram counts on a log scale")
         self.compare_action = self._action(

@@ -167,6 +167,7 @@ class SessionFiles(QObject):
             target.parent.mkdir(parents=True, exist_ok=True)
             atomic_write_bytes(target, self.state.session.to_bytes())   # leaves session.path alone
             Path(f"{target}.pid").write_text(str(os.getpid()))
+            Path(f"{target}.path").write_text(str(Path(self.state.path).resolve()) if self.state.path else "")
             self._written.add(target)
         except Exception as exc:  # noqa: BLE001 - autosave must never break editing
             self.state.message.emit(f"autosave to {target} failed: {exc}")
@@ -180,7 +181,7 @@ class SessionFiles(QObject):
 
         self._autosave.stop()
         for p in self._written | {self.recovery_path()}:
-            for q in (p, Path(f"{p}.pid")):
+            for q in (p, Path(f"{p}.pid"), Path(f"{p}.path")):
                 try:
                     if q.is_dir():
                         shutil.rmtree(q)
@@ -201,6 +202,23 @@ class SessionFiles(QObject):
         except OSError:
             return None
         return None
+
+    def crashed_edits(self, exclude: str | None = None) -> list[tuple[str, Path]]:
+        """``(session path, recovery file)`` of every session with edits left by a qftune that did not
+        close cleanly (newest first), other than ``exclude``: what a plain launch must not hide."""
+        found = []
+        skip = str(Path(exclude).resolve()) if exclude else None
+        for where in self.recovery_dir.glob("*.recovery.qft.path"):
+            try:
+                path = where.read_text().strip()
+            except OSError:
+                continue
+            if not path or path == skip or not Path(path).exists():
+                continue
+            rec = self.recovery_for(path)
+            if rec is not None:
+                found.append((path, rec))
+        return sorted(found, key=lambda pr: pr[1].stat().st_mtime, reverse=True)
 
     # ---- recent files -----------------------------------------------------------------------
     def recent(self) -> list[str]:

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from .elided_label import ElidedLabel
 
@@ -57,13 +57,31 @@ def caption(lw) -> str:
     return " · ".join(parts)
 
 
+class WrappedCaption(QLabel):
+    """The caption, wrapped over as many lines as it needs (never elided), within the view's width."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.PlainText)
+        self.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Minimum)
+
+    def set_full_text(self, text: str) -> None:
+        self.setText(text)
+        self.setToolTip(text)
+        self.setVisible(bool(text))
+
+    def full_text(self) -> str:
+        return self.text()
+
+
 class WeightView(QWidget):
     """Per-channel folded weight ranges of one layer, the per-tensor int8 range across them."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("weightView")
-        self.caption = ElidedLabel("")
+        self.caption = WrappedCaption()        # the key finding, whole (wrapped), never cut at the default size
         self.caption.setObjectName("weightCaption")
         self.plot = pg.PlotWidget(background="w")
         self.plot.setMenuEnabled(False)
@@ -116,12 +134,15 @@ class WeightView(QWidget):
         self.legend.hide()
         self.message.setText(text)
         self.message.setVisible(bool(text))
+        # no weights: no plot either, so no axes of the previous layer and nothing under the message
+        self.plot.setVisible(not text)
 
     def set_weights(self, lw, clip: float | None = None, movable: bool = False) -> None:
         """Draw ``lw``; the per-tensor int8 range is ``±clip`` (a plan's clip) or ``±max|w|``;
         ``movable``: its lines can be dragged (see :class:`WeightPanel`)."""
         self.show_message("")
         self.message.hide()
+        self.plot.show()
         self.legend.show()
         self.weights = lw
         x = np.arange(lw.channels)

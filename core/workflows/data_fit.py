@@ -7,8 +7,7 @@ its classes are the model's outputs (:func:`core.workflows.simulate.check_data_m
 
 from __future__ import annotations
 
-WHAT_TO_DO = ("give data of the model's own images and classes instead, e.g. imagenet:PATH for an ImageNet "
-              "model or folder:PATH (one sub-folder per class, in the order of the model's outputs)")
+from ..data.fit import WHAT_TO_DO
 
 
 def data_fit_problem(model_path: str, spec: str, split: str = "train") -> str | None:

@@ -39,7 +39,8 @@ def session_data(session, data: str | None = None, path=None, skip_bad: bool = F
 
 def check_data_matches(model, ds, spec: str) -> tuple[int, int]:
     """(size, channels) of ``model``'s input; :class:`DataMismatchError` when ``ds`` cannot score it:
-    images of another size or with channels the model cannot take, or another number of classes."""
+    images of a fixed size or channels other than the model's (:mod:`core.data.fit`), or another number
+    of classes."""
     from ..models.loading import check_input_compatible
 
     shape = tuple(model.input_shape)
@@ -49,9 +50,11 @@ def check_data_matches(model, ds, spec: str) -> tuple[int, int]:
         check_input_compatible(model, image_shape or (size, size, channels), source=f"data {spec}")
     except ValueError as exc:
         raise DataMismatchError(str(exc)) from None
-    if image_shape is not None and tuple(image_shape[:2]) != (size, size):
-        raise DataMismatchError(f"data {spec}: images are {image_shape[0]}x{image_shape[1]} px but the model "
-                                f"{model.name} takes {size}x{size}; its scores would not be the model's")
+    from ..data.fit import native_shape_problem
+
+    problem = native_shape_problem(image_shape, size, channels, f"data {spec}", model.name)
+    if problem is not None:
+        raise DataMismatchError(problem)
     from ..data.classes import check_classifier
 
     try:

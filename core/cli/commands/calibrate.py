@@ -33,6 +33,9 @@ def register(sub):
     p.add_argument("--out", required=True, metavar="S.qft", help="session file to write (never the model itself)")
     p.add_argument("--force", action="store_true",
                    help="replace --out even if it is another kind of file (a model), or a session changed meanwhile")
+    p.add_argument("--discard-overrides", action="store_true",
+                   help="when --out is a session with manual overrides (user ranges, kernel clips, float ops): drop "
+                   "them (each named); by default those that still apply are kept on the new ranges, each named")
     p.add_argument("--skip-bad", action="store_true", help="skip unreadable image files (each reported) instead of stopping")
     add_convention_flags(p)
     p.set_defaults(func=run)
@@ -49,12 +52,14 @@ def run(args) -> int:
     check_outputs([("the model", args.model)], [Output("--out", args.out, SESSION)], force=args.force)
     user = convention_from_args(args)
     bar = TextProgress("calibrate")
+    notes: list[str] = []
     try:
         per_class = None if args.all else (AUTO if args.per_class is None else args.per_class)
         session = calibrate(args.model, data=args.data, per_class=per_class, limit=args.limit, method=args.method,
                             gamma=args.gamma, bins=args.bins, batch_size=args.batch_size, data_path=args.path,
                             convention=user, skip_bad=args.skip_bad, out=args.out, force=args.force,
-                            progress=bar, warn=bar.warn)
+                            progress=bar, warn=bar.warn,
+                            overrides="discard" if args.discard_overrides else "keep", say=notes.append)
     finally:
         bar.close()
     meta = session.calibration
@@ -63,4 +68,6 @@ def run(args) -> int:
           f"method {meta['method']} (gamma {meta['gamma']:g}), statistics {meta['collect_s']:.2f} s, "
           f"ranges {meta['choose_s'] * 1000:.0f} ms")
     print(f"input convention: {InputConvention.from_dict(meta['input_convention']).describe()}")
+    for line in notes:
+        print(line)
     return 0
