@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QScrollArea, QSplitter, QTabWidget
 
 from .dock_title import DockTitle
@@ -18,13 +18,24 @@ from .layer_table import LayerTable
 from .tensor_panel import TensorPanel
 
 
+def default_size(width: int, height: int) -> tuple[int, int]:
+    """``width`` x ``height``, shrunk to fit the screen's available area (a 1280x800 laptop must see the
+    whole window, the live panel on the right included). The offscreen platform has no real screen
+    (its 800x600 is a placeholder), so there the size is kept as asked."""
+    screen = QGuiApplication.primaryScreen()
+    if screen is None or QGuiApplication.platformName() in ("offscreen", "minimal"):
+        return width, height
+    area = screen.availableGeometry()
+    return min(width, area.width() - 40), min(height, area.height() - 60)
+
+
 class MainWindow(QMainWindow):
     def __init__(self, app, parent=None):
         super().__init__(parent)
         self.app = app
         self.state = app.state
         self.setObjectName("mainWindow")
-        self.resize(1500, 920)
+        self.resize(*default_size(1500, 920))
         self._close_confirmed = False
         self.close_prompt: QMessageBox | None = None
 
