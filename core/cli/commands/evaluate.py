@@ -38,10 +38,8 @@ def register(sub):
 
 
 def run(args) -> int:
-    from ...evaluate import format_result
     from ...model_input import convention_from_args
     from ...workflows.evaluate import evaluate
-    from ..progressbar import TextProgress
 
     if str(args.model).lower().endswith(".qft"):
         return _run_session(args)
@@ -49,11 +47,20 @@ def run(args) -> int:
         from .. import CliError
 
         raise CliError("--model is for a session (S.qft); a model file is evaluated as given")
+    return _report(args, lambda bar: evaluate(
+        args.model, args.data or "embedded:eval", args.limit, args.threads, reference=args.reference,
+        convention=convention_from_args(args), path=args.path, skip_bad=args.skip_bad, class_map=args.class_map,
+        progress=bar, warn=bar.warn))
+
+
+def _report(args, measure) -> int:
+    """Run ``measure(bar)`` under one progress bar, then print its result (JSON or text): both evaluations end here."""
+    from ...evaluate import format_result
+    from ..progressbar import TextProgress
+
     bar = TextProgress("evaluate")
     try:
-        r = evaluate(args.model, args.data or "embedded:eval", args.limit, args.threads, reference=args.reference,
-                     convention=convention_from_args(args), path=args.path, skip_bad=args.skip_bad,
-                     class_map=args.class_map, progress=bar, warn=bar.warn)
+        r = measure(bar)
     finally:
         bar.close()
     if args.json:
@@ -64,24 +71,14 @@ def run(args) -> int:
 
 
 def _run_session(args) -> int:
-    from ...evaluate import format_result
     from ...workflows.simulate import evaluate_session
-    from ..progressbar import TextProgress
 
     if any(getattr(args, k, None) for k in ("input_scale", "input_offset", "mean", "std")):
         from .. import CliError
 
         raise CliError("a session's images go through the input convention it was calibrated with; "
                        "--input-scale/--input-offset/--mean/--std are for model files")
-    bar = TextProgress("evaluate")
-    try:
-        r = evaluate_session(args.model, args.data, args.limit, reference=args.reference, weights=args.weights,
-                             model_path=args.model_file, path=args.path, skip_bad=args.skip_bad,
-                             threads=args.threads, progress=bar, warn=bar.warn)
-    finally:
-        bar.close()
-    if args.json:
-        print_json(r.to_dict())
-    else:
-        print(format_result(r))
-    return 0
+    return _report(args, lambda bar: evaluate_session(
+        args.model, args.data, args.limit, reference=args.reference, weights=args.weights,
+        model_path=args.model_file, path=args.path, skip_bad=args.skip_bad, threads=args.threads,
+        progress=bar, warn=bar.warn))
