@@ -92,3 +92,25 @@ def hex_mask(text: str) -> str:
 MAX_BINS = 65_536          # 66 tensors x 65,536 bins x 8 B = 35 MB of counts; the chooser's work grows with it
 MAX_BATCH = 4_096
 MAX_THREADS = 256
+
+
+def checked_number(name: str, integer, check):
+    """An argparse type: ``text`` as an int (``integer``, a bool or a callable returning one, read at parse time so
+    that registering the option imports nothing heavy) or a float, then ``check(value)`` (returns the value or
+    raises :class:`core.training.config.ConfigError`, whose message after the option name is argparse's error).
+    One parser for the training options of ``train`` and ``finetune``, checked at parse time."""
+    def parse(text: str):
+        from ..training.config import ConfigError
+
+        is_int = integer() if callable(integer) else integer
+
+        try:
+            value = int(text) if is_int else float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {'an integer' if is_int else 'a number'}, got {text!r}") from None
+        try:
+            return check(value)
+        except ConfigError as exc:
+            raise argparse.ArgumentTypeError(str(exc).split(" ", 1)[1]) from None   # argparse names the option itself
+    parse.__name__ = name
+    return parse

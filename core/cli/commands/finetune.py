@@ -2,35 +2,28 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 from ...data import SPEC_HELP
-from ..argtypes import int_range
+from ..argtypes import checked_number, int_range
 from ..json_output import print_json
+from .train import RECIPES, STRATEGIES
 
-STRATEGIES = ("auto", "one-device", "mirrored", "multi-worker")
-RECIPES = ("qftune", "tf-slim-mobilenet")
 RANGE_MODES = ("fixed", "learned")
 
 
 def _ranged(name: str):
     """An argparse type checking ``name``'s range (core.qat.config.LIMITS) at parse time."""
-    def parse(text: str):
-        from ...qat.config import LIMITS, check_option
-        from ...training.config import ConfigError
+    def integer() -> bool:
+        from ...qat.config import LIMITS
 
-        integer = LIMITS[name][2]
-        try:
-            value = int(text) if integer else float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected {'an integer' if integer else 'a number'}, got {text!r}") from None
-        try:
-            return check_option(name, value)
-        except ConfigError as exc:
-            raise argparse.ArgumentTypeError(str(exc).split(" ", 1)[1]) from None   # argparse names the option
-    parse.__name__ = name
-    return parse
+        return LIMITS[name][2]
+
+    def check(value):
+        from ...qat.config import check_option
+
+        return check_option(name, value)
+    return checked_number(name, integer, check)
 
 
 def register(sub):

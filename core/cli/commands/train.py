@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 from ...data import SPEC_HELP
 from ...models import ARCHITECTURES, parse_changes
-from ..argtypes import int_range
+from ..argtypes import checked_number, int_range
 from ..json_output import print_json
 
 STRATEGIES = ("auto", "one-device", "mirrored", "multi-worker")
@@ -16,19 +15,11 @@ RECIPES = ("qftune", "tf-slim-mobilenet")
 
 def _ranged(name: str, integer: bool):
     """An argparse type that checks the option's range from core.training.config.LIMITS at parse time."""
-    def parse(text: str):
-        from ...training.config import ConfigError, check_number
+    def check(value):
+        from ...training.config import check_number
 
-        try:
-            value = int(text) if integer else float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected {'an integer' if integer else 'a number'}, got {text!r}") from None
-        try:
-            return check_number(name, value, integer=integer)
-        except ConfigError as exc:
-            raise argparse.ArgumentTypeError(str(exc).split(" ", 1)[1]) from None   # argparse names the option itself
-    parse.__name__ = name
-    return parse
+        return check_number(name, value, integer=integer)
+    return checked_number(name, integer, check)
 
 
 def register(sub):
