@@ -1,6 +1,7 @@
 """qftune autotune on the bundled original MobileNetV1 with per-tensor weights; prints JSON.
 
-    python bench/bench_autotune.py [--session S.qft] [--data SPEC] [--max-drop PP] [--weights W] [--out DIR]
+    python bench/bench_autotune.py [--session S.qft] [--data SPEC] [--max-drop PP] [--weights W] [--cost C]
+        [--out DIR]
 
 The user's path: ``qftune autotune S --data fashion-mnist:test --weights per-tensor --max-drop 0.3
 --out DIR/v1_tuned.qft --json`` in-process. The target (issue 25): the drop is within 0.3 pp of float
@@ -30,6 +31,7 @@ def main() -> int:
     ap.add_argument("--data", default="fashion-mnist:test")
     ap.add_argument("--max-drop", default="0.3")
     ap.add_argument("--weights", default="per-tensor")
+    ap.add_argument("--cost", default="size", help="size, or latency (the Pareto plans' LiteRT latency measured too)")
     ap.add_argument("--out", default=None, help="keep the tuned session and report here (default: a temporary folder)")
     args = ap.parse_args()
 
@@ -39,7 +41,7 @@ def main() -> int:
     out = Path(args.out or tmp.name)
     out.mkdir(parents=True, exist_ok=True)
     argv = ["autotune", args.session, "--data", args.data, "--weights", args.weights, "--max-drop", args.max_drop,
-            "--out", str(out / "v1_tuned.qft"), "--json", "--force"]
+            "--cost", args.cost, "--out", str(out / "v1_tuned.qft"), "--json", "--force"]
     buf = io.StringIO()
     t0 = time.perf_counter()
     with contextlib.redirect_stdout(buf):

@@ -32,10 +32,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 def child_eval(tflite: str, root: str, n: int, threads: int) -> None:
-    from core.evaluate import evaluate
+    from core.workflows.evaluate import evaluate
 
+    # The tree has 10 class folders and the model 1,000 outputs: a --class-map file names the
+    # model's outputs (the folders first), as a user scoring a subset must (qftune refuses otherwise).
+    folders = sorted(p.name for p in Path(root).iterdir() if p.is_dir())
+    class_map = Path(root).parent / f"{Path(root).name}.classes.txt"
+    class_map.write_text("\n".join(folders + [f"unused_{i}" for i in range(len(folders), 1000)]) + "\n")
     t0, c0 = time.perf_counter(), time.process_time()
-    r = evaluate(tflite, f"folder:{root}", threads=threads, limit=n)
+    r = evaluate(tflite, f"folder:{root}", threads=threads, limit=n, class_map=str(class_map))
     secs, cpu = time.perf_counter() - t0, time.process_time() - c0
     print(json.dumps({"n_images": r.n_images, "seconds": secs, "images_per_s": r.n_images / secs,
                       "cpu_ms_per_image": cpu / r.n_images * 1000, "latency_ms_median": r.latency_ms_median,

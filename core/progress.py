@@ -63,3 +63,41 @@ class Progress:
 
 
 NULL_PROGRESS = Progress()
+
+
+def eta_text(seconds: float) -> str:
+    seconds = max(0, int(round(seconds)))
+    if seconds < 60:
+        return f"{seconds} s"
+    return f"{seconds // 60} min {seconds % 60:02d} s" if seconds < 3600 else f"{seconds // 3600} h {seconds // 60 % 60:02d} min"
+
+
+def with_eta(progress: Progress, clock=None) -> Progress:
+    """A progress forwarding to ``progress`` with "ETA ..." appended to each message, from the rate so far
+    (once 1 % is done); cancel and the cancel check are ``progress``'s own."""
+    import time
+
+    clock = clock or time.monotonic
+    t0 = clock()
+    parent = progress
+
+    class _Eta(Progress):
+        def update(self, done, total, message=""):
+            frac = done / total if total else 0.0
+            elapsed = clock() - t0
+            if 0.01 <= frac < 1.0 and elapsed > 0:
+                message = f"{message} — ETA {eta_text(elapsed * (1 - frac) / frac)}" if message else \
+                    f"ETA {eta_text(elapsed * (1 - frac) / frac)}"
+            parent.update(done, total, message)
+
+        def check_cancelled(self):
+            parent.check_cancelled()
+
+        def cancel(self):
+            parent.cancel()
+
+        @property
+        def cancelled(self):
+            return parent.cancelled
+
+    return _Eta()

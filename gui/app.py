@@ -47,6 +47,7 @@ class QftuneApp(QObject):
         self.errors: list[QMessageBox] = []
         self.compare_window = None
         self.dialog = None              # the job dialog currently open (at most one)
+        self.autotune_result = None     # the Pareto chart of the last autotune (gui/autotune_result.py)
         self.last_export: str | None = None
         self.last_float_export: str | None = None
         self._replace_agreed = None
@@ -263,6 +264,33 @@ class QftuneApp(QObject):
         return self._open_dialog("train", {}, lambda log: self.log(
             f"training finished: {len(log.get('epochs', []))} epochs"))
 
+    def finetune_dialog(self):
+        from .dialogs.finetune_dialog import defaults_for
+
+        return self._open_dialog("finetune", defaults_for(self.state.path, str(self._output_folder())),
+                                 self._finetuned)
+
+    def _finetuned(self, log: dict) -> None:
+        """Say what the run wrote and offer to open M_qat.qft (its plan holds the trained ranges)."""
+        qft = log["session_out"]
+        runs = log.get("runs", [])
+        resumed = f", resumed at epoch {runs[-1]['initial_epoch']}" if runs and runs[-1].get("from") == "backup" else ""
+        self.log(f"fine-tuning finished: {len(log.get('epochs', []))} epochs{resumed}; wrote {log['model']} and {qft}")
+        box = QMessageBox(QMessageBox.Question, "qftune — fine-tuning finished", f"Wrote {Path(qft).name}.",
+                          QMessageBox.Open | QMessageBox.Close, self.window)
+        box.setObjectName("openFinetunedPrompt")
+        box.setInformativeText("Open the fine-tuned session? Export goes through the verified path as for any "
+                               "session.")
+        box.setDefaultButton(QMessageBox.Open)
+
+        def answered(_r):
+            if box.clickedButton() is not None and box.standardButton(box.clickedButton()) == QMessageBox.Open:
+                self.open(qft)
+            box.deleteLater()
+
+        box.finished.connect(answered)
+        box.open()
+
     def calibrate_dialog(self):
         self.confirm_replace(self._calibrate_dialog, "calibrating again")
         return self.dialog
@@ -291,14 +319,21 @@ class QftuneApp(QObject):
         spec = (s.calibration or {}).get("data") if s is not None else None
         return evaluation_split(spec) if spec else "embedded:eval"
 
+    def _output_folder(self) -> Path:
+        """Where a job's outputs go by default: beside the open session; a bundled or untitled session's, or
+        one in a folder not writable, to the last folder used."""
+        path = self.state.path
+        folder = Path(path).parent if path else None
+        if folder is None or folder.resolve().is_relative_to(bundled("").resolve()) or not os.access(folder, os.W_OK):
+            folder = Path(last_folder())
+        return folder
+
     def export_defaults(self) -> dict:
         """``<session>_int8.tflite`` (and its float twin) next to the session; a bundled or
         untitled session's go to the last folder used."""
         path = self.state.path
         stem = Path(path).stem if path else "untitled"
-        folder = Path(path).parent if path else None
-        if folder is None or folder.resolve().is_relative_to(bundled("").resolve()) or not os.access(folder, os.W_OK):
-            folder = Path(last_folder())
+        folder = self._output_folder()
         return {"out": str(folder / f"{stem}_int8.tflite"), "float_out": str(folder / f"{stem}_float.tflite")}
 
     def export_dialog(self):
@@ -316,6 +351,11 @@ class QftuneApp(QObject):
     def sensitivity_dialog(self):
         return self._open_dialog("sensitivity", {"data": self.evaluation_data()},
                                  lambda r: self.state.set_result("sensitivity", r))
+
+    def autotune_dialog(self):
+        from .autotune_result import open_autotune_dialog
+
+        return open_autotune_dialog(self)
 
     def equalize_dialog(self):
         s = self.state.session

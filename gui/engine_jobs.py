@@ -32,6 +32,19 @@ def train(progress, config: dict, out: str, resume: bool = False) -> dict:
     return _train(TrainConfig(**config), out, resume=resume, progress=progress)
 
 
+def finetune(progress, session: str, config: dict, out: str) -> dict:
+    """``qftune finetune SESSION --out OUT`` with ``config`` (:class:`core.qat.FinetuneConfig`'s fields): the
+    run log (its ``session_out`` is M_qat.qft). A run of the same options after a cancel resumes from its backup."""
+    from core.qat import FinetuneConfig
+    from core.qat import finetune as _finetune
+    from core.qat.config import check_finetune_outputs
+    from core.workflows.inputs import load_session
+
+    s = load_session(session)
+    check_finetune_outputs(session, s.model_path, out)
+    return _finetune(s, FinetuneConfig(**config), out, progress=progress)
+
+
 def export(progress, model_path: str, tensors, ranges: dict, out: str, weights: str = "per-channel",
            float_out: str | None = None, convention: dict | None = None, bias_correction: str = "none",
            calibration: dict | None = None, weight_plan=None):
@@ -100,3 +113,16 @@ def present_prepare(progress, session_a: str, session_b: str, out: str | None = 
     from core.present import prepare
 
     return str(prepare(session_a, session_b, out=out, progress=progress))
+
+
+def autotune(progress, session: str, data: str, options: dict, out: str, model: str | None = None) -> dict:
+    """``qftune autotune`` of a session file (the GUI writes the plan on screen to one): the report
+    document (``S_tuned.autotune.json``) with its ``exit_code``; a cancel keeps the best plan found so far
+    (written, ``cancelled`` true). The progress messages carry an ETA."""
+    from core.autotune.options import TuneOptions
+    from core.progress import with_eta
+    from core.workflows.autotune import autotune as _autotune
+
+    result = _autotune(session, data, TuneOptions(**options), out, model_path=model,
+                       progress=with_eta(progress))
+    return dict(result.doc, outputs=result.outputs)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QScrollArea, QSplitter
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QScrollArea, QSplitter, QTabWidget
 
 from .dock_title import DockTitle
 from .job_status import JobStatusWidget
@@ -41,7 +41,18 @@ class MainWindow(QMainWindow):
         self.left_splitter = QSplitter(Qt.Vertical)
         self.left_splitter.setObjectName("leftSplitter")
         self.left_splitter.addWidget(self.table)
-        self.left_splitter.addWidget(self.weight_view)
+        # under the table, the weights and the model as a graph share one place (issue 23): a side dock
+        # for the graph widened the window past 1024 px once the live panel sat beside the histogram
+        from .graph_view import GraphPanel
+
+        self.graph = GraphPanel(self.state)
+        self.lower_tabs = QTabWidget()
+        self.lower_tabs.setObjectName("lowerTabs")
+        self.lower_tabs.setDocumentMode(True)
+        self.lower_tabs.addTab(self.weight_view, "Weights")
+        self.lower_tabs.addTab(self.graph, "Graph")
+        self.lower_tabs.currentChanged.connect(lambda _i: self._fit_left())
+        self.left_splitter.addWidget(self.lower_tabs)
         self.left_splitter.setStretchFactor(0, 3)
         self.left_splitter.setStretchFactor(1, 2)
         self.left_splitter.setChildrenCollapsible(False)
@@ -137,9 +148,22 @@ class MainWindow(QMainWindow):
         table = max(430, min(600, int(0.38 * w)))
         live = max(self.live_panel.minimumWidth(), min(self.live_panel.maximumWidth(), int(0.18 * w)))
         self.splitter.setSizes([table, w - table - live, live])
-        h = max(self.centralWidget().height(), 300)
-        self.left_splitter.setSizes([h - int(0.36 * h), int(0.36 * h)])
+        self._fit_left()
         self._fit_docks()
+
+    GRAPH_SHARE = 0.66          # of the left column's height while the Graph tab is up (the weights: 0.36)
+
+    def _fit_left(self) -> None:
+        h = max(self.centralWidget().height(), 300)
+        lower = int((self.GRAPH_SHARE if self.graph_shown() else 0.36) * h)
+        self.left_splitter.setSizes([h - lower, lower])
+
+    def graph_shown(self) -> bool:
+        return self.lower_tabs.currentWidget() is self.graph
+
+    def show_graph(self, on: bool = True) -> None:
+        """View > Graph: the Graph tab under the table (off: back to the weights)."""
+        self.lower_tabs.setCurrentWidget(self.graph if on else self.weight_view)
 
     def _device_visible(self, on: bool) -> None:
         if on != self._device_raised:
@@ -231,6 +255,8 @@ class MainWindow(QMainWindow):
         self.jobs_menu = j
         self.job_actions = [
             self._action(j, "&Train…", app.train_dialog, None, "Train a MobileNet (qftune train)"),
+            self._action(j, "&Fine-tune…", app.finetune_dialog, None,
+                         "Quantization-aware fine-tuning from the saved plan (qftune finetune)", "finetuneAction"),
             self._action(j, "&Calibrate…", app.calibrate_dialog, None,
                          "Collect statistics and choose ranges (qftune calibrate)"),
             self._action(j, "&Export…", app.export_dialog, None, "Write the int8 .tflite of this plan (qftune export)"),
@@ -238,6 +264,8 @@ class MainWindow(QMainWindow):
                          "Float vs int8 accuracy and latency (qftune evaluate)"),
             self._action(j, "C&ompare", app.compare_dialog, None, "Per-layer SQNR float vs int8 (qftune compare)"),
             self._action(j, "&Sensitivity", app.sensitivity_dialog, None, "Top-1 drop per quantized tensor"),
+            self._action(j, "&Autotune…", app.autotune_dialog, None,
+                         "The plan of least cost within a top-1 drop target, and its Pareto chart (qftune autotune)"),
             self._action(j, "E&qualize Model…", app.equalize_dialog, None,
                          "Data-free cross-layer equalization of a float model (qftune equalize)", "equalizeAction"),
         ]
@@ -250,6 +278,11 @@ class MainWindow(QMainWindow):
 
         v = bar.addMenu("&View")
         v.addAction(self.results_dock.toggleViewAction())
+        self.graph_action = self._action(v, "&Graph", lambda on: self.show_graph(on), "Ctrl+G",
+                                         "The model as a graph coloured by a metric, under the table (Weights again: "
+                                         "Ctrl+G)", "graphAction")
+        self.graph_action.setCheckable(True)
+        self.lower_tabs.currentChanged.connect(lambda _i: self.graph_action.setChecked(self.graph_shown()))
         if self.device_dock is not None:
             v.addAction(self.device_dock.toggleViewAction())
         log = self._action(v, "Log Counts", self.tensor_panel.view.log_counts.toggle, "Ctrl+L",

@@ -98,6 +98,10 @@ class SessionState(QObject):
             self.message.emit(note)
         return True
 
+    def apply_change(self, change) -> bool:
+        """Apply a plan ``Change`` built elsewhere (``apply=False``; e.g. an autotune point) as one undoable step."""
+        return self._push(change)
+
     def set_range(self, name: str, rmin: float, rmax: float) -> bool:
         """Override ``name``'s range; raises the plan's error (locked, NaN, min >= max) unchanged."""
         return self._push(self.plan.set_range(name, rmin, rmax, apply=False))

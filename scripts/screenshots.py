@@ -168,6 +168,14 @@ def main() -> int:
     app.window.grab().save(str(main_png))
 
     shots = [main_png]
+    app.window.show_graph(True)            # the Graph tab under the table, coloured by est. SQNR (issue 23)
+    _wait(qapp, app, lambda: app.window.graph.isVisible())
+    app.window.graph.fit()
+    app.state.select(name)                 # centred on the shown tensor
+    graph_png = out / f"graph_view{suffix}.png"
+    app.window.grab().save(str(graph_png))
+    app.window.show_graph(False)
+    shots.append(graph_png)
     if not args.no_results:
         shots += _results_shots(qapp, app, out, tmp, args.images, name, (width, height))
 

@@ -2,6 +2,7 @@
 # Set up everything qftune needs on a Debian 12 machine; a fast no-op when already done.
 #   scripts/setup.sh          runtime: Debian packages + .venv with qftune installed editable
 #   scripts/setup.sh --test   the same plus the test extra (pytest, pytest-qt, pytest-timeout, ruff, import-linter)
+#                             and the explorer extra (ai-edge-model-explorer, for the qftune explore tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,7 +41,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 
 # Re-install only when the dependencies changed (stamp = hash of pyproject.toml + the extra).
-extra=""; [ $WANT_TEST = 1 ] && extra="[test]"
+extra=""; [ $WANT_TEST = 1 ] && extra="[test,explorer]"   # explorer: CI runs the qftune explore tests
 stamp=".venv/.qftune-setup-$(sha256sum pyproject.toml | cut -c1-16)${extra:+-test}"
 if [ ! -e "$stamp" ]; then
   echo "setup: installing qftune$extra into .venv (first time: about a minute)"

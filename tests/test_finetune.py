@@ -19,11 +19,15 @@ def _plan_ranges(qft) -> dict:
 
 @pytest.fixture(scope="module")
 def tiny_session(tmp_path_factory):
-    """A tiny MobileNetV1 (28x28x1, 10 classes, BatchNorm statistics from data) calibrated on the embedded set."""
+    """A tiny MobileNetV1 (28x28x1, 10 classes, BatchNorm statistics from data) calibrated on the embedded set;
+    seeded, so every run (and every pytest-xdist worker) starts from the same weights."""
+    import keras
+
     from core.models import QFConfig, build
     from model_kit import data_init_bn
 
     root = tmp_path_factory.mktemp("tiny")
+    keras.utils.set_random_seed(24)
     model = build("mobilenet-v1", width=0.25, qf=QFConfig())
     data_init_bn(model)
     model.save(root / "tiny.keras")
@@ -32,10 +36,10 @@ def tiny_session(tmp_path_factory):
     return root / "tiny.qft"
 
 
-def _top1(path) -> float:
-    r = run("evaluate", path, "--data", "embedded:eval", "--json")
+def _evaluate(path, *reference) -> dict:
+    r = run("evaluate", path, "--data", "embedded:eval", "--json", *reference)
     assert r.returncode == 0, r.stderr
-    return json.loads(r.stdout)["top1"]
+    return json.loads(r.stdout)
 
 
 @pytest.mark.slow
@@ -48,8 +52,16 @@ def test_fixed_finetune_exports_verified_keeps_ranges_and_is_no_worse_than_ptq(t
     for session, name in ((tiny_session, "ptq.tflite"), (tmp_path / "m_qat.qft", "qat.tflite")):
         r = run("export", session, "--out", tmp_path / name)
         assert r.returncode == 0 and "verified" in r.stdout, r.stderr
-    ptq, qat = _top1(tmp_path / "ptq.tflite"), _top1(tmp_path / "qat.tflite")
-    assert qat >= ptq, (ptq, qat)   # held-out: embedded:eval, never trained on (finetune checks it)
+    # held-out: embedded:eval (2,000 images), never trained on (finetune checks it). "No worse" within the
+    # sampling noise of the paired comparison: the two accuracies differ only on images whose top-1 differs,
+    # so (McNemar) the difference has a standard deviation of at most sqrt(disagreeing fraction / n). A
+    # tiny model fine-tuned on 100 images moves its accuracy by about that much either way; a strict
+    # qat >= ptq failed on such noise (seen once under pytest -n 2, from an unseeded start).
+    ptq = _evaluate(tmp_path / "ptq.tflite")
+    qat = _evaluate(tmp_path / "qat.tflite", "--reference", tmp_path / "ptq.tflite")
+    n = ptq["n_images"]
+    band = 2 * math.sqrt((1 - qat["agreement"]) / n)
+    assert n == 2000 and qat["top1"] >= ptq["top1"] - band, (ptq["top1"], qat["top1"], qat["agreement"])
 
 
 def test_the_fine_tuned_model_folds_back_to_what_was_trained_and_matches_its_export(tiny_session, tmp_path):
@@ -69,18 +81,18 @@ def test_the_fine_tuned_model_folds_back_to_what_was_trained_and_matches_its_exp
     assert r.returncode == 0, r.stderr
     s = Session.load(tmp_path / "m_qat.qft")
     model = keras.models.load_model(out)
-    x = tf.constant(to_model_input(load_dataset("embedded", "test").images[:32], model.input_shape))
+    x = tf.constant(to_model_input(load_dataset("embedded", "test").images[:256], model.input_shape))
     p = expected_params(s.plan.tensors, s.plan.ranges())
     ref = forward_fn(model, {t.output_layer: (p[t.name].min, p[t.name].max) for t in s.plan.tensors},
                      "per-channel", weight_plan=s.plan)(x)
     again = QATModel(model, s.plan, "per-channel", "fixed")(x)
     source = Session.load(tiny_session)
     before = forward_fn(keras.models.load_model(source.model_path), {}, None)(x)
-    # the same graph up to rounding at FakeQuant boundaries: a value on a step boundary in an early layer
-    # can land one step apart and carry to the output; seen: 1 step here, 2 steps in a fresh-clone CI run
-    # (the cause of the boundary flips is not yet known). A wrong fold-back is far outside this.
-    assert np.max(np.abs(np.asarray(ref) - np.asarray(again))) <= 2 / 256 + 1e-7
-    assert np.mean(np.asarray(ref).argmax(1) == np.asarray(again).argmax(1)) >= 0.9
+    # bit for bit: the QAT graph puts a constant range through the export's own FakeQuant op. Through
+    # fake_quant_with_min_max_vars instead (x / scale, where the export's op computes x * (1 / scale)) a
+    # value within an ulp of a rounding boundary lands one step apart and carries to the output: 1 to 4
+    # output steps on these images, depending on what training left near a boundary.
+    assert np.array_equal(np.asarray(ref), np.asarray(again))
     assert not np.array_equal(np.asarray(before), np.asarray(model(x)))   # it did train
 
 

@@ -1,4 +1,4 @@
-"""The candidate edits of one layer's kernel entry, each with its cost.
+"""The candidate edits of one layer, each with its cost; one generator function per kind of move.
 
 A *clip* keeps the kernel's granularity and lowers its clip: the weight choosers'
 (:mod:`core.plan.weight_choosers`: ``output-mse`` weighs every channel by its output variance, so a
@@ -7,6 +7,15 @@ user drags to in the weight view, the widest kernel among the channels whose out
 costs nothing: the same bytes and the same kernels run. *per-channel* stores one scale per output
 channel: TFLite keeps a float32 scale and an int64 zero point per channel, 12 bytes each beyond
 the one a per-tensor kernel has (:func:`extra_bytes`); the hardware must take it (``--weights any``).
+*float* computes the op in float32 (``set-precision LAYER float``, :mod:`core.plan.precision`): its
+kernel and the kernels of the ops reading its output (they compute in float too,
+:func:`core.plan.precision.float_region`) are stored as float32, 3 bytes per weight more than int8
+(:func:`float_bytes`), and the op runs a float kernel between a DEQUANTIZE and a QUANTIZE (its
+latency is measured on the exported Pareto plans).
+
+A new kind of move is one generator ``(layer, ctx) -> [Move]`` added to :data:`GENERATORS`; a move
+records what it sets (a kernel state, an op precision), and :meth:`Move.apply` is the only place
+that turns it into a plan.
 """
 
 from __future__ import annotations
@@ -15,25 +24,53 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..plan.precision import float_region
 from ..plan.weight_choosers import choose_clip
-from ..plan.weight_entry import KernelStats, WeightState
+from ..plan.weight_entry import KernelStats, WeightPlan, WeightState
 
 CLIP_METHODS = ("output-mse", "mse", "percentile")
 USER_CLIP = "live-channels"
 QUANT_PARAM_BYTES = 4 + 8        # float32 scale + int64 zero point, per channel, in a .tflite
+FLOAT_EXTRA_PER_WEIGHT = 3       # a float32 weight instead of an int8 one
 LIVE_VARIANCE = 1e-6             # a channel whose output variance is below this x the widest is dead
 
 
 @dataclass(frozen=True)
 class Move:
     layer: str
-    kind: str                    # "clip" or "per-channel"
+    kind: str                    # a key of GENERATORS: "clip", "per-channel", "float"
     label: str                   # what the report says, e.g. "clip ±3.01 (output-mse)"
-    state: WeightState
+    state: WeightState | None = None     # the kernel state it sets (clip, per-channel)
+    precision: str | None = None         # the op precision it sets (float)
+
+    def apply(self, states: dict, precisions: dict) -> tuple[dict, dict]:
+        """Copies of a plan's (layer -> WeightState, layer -> precision away from int8) with this move made."""
+        states, precisions = dict(states), dict(precisions)
+        if self.state is not None:
+            states[self.layer] = self.state
+        if self.precision is not None:
+            if self.precision == "int8":
+                precisions.pop(self.layer, None)
+            else:
+                precisions[self.layer] = self.precision
+        return states, precisions
 
     def to_dict(self) -> dict:
-        return {"layer": self.layer, "move": self.kind, "label": self.label, "granularity": self.state.granularity,
-                "method": self.state.method, "clip": list(self.state.clip) if self.state.clip else None}
+        s = self.state
+        return {"layer": self.layer, "move": self.kind, "label": self.label,
+                "granularity": s.granularity if s else None, "method": s.method if s else None,
+                "clip": list(s.clip) if s and s.clip else None, "precision": self.precision or "int8"}
+
+
+@dataclass
+class MoveContext:
+    """What the generators read: kernel statistics of every weighted layer, the plan's tensors (for the
+    float region), the layers that may be float (``set-precision`` accepts them), the hardware's limits."""
+
+    stats: dict                  # layer -> KernelStats
+    tensors: list
+    floatable: set
+    per_channel_ok: bool
 
 
 def channels_of(stats: KernelStats) -> int:
@@ -45,6 +82,19 @@ def extra_bytes(state: WeightState, stats: KernelStats) -> int:
     if state.granularity == "per-channel" and stats.kind != "Dense":
         return QUANT_PARAM_BYTES * (channels_of(stats) - 1)
     return 0
+
+
+def float_bytes(layers, stats: dict) -> int:
+    """Bytes float32 kernels add over int8 ones for the weighted ``layers`` (a float region)."""
+    return sum(FLOAT_EXTRA_PER_WEIGHT * int(np.asarray(stats[layer].kernel).size) for layer in layers if layer in stats)
+
+
+def plan_cost(states: dict, precisions: dict, ctx: MoveContext) -> int:
+    """Bytes a plan adds over every kernel int8 per tensor: per-channel scales of the int8 kernels and
+    float32 kernels of the float region."""
+    region = float_region(ctx.tensors, WeightPlan({}, dict(precisions))) if precisions else set()
+    int8 = sum(extra_bytes(s, ctx.stats[layer]) for layer, s in states.items() if layer not in region)
+    return int8 + float_bytes(region, ctx.stats)
 
 
 def live_channels_clip(stats: KernelStats) -> float | None:
@@ -63,8 +113,12 @@ def _clip_text(clip) -> str:
     return f"±{clip[0]:.4g}" if len(clip) == 1 else f"{len(clip)} channel clips"
 
 
-def clip_moves(layer: str, stats: KernelStats, current: WeightState, granularity: str) -> list[Move]:
-    """Clips of ``layer``'s kernel at ``granularity`` that differ from ``current`` (each distinct once)."""
+# ---- one generator per kind of move: (layer, current kernel state, ctx) -> [Move] ------------------------
+
+def clip_moves(layer: str, current: WeightState, ctx: MoveContext) -> list[Move]:
+    """Clips of ``layer``'s kernel at its current granularity that differ from ``current`` (each distinct once)."""
+    stats = ctx.stats[layer]
+    granularity = current.granularity or "per-tensor"
     seen = {current.clip}
     out = []
 
@@ -84,10 +138,27 @@ def clip_moves(layer: str, stats: KernelStats, current: WeightState, granularity
     return out
 
 
-def layer_moves(layer: str, stats: KernelStats, current: WeightState, allow: tuple, per_channel_ok: bool) -> list[Move]:
-    """Every allowed move of ``layer`` from ``current``, cheapest first (clips cost nothing)."""
-    gran = current.granularity or "per-tensor"
-    out = clip_moves(layer, stats, current, gran) if "clip" in allow else []
-    if per_channel_ok and gran == "per-tensor" and stats.kind != "Dense" and channels_of(stats) > 1:
-        out.append(Move(layer, "per-channel", "per-channel weights", WeightState("per-channel", "minmax", None)))
-    return out
+def per_channel_moves(layer: str, current: WeightState, ctx: MoveContext) -> list[Move]:
+    """Per-channel weights (max|w| per channel), where the hardware takes them and the kernel has channels."""
+    stats = ctx.stats[layer]
+    if (not ctx.per_channel_ok or (current.granularity or "per-tensor") != "per-tensor" or stats.kind == "Dense"
+            or channels_of(stats) < 2):
+        return []
+    return [Move(layer, "per-channel", "per-channel weights", WeightState("per-channel", "minmax", None))]
+
+
+def float_moves(layer: str, current: WeightState, ctx: MoveContext) -> list[Move]:
+    """The op computed in float (set-precision accepts it: not tied, locked or producing the output)."""
+    if layer not in ctx.floatable:
+        return []
+    readers = [t.name for t in ctx.tensors if layer in t.inputs]
+    also = f"; {', '.join(readers)} read(s) it in float" if readers else ""
+    return [Move(layer, "float", f"float op{also}", precision="float")]
+
+
+GENERATORS = {"clip": clip_moves, "per-channel": per_channel_moves, "float": float_moves}
+
+
+def layer_moves(layer: str, current: WeightState, ctx: MoveContext, kinds) -> list[Move]:
+    """Every move of ``kinds`` for ``layer`` from ``current``, in the order of ``kinds``."""
+    return [m for kind in kinds for m in GENERATORS[kind](layer, current, ctx)]

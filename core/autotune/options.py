@@ -2,8 +2,9 @@
 
 The target hardware's limits are options: ``weights`` (``per-tensor``: an accelerator or DSP that
 takes only per-tensor weights; ``per-channel``; ``any``: per-channel where it pays) and ``allow``
-(the moves it may use). ``int16`` and ``float`` (per-layer precision) are named moves of issue 25
-that do not exist yet: asking for them is an :class:`AutotuneInputError` naming them, not a stub.
+(the moves it may use; ``float``, an op computed in float32, only when asked for). ``int16`` (16x8
+activations) is a named move of issue 25 the export cannot make yet: asking for it is an
+:class:`AutotuneInputError` naming it, not a stub.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-MOVES = ("clip", "per-channel")
-NOT_AVAILABLE = ("int16", "float")          # per-layer precision: not in the plan yet
+MOVES = ("clip", "per-channel", "float")
+DEFAULT_ALLOW = ("clip", "per-channel")     # float ops grow the model: only when asked for
+NOT_AVAILABLE = ("int16",)                  # 16x8 activations: the export cannot make them yet
 WEIGHT_LIMITS = ("per-tensor", "per-channel", "any")
 COSTS = ("size", "latency")
 DEFAULT_HOLDOUT = 2000
@@ -29,8 +31,8 @@ def parse_allow(text: str) -> tuple[str, ...]:
         raise AutotuneInputError(f"--allow needs at least one move ({', '.join(MOVES)}), got {text!r}")
     later = [m for m in moves if m in NOT_AVAILABLE]
     if later:
-        raise AutotuneInputError(f"--allow {','.join(later)}: per-layer precision (int16 activations, float ops) "
-                                 f"is not available in autotune yet; the moves it has are {', '.join(MOVES)}")
+        raise AutotuneInputError(f"--allow {','.join(later)}: int16 activations (16x8) are not available in "
+                                 f"autotune yet (docs/precision.md); the moves it has are {', '.join(MOVES)}")
     unknown = [m for m in moves if m not in MOVES]
     if unknown:
         raise AutotuneInputError(f"--allow: unknown move(s) {', '.join(unknown)}; choose from {', '.join(MOVES)}")
@@ -46,7 +48,7 @@ class TuneOptions:
     max_drop_pp: float
     cost: str = "size"
     weights: str = "any"
-    allow: tuple[str, ...] = field(default_factory=lambda: MOVES)
+    allow: tuple[str, ...] = field(default_factory=lambda: DEFAULT_ALLOW)
     max_evals: int = 200
     holdout: int = DEFAULT_HOLDOUT
     threads: int = 1

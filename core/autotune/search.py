@@ -7,10 +7,11 @@ when only that layer is quantized, :func:`core.sensitivity.sensitivity`); a drop
 binomial noise band of the held-out split (95 %, :func:`noise_band_pp`) is not told apart from
 zero, so those layers come after the ones that measurably hurt. Phase 1 tries the free moves
 (clips) of each layer and keeps the best if it wins images; phase 2, only when the target is still
-missed and the hardware takes per-channel weights, tries per-channel layer by layer; phase 3 gives
-back every per-channel layer the plan can do without (least cost). The search stops as soon as the
-target is met (phase 1 and 2) or ``max_evals`` plans were scored. A cancel (Ctrl-C) ends it with
-the best plan found so far.
+missed and the hardware takes per-channel weights, tries per-channel layer by layer; phase 3, only
+when still missed and ``--allow float``, computes ops in float, layer by layer; the last phase gives
+back every paid move (float op, per-channel kernel) the plan can do without (least cost). The search
+stops as soon as the target is met (phases 1-3) or ``max_evals`` plans were scored. A cancel (Ctrl-C)
+ends it with the best plan found so far.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 
 from ..plan.weight_entry import WeightEntry, WeightPlan, WeightState
 from ..progress import NULL_PROGRESS, Cancelled
-from .moves import Move, extra_bytes, layer_moves
+from .moves import Move, MoveContext, layer_moves, plan_cost
 
 
 def noise_band_pp(top1: float, n: int, z: float = 1.96) -> float:
@@ -48,7 +49,7 @@ def sensitivity_order(rows, weighted: set, band_pp: float) -> list[LayerOrder]:
 
 @dataclass
 class Point:
-    """One plan the search scored: its kernel states, held-out top-1 and cost."""
+    """One plan the search scored: its kernel states, the ops it computes in float, held-out top-1 and cost."""
 
     index: int
     states: dict                 # layer -> WeightState
@@ -57,10 +58,23 @@ class Point:
     extra_bytes: int
     changes: list                # Move.to_dict() of every move from the start
     phase: str
+    precisions: dict = field(default_factory=dict)   # layer -> precision away from int8 (the session's and the moves')
+
+    @property
+    def float_ops(self) -> list[str]:
+        return sorted(layer for layer, p in self.precisions.items() if p == "float")
 
     def to_dict(self) -> dict:
         return {"index": self.index, "top1": self.top1, "drop_pp": round(self.drop_pp, 4),
-                "extra_bytes": self.extra_bytes, "changes": list(self.changes), "phase": self.phase}
+                "extra_bytes": self.extra_bytes, "changes": list(self.changes), "phase": self.phase,
+                "float_ops": self.float_ops}
+
+    def plan_dict(self) -> dict:
+        """The whole plan this point scored: every searched kernel's state and the ops away from int8
+        (what loading the point into a session sets, :func:`core.autotune.apply.point_change`)."""
+        return {"kernels": {layer: {"granularity": s.granularity, "method": s.method,
+                                    "clip": list(s.clip) if s.clip else None} for layer, s in self.states.items()},
+                "precision": dict(self.precisions)}
 
 
 @dataclass
@@ -75,13 +89,19 @@ class SearchResult:
     seconds: float = 0.0
 
 
-class Search:
-    """The state of one search; :meth:`run` returns a :class:`SearchResult`."""
+# the phases after the free clips, in order of cost; each runs only while the target is missed
+PAID_PHASES = ("per-channel", "float")
 
-    def __init__(self, live, kinds: dict, stats: dict, start: dict, float_top1: float, options,
+
+class Search:
+    """The state of one search; :meth:`run` returns a :class:`SearchResult`. ``scorer.edit_kernels(plan)``
+    scores a :class:`WeightPlan` (kernel states and precisions) on the held-out split (:mod:`.scoring`);
+    ``ctx`` is the moves' :class:`~.moves.MoveContext`."""
+
+    def __init__(self, scorer, kinds: dict, ctx: MoveContext, start: dict, float_top1: float, options,
                  progress=NULL_PROGRESS, precisions: dict | None = None):
-        self.live, self.kinds, self.stats, self.options = live, kinds, stats, options
-        self.precisions = dict(precisions or {})   # the session's ops away from int8: kept as they are
+        self.live, self.kinds, self.ctx, self.options = scorer, kinds, ctx, options
+        self.start_precisions = dict(precisions or {})   # the session's ops away from int8: kept as they are
         self.float_top1, self.progress = float_top1, progress
         self.start_states = dict(start)
         self.points: list[Point] = []
@@ -90,8 +110,8 @@ class Search:
         self.t0 = time.perf_counter()
 
     # ---- scoring ---------------------------------------------------------------
-    def cost(self, states: dict) -> int:
-        return sum(extra_bytes(s, self.stats[layer]) for layer, s in states.items())
+    def cost(self, states: dict, precisions: dict) -> int:
+        return plan_cost(states, precisions, self.ctx)
 
     def meets(self, p: Point) -> bool:
         return p.drop_pp <= self.options.max_drop_pp + 1e-9
@@ -106,14 +126,14 @@ class Search:
             return (a.extra_bytes, -a.top1) < (b.extra_bytes, -b.top1)
         return (-a.top1, a.extra_bytes) < (-b.top1, b.extra_bytes)
 
-    def score(self, states: dict, changes: list, phase: str, what: str) -> Point:
+    def score(self, states: dict, precisions: dict, changes: list, phase: str, what: str) -> Point:
         plan = WeightPlan({layer: WeightEntry(layer, self.kinds[layer], s) for layer, s in states.items()},
-                          dict(self.precisions))
+                          dict(precisions))
         self.progress.update(self.evals, self.total, what)
         fig = self.live.edit_kernels(plan)
         self.evals += 1
         p = Point(len(self.points), dict(states), float(fig.top1), (self.float_top1 - fig.top1) * 100.0,
-                  self.cost(states), list(changes), phase)
+                  self.cost(states, precisions), list(changes), phase, dict(precisions))
         self.points.append(p)
         if self.better(p, self.best):
             self.best = p
@@ -131,9 +151,8 @@ class Search:
         for mv in moves:
             if not self.budget_left():
                 break
-            states = dict(current.states)
-            states[mv.layer] = mv.state
-            p = self.score(states, current.changes + [mv.to_dict()], phase, f"{mv.layer}: {mv.label}")
+            states, precisions = mv.apply(current.states, current.precisions)
+            p = self.score(states, precisions, current.changes + [mv.to_dict()], phase, f"{mv.layer}: {mv.label}")
             if p.top1 > best.top1:
                 best = p
         return best
@@ -142,40 +161,54 @@ class Search:
         for o in order:
             if self.meets(current) or not self.budget_left():
                 break
-            per_channel_ok = kind == "per-channel" and self.options.may_go_per_channel
-            allow = ("clip",) if kind == "clip" else ()
-            moves = [m for m in layer_moves(o.layer, self.stats[o.layer], current.states[o.layer], allow,
-                                            per_channel_ok) if m.kind == kind]
+            if current.precisions.get(o.layer, "int8") != "int8":     # a float op: its kernel is not int8
+                continue
+            moves = layer_moves(o.layer, current.states[o.layer], self.ctx, (kind,))
             current = self._try_layer(current, moves, kind)
         return current
 
     def _give_back(self, current: Point) -> Point:
-        """Phase 3: per-channel layers back to per-tensor, one at a time, while the target holds."""
-        for layer, s in list(current.states.items()):
+        """Last phase: every paid move (float ops first, the dearest, then per-channel kernels) undone, one
+        layer at a time, while the target holds."""
+        paid = [c for c in current.changes if c["move"] == "float"] + \
+               [c for c in current.changes if c["move"] == "per-channel"]
+        for c in paid:
             if not self.budget_left():
                 break
-            if s.granularity != "per-channel" or self.start_states[layer].granularity == "per-channel":
-                continue
-            states = dict(current.states)
-            states[layer] = self.start_states[layer]
-            changes = [c for c in current.changes if c["layer"] != layer]
-            p = self.score(states, changes, "give-back", f"{layer}: back to per-tensor")
+            layer = c["layer"]
+            states, precisions = dict(current.states), dict(current.precisions)
+            if c["move"] == "float":
+                precisions.pop(layer, None)
+                what = f"{layer}: back to int8"
+            else:
+                states[layer] = self.start_states[layer]
+                what = f"{layer}: back to per-tensor"
+            changes = [x for x in current.changes if not (x["layer"] == layer and x["move"] == c["move"])]
+            p = self.score(states, precisions, changes, "give-back", what)
             if self.meets(p):
                 current = p
         return current
 
+    def _allowed(self, kind: str) -> bool:
+        if kind == "per-channel":
+            return self.options.may_go_per_channel
+        return kind in self.options.allow
+
     def run(self, order: list[LayerOrder]) -> SearchResult:
         self.best = None
-        start = self.score(self.start_states, [], "start", "the plan as it is")   # a cancel here: nothing to keep
-        result = SearchResult(start, start, order=order)
+        start = self.score(self.start_states, self.start_precisions, [], "start", "the plan as it is")
+        result = SearchResult(start, start, order=order)       # a cancel before this: nothing to keep
         try:
             current = start
             if "clip" in self.options.allow:
                 current = self._phase(current, order, "clip")
-            if not self.meets(current) and self.options.may_go_per_channel:
-                current = self._phase(current, order, "per-channel")
-                if self.meets(current):
-                    self._give_back(current)
+            paid = False
+            for kind in PAID_PHASES:
+                if not self.meets(current) and self._allowed(kind):
+                    current = self._phase(current, order, kind)
+                    paid = True
+            if paid and self.meets(current):
+                self._give_back(current)
             result.stopped = ("target met" if self.meets(self.best) else
                               "--max-evals reached" if not self.budget_left() else "no move left")
         except Cancelled:

@@ -95,6 +95,10 @@ def _ablation_table(summary: dict) -> list[str]:
     out.append("</table>")
     if doc.get("missing"):
         out.append("<p class='note'>not bundled: " + html.escape(", ".join(doc["missing"])) + "</p>")
+    if doc.get("qat_recorded"):
+        from .ablation import qat_line
+
+        out.append("<p class='note'>" + html.escape(qat_line(doc["qat_recorded"])) + "</p>")
     return out
 
 

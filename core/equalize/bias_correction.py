@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..keras_graph import walk_nodes
-from ..models.bn_fold import _foldable_pairs
+from ..models.bn_fold import foldable_pairs
 from ..progress import NULL_PROGRESS, Progress
 from .pairs import _activation_kind
 from .preact import bn_preact_stats, expected_clipped
@@ -63,7 +63,7 @@ def _through(kind: str, dist):
 
 def analytic_input_means(model, stats: dict[str, tuple[np.ndarray, np.ndarray]]) -> dict[str, np.ndarray]:
     """Weighted layer name -> E[input] per channel, where the BN statistics determine it."""
-    folded_bns = set(_foldable_pairs(model).values())
+    folded_bns = set(foldable_pairs(model).values())
     dist: dict[int, tuple | None] = {}
     out = {}
     for inp in model.inputs:

@@ -15,13 +15,13 @@ from pathlib import Path
 
 import numpy as np
 
-from ..models.bn_fold import _foldable_pairs
+from ..models.bn_fold import foldable_pairs
 
 
 def bn_preact_stats(model) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """conv/dense layer name -> (mean, std) per output channel, for every layer with a foldable BN."""
     out = {}
-    for conv, bn_name in _foldable_pairs(model).items():
+    for conv, bn_name in foldable_pairs(model).items():
         bn = model.get_layer(bn_name)
         w = {v.path.split("/")[-1]: np.asarray(v.numpy(), np.float64) for v in bn.weights}
         mean = w["moving_mean"]

@@ -44,6 +44,18 @@ def fq_kernel_with(tf, layer_cls: str, kernel: np.ndarray, lo: np.ndarray, hi: n
     return fake_quant_kernel(tf, layer_cls, kernel, "per-tensor" if len(hi) == 1 else "per-channel", hi)
 
 
+def fake_quant_activation(tf, t, lo: float, hi: float):
+    """``t`` through the export's activation FakeQuant on the constant range ``lo``..``hi`` (8 bits, wide range).
+
+    Always ``fake_quant_with_min_max_args``: it rounds ``(x - min) * (1 / scale)``, while
+    ``fake_quant_with_min_max_vars`` rounds ``(x - min) / scale`` (TensorFlow's
+    ``fake_quant_ops_functor.h``), and the two differ by one step wherever a value lies within a
+    float32 ulp of a rounding boundary. Every graph that must compute what the export computes
+    (the fine-tuning graph on its constant ranges, :mod:`core.qat.model`) calls this one function."""
+    return tf.quantization.fake_quant_with_min_max_args(t, min=float(lo), max=float(hi), num_bits=8,
+                                                        narrow_range=False)
+
+
 def _activation(tf, layer, y):
     act = layer.get_config().get("activation", "linear")
     if act == "relu":
@@ -166,9 +178,7 @@ def forward_fn(model, fq_after: dict[str, tuple[float, float]], weights: str | N
 
     def fq(name, t):
         if name in fq_after:
-            lo, hi = fq_after[name]
-            return tf.quantization.fake_quant_with_min_max_args(t, min=float(lo), max=float(hi),
-                                                                num_bits=8, narrow_range=False)
+            return fake_quant_activation(tf, t, *fq_after[name])
         return t
 
     step = node_step(model, folded, fq, kernel_quant)

@@ -31,7 +31,7 @@ def _bn_scale_shift(bn) -> tuple[np.ndarray, np.ndarray]:
     return s, beta - mean * s
 
 
-def _foldable_pairs(model) -> dict[str, str]:
+def foldable_pairs(model) -> dict[str, str]:
     """conv/dense layer name -> the BN layer name folded into it."""
     consumers: dict[str, list] = {}
     for layer in model.layers:
@@ -75,7 +75,7 @@ def folded_weights(model) -> tuple[dict[str, tuple[np.ndarray, np.ndarray | None
     Conv2D/DepthwiseConv2D/Dense of ``model``, BN folded in where possible (bias None when the
     layer has none and no BN was folded). A graph walker that treats the folded BNs as
     identity and uses these weights computes the folded model."""
-    pairs = _foldable_pairs(model)
+    pairs = foldable_pairs(model)
     params = {}
     for layer in model.layers:
         if type(layer).__name__ not in FOLDABLE:
@@ -97,7 +97,7 @@ def fold_batchnorm(model):
     plan tensors (``core.quant.tensors``) of the original model still name layers of
     the folded one; a BN output layer maps to its conv (see :func:`folded_layer_map`).
     """
-    pairs = _foldable_pairs(model)
+    pairs = foldable_pairs(model)
     folded_bns = set(pairs.values())
     clones: dict[str, object] = {}
 
@@ -128,7 +128,7 @@ def fold_batchnorm(model):
 
 def folded_layer_map(model) -> dict[str, str]:
     """Original layer name -> the layer of the folded model producing the same tensor."""
-    pairs = _foldable_pairs(model)
+    pairs = foldable_pairs(model)
     out = {layer.name: layer.name for layer in model.layers}
     for conv, bn in pairs.items():
         out[bn] = conv

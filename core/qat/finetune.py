@@ -1,7 +1,8 @@
 """``finetune()``: quantization-aware fine-tuning of a session's model, resumable like ``train``.
 
-The same machinery as :func:`core.training.train`: the strategy is made first
-(:func:`core.training.strategy.make_strategy`: one-device, mirrored, multi-worker), the data streams
+The same machinery as :func:`core.training.train`: the same set-up first
+(:func:`core.training.setup.distributed_run`: one-device, mirrored, multi-worker; the steps and the
+backup check of :mod:`core.training.setup`), the data streams
 through :class:`core.training.input.TrainData`, the recipe gives optimizer, schedule and loss, and
 the callbacks are train's (progress and per-epoch log, NaN stop, BackupAndRestore that never backs
 up a non-finite state). A killed run restarted with the same command resumes from ``M_qat.backup/``
@@ -14,12 +15,12 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
 from pathlib import Path
 
 from ..atomic import atomic_write_text
 from ..progress import NULL_PROGRESS, Cancelled, Progress
 from ..training.config import ConfigError
+from ..training.setup import backup_epoch, distributed_run, steps_per_epoch
 from .config import FinetuneConfig, finetune_paths
 
 # Options that define the run; a backup made with other values is not resumed.
@@ -30,21 +31,12 @@ _IDENTITY = ("data", "ranges", "weights", "batch_size", "learning_rate", "recipe
 def finetune(session, config: FinetuneConfig, out: str | Path, progress: Progress = NULL_PROGRESS) -> dict:
     """Fine-tune ``session``'s model (a loaded :class:`core.session.Session` whose model exists) and write
     ``out`` (M_qat.keras) and M_qat.qft beside it; returns the run log."""
-    from ..training.strategy import make_strategy
-
     out = Path(out)
     if out.suffix != ".keras":
         raise ConfigError(f"--out {out}: the fine-tuned model must end in .keras (M_qat.keras)")
     session.require_model()
-    strategy, placement = make_strategy(config.strategy)   # the first TensorFlow call of the run
-    scratch = None
-    try:
-        if not placement.is_chief:
-            scratch = Path(tempfile.mkdtemp(prefix=f"qftune-finetune-worker{placement.worker_index}-"))
+    with distributed_run(config.strategy, "finetune") as (strategy, placement, scratch):   # the first TF call
         return _finetune(session, config, out, progress, strategy, placement, scratch)
-    finally:
-        if scratch is not None:
-            shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _finetune(session, config, out, progress, strategy, placement, scratch):
@@ -52,7 +44,6 @@ def _finetune(session, config, out, progress, strategy, placement, scratch):
 
     from ..models.convention import resolve_convention
     from ..training.callbacks import FiniteGuard, NonFiniteError, TrainingReport, WorkerBackup, weights_finite
-    from ..training.fit import _backup_epoch, _steps_per_epoch
     from ..training.recipes import RECIPES
     from .data import open_finetune_data
     from .model import QATModel
@@ -63,15 +54,13 @@ def _finetune(session, config, out, progress, strategy, placement, scratch):
     source = keras.models.load_model(session.model_path, compile=False)
     data, note = open_finetune_data(config.data, config.data_path, config.limit, config.seed, source)
     batch = config.batch_size
-    steps = config.steps_per_epoch or _steps_per_epoch(batch, len(data), placement)
-    if batch % placement.replicas:
-        raise ConfigError(f"--batch-size {batch} must be a multiple of the {placement.replicas} replicas in sync")
+    steps = steps_per_epoch(batch, len(data), placement, config.steps_per_epoch)
     size = int(source.input_shape[1])
     lr0 = recipe.learning_rate(config.base_lr, batch)
     identity = {"session_model_sha256": session.model_sha256, "plan": _plan_digest(session.plan),
                 **{k: v for k, v in config.to_dict().items() if k in _IDENTITY}}
 
-    backed_up = _backup_epoch(real["backup"], identity)
+    backed_up = backup_epoch(real["backup"], identity)
     log = {"config": config.to_dict(), "epochs": [], "wall_time_s": 0.0, "finished": False, "runs": [],
            "session": str(session.path), "data_check": note}
     if backed_up is not None and real["log"].exists():

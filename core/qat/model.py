@@ -6,15 +6,21 @@ computed the way the int8 model computes it), with three hooks of its own:
 - every Conv2D / DepthwiseConv2D / Dense computes with a trainable *folded* kernel variable, fake-
   quantized per the plan (:mod:`.kernels`), and a trainable folded bias where the model has a place to
   store one (the conv's bias or its BatchNorm's beta);
-- every plan tensor goes through ``fake_quant_with_min_max_vars`` with its group's range variable
-  (:mod:`.ranges`); the input's FakeQuant is the export's too;
+- every plan tensor goes through its group's FakeQuant (:mod:`.ranges`): a range that is not trained
+  (``fixed``; the input, locked and spec-fixed ones under ``learned``) through the export's own op on
+  the same constant (:func:`core.export.graph.fake_quant_activation`, ``fake_quant_with_min_max_args``),
+  a trained one through ``fake_quant_with_min_max_vars`` on its variable, whose gradient reaches the
+  bounds. The two ops round ``x / scale`` differently (the ``vars`` op divides by the scale, the
+  ``args`` op multiplies by its inverse), so only the export's op reproduces the export at the
+  float32 ulp next to a rounding boundary: a trained range computes what the export computes but for
+  such values, one step apart;
 - the loss sees the model output *before* its own FakeQuant when that tensor's range is locked
   (softmax: 1/256 steps): rounding a probability to 0 would clip the cross-entropy and stop its
   gradient, and the locked FakeQuant only rounds, it never changes which class wins but for ties.
 
 BatchNorm statistics are folded and frozen (no batch statistics): what the int8 model computes is
-what is trained. With ``ranges="fixed"`` and untouched weights the output equals the export's
-reference forward pass (:func:`core.export.graph.forward_fn`).
+what is trained. With ``ranges="fixed"`` the output equals, bit for bit, the export's forward pass
+(:func:`core.export.graph.forward_fn`) of the weights it holds.
 """
 
 from __future__ import annotations
@@ -24,9 +30,9 @@ from types import SimpleNamespace
 import keras
 import numpy as np
 
-from ..export.graph import fq_kernel_with, input_layer_name, kernel_range, node_step
+from ..export.graph import fake_quant_activation, fq_kernel_with, input_layer_name, kernel_range, node_step
 from ..keras_graph import walk_nodes
-from ..models.bn_fold import _foldable_pairs, folded_weights
+from ..models.bn_fold import foldable_pairs, folded_weights
 from .kernels import fake_quant_variable, kernel_spec
 from .ranges import ValidRange, initial_ranges, learnable, range_groups
 
@@ -56,14 +62,14 @@ class QATModel(keras.Model):
 
         check_plan_matches_model(source, plan.tensors)
         params, skipped = folded_weights(source)
-        pairs = _foldable_pairs(source)
+        pairs = foldable_pairs(source)
         groups = range_groups(plan.tensors)
         start = initial_ranges(plan.tensors, plan)
         # Not tracked by Keras (a SimpleNamespace): the source model and the plan are no part of this model's state.
         self._g = SimpleNamespace(source=source, plan=plan, weights=weights, ranges_mode=ranges,
                                   nodes=list(walk_nodes(source)), folded=(params, skipped), pairs=pairs,
                                   input_name=input_layer_name(source), specs={}, group_of={}, kernel_names=[],
-                                  bias_names=[], output_layer=None, loss_before_output_fq=False)
+                                  bias_names=[], output_layer=None, loss_before_output_fq=False, constant={})
         self.kernel_vars, self.bias_vars, self.range_vars = {}, {}, {}
         for node in self._g.nodes:
             layer = node.operation
@@ -81,6 +87,8 @@ class QATModel(keras.Model):
             trainable = ranges == "learned" and learnable(group, plan)
             self.range_vars[gid] = self._variable(f"range_{len(self.range_vars)}", np.array([lo, hi], np.float32),
                                                   trainable, ValidRange() if trainable else None)
+            if not trainable:
+                self._g.constant[gid] = (float(lo), float(hi))
             for t in group:
                 self._g.group_of[t.output_layer] = gid
         last = source.outputs[0]._keras_history.operation.name
@@ -103,6 +111,8 @@ class QATModel(keras.Model):
             gid = g.group_of.get(name)
             if gid is None or (name == g.output_layer and not quantize_output):
                 return t
+            if gid in g.constant:      # the export's op on the export's constant: bit-exact (module docstring)
+                return fake_quant_activation(tf, t, *g.constant[gid])
             r = self.range_vars[gid]
             return tf.quantization.fake_quant_with_min_max_vars(t, r[0], r[1], num_bits=8, narrow_range=False)
 

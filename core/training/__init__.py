@@ -5,6 +5,7 @@
     strategy   one-device, mirrored, multi-worker (TF_CONFIG), auto
     input      the streaming tf.data pipeline (file lists, sharding, augmentation)
     callbacks  progress and log, checkpoints, the NaN stop, BackupAndRestore
+    setup      what every run sets up first (strategy, steps per epoch, the backup check), for train and finetune
     fit        train()
 """
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
 import types
 from pathlib import Path
 
@@ -24,8 +23,9 @@ import numpy as np
 from ..atomic import atomic_write_text
 from ..models import QFConfig, build
 from ..progress import NULL_PROGRESS, Cancelled, Progress
-from .config import ConfigError, TrainConfig, output_paths
+from .config import TrainConfig, output_paths
 from .recipes import RECIPES
+from .setup import backup_epoch, distributed_run, steps_per_epoch
 
 # Options that define the model; a backup made with other values is not resumed.
 _IDENTITY = ("arch", "qf_changes", "width", "data", "input_size", "recipe")
@@ -33,24 +33,11 @@ _IDENTITY = ("arch", "qf_changes", "width", "data", "input_size", "recipe")
 
 def train(config: TrainConfig, out: str | Path, resume: bool = False, progress: Progress = NULL_PROGRESS) -> dict:
     """Train and save to ``out``; returns the run log (also written as JSON by the chief)."""
-    from .strategy import make_strategy
-
     out = Path(out)
     if out.suffix != ".keras":
         raise ValueError(f"{out}: the output model must end in .keras")
-    strategy, placement = make_strategy(config.strategy, config.mixed_precision)   # first TF call
-    scratch = None
-    try:
-        if not placement.is_chief:
-            scratch = Path(tempfile.mkdtemp(prefix=f"qftune-train-worker{placement.worker_index}-"))
+    with distributed_run(config.strategy, "train", config.mixed_precision) as (strategy, placement, scratch):
         return _train(config, out, resume, progress, strategy, placement, scratch)
-    finally:
-        if scratch is not None:
-            shutil.rmtree(scratch, ignore_errors=True)
-        if config.mixed_precision:
-            import keras
-
-            keras.mixed_precision.set_global_policy("float32")
 
 
 def _train(config, out, resume, progress, strategy, placement, scratch):
@@ -73,13 +60,13 @@ def _train(config, out, resume, progress, strategy, placement, scratch):
     if len(data) == 0:
         raise ValueError(f"{config.data}: no training images")
     batch = config.batch_size
-    steps = _steps_per_epoch(batch, len(data), placement)
+    steps = steps_per_epoch(batch, len(data), placement)
     size = config.input_size or (min(224, data.native_size) if data.streaming else data.native_size)
     lr0 = recipe.learning_rate(config.learning_rate, batch)
     identity = {k: (list(v) if isinstance(v, tuple) else v) for k, v in config.to_dict().items() if k in _IDENTITY}
 
     # ---- what to continue from: the backup (a restarted job), else --resume's checkpoint, else nothing
-    backed_up = _backup_epoch(real["backup"], identity)
+    backed_up = backup_epoch(real["backup"], identity)
     log = {"config": config.to_dict(), "epochs": [], "wall_time_s": 0.0, "finished": False, "runs": []}
     if (resume or backed_up is not None) and real["log"].exists():
         log = json.loads(real["log"].read_text())
@@ -155,15 +142,6 @@ class WorkerLostError(RuntimeError):
     """A multi-worker run lost a peer (killed, preempted, network); the backup allows a restart."""
 
 
-def _steps_per_epoch(batch: int, images: int, placement) -> int:
-    if batch % placement.replicas:
-        raise ConfigError(f"--batch-size {batch} must be a multiple of the {placement.replicas} replicas in sync "
-                          f"({placement.describe()})")
-    if images < batch:
-        raise ConfigError(f"--batch-size {batch} is larger than the {images} training images")
-    return images // batch
-
-
 def _new_model(config, recipe, lr0, size, data):
     """A freshly initialised, compiled model (inside the strategy's scope)."""
     import keras
@@ -186,28 +164,13 @@ def _kept(ckpt: Path, good_epochs: int) -> str:
 
 def _worker_lost(exc, backup: Path, identity: dict) -> WorkerLostError:
     """The error that tells how to resume after a collective op failed because a peer went away."""
-    saved = _backup_epoch(backup, identity)
+    saved = backup_epoch(backup, identity)
     where = f"from {backup} (epoch {saved})" if saved else "from the start (no epoch was backed up)"
     lines = [line.strip() for line in str(exc).splitlines()
              if line.strip() and "Graph execution error" not in line and not line.startswith("Detected at")]
     cause = next((line for line in lines if "abort" in line or "onnect" in line), lines[0] if lines else "")
     return WorkerLostError(f"lost another worker of the cluster ({type(exc).__name__}: {cause[:200]}); "
                            f"restart the same command on every worker to resume {where}")
-
-
-def _backup_epoch(backup: Path, identity: dict) -> int | None:
-    """The epoch a BackupAndRestore backup reached, if it is of this run's model; refuse another model's."""
-    meta = backup / "training_metadata.json"
-    if not meta.exists():
-        return None
-    ident = backup / "qftune_identity.json"
-    theirs = json.loads(ident.read_text()) if ident.exists() else None
-    if theirs != identity:
-        diff = ", ".join(f"{k} {theirs.get(k)!r} -> {identity[k]!r}" for k in identity
-                         if theirs and theirs.get(k) != identity[k]) or "unknown options"
-        raise ConfigError(f"{backup} holds an interrupted run of another model ({diff}); rerun that command to "
-                          f"resume it, or delete {backup} to start over")
-    return int(json.loads(meta.read_text())["epoch"])
 
 
 def _inference_model(model, config, size, data):

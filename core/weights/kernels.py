@@ -18,11 +18,11 @@ def kernel_stats(model, folded=None) -> dict[str, KernelStats]:
     The output variance of a channel is its folded BatchNorm's ``gamma^2 var / (var + eps)``
     (the variance of the BN output over the training data); None for a layer without BN.
     """
-    from ..models.bn_fold import _foldable_pairs, folded_weights
+    from ..models.bn_fold import foldable_pairs, folded_weights
     from .ranges import _bn_stats
 
     params, _ = folded if folded is not None else folded_weights(model)
-    pairs = _foldable_pairs(model)
+    pairs = foldable_pairs(model)
     out = {}
     for name, (kernel, _bias) in params.items():
         variance = None

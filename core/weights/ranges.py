@@ -126,10 +126,10 @@ def _bn_stats(bn) -> tuple[np.ndarray, np.ndarray]:
 
 def model_weights(model) -> dict[str, LayerWeights]:
     """Every Conv2D / DepthwiseConv2D / Dense layer of ``model``, BN folded as the export folds it."""
-    from ..models.bn_fold import _foldable_pairs, folded_weights
+    from ..models.bn_fold import foldable_pairs, folded_weights
 
     params, _ = folded_weights(model)
-    pairs = _foldable_pairs(model)
+    pairs = foldable_pairs(model)
     out = {}
     for layer in model.layers:
         name, kind = layer.name, type(layer).__name__

@@ -73,6 +73,36 @@ def _start_states(plan, base: str) -> tuple[dict, dict]:
     return states, kinds
 
 
+def _floatable(plan, start: dict) -> set:
+    """The weighted layers ``set-precision LAYER float`` accepts (not tied, locked or producing the output)."""
+    from ..plan.checks import PlanError
+
+    out = set()
+    for layer in start:
+        try:
+            plan.set_precision(layer, "float", apply=False)
+        except PlanError:
+            continue
+        out.add(layer)
+    return out
+
+
+def _exportable_floats(model, plan, start, kinds, base, conv, folder):
+    """:class:`core.autotune.exportable.ExportableFloats` of the plan: each candidate checked by a verified
+    export of the starting plan with that op float (written to ``folder``, a temporary one)."""
+    from ..autotune.exportable import ExportableFloats
+    from ..export import export_int8
+    from ..plan.weight_entry import WeightEntry, WeightPlan
+
+    def check(layer):
+        wp = WeightPlan({x: WeightEntry(x, kinds[x], s) for x, s in start.items()},
+                        {**getattr(plan, "precisions", {}), layer: "float"})
+        export_int8(model, plan.tensors, plan.ranges(), Path(folder) / "float_check.tflite", weights=base,
+                    input_convention=conv, weight_plan=wp, force=True)
+
+    return ExportableFloats(_floatable(plan, start), check)
+
+
 def _measure(model, plan_tensors, ranges, states, kinds, base, folder, conv, latency_ds, threads, name,
              precisions=None):
     """Export one plan's kernel states (verified) to ``folder``; (path, bytes, latency ms or None)."""
@@ -95,6 +125,8 @@ def autotune(session_path: str, data: str, options, out: str, model_path: str | 
     :class:`core.autotune.options.TuneOptions`."""
 
     from ..autotune.holdout import calibration_digests, held_out
+    from ..autotune.moves import MoveContext
+    from ..autotune.scoring import Scorer
     from ..autotune.search import Search, noise_band_pp, sensitivity_order
     from ..models.bn_fold import folded_weights
     from ..models.convention import resolve_convention
@@ -123,12 +155,13 @@ def autotune(session_path: str, data: str, options, out: str, model_path: str | 
     calib = calibration_digests(session.calibration, size, channels, session_path, path, warn)
     ho = held_out(ds, options.holdout, size, channels, calib)
     start, kinds = _start_states(plan, base)
-    stats = {k: stats[k] for k in start}
+    all_stats = stats
 
     phase = progress.sub(0.0, 0.15, 1.0)
     phase.update(0, 1, "scoring float and the plan on the held-out split")
     sim = SimulatedModel(model, plan.tensors, plan.ranges(), weights=base, folded=folded, weight_plan=plan)
-    live = LiveSet(sim, conv.apply(ho.pixels), ho.labels, simulated_float(model, folded))
+    float_fn = simulated_float(model, folded)
+    live = LiveSet(sim, conv.apply(ho.pixels), ho.labels, float_fn)
     float_top1 = float(live.figures.float_top1)
     band = noise_band_pp(float_top1, len(ho.labels))
     weighted = [t for t in plan.tensors if t.op in WEIGHTED_OPS and t.name in start]
@@ -136,15 +169,31 @@ def autotune(session_path: str, data: str, options, out: str, model_path: str | 
                              progress=progress.sub(0.15, 0.15, 1.0), convention=conv)
     order = sensitivity_order(rows, set(start), band)
 
-    search = Search(live, kinds, stats, start, float_top1, options, progress.sub(0.3, 0.5, 1.0),
+    check_dir = tempfile.TemporaryDirectory(prefix="qftune-float-check-")
+    floats = (_exportable_floats(model, plan, start, kinds, base, conv, check_dir.name) if "float" in options.allow
+              else None)
+    ctx = MoveContext(all_stats, list(plan.tensors), floats if floats is not None else set(),
+                      options.may_go_per_channel)
+
+    def build(weight_plan):          # a plan with other float ops: a simulation of its own
+        s = SimulatedModel(model, plan.tensors, plan.ranges(), weights=base, folded=folded, weight_plan=weight_plan)
+        return LiveSet(s, conv.apply(ho.pixels), ho.labels, float_fn)
+
+    search = Search(Scorer(live, build), kinds, ctx, start, float_top1, options, progress.sub(0.3, 0.5, 1.0),
                     getattr(plan, "precisions", {}))
-    result = search.run(order)
+    try:
+        result = search.run(order)
+    finally:
+        check_dir.cleanup()
     best = result.best
 
-    # the tuned session: the session's plan with the best plan's kernel states, one undoable change
+    # the tuned session: the session's plan with the best plan's kernel states and float ops, one undoable change
+    from ..plan.precision import PrecisionState, precision_name
     from ..plan.weight_entry import kernel_name
 
     after = {kernel_name(layer): s for layer, s in best.states.items() if plan.weights[layer].state != s}
+    after.update({precision_name(layer): PrecisionState(p) for layer, p in best.precisions.items()
+                  if plan.precision(layer) != p})
     what = "; ".join(f"{c['layer']}: {c['label']}" for c in best.changes) or "kernels at the hardware's granularity"
     plan.make_change(f"autotune: {what}", after, (), apply=True)
 
@@ -171,13 +220,17 @@ def autotune(session_path: str, data: str, options, out: str, model_path: str | 
     # the verifier checked every tensor against the plan; the session's own float ops (set-precision) stay float
     doc["every_op_int8"] = (confirmed["verified"] and not float_layers(plan)) if confirmed else None
     doc["float_ops"] = sorted(float_layers(plan))
+    if floats is not None:      # ops a float move could not offer: the verified export refused them
+        doc["float_refused"] = dict(floats.refused)
     doc.update(_front_doc(points, measured, confirmed, options))
     if doc["cancelled"]:
         code, verdict = EXIT_CANCELLED, (f"cancelled: the best plan found so far is written (held-out drop "
                                          f"{best.drop_pp:.2f} pp, not confirmed on the full set)")
     elif confirmed and confirmed["met"] and result.met:
         code, verdict = EXIT_MET, (f"target met: drop {confirmed['drop_pp']:.2f} pp <= {options.max_drop_pp:g} pp "
-                                   f"on {confirmed['n_images']} images, every op int8")
+                                   f"on {confirmed['n_images']} images, "
+                                   + (f"float ops: {', '.join(doc['float_ops'])}" if doc["float_ops"] else
+                                      "every op int8"))
     else:
         where = (f"{confirmed['drop_pp']:.2f} pp on the full set ({best.drop_pp:.2f} pp held out)"
                  if confirmed else f"{best.drop_pp:.2f} pp held out")
@@ -220,7 +273,7 @@ def _confirm(model, plan, session, best, points, kinds, base, conv, ds, ho, opti
             if p.index not in measured:
                 progress.check_cancelled()
                 _, nbytes, lat = _measure(model, plan.tensors, plan.ranges(), p.states, kinds, base, tmp, conv,
-                                          lat_ds, options.threads, f"p{p.index}", getattr(plan, "precisions", {}))
+                                          lat_ds, options.threads, f"p{p.index}", p.precisions)
                 measured[p.index] = (nbytes, lat)
     drop = (flt.top1 - int8.top1) * 100.0
     confirmed = {"data": str(ds.source or ""), "n_images": int8.n_images, "float_top1": flt.top1,
@@ -246,6 +299,7 @@ def _front_doc(points, measured: dict, confirmed, options) -> dict:
         d["bytes"] = got[0] if got else (base_bytes + p.extra_bytes if base_bytes is not None else None)
         d["bytes_measured"] = got is not None
         d["latency_ms"] = got[1] if got else None
+        d["plan"] = p.plan_dict()
         return d
 
     return {"points": [row(p) for p in points], "pareto": [row(p) for p in front(points)]}

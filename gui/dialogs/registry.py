@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import (
+    autotune_dialog,
     calibrate_dialog,
     compare_dialog,
     equalize_dialog,
     evaluate_dialog,
     export_dialog,
+    finetune_dialog,
     sensitivity_dialog,
     train_dialog,
 )
@@ -41,6 +43,8 @@ JOB_DIALOGS: dict[str, JobDialog] = {
     "evaluate": JobDialog(evaluate_dialog.EvaluateDialog, evaluate_dialog.make_job, "Evaluating"),
     "compare": JobDialog(compare_dialog.CompareDialog, compare_dialog.make_job, "Comparing"),
     "sensitivity": JobDialog(sensitivity_dialog.SensitivityDialog, sensitivity_dialog.make_job, "Sensitivity"),
+    "autotune": JobDialog(autotune_dialog.AutotuneDialog, autotune_dialog.make_job, "Autotune"),
+    "finetune": JobDialog(finetune_dialog.FinetuneDialog, finetune_dialog.make_job, "Fine-tuning"),
     "equalize": JobDialog(equalize_dialog.EqualizeDialog,
                           lambda values, app: equalize_dialog.make_job(values), "Equalizing"),
 }

@@ -11,12 +11,14 @@ from ..argtypes import float_range, int_range
 from ..json_output import print_json
 
 EPILOG = """exit codes: 0 the target is met on the held-out split and confirmed on the full evaluation set
-(every op int8, verified); 3 the target is not reached (or not confirmed on the full set): the best plan
+(verified; every op int8 unless --allow float); 3 the target is not reached (or not confirmed on the
+full set): the best plan
 found is written and its drop and cost are printed; 130 cancelled (Ctrl-C): the best plan found so far is
 written, unconfirmed; 2 bad input (nothing written).
 moves: clip (a weight clip per layer: the weight choosers and the widest live channel), per-channel
-(per-channel weights for a layer, only with --weights any). int16 and float (per-layer precision) are
-not available yet."""
+(per-channel weights for a layer, only with --weights any), float (an op computed in float32, as
+set-precision LAYER float: its kernel and its readers' kernels grow to float32; only when allowed).
+int16 (16x8 activations) is not available yet."""
 
 
 def _allow(text: str):
@@ -29,7 +31,8 @@ def _allow(text: str):
 
 
 def register(sub):
-    p = sub.add_parser("autotune", help="find the cheapest plan within a top-1 drop target (weight clips, per-channel)",
+    p = sub.add_parser("autotune", help="find the cheapest plan within a top-1 drop target (weight clips, "
+                       "per-channel, float ops)",
                        description="From the session's plan, find the plan of least cost whose top-1 drop against "
                        "float is within --max-drop percentage points: layers in the order of their measured "
                        "sensitivity, moves judged on a held-out split of --data that never overlaps the calibration "
@@ -49,7 +52,7 @@ def register(sub):
                    help="the hardware's weights: per-tensor only (a DSP/accelerator), per-channel, or any "
                    "(default: per-tensor where it is enough, per-channel where it pays)")
     p.add_argument("--allow", type=_allow, default=("clip", "per-channel"), metavar="MOVES",
-                   help="comma-separated moves it may use: clip, per-channel (default both)")
+                   help="comma-separated moves it may use: clip, per-channel, float (default clip,per-channel)")
     p.add_argument("--max-evals", dest="max_evals", type=int_range(1), default=200, metavar="N",
                    help="score at most N plans on the held-out split (default 200)")
     p.add_argument("--holdout", type=int_range(1), default=2000, metavar="N",
@@ -108,12 +111,15 @@ def format_result(doc: dict) -> str:
              f"{doc['stopped']})"]
     lines.append("changed:" if best["changes"] else "changed: nothing (the plan as it was, kernels at "
                  f"{doc['options']['weights']})")
-    lines += [f"  {c['layer']}/kernel: {c['label']}" for c in best["changes"]]
+    lines += [f"  {c['layer']}" + ("/kernel" if c["move"] != "float" else "") + f": {c['label']}"
+              for c in best["changes"]]
     if conf:
         lines.append(f"confirmed on {conf['n_images']} images of {conf['data']}: float {100 * conf['float_top1']:.2f}%, "
                      f"int8 {100 * conf['int8_top1']:.2f}% (drop {conf['drop_pp']:.2f} pp), {conf['bytes']:,} bytes"
                      + (f", {conf['latency_ms']:.2f} ms" if conf.get("latency_ms") is not None else "")
-                     + (", verified, every op int8" if conf["verified"] else ""))
+                     + (", verified" if conf["verified"] else "")
+                     + ((f", float ops: {', '.join(doc['float_ops'])}" if doc.get("float_ops") else ", every op int8")
+                        if conf["verified"] else ""))
     lines.append("Pareto front (held-out top-1, bytes" + (", latency" if doc["options"]["cost"] == "latency" else "")
                  + "):")
     for p in doc["pareto"]:
