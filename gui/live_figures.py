@@ -46,6 +46,7 @@ class LiveFigures(QObject):
         self._want_build = False
         self._base: dict | None = None    # figures of undo step 0 (the session as opened)
         self._closed = False
+        self.enabled = True               # False: no live set is built (tests not about the live figures)
         self._build_timer = QTimer(self)
         self._build_timer.setSingleShot(True)
         self._build_timer.timeout.connect(self._kick)
@@ -81,7 +82,7 @@ class LiveFigures(QObject):
         self.pending = False
         if self.runner.current is not None:
             self.runner.current.cancel()
-        if self.state.session is None:
+        if self.state.session is None or not self.enabled:
             self._set("idle", "")
             return
         self._want_build = True
@@ -97,7 +98,7 @@ class LiveFigures(QObject):
         self._session_changed()
 
     def _edited(self) -> None:
-        if self.state.session is None or self._closed:
+        if self.state.session is None or self._closed or not self.enabled:
             return
         known = self.step_figures(self.state.undo_stack.index())
         if known is not None:           # an undo/redo back to a scored step: its figures, at once

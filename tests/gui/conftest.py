@@ -77,8 +77,11 @@ def engine_helper_stops_with_the_session():
 
 @pytest.fixture
 def make_main_window(qtbot, tmp_path):
-    """``make_main_window(target=None, open=True, wait=True, profile=None)`` -> the QftuneApp
+    """``make_main_window(target=None, open=True, wait=True, profile=None, live=False)`` -> the QftuneApp
     (``app.window`` is shown).
+
+    ``live=False`` (the default here; users always have it on): the live panel builds no live set, so a
+    test not about the live figures does not pay the engine's simulated-int8 build after every open.
 
     Settings and the recovery folder live in the test's tmp_path. ``target`` is opened
     as ``qftune gui TARGET`` would (``None``: the bundled default session)."""
@@ -86,13 +89,15 @@ def make_main_window(qtbot, tmp_path):
 
     apps = []
 
-    def make(target: str | None = None, open: bool = True, wait: bool = True, profile: str | None = None):
+    def make(target: str | None = None, open: bool = True, wait: bool = True, profile: str | None = None,
+             live: bool = False):
         """``profile``: apps made with the same name share settings and recovery folder
         (a restart of the same user's app)."""
         key = profile if profile is not None else str(len(apps))
         settings = QSettings(str(tmp_path / f"settings{key}.ini"), QSettings.IniFormat)
         app = QftuneApp(settings=settings, recovery_dir=str(tmp_path / f"recovery{key}"))
         apps.append(app)
+        app.window.live_panel.live.enabled = live
         app.window.show()
         qtbot.waitExposed(app.window)
         if open:

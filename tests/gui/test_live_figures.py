@@ -31,7 +31,7 @@ def drag(qtbot, plot, x0: float, x1: float, steps: int = 12):
 
 
 def open_with_live_set(make_main_window, qtbot, target, n_images=LIVE_IMAGES, status="ready"):
-    app = make_main_window(open=False)
+    app = make_main_window(open=False, live=True)
     panel = app.window.live_panel
     panel.live.n_images = n_images
     app.open(str(target))
