@@ -64,6 +64,34 @@ def exported_pc(qf_model, qf_session, tmp_path_factory):
     return out, report
 
 
+@pytest.fixture
+def session_file(qf_session, tmp_path):
+    """A copy of the tiny QF session (its model found relative to the copy), for tests that edit it."""
+    from core.session import Session
+
+    path = tmp_path / "s.qft"
+    Session.load(qf_session.path).save(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def tflite_probs():
+    """The dequantized outputs of a .tflite on ``x``, one image per invoke (as LiteRT runs it on the phone)."""
+    def run(tflite, x):
+        from core.export.litert import dequantize, load_interpreter, quantize_input
+
+        interp = load_interpreter(str(tflite))
+        d, o = interp.get_input_details()[0], interp.get_output_details()[0]
+        out = []
+        for img in x:
+            interp.set_tensor(d["index"], quantize_input(img[None], d))
+            interp.invoke()
+            out.append(dequantize(interp.get_tensor(o["index"]), *o["quantization"])[0])
+        return np.asarray(out)
+
+    return run
+
+
 @pytest.fixture(scope="session")
 def logits_of():
     """The pre-softmax outputs of a model on ``x``."""

@@ -5,19 +5,8 @@ sessions load unchanged, and every edit undoes."""
 import json
 
 import numpy as np
-import pytest
 
 from cli_kit import clean_error, run
-
-
-@pytest.fixture
-def session_file(qf_session, tmp_path):
-    """A copy of the tiny QF session (its model found relative to the copy)."""
-    from core.session import Session
-
-    path = tmp_path / "s.qft"
-    Session.load(qf_session.path).save(path)
-    return path
 
 
 def _kernels(kind, session_path):

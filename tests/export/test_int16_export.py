@@ -5,7 +5,6 @@ the float model; the simulator follows; a combination without a 16x8 path is ref
 import json
 
 import numpy as np
-import pytest
 
 from cli_kit import clean_error, run
 
@@ -13,29 +12,12 @@ from cli_kit import clean_error, run
 INT16_OPS, FLOAT_OP = ("block1_expand", "block1_dw", "block2_add", "global_pool", "logits"), "block4_expand"
 
 
-@pytest.fixture
-def session_file(qf_session, tmp_path):
-    from core.session import Session
-
-    path = tmp_path / "s.qft"
-    Session.load(qf_session.path).save(path)
-    return path
 
 
-def _probs(tflite, x):
-    from core.export.litert import dequantize, load_interpreter, quantize_input
-
-    interp = load_interpreter(str(tflite))
-    d, o = interp.get_input_details()[0], interp.get_output_details()[0]
-    out = []
-    for img in x:
-        interp.set_tensor(d["index"], quantize_input(img[None], d))
-        interp.invoke()
-        out.append(dequantize(interp.get_tensor(o["index"]), *o["quantization"])[0])
-    return np.asarray(out)
 
 
-def test_int16_float_and_int8_ops_export_verified_and_run(session_file, tmp_path, eval_small, qf_model):
+def test_int16_float_and_int8_ops_export_verified_and_run(session_file, tmp_path, eval_small, qf_model,
+                                                         tflite_probs):
     from core.data import to_model_input
     from core.export.litert import load_interpreter, read_graph
     from core.quant.grid import int16_scale, nudge
@@ -82,7 +64,7 @@ def test_int16_float_and_int8_ops_export_verified_and_run(session_file, tmp_path
     assert report["ops"]["DEQUANTIZE"] == 1
 
     x = to_model_input(eval_small.images[:16], qf_model.input_shape)
-    mixed, ref = _probs(tfl, x), _probs(flt, x)
+    mixed, ref = tflite_probs(tfl, x), tflite_probs(flt, x)
     # stated tolerance, as for float ops: softmax within 0.15 of the float model, top-1 kept on >= 75 %
     assert np.abs(mixed - ref).max() < 0.15
     assert np.mean(mixed.argmax(1) == ref.argmax(1)) >= 0.75

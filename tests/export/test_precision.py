@@ -12,29 +12,12 @@ from cli_kit import clean_error, run
 FLOAT_OP, READER = "block1_expand", "block1_dw"
 
 
-@pytest.fixture
-def session_file(qf_session, tmp_path):
-    from core.session import Session
-
-    path = tmp_path / "s.qft"
-    Session.load(qf_session.path).save(path)
-    return path
 
 
-def _probs(tflite, x):
-    from core.export.litert import dequantize, load_interpreter, quantize_input
-
-    interp = load_interpreter(str(tflite))
-    d, o = interp.get_input_details()[0], interp.get_output_details()[0]
-    out = []
-    for img in x:
-        interp.set_tensor(d["index"], quantize_input(img[None], d))
-        interp.invoke()
-        out.append(dequantize(interp.get_tensor(o["index"]), *o["quantization"])[0])
-    return np.asarray(out)
 
 
-def test_a_float_op_exports_float_between_boundaries_and_runs(session_file, tmp_path, eval_small, qf_model):
+def test_a_float_op_exports_float_between_boundaries_and_runs(session_file, tmp_path, eval_small, qf_model,
+                                                             tflite_probs):
     from core.data import to_model_input
     from core.export.litert import load_interpreter, read_graph
     from core.session import Session
@@ -70,7 +53,7 @@ def test_a_float_op_exports_float_between_boundaries_and_runs(session_file, tmp_
     assert len(int8_ops) == report["ops"]["CONV_2D"] - 1
 
     x = to_model_input(eval_small.images[:16], qf_model.input_shape)
-    mixed, ref = _probs(tfl, x), _probs(flt, x)
+    mixed, ref = tflite_probs(tfl, x), tflite_probs(flt, x)
     # stated tolerance: softmax outputs within 0.15 of the float model (measured 0.106 on this untrained tiny
     # model, int8 everywhere else), top-1 kept on at least 75 % (measured 81 %)
     assert np.abs(mixed - ref).max() < 0.15
