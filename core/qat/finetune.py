@@ -43,7 +43,7 @@ def _finetune(session, config, out, progress, strategy, placement, scratch):
     import keras
 
     from ..models.convention import resolve_convention
-    from ..training.callbacks import FiniteGuard, NonFiniteError, TrainingReport, WorkerBackup, weights_finite
+    from ..training.callbacks import FiniteGuard, NonFiniteError, TrainingReport, WorkerBackup, non_finite_stop
     from ..training.recipes import RECIPES
     from .data import open_finetune_data
     from .model import QATModel
@@ -95,12 +95,8 @@ def _finetune(session, config, out, progress, strategy, placement, scratch):
         log["interrupted"] = True
         atomic_write_text(paths["log"], json.dumps(log, indent=2))
         raise
-    ok, where = weights_finite(model)
-    if guard.bad is not None or not ok:
-        what = (f"the loss became {guard.bad['loss']} at epoch {guard.bad['epoch']} step {guard.bad['step']}"
-                if guard.bad else f"a weight became non-finite ({where})")
-        log["stopped"] = guard.bad or {"weights": where}
-        atomic_write_text(paths["log"], json.dumps(log, indent=2))
+    what = non_finite_stop(model, guard, log, paths["log"])
+    if what is not None:
         raise NonFiniteError(f"fine-tuning stopped: {what}; {out} was not written (try a lower --lr than "
                              f"{config.base_lr:g})")
     log["finished"] = True

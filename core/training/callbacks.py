@@ -27,6 +27,18 @@ def weights_finite(model) -> tuple[bool, str]:
     return True, ""
 
 
+def non_finite_stop(model, guard, log: dict, log_path) -> str | None:
+    """After a fit: what went non-finite (the loss the ``guard`` saw, or a weight), recorded in ``log`` and
+    written to ``log_path``; None when everything is finite. train and finetune stop on it the same way."""
+    ok, where = weights_finite(model)
+    if guard.bad is None and ok:
+        return None
+    log["stopped"] = guard.bad or {"weights": where}
+    atomic_write_text(log_path, json.dumps(log, indent=2))
+    return (f"the loss became {guard.bad['loss']} at epoch {guard.bad['epoch']} step {guard.bad['step']}"
+            if guard.bad else f"a weight became non-finite ({where})")
+
+
 class FiniteGuard(keras.callbacks.TerminateOnNaN):
     """Keras' TerminateOnNaN, remembering where the loss went non-finite so the run can say it."""
 

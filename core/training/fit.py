@@ -44,7 +44,7 @@ def _train(config, out, resume, progress, strategy, placement, scratch):
     import keras
 
     from ..models.convention import resolve_convention
-    from .callbacks import FiniteGuard, NonFiniteError, TrainingReport, WorkerBackup, save_model_atomic, weights_finite
+    from .callbacks import FiniteGuard, NonFiniteError, TrainingReport, WorkerBackup, non_finite_stop, save_model_atomic
     from .input import open_training_data
 
     recipe = RECIPES[config.recipe]
@@ -120,12 +120,8 @@ def _train(config, out, resume, progress, strategy, placement, scratch):
         if placement.workers == 1 or not isinstance(exc, tf.errors.OpError):
             raise
         raise _worker_lost(exc, real["backup"], identity) from None
-    ok, where = weights_finite(model)
-    if guard.bad is not None or not ok:
-        what = (f"the loss became {guard.bad['loss']} at epoch {guard.bad['epoch']} step {guard.bad['step']}"
-                if guard.bad else f"a weight became non-finite ({where})")
-        log["stopped"] = guard.bad or {"weights": where}
-        atomic_write_text(paths["log"], json.dumps(log, indent=2))
+    what = non_finite_stop(model, guard, log, paths["log"])
+    if what is not None:
         raise NonFiniteError(f"training stopped: {what}; {_kept(real['ckpt'], len(log['epochs']))}; {out} was not "
                              f"written (try a lower --lr than {config.learning_rate or recipe.base_lr:g})")
     final = _inference_model(model, config, size, data)
