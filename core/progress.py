@@ -45,21 +45,30 @@ class Progress:
         """A child progress mapping its ``[0, total]`` onto ``[start, start + span]`` of this one's 0..1."""
         parent = self
 
-        class _Sub(Progress):
+        class _Sub(_Forwarding):
             def update(self, done, t, message=""):
                 parent.update(start + span * (done / t if t else 0.0), 1.0, message)
 
-            def check_cancelled(self):
-                parent.check_cancelled()
+        return _Sub(parent)
 
-            def cancel(self):
-                parent.cancel()
 
-            @property
-            def cancelled(self):
-                return parent.cancelled
+class _Forwarding(Progress):
+    """A progress whose cancel, cancel check and cancelled state are its parent's (``sub`` and ``with_eta``
+    only change how ``update`` reports)."""
 
-        return _Sub()
+    def __init__(self, parent: Progress):
+        super().__init__()
+        self._parent = parent
+
+    def check_cancelled(self):
+        self._parent.check_cancelled()
+
+    def cancel(self):
+        self._parent.cancel()
+
+    @property
+    def cancelled(self):
+        return self._parent.cancelled
 
 
 NULL_PROGRESS = Progress()
@@ -81,7 +90,7 @@ def with_eta(progress: Progress, clock=None) -> Progress:
     t0 = clock()
     parent = progress
 
-    class _Eta(Progress):
+    class _Eta(_Forwarding):
         def update(self, done, total, message=""):
             frac = done / total if total else 0.0
             elapsed = clock() - t0
@@ -90,14 +99,4 @@ def with_eta(progress: Progress, clock=None) -> Progress:
                     f"ETA {eta_text(elapsed * (1 - frac) / frac)}"
             parent.update(done, total, message)
 
-        def check_cancelled(self):
-            parent.check_cancelled()
-
-        def cancel(self):
-            parent.cancel()
-
-        @property
-        def cancelled(self):
-            return parent.cancelled
-
-    return _Eta()
+    return _Eta(parent)
