@@ -140,6 +140,16 @@ def _child(mode: str, session: Path, tmp_path: Path, *extra: str) -> subprocess.
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
 
+def _crashed_edit(session: Path, tmp_path: Path) -> tuple[str, float]:
+    """A child qftune edits ``session`` and is killed with SIGKILL before it saves: (tensor name, edited max)."""
+    proc = _child("crash", session, tmp_path)
+    try:
+        return _read_edit(proc)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+
+
 def _read_edit(proc) -> tuple[str, float]:
     edited = None
     for line in proc.stdout:
@@ -159,12 +169,7 @@ def _no_prompt(qtbot, app) -> bool:
 @pytest.mark.timeout(180)
 def test_kill_9_with_an_override_pending_prompts_and_restores_it(make_main_window, session_copy, tmp_path, qtbot):
     path = session_copy("qf")
-    proc = _child("crash", path, tmp_path)
-    try:
-        name, edited = _read_edit(proc)
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(30)
+    name, edited = _crashed_edit(path, tmp_path)
     app = make_main_window(str(path), profile="user")
     box = find_box(qtbot, app.window, "recoveryPrompt")
     assert path.name in box.text()

@@ -3,24 +3,17 @@ session has recoverable edits, and Recover opens that session with them."""
 
 from __future__ import annotations
 
-import signal
-
 import pytest
 from gui_kit import wait_jobs
 from PySide6.QtCore import Qt
-from test_edits_and_recovery import _child, _read_edit
+from test_edits_and_recovery import _crashed_edit
 
 
 @pytest.mark.timeout(180)
 def test_plain_launch_after_a_crash_names_the_other_session_and_recovers_it(make_main_window, session_copy,
                                                                            tmp_path, qtbot):
     path = session_copy("qf")
-    proc = _child("crash", path, tmp_path)
-    try:
-        name, edited = _read_edit(proc)
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(30)
+    name, edited = _crashed_edit(path, tmp_path)
     app = make_main_window(None, profile="user")                 # plain `qftune`: the bundled session
     qtbot.waitUntil(lambda: app.crash_notice is not None and app.crash_notice.isVisible(), timeout=10_000)
     box = app.crash_notice
