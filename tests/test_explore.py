@@ -86,3 +86,65 @@ def test_model_explorer_in_a_browser():
                     "the overlay cannot be checked in a browser on this machine")
     pytest.xfail("the browser check of the overlay is not written yet: headless Chromium's --dump-dom with a "
                  "virtual-time budget never returned on Model Explorer's page here (tried, 2 min)")
+
+
+# keras.applications MobileNets (weights=None, 96 px: the least V1 accepts at alpha 0.25 with its own
+# head; V3 with its Rescaling, hard-swish and squeeze-excite multiplies): built, calibrated on the
+# embedded images, exported and explored through the CLI as a user would
+KERAS_APPS = {
+    "v1": ("MobileNet", dict(input_shape=(96, 96, 3), alpha=0.25, classes=10)),
+    "v2": ("MobileNetV2", dict(input_shape=(96, 96, 3), alpha=0.35, classes=10)),
+    "v3-small": ("MobileNetV3Small", dict(input_shape=(96, 96, 3), alpha=0.75, classes=10)),
+    "v3-large": ("MobileNetV3Large", dict(input_shape=(96, 96, 3), alpha=0.75, classes=10)),
+}
+
+
+@pytest.fixture(scope="module")
+def jpeg_folder(tmp_path_factory):
+    """10 classes x 1 image: 96-px JPEGs of smooth random colour fields (the embedded images are grey)."""
+    import numpy as np
+    from PIL import Image
+
+    root = tmp_path_factory.mktemp("jpegs")
+    rng = np.random.default_rng(0)
+    for c in range(10):
+        (root / f"c{c}").mkdir()
+        small = rng.integers(0, 256, (6, 6, 3), dtype=np.uint8)
+        Image.fromarray(small).resize((96, 96), Image.BILINEAR).save(root / f"c{c}" / "a.jpg", quality=90)
+    return root
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("arch", list(KERAS_APPS))
+def test_node_data_covers_keras_applications_mobilenets(arch, jpeg_folder, tmp_path):
+    pytest.importorskip("model_explorer", reason="the optional extra ai-edge-model-explorer is not installed")
+    import keras
+
+    from core.graph.explorer import tensor_names
+    from core.session import Session
+    from model_kit import data_init_bn
+
+    ctor, kwargs = KERAS_APPS[arch]
+    keras.utils.set_random_seed(0)
+    model = data_init_bn(getattr(keras.applications, ctor)(weights=None, **kwargs))
+    path, s, tflite, out = tmp_path / f"{arch}.keras", tmp_path / "s.qft", tmp_path / "m_int8.tflite", tmp_path / "nd"
+    model.save(path)
+    for args in (("calibrate", path, "--data", f"folder:{jpeg_folder}", "--out", s),
+                 ("export", s, "--out", tflite), ("explore", s, tflite, "--write-node-data", out)):
+        r = run(*args)
+        assert r.returncode == 0, (args[0], r.stderr)
+    session = Session.load(s)
+    plan_ops = {t.op for t in session.plan.tensors}
+    if ctor.startswith("MobileNetV3"):
+        assert {"HARD_SWISH", "MUL", "RESCALE", "ADD"} <= plan_ops, plan_ops
+    names = tensor_names(session, tflite)
+    nodes = _adapter_tensor_names(tflite)
+    for overlay in ("estimated_SQNR.json", "range_method.json"):
+        keys = set(json.loads((out / overlay).read_text())["main"]["results"])
+        not_keyed = [f"{n} ({session.plan[n].tensor.op})" for n, tn in names.items() if tn not in keys]
+        assert not not_keyed, f"{arch}: plan tensors without node data in {overlay}: {not_keyed}"
+        stray = sorted(keys - nodes)
+        assert not stray, f"{arch}: node data keys that are no tensor of the .tflite: {stray}"
+    not_in_graph = [f"{n} ({session.plan[n].tensor.op}) -> {tn}" for n, tn in names.items() if tn not in nodes]
+    assert not not_in_graph, f"{arch}: plan tensors not found in the .tflite's graph: {not_in_graph}"
+    assert len(names) == len(session.plan.names)
