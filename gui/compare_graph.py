@@ -41,11 +41,15 @@ class DiffGraphPanel(GraphPanel):
         return (self.state, self.partner.state) if self.side == "A" else (self.partner.state, self.state)
 
     def _share_metric(self) -> None:
+        """The partner shows the same metric, painted from this side's difference (computed once)."""
         p = self.partner
         if p is not None and p.metric_key != self.metric_key:
             i = p.metric_box.findData(self.metric_key)
             if i >= 0:
+                p.metric_box.blockSignals(True)
                 p.metric_box.setCurrentIndex(i)
+                p.metric_box.blockSignals(False)
+                p._apply(self.diff)
 
     def _fill_metrics(self) -> None:
         states = self._states()
@@ -62,11 +66,6 @@ class DiffGraphPanel(GraphPanel):
         self.metric_box.blockSignals(False)
         self.recolour()
 
-    def rebuild(self) -> None:
-        super().rebuild()
-        if getattr(self, "partner", None) is not None:
-            self.partner.recolour()
-
     # ---- colouring -------------------------------------------------------------------------
     def recolour(self, names=None) -> None:
         states = self._states()
@@ -77,9 +76,16 @@ class DiffGraphPanel(GraphPanel):
             self.legend.setText("")
             return
         a, b = states
-        self.diff = difference(self.metric_key, a.plan, b.plan, a.results, b.results)
-        mine = self.diff.a if self.side == "A" else self.diff.b
-        self.values = mine
+        diff = difference(self.metric_key, a.plan, b.plan, a.results, b.results)
+        self._apply(diff)
+        if self.partner.metric_key == self.metric_key:       # one difference paints both sides
+            self.partner._apply(diff)
+
+    def _apply(self, diff: Difference | None) -> None:
+        self.diff = diff
+        if diff is None or not self.items:
+            return
+        self.values = diff.a if self.side == "A" else diff.b
         for name in self.items:
             self._paint(name)
         self._legend()
@@ -87,8 +93,6 @@ class DiffGraphPanel(GraphPanel):
     def _ranges_changed(self, names: list) -> None:
         if METRICS[self.metric_key].needs == "plan":
             self.recolour()
-            if self.partner is not None:
-                self.partner.recolour()
 
     def node_colour(self, name: str) -> str | None:
         """The node's CSS colour; None for a tensor in this model only (drawn hatched)."""

@@ -9,6 +9,7 @@ side's SQNR is infinite, takes the end colour and does not set the span).
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -64,7 +65,13 @@ def difference(metric: str, plan_a, plan_b, results_a: dict | None = None, resul
 
 def diverging_colour(fraction: float) -> str:
     """The CSS colour of 0..1 on :data:`DIVERGING` (0.5 = :data:`NEUTRAL`)."""
-    fraction = min(max(fraction, 0.0), 1.0)
+    # 8-bit colours: 1/4096 steps are finer than a colour step; cached, a recolour of both sides is a lookup
+    return _diverging(round(min(max(fraction, 0.0), 1.0) * 4096))
+
+
+@functools.lru_cache(maxsize=4097)
+def _diverging(step: int) -> str:
+    fraction = step / 4096
     for (f0, c0), (f1, c1) in zip(DIVERGING, DIVERGING[1:], strict=False):
         if fraction <= f1:
             t = (fraction - f0) / (f1 - f0)
