@@ -22,10 +22,12 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from .compare_graph import DiffGraphPanel
 from .layer_table import LayerTable
 from .session_files import load_session
 from .session_state import SessionState
@@ -37,7 +39,9 @@ from .weight_view import WeightPanel, kernel_layer
 COMPARE_PAIRS = (("sessions/mobilenet_v1_orig_fmnist.qft", "sessions/mobilenet_v1_qf_fmnist.qft"),
                  ("sessions/mobilenet_v2_orig_fmnist.qft", "sessions/mobilenet_v2_qf_fmnist.qft"))
 COMPARE_SHORTCUT = "Ctrl+M"
+GRAPH_SHORTCUT = "Ctrl+G"
 TABLE_SHARE = 0.45          # of each side's height: the layer table (the rest: weights | histogram)
+GRAPH_TABLE_SHARE = 0.3     # ... while the graph is shown in place of the weights
 
 
 def default_pair() -> tuple[str, str]:
@@ -68,7 +72,7 @@ def accuracy_text(session) -> str:
 
 
 class CompareSide(QWidget):
-    def __init__(self, caption: str, weights_cache, parent=None):
+    def __init__(self, caption: str, weights_cache, side: str = "A", parent=None):
         super().__init__(parent)
         self.state = SessionState(self)
         self.header = QLabel(caption)
@@ -77,8 +81,17 @@ class CompareSide(QWidget):
         self.table = LayerTable(self.state)
         self.panel = TensorPanel(self.state)
         self.weights = WeightPanel(self.state, weights_cache)
+        self.graph = DiffGraphPanel(self.state, side)
+        self.tabs = QTabWidget()          # the weights, or the graph coloured by the difference (Ctrl+G)
+        self.tabs.setDocumentMode(True)
+        self.tabs.setUsesScrollButtons(True)       # the tab bar must not widen a half-width side at 1024 px
+        self.tabs.setMinimumWidth(110)
+        self.tabs.addTab(self.weights, "Weights")
+        self.tabs.addTab(self.graph, "Graph")
+        self.tabs.setTabToolTip(1, f"Both graphs coloured by the difference A − B ({GRAPH_SHORTCUT})")
+        self.tabs.currentChanged.connect(lambda _i: self.fit())
         self.bottom = QSplitter(Qt.Horizontal)
-        self.bottom.addWidget(self.weights)
+        self.bottom.addWidget(self.tabs)
         self.bottom.addWidget(self.panel)
         self.split = QSplitter(Qt.Vertical)
         self.split.addWidget(self.table)
@@ -94,10 +107,20 @@ class CompareSide(QWidget):
 
     def fit(self) -> None:
         """The table gets :data:`TABLE_SHARE` of the height, weights and histogram share the rest."""
-        h = self.split.height()
-        self.split.setSizes([int(TABLE_SHARE * h), h - int(TABLE_SHARE * h)])
+        graph = self.graph_shown()
+        h, share = self.split.height(), GRAPH_TABLE_SHARE if graph else TABLE_SHARE
+        self.split.setSizes([int(share * h), h - int(share * h)])
+        # the histogram needs ~385 px: beside it a graph at 1024 px would be 90 px wide, so the graph
+        # takes the side's width and the histogram comes back with the weights (Ctrl+G)
+        self.panel.setVisible(not graph)
         w = self.bottom.width()
-        self.bottom.setSizes([w // 2, w - w // 2])
+        self.bottom.setSizes([w, 0] if graph else [w // 2, w - w // 2])
+
+    def graph_shown(self) -> bool:
+        return self.tabs.currentWidget() is self.graph
+
+    def show_graph(self, on: bool) -> None:
+        self.tabs.setCurrentWidget(self.graph if on else self.weights)
 
     @property
     def model_path(self) -> str | None:
@@ -133,8 +156,18 @@ class CompareWindow(QMainWindow):
         self.setAttribute(Qt.WA_DeleteOnClose)
         self.resize(1600, 1000)
         self.pair: tuple[str, str] | None = None
-        self.left = CompareSide("Original", app.weights)
-        self.right = CompareSide("Quantization-friendly", app.weights)
+        self.left = CompareSide("Original", app.weights, "A")
+        self.right = CompareSide("Quantization-friendly", app.weights, "B")
+        self.left.graph.pair_with(self.right.graph)
+        self.right.graph.pair_with(self.left.graph)
+        self.graph_button = QPushButton(f"Graph: A − B ({GRAPH_SHORTCUT})")
+        self.graph_button.setObjectName("compareGraphButton")
+        self.graph_button.setCheckable(True)
+        self.graph_button.setToolTip("Both models as graphs, each node coloured by the difference of a metric "
+                                     "between the left (A) and the right (B) session")
+        self.graph_button.toggled.connect(self.show_graph)
+        for side in (self.left, self.right):
+            side.tabs.currentChanged.connect(lambda _i, s=side: self.show_graph(s.graph_shown()))
         self.finding = QLabel("")
         self.finding.setObjectName("compareFinding")
         self.finding.setWordWrap(True)
@@ -158,6 +191,7 @@ class CompareWindow(QMainWindow):
         sides.addWidget(self.right)
         bar = QHBoxLayout()
         bar.addWidget(self.measure_button)
+        bar.addWidget(self.graph_button)
         bar.addWidget(self.progress, 1)
         bar.addWidget(self.cancel_button)
         bar.addStretch(0)
@@ -174,6 +208,16 @@ class CompareWindow(QMainWindow):
         self.focus: tuple[str, str] | None = None      # the layers compare mode opened on
         toggle = QShortcut(QKeySequence(COMPARE_SHORTCUT), self)
         toggle.activated.connect(app.toggle_compare_mode)
+        graph_key = QShortcut(QKeySequence(GRAPH_SHORTCUT), self)
+        graph_key.activated.connect(lambda: self.show_graph(not self.left.graph_shown()))
+
+    def show_graph(self, on: bool = True) -> None:
+        """Both sides show their graph coloured by the difference (or their weights again)."""
+        for side in (self.left, self.right):
+            if side.graph_shown() != on:
+                side.show_graph(on)
+        if self.graph_button.isChecked() != on:
+            self.graph_button.setChecked(on)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)

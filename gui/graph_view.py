@@ -66,7 +66,8 @@ class GraphCanvas(QGraphicsView):
 
 
 class GraphPanel(QWidget):
-    def __init__(self, state: SessionState, parent=None):
+    def __init__(self, state: SessionState, parent=None, compact: bool = False):
+        """``compact``: the search box and Fit under the metric (compare mode's half-width sides)."""
         super().__init__(parent)
         self.setObjectName("graphPanel")
         self.state = state
@@ -90,11 +91,16 @@ class GraphPanel(QWidget):
         self.view = GraphCanvas(self.scene)
         top = QHBoxLayout()
         top.addWidget(self.metric_box, 2)
-        top.addWidget(self.search, 2)
-        top.addWidget(self.fit_button)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
         lay.addLayout(top)
+        if compact:
+            self.metric_box.setMinimumContentsLength(4)
+            self.fit_button.setMaximumWidth(40)
+            top = QHBoxLayout()
+            lay.addLayout(top)
+        top.addWidget(self.search, 2)
+        top.addWidget(self.fit_button)
         lay.addWidget(self.view, 1)
         lay.addWidget(self.legend)
         self.items: dict[str, NodeItem] = {}

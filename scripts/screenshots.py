@@ -194,6 +194,12 @@ def main() -> int:
     print("compare mode: " + win.finding.text())
     compare_png = out / "compare_mode.png"
     win.grab().save(str(compare_png))
+    win.show_graph(True)                   # both graphs coloured by the difference A - B (issue 23)
+    _wait(qapp, app, lambda: True)
+    compare_graph_png = out / "compare_graph.png"
+    win.grab().save(str(compare_graph_png))
+    win.show_graph(False)
+    shots.append(compare_graph_png)
     weight_png = out / "weight_view.png"
     from gui.weight_view import WeightView
 

@@ -13,6 +13,9 @@ WANT_TEST=0
 DEB_PACKAGES=(libglib2.0-0 libegl1 libgl1 libx11-6 libdbus-1-3 libxkbcommon0 libfontconfig1 libfreetype6
   fonts-dejavu-core xvfb xauth libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
   libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0 adb dataset-fashion-mnist)
+# the test set-up: headless Chromium for the Model Explorer browser test (tests/test_explore.py; it skips
+# with the reason where no Chromium is installed)
+[ $WANT_TEST = 1 ] && DEB_PACKAGES+=(chromium)
 
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do

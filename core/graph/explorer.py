@@ -86,7 +86,9 @@ def node_data(session, names: dict[str, str], results: dict | None = None, weigh
             if v is not None and names[name] not in rows:
                 rows[names[name]] = ndb.NodeDataResult(value=float(min(max(v, -1e9), 1e9)))
         stops = gradient if worst < best else [ndb.GradientItem(stop=1 - f, bgColor=c) for f, c in reversed(GRADIENT)]
-        title = f"qftune {m.label} ({m.unit})"
+        # no "/" in a title: Model Explorer addresses node data as node_data://TITLE/INDEX and splits on it
+        # (the range-width overlay showed an error icon and no values)
+        title = f"qftune {m.label} ({m.unit})".replace("/", "–")
         out[title] = ndb.ModelNodeData(graphsData={GRAPH_ID: ndb.GraphNodeData(results=rows, gradient=stops,
                                                                                  name=title)})
     methods = {}
@@ -98,7 +100,7 @@ def node_data(session, names: dict[str, str], results: dict | None = None, weigh
 
 
 def file_name(title: str) -> str:
-    return title.replace("qftune ", "").split(" (")[0].replace(" ", "_").replace("/", "_") + ".json"
+    return title.replace("qftune ", "").split(" (")[0].replace(" ", "_").replace("/", "_").replace("–", "_") + ".json"
 
 
 def missing_tensors(names: dict[str, str], data: dict) -> list[str]:
