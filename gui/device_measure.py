@@ -118,18 +118,26 @@ class DeviceMeasure(QObject):
         from core.models.convention import resolve_convention
         from core.workflows.measure_step import export_and_score, figures, measure_exported
 
-        from .dialogs._snapshot import snapshot
         from .engine_process import remote
 
         session, stack = self.state.session, self.state.undo_stack
         index = stack.index()
         step = stack.command(index - 1) if index > 0 else None
-        snap = snapshot(self.app)
-        out = str(self.app._output_folder() / f"{snap.session_name.rsplit('.', 1)[0]}_measured_int8.tflite")
+        from pathlib import Path
+
+        from core.plan.weight_entry import WeightPlan
+
+        plan, model = self.state.plan, session.model_path
+        if not model or not Path(model).exists():
+            self.window.show_message(f"the calibrated model {model or '(none recorded)'} is missing: cannot export",
+                                     error=True)
+            return None
+        stem = Path(self.state.path).stem if self.state.path else "untitled"
+        out = str(self.app._output_folder() / f"{stem}_measured_int8.tflite")
         config = self.panel.form.config(self.panel.selected_serial())
         config.eval_data = self.app.evaluation_data()
-        host = remote(export_and_score, model_path=snap.model_path, tensors=snap.tensors, ranges=snap.ranges,
-                      out=out, weight_plan=snap.weight_plan, convention=resolve_convention(session=session).to_dict(),
+        host = remote(export_and_score, model_path=str(model), tensors=list(plan.tensors), ranges=plan.ranges(),
+                      out=out, weight_plan=WeightPlan.of(plan), convention=resolve_convention(session=session).to_dict(),
                       calibration=dict(session.calibration or {}), data=config.eval_data, limit=config.eval_images)
 
         def job(progress):

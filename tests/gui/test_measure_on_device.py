@@ -6,45 +6,12 @@ and says why."""
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 
 import pytest
 from gui_helpers import click_menu, type_into
 from gui_kit import wait_jobs
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "device"))
-
-import standins  # noqa: E402
-from adbd_emulator import FakePhone  # noqa: E402
-from device_kit import ADB, adb, free_port, plug  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def adb_port(tmp_path_factory):
-    """Debian's adb server on a free port, for this module (as tests/device/conftest.py's adb_server)."""
-    if ADB is None:
-        pytest.skip("Debian's adb is not installed")
-    port = free_port()
-    old = {k: os.environ.get(k) for k in ("ANDROID_ADB_SERVER_PORT", "HOME")}
-    os.environ["ANDROID_ADB_SERVER_PORT"] = str(port)
-    os.environ["HOME"] = str(tmp_path_factory.mktemp("adb-home"))
-    adb("start-server")
-    yield port
-    adb("kill-server")
-    for k, v in old.items():
-        if v is None:
-            os.environ.pop(k, None)
-        else:
-            os.environ[k] = v
-
-
-@pytest.fixture(scope="module")
-def standin_tools(tmp_path_factory):
-    d = tmp_path_factory.mktemp("tools")
-    return {"benchmark": standins.write_standin(d / "android_aarch64_benchmark_model", standins.BENCHMARK_MODEL),
-            "eval": standins.write_standin(d / "run_eval", standins.RUN_EVAL)}
+from phone_kit import FakePhone, adb, adb_port, plug, standin_tools  # noqa: F401  (fixtures)
 
 
 def _edit(qtbot, app, factor: float) -> None:
@@ -60,7 +27,7 @@ def _edit(qtbot, app, factor: float) -> None:
 
 @pytest.mark.slow
 @pytest.mark.timeout(400)
-def test_measure_on_device_attaches_phone_figures_to_the_undo_step(adb_port, standin_tools, make_main_window,
+def test_measure_on_device_attaches_phone_figures_to_the_undo_step(adb_port, standin_tools, make_main_window,  # noqa: F811
                                                                     session_copy, qtbot, tmp_path):
     app = make_main_window(str(session_copy("qf")))
     win, dm = app.window, app.window.device_measure
