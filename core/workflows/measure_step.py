@@ -79,3 +79,27 @@ def describe(record: dict) -> list[str]:
     acc = (f"top-1 {100 * d['top1']:.2f} % on {d['images']} images" if d.get("top1") is not None
            else f"top-1 not measured ({d.get('accuracy_note') or 'no run_eval'})")
     return [host, f"device {phone} ({d.get('serial')}): {lat}, {acc}"]
+
+
+def measure_session(session_path: str, config, out: str | None = None, progress=NULL_PROGRESS,
+                    on_event=None) -> dict:
+    """``qftune deploy S.qft``: the session's plan exported to ``out`` (default ``<S>_measured_int8.tflite``
+    beside it), scored with LiteRT on the host and measured on the phone of ``config``, both on
+    ``config.eval_data`` (None: the evaluation split of the data the session was calibrated on)."""
+    from pathlib import Path
+
+    from ..data.spec import evaluation_split
+    from ..models.convention import resolve_convention
+    from ..plan.weight_entry import WeightPlan
+    from .inputs import load_session
+
+    s = load_session(session_path)
+    if config.eval_data is None:
+        spec = (s.calibration or {}).get("data")
+        config.eval_data = evaluation_split(spec) if spec else "embedded:eval"
+    out = out or str(Path(session_path).with_name(f"{Path(session_path).stem}_measured_int8.tflite"))
+    host = export_and_score(s.model_path, list(s.plan.tensors), s.plan.ranges(), out,
+                            weight_plan=WeightPlan.of(s.plan), convention=resolve_convention(session=s).to_dict(),
+                            calibration=dict(s.calibration or {}), data=config.eval_data, limit=config.eval_images,
+                            progress=progress.sub(0.0, 0.4, 1.0))
+    return figures(host, measure_exported(host["tflite"], config, progress.sub(0.4, 0.6, 1.0), on_event))

@@ -8,13 +8,13 @@ from __future__ import annotations
 import json
 
 import pytest
+from phone_kit import FakePhone, adb, adb_port, plug, standin_tools  # noqa: F401  (fixtures)
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
 from cli_kit import clean_error, run
 from core.present import bundled_pair
 from gui.presenter.window import PresenterWindow
-from phone_kit import FakePhone, adb, adb_port, plug, standin_tools  # noqa: F401  (fixtures)
 
 
 def _text(slide, name: str) -> str:

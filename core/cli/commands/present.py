@@ -76,11 +76,10 @@ def run(args) -> int:
     device = device_config(args)
     if not args.prepare:
         return _show(a, b, args.out)
-    from ...present import prepare
-    from ..progressbar import TextProgress
-
     from ...device import DeviceError
+    from ...present import prepare
     from .. import CliError
+    from ..progressbar import TextProgress
 
     bar = TextProgress("present")
     try:
