@@ -170,7 +170,8 @@ class DeviceMeasure(QObject):
             lat = "–" if d.get("latency_ms") is None else f"{d['latency_ms']:.2f} ms"
             acc = "top-1 not measured" if d.get("top1") is None else f"top-1 {100 * d['top1']:.2f} %"
             self.label.setText(f"on {d.get('model') or 'device'}: {lat} · {acc}")
-            self.label.setToolTip("\n".join(measure_step.describe(record)))
+            self.label.setToolTip("\n".join(measure_step.describe(record) + [
+                "on the history line: ■ host LiteRT top-1, ▲ device top-1 of each measured step"]))
             self.label.setStyleSheet("")
         xs_h, ys_h, xs_d, ys_d = [], [], [], []
         for i in range(stack.count() + 1):

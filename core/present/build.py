@@ -125,7 +125,7 @@ def _measure_on_device(config, work: Path, doc: dict, spec: str, eval_images: in
              for row, tag in zip(doc["_host_rows"], ("a_minmax_pt_float", "a_minmax_pt", "b_greedy_pt"), strict=True)}
     config.eval_data, config.eval_images = spec, eval_images
     report = measure(files, config, progress=_CancelOnly(progress)).to_json()
-    report["_measured"] = _dt.datetime.now(_dt.UTC).isoformat(timespec="minutes")
+    report["_measured"] = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     return report
 
 
