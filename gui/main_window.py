@@ -290,7 +290,6 @@ class MainWindow(QMainWindow):
                          "Data-free cross-layer equalization of a float model (qftune equalize)", "equalizeAction"),
         ]
         from .device_measure import DeviceMeasure  # issue 21: the plan measured on the phone, per undo step
-
         self.device_measure = DeviceMeasure(app, self, j)
         # one job at a time: while one runs, a new one cannot be asked for (a filled-in dialog
         # would only be refused)

@@ -30,6 +30,14 @@ def test_device_options_are_checked_before_work(tmp_path):
     assert not (tmp_path / "x").exists()
 
 
+@pytest.mark.timeout(120)
+def test_a_phone_that_is_not_there_is_named_before_preparing(adb_port, standin_tools, tmp_path):  # noqa: F811
+    err = clean_error(run("present", "--prepare", "--out", tmp_path / "x", "--device", "127.0.0.1:9",
+                          "--benchmark-tool", standin_tools["benchmark"]), "--device 127.0.0.1:9")
+    assert "127.0.0.1:9" in err and "present [" not in err       # no progress: refused before any work
+    assert not (tmp_path / "x").exists()
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_phone_step_shows_figures_measured_on_the_connected_phone(adb_port, standin_tools, qtbot,  # noqa: F811
