@@ -155,7 +155,6 @@ class PhoneSlide(Slide):
         self.body.addLayout(grid)
         self.body.addStretch(1)
 
-
     def set_connected(self, connected: bool | None, why: str = "") -> None:
         """``connected``: the phone the figures were measured on is connected now (None: unknown, ``why``)."""
         name = self.step.get("device_model") or "the phone"
