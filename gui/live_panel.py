@@ -36,12 +36,13 @@ def format_figures(f: dict | None) -> dict[str, str]:
     return out
 
 
-def step_tooltip(index: int, description: str, f: dict | None) -> str:
+def step_tooltip(index: int, description: str, f: dict | None, extra=()) -> str:
+    """``extra``: more lines for the step (the host LiteRT and device figures of Measure on Device)."""
     head = f"step {index}: {description}"
     if f is None:
-        return head + "\n(not scored)"
+        return "\n".join([head, "(not scored)", *extra])
     lines = format_figures(f)
-    return "\n".join([head] + [lines[k] for k in ("agreement", "top1", "sqnr") if lines[k]])
+    return "\n".join([head] + [lines[k] for k in ("agreement", "top1", "sqnr") if lines[k]] + list(extra))
 
 
 class LivePanel(QWidget):
@@ -102,6 +103,8 @@ class LivePanel(QWidget):
         self.setMinimumWidth(200)
         self.setMaximumWidth(260)
         self.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Expanding)
+        self.step_extra = lambda index: []      # more tooltip lines per undo step (gui.device_measure)
+        self.update_step_tips = lambda: None     # set by describe_actions
         self.live.changed.connect(self.refresh)
         self.refresh()
 
@@ -118,7 +121,8 @@ class LivePanel(QWidget):
     def _tip(self, x, y, data):
         i = int(round(x))
         cmd = self.state.undo_stack.command(i - 1) if i > 0 else None
-        return step_tooltip(i, cmd.text() if cmd is not None else "as opened", self.live.step_figures(i))
+        return step_tooltip(i, cmd.text() if cmd is not None else "as opened", self.live.step_figures(i),
+                            self.step_extra(i))
 
     def describe_actions(self, undo, redo) -> None:
         """Hovering Edit > Undo / Redo shows the figures of the step each goes back (or forward) to."""
@@ -128,10 +132,11 @@ class LivePanel(QWidget):
                 if 0 <= i <= stack.count():
                     cmd = stack.command(i - 1) if i > 0 else None
                     act.setToolTip(step_tooltip(i, cmd.text() if cmd is not None else "as opened",
-                                                self.live.step_figures(i)))
+                                                self.live.step_figures(i), self.step_extra(i)))
                 else:
                     act.setToolTip("")
 
+        self.update_step_tips = update
         self.live.changed.connect(update)
         self.state.undo_stack.indexChanged.connect(lambda _i: update())
         update()

@@ -289,6 +289,8 @@ class MainWindow(QMainWindow):
             self._action(j, "E&qualize Model…", app.equalize_dialog, None,
                          "Data-free cross-layer equalization of a float model (qftune equalize)", "equalizeAction"),
         ]
+        from .device_measure import DeviceMeasure  # issue 21: the plan measured on the phone, per undo step
+        self.device_measure = DeviceMeasure(app, self, j)
         # one job at a time: while one runs, a new one cannot be asked for (a filled-in dialog
         # would only be refused)
         app.runner.started.connect(lambda _job: self._jobs_enabled(False))

@@ -72,10 +72,13 @@ def _thumbs(ds, index: list[int], folder: Path) -> list[str]:
 
 
 def prepare(session_a, session_b, out=None, data: str | None = None, eval_images: int = 500,
-            samples: int = 12, phone: str | None = None, progress: Progress = NULL_PROGRESS, log=None) -> Path:
+            samples: int = 12, phone: str | None = None, progress: Progress = NULL_PROGRESS, log=None,
+            device=None) -> Path:
     """Compute the story of ``session_a`` (the model that suffers) and ``session_b`` (its fix) and write the
     cache folder (``out``, default :func:`core.present.cache.default_dir`); returns the folder.
-    ``phone``: a ``qftune deploy --json`` report whose figures the last step shows as recorded."""
+    ``phone``: a ``qftune deploy --json`` report whose figures the last step shows as recorded.
+    ``device``: a :class:`core.device.MeasureConfig` (serial, tools): the phone step's three models (A float,
+    A int8 baseline, B int8 greedy) are measured on that phone now, on the story's images."""
     from ..workflows.inputs import load_session, test_split
 
     log = log or (lambda msg: None)
@@ -90,6 +93,13 @@ def prepare(session_a, session_b, out=None, data: str | None = None, eval_images
     folder = Path(out) if out else cache.default_dir(*paths)
     _check_folder(folder, paths)
     phone_doc = _read_phone(phone) if phone else None
+    if device is not None:                  # before minutes of work: the tools exist and the phone is there
+        from ..device import open_device
+
+        for tool in (device.benchmark_tool, device.eval_tool):
+            if tool and not Path(tool).is_file():
+                raise FileNotFoundError(f"{tool}: no such file (the phone's measurement tool)")
+        open_device(device.serial)
     a, b = load_session(str(paths[0])), load_session(str(paths[1]))
     spec = _eval_spec(a, data)
     ds = test_split(spec, eval_images)
@@ -98,12 +108,25 @@ def prepare(session_a, session_b, out=None, data: str | None = None, eval_images
     work = Path(tempfile.mkdtemp(prefix=".present-", dir=folder.parent if folder.parent.exists() else None))
     try:
         doc = _compute(a, b, paths, ds, spec, samples, work, tick, folder, progress)
-        doc["steps"].append(phone_step(doc.pop("_host_rows"), phone_doc, phone))
+        measured = _measure_on_device(device, work, doc, spec, eval_images, progress) if device else None
+        doc["steps"].append(phone_step(doc.pop("_host_rows"), phone_doc, phone, measured))
         _write(folder, work, doc)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     tick("cache written")
     return folder
+
+
+def _measure_on_device(config, work: Path, doc: dict, spec: str, eval_images: int, progress) -> dict:
+    """The host rows' three exported files measured on the phone of ``config``: its report as JSON, timed."""
+    from ..device import measure
+
+    files = {row["label"]: str(work / f"{tag}.tflite")
+             for row, tag in zip(doc["_host_rows"], ("a_minmax_pt_float", "a_minmax_pt", "b_greedy_pt"), strict=True)}
+    config.eval_data, config.eval_images = spec, eval_images
+    report = measure(files, config, progress=_CancelOnly(progress)).to_json()
+    report["_measured"] = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return report
 
 
 def _ticker(progress, log):

@@ -30,9 +30,33 @@ def _median(values):
     return None if not xs else xs[len(xs) // 2] if len(xs) % 2 else (xs[len(xs) // 2 - 1] + xs[len(xs) // 2]) / 2
 
 
-def phone_step(host_rows: list[dict], report: dict | None, report_path=None) -> dict:
-    """The phone step: a ``qftune deploy --json`` report's figures labelled *recorded* (when, on what),
-    or without one the host's LiteRT figures labelled *host*."""
+def _on(dev: dict) -> str:
+    return f"{dev.get('model') or 'a phone'}" + (f", Android {dev['android']}" if dev.get("android") else "") \
+        + (f" ({dev['serial']})" if dev.get("serial") else "")
+
+
+def device_step(measured: dict) -> dict:
+    """The phone step measured on a connected phone by ``qftune present --prepare --device SERIAL``
+    (``measured``: a :meth:`core.device.MeasureReport.to_json` with ``_measured``, the UTC time): labelled
+    with when and which phone; the presenter adds whether that phone is connected now."""
+    dev = measured.get("device") or {}
+    on, when = _on(dev), measured.get("_measured", "")
+    rows = [{"label": label, "latency_ms": _median(m.get("latency_ms") or []),
+             "accuracy": (m.get("accuracy") or {}).get("top1"), "accuracy_note": m.get("accuracy_note", "")}
+            for label, m in measured["models"].items()]
+    return {"kind": "phone", "title": "On the phone", "source": "device", "when": when, "on": on,
+            "serial": dev.get("serial"), "device_model": dev.get("model"), "rows": rows,
+            "sentence": f"Measured on {on} at {when} with benchmark_model"
+                        + (" and run_eval" if any(r["accuracy"] is not None for r in rows) else "")
+                        + " while preparing the talk (qftune present --prepare --device)."}
+
+
+def phone_step(host_rows: list[dict], report: dict | None, report_path=None, measured: dict | None = None) -> dict:
+    """The phone step: figures measured on a phone while preparing (``measured``, see :func:`device_step`),
+    else a ``qftune deploy --json`` report's figures labelled *recorded* (when, on what), or without
+    either the host's LiteRT figures labelled *host*."""
+    if measured:
+        return device_step(measured)
     if report:
         dev = report.get("device") or {}
         on = f"{dev.get('model') or 'a phone'}" + (f", Android {dev['android']}" if dev.get("android") else "") \

@@ -128,11 +128,16 @@ class FixSlide(Slide):
 class PhoneSlide(Slide):
     def __init__(self, step: dict, parent=None):
         super().__init__(step, parent)
-        recorded = step["source"] == "recorded"
-        badge = f"RECORDED {step['when']} on {step['on']}" if recorded else f"HOST, NOT A PHONE: {step['on']}"
+        recorded = step["source"] in ("recorded", "device")
+        badge = (f"ON THE PHONE: {step['on']}, measured {step['when']}" if step["source"] == "device"
+                 else f"RECORDED {step['when']} on {step['on']}" if recorded else f"HOST, NOT A PHONE: {step['on']}")
         self.source = _label(badge, "source", style.SMALL, bold=True, color=style.GOOD if recorded else style.ACCENT,
                              wrap=True)
         self.body.addWidget(self.source)
+        # measured on a phone while preparing: whether that phone is connected now (the window asks adb)
+        self.connected = _label("", "connected", style.SMALL, color=style.DIM, wrap=True)
+        self.body.addWidget(self.connected)
+        self.connected.setVisible(step["source"] == "device")
         grid = QGridLayout()
         for c, text in enumerate(("model", "latency", "top-1")):
             grid.addWidget(_label(text, "header", color=style.DIM), 0, c)
@@ -149,6 +154,15 @@ class PhoneSlide(Slide):
         grid.setColumnStretch(2, 1)
         self.body.addLayout(grid)
         self.body.addStretch(1)
+
+    def set_connected(self, connected: bool | None, why: str = "") -> None:
+        """``connected``: the phone the figures were measured on is connected now (None: unknown, ``why``)."""
+        name = self.step.get("device_model") or "the phone"
+        serial = self.step.get("serial") or ""
+        self.connected.setText(f"LIVE: {name} ({serial}) is connected now" if connected
+                               else f"{name} ({serial}) is not connected now: figures as measured {self.step['when']}"
+                               if connected is False else f"phone connection unknown: {why}")
+        self.connected.setStyleSheet(f"color: {(style.GOOD if connected else style.DIM).name()};")
 
 
 class MessageSlide(Slide):

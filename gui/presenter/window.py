@@ -8,7 +8,9 @@ which command prepares it; Enter prepares it in the engine process (progress sho
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+import threading
+
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from . import style
@@ -27,6 +29,31 @@ def load(session_a, session_b, out=None):
         return story, weights_data(story), None
     except StoryError as exc:
         return None, None, str(exc)
+
+
+class _Probe(QObject):
+    """Which phones adb sees, asked off the UI thread (adb may be slow; a step must not wait)."""
+
+    done = Signal(object, str)          # set of ready serials (None: unknown), why unknown
+
+    def ask(self) -> None:
+        threading.Thread(target=self._run, daemon=True, name="presenter-adb-probe").start()
+
+    def _run(self) -> None:
+        try:
+            from core.device import list_devices
+            from core.device.server import server_running
+
+            if not server_running():         # never start an adb server on stage
+                result = (None, "no adb server is running")
+            else:
+                result = ({d.serial for d in list_devices(details=False) if d.ready}, "")
+        except Exception as exc:  # noqa: BLE001 - any adb trouble is only "unknown" on the slide
+            result = (None, str(exc))
+        try:
+            self.done.emit(*result)
+        except RuntimeError:                 # the window closed meanwhile
+            pass
 
 
 class PresenterWindow(QWidget):
@@ -57,6 +84,8 @@ class PresenterWindow(QWidget):
         foot.addWidget(self.counter)
         lay.addLayout(foot)
         self._height = 0
+        self._probe = _Probe(self)
+        self._probe.done.connect(self._devices_seen)
         self._load()
 
     def _load(self) -> None:
@@ -113,7 +142,14 @@ class PresenterWindow(QWidget):
         i = max(0, min(i, len(self.slides) - 1))
         self.stack.setCurrentIndex(i)
         self.counter.setText(f"{i + 1} / {len(self.slides)}")
+        if self.slides and self.slides[i].step.get("source") == "device":
+            self._probe.ask()                # is the phone of the figures connected now?
         self.stepChanged.emit(i)
+
+    def _devices_seen(self, serials, why: str) -> None:
+        for s in self.slides:
+            if s.step.get("source") == "device":
+                s.set_connected(None if serials is None else s.step.get("serial") in serials, why)
 
     def keyPressEvent(self, event) -> None:
         key = event.key()

@@ -18,7 +18,9 @@ def register(sub):
                        "embedded evaluation set with run_eval. qftune never downloads the tools: point it at the "
                        "binaries you downloaded (e.g. android_aarch64_benchmark_model).")
     p.add_argument("models", nargs="+", metavar="MODEL.tflite",
-                   help="model(s) to measure; give the float and the int8 file to compare them side by side")
+                   help="model(s) to measure; give the float and the int8 file to compare them side by side; or one "
+                   "session S.qft: its plan exported (verified) to S_measured_int8.tflite, scored with LiteRT on "
+                   "the host and measured on the phone (the GUI's Jobs > Measure on Device)")
     p.add_argument("--serial", "-s", default=None, help="device serial (default: the only connected device)")
     p.add_argument("--benchmark-tool", required=True, metavar="PATH", help="TFLite benchmark_model binary for the phone")
     p.add_argument("--eval-tool", default=None, metavar="PATH",
@@ -34,7 +36,8 @@ def register(sub):
     p.add_argument("--remote-dir", default=DEFAULT_REMOTE_DIR, help=f"directory on the phone (default {DEFAULT_REMOTE_DIR})")
     p.add_argument("--eval-images", type=int_range(1), default=2000,
                    help="images for run_eval (default 2000 = the whole embedded set; at least 1)")
-    p.add_argument("--eval-data", default="embedded:eval", help="dataset for run_eval (default embedded:eval)")
+    p.add_argument("--eval-data", default=None,
+                   help="dataset for run_eval (default embedded:eval; for a session, the evaluation split of its data)")
     p.add_argument("--skip-bad", action="store_true", help="skip unreadable image files of --eval-data (each reported)")
     p.add_argument("--verbose", "-v", action="store_true", help="echo the tools' output lines to stderr")
     p.add_argument("--json", action="store_true", help="print the report as JSON at the end")
@@ -49,10 +52,11 @@ def run(args) -> int:
     from .. import CliError
     from ..progressbar import TextProgress
 
-    models = labels_for(args.models)
+    models, sessions = _models(args.models, labels_for)
     config = MeasureConfig(benchmark_tool=args.benchmark_tool, eval_tool=args.eval_tool, serial=args.serial,
                            rounds=args.rounds, remote_dir=args.remote_dir, eval_images=args.eval_images,
-                           eval_data=args.eval_data, skip_bad=args.skip_bad,
+                           eval_data=args.eval_data or (None if sessions else "embedded:eval"),
+                           skip_bad=args.skip_bad,
                            bench=BenchmarkConfig(threads=args.threads, runs=args.runs, warmup_runs=args.warmup,
                                                  delegate=args.delegate, pin_mask=args.pin))
     out = sys.stderr if args.json else sys.stdout
@@ -81,6 +85,8 @@ def run(args) -> int:
 
     bar = TextProgress("deploy")
     try:
+        if sessions:
+            return _session(sessions[0], config, bar, on_event, args.json)
         report = deploy(models, config, progress=bar, on_event=on_event)
     except DeviceError as exc:
         partial = getattr(exc, "partial_output", "")
@@ -99,4 +105,28 @@ def run(args) -> int:
             if lat:
                 print(f"{label:<{width}}  best round {format_ms(min(lat))} ms, median {format_ms(sorted(lat)[len(lat) // 2])} ms "
                       f"(budget {LPIRC_BUDGET_MS:.0f} ms)")
+    return 0
+
+
+def _models(paths, labels_for):
+    """``({label: path}, [the session])``: .tflite files side by side, or one session S.qft alone."""
+    from .. import CliError
+
+    sessions = [m for m in paths if str(m).lower().endswith(".qft")]
+    if sessions and len(paths) > 1:
+        raise CliError(f"{sessions[0]}: a session is measured on its own (its plan is exported first); give it alone")
+    return (labels_for(paths) if not sessions else {"int8": sessions[0]}), sessions
+
+
+def _session(path: str, config, bar, on_event, as_json: bool) -> int:
+    from ...workflows.measure_step import describe, measure_session
+
+    record = measure_session(path, config, progress=bar, on_event=on_event)
+    bar.close()
+    if as_json:
+        print_json(record)
+    else:
+        print(f"wrote {record['tflite']} (the plan of {path}, verified)")
+        for line in describe(record):
+            print(line)
     return 0

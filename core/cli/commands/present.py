@@ -25,7 +25,37 @@ def register(sub):
     p.add_argument("--samples", type=int, default=12, metavar="N", help="sample thumbnails shown (1..24, default 12)")
     p.add_argument("--phone", default=None, metavar="REPORT.json",
                    help="a `qftune deploy --json` report: its latency/accuracy are shown as recorded (when, on what)")
+    p.add_argument("--device", default=None, metavar="SERIAL",
+                   help="with --prepare: measure the phone step's models on this connected phone now (latency and, "
+                   "with --eval-tool, accuracy); the step is labelled with when and which phone")
+    p.add_argument("--benchmark-tool", default=None, metavar="PATH",
+                   help="with --device: TFLite benchmark_model binary for the phone (qftune never downloads it)")
+    p.add_argument("--eval-tool", default=None, metavar="PATH",
+                   help="with --device: TFLite run_eval binary, for the accuracy on the phone")
+    p.add_argument("--rounds", type=int, default=3, metavar="N", help="with --device: benchmark rounds (default 3)")
+    p.add_argument("--runs", type=int, default=50, metavar="N", help="with --device: inferences per round (default 50)")
     p.set_defaults(func=run)
+
+
+def device_config(args):
+    """The MeasureConfig of ``--device``, or None; a CliError naming the option when it cannot run."""
+    from .. import CliError
+
+    given = [o for o, v in (("--benchmark-tool", args.benchmark_tool), ("--eval-tool", args.eval_tool)) if v]
+    if args.device is None:
+        if given:
+            raise CliError(f"{given[0]} needs --device SERIAL (the phone to measure on)")
+        return None
+    if not args.prepare:
+        raise CliError("--device measures while preparing: use it with --prepare")
+    if not args.benchmark_tool:
+        raise CliError("--device needs --benchmark-tool PATH (the phone's benchmark_model; qftune never downloads it)")
+    if args.rounds < 1 or args.runs < 1:
+        raise CliError(f"--rounds and --runs must be at least 1, got {args.rounds} and {args.runs}")
+    from ...device import BenchmarkConfig, MeasureConfig
+
+    return MeasureConfig(benchmark_tool=args.benchmark_tool, eval_tool=args.eval_tool, serial=args.device,
+                         rounds=args.rounds, bench=BenchmarkConfig(runs=args.runs))
 
 
 def pair(args):
@@ -43,15 +73,20 @@ def run(args) -> int:
     from pathlib import Path
 
     a, b = pair(args)
+    device = device_config(args)
     if not args.prepare:
         return _show(a, b, args.out)
+    from ...device import DeviceError
     from ...present import prepare
+    from .. import CliError
     from ..progressbar import TextProgress
 
     bar = TextProgress("present")
     try:
         folder = prepare(a, b, out=args.out, data=args.data, eval_images=args.eval_images, samples=args.samples,
-                         phone=args.phone, progress=bar)
+                         phone=args.phone, progress=bar, device=device)
+    except DeviceError as exc:
+        raise CliError(f"--device {args.device}: [{exc.kind}] {exc.full_message()}") from exc
     finally:
         bar.close()
     from ...present import load_story

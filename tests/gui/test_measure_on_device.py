@@ -1,0 +1,82 @@
+"""Issue 21, phone in the loop: Jobs > Measure on Device exports the plan on screen (verified export,
+scored with LiteRT on the host) and measures it on the phone through Debian's real adb server and the
+loopback Pixel 2 of tests/device; the figures belong to the undo step that was measured, an edit
+afterwards makes a step without them, and Ctrl+Z brings them back. Without a phone the action is off
+and says why."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from gui_helpers import click_menu, type_into
+from gui_kit import wait_jobs
+from phone_kit import FakePhone, adb, adb_port, plug, standin_tools  # noqa: F401  (fixtures)
+
+
+def _edit(qtbot, app, factor: float) -> None:
+    """A value typed in the max editor of a mid-depth tensor (a new undo step)."""
+    plan, view = app.state.plan, app.window.tensor_panel.view
+    names = [n for n in plan.names[1:] if not plan[n].locked and plan[n].max > 0]
+    name = names[len(names) // 2]
+    app.state.select(name)
+    before = app.state.undo_stack.index()
+    type_into(qtbot, view.max_edit, f"{factor * plan[name].max:.4f}")
+    assert app.state.undo_stack.index() == before + 1 and plan[name].method == "user"
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(400)
+def test_measure_on_device_attaches_phone_figures_to_the_undo_step(adb_port, standin_tools, make_main_window,  # noqa: F811
+                                                                    session_copy, qtbot, tmp_path):
+    app = make_main_window(str(session_copy("qf")))
+    win, dm = app.window, app.window.device_measure
+    panel, act = win.device_panel, win.device_measure.action
+    assert [a for a in win.jobs_menu.actions() if a.text() == "Measure on &Device"] == [act]
+
+    # no phone: disabled, and the tooltip says why
+    qtbot.waitUntil(lambda: panel.devices.list.count() == 0 or panel.selected_serial() is None, timeout=5000)
+    assert not act.isEnabled() and act.toolTip().startswith("No device connected")
+    phone = plug(FakePhone(tmp_path / "phone"))
+    try:
+        qtbot.waitUntil(lambda: panel.selected_serial() == phone.serial, timeout=5000)
+        assert not act.isEnabled() and "benchmark_model" in act.toolTip()       # a phone, but no tools yet
+        qtbot.keyClicks(panel.form.bench_tool, str(standin_tools["benchmark"]))
+        qtbot.keyClicks(panel.form.eval_tool, str(standin_tools["eval"]))
+        panel.form.rounds.setValue(2)
+        panel.form.runs.setValue(3)
+        panel.form.eval_images.setValue(40)
+        assert act.isEnabled() and phone.serial in act.toolTip()
+
+        _edit(qtbot, app, 0.5)                                   # step 1: measured below
+        assert dm.current() is None and "not measured for this step" in dm.label.text()
+        click_menu(qtbot, win, "&Jobs", "Measure on &Device")
+        assert not act.isEnabled()                               # one job at a time
+        wait_jobs(qtbot, app, timeout=300_000)
+        assert not app.errors, [b.text() for b in app.errors]
+        rec = dm.current()
+        assert rec is not None and dm.step_record(1) is rec and dm.step_record(0) is None
+        d, h = rec["device"], rec["host_litert"]
+        assert d["serial"] == phone.serial and d["model"] == "Pixel 2" and d["rounds"] == 2
+        assert d["latency_ms"] > 0 and d["images"] == 40 and h["images"] == 40
+        # run_eval on the phone and LiteRT on the host score the same exported file on the same 40 images
+        assert d["top1"] == pytest.approx(h["top1"], abs=1 / 40 + 1e-9)
+        assert Path(rec["tflite"]).is_file() and Path(rec["tflite"]).parent == tmp_path
+        assert dm.label.text() == f"on Pixel 2: {d['latency_ms']:.2f} ms · top-1 {100 * d['top1']:.2f} %"
+        tip = win.live_panel._tip(1, 0, None)                    # hovering the step in the history
+        assert tip.startswith("step 1") and f"host LiteRT: top-1 {100 * h['top1']:.2f} %" in tip
+        assert f"device Pixel 2 ({phone.serial}): {d['latency_ms']:.2f} ms" in tip
+        xs, ys = dm.device_points.getData()
+        assert list(xs) == [1] and list(ys) == pytest.approx([100 * d["top1"]])
+
+        _edit(qtbot, app, 0.8)                                   # step 2: an edit afterwards
+        assert dm.current() is None and "not measured for this step" in dm.label.text()
+        assert "device" not in win.live_panel._tip(2, 0, None)
+        assert "device Pixel 2" in win.undo_action.toolTip()     # Undo goes back to the measured step
+        click_menu(qtbot, win, "&Edit", win.undo_action.text())          # Edit > Undo
+        assert app.state.undo_stack.index() == 1
+        assert dm.current() is rec and dm.label.text().startswith("on Pixel 2:")
+    finally:
+        phone.kill()
+        adb("disconnect", phone.serial)
+    qtbot.waitUntil(lambda: not act.isEnabled() and act.toolTip().startswith("No device connected"), timeout=5000)
