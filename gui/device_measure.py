@@ -145,6 +145,9 @@ class DeviceMeasure(QObject):
             return figures(h, measure_exported(h["tflite"], config, progress.sub(0.4, 0.6, 1.0)))
 
         self.job = self.app.start_job("Measuring on device", job, lambda r: self._done(session, step, index, r))
+        if self.job is not None:        # one user of the phone at a time: the panel's own button waits
+            self.panel.block("Measure on Device is using the phone: wait for it to finish.")
+            self.job.ended.connect(lambda _status: self.panel.block(None))
         return self.job
 
     def _done(self, session, step, index: int, record: dict) -> None:

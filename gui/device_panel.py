@@ -61,6 +61,7 @@ class DevicePanel(QWidget):
                  runner: JobRunner | None = None):
         super().__init__(parent)
         self._job: Job | None = None
+        self.blocked: str | None = None     # why Deploy & Measure waits (another user of the phone): block()
         self.runner = runner if runner is not None else JobRunner(self)
         self.runner.finished.connect(self._job_ended)
         self._events = _Events(self)
@@ -199,7 +200,16 @@ class DevicePanel(QWidget):
         self.log_toggle.setArrowType(Qt.DownArrow if on else Qt.RightArrow)
 
     # -- state -----------------------------------------------------------------------------
+    def block(self, reason: str | None) -> None:
+        """Refuse Deploy & Measure (button disabled, ``reason`` as its tooltip) while another part of the
+        window uses the phone (Measure on Device); ``None`` lifts it."""
+        self.blocked = reason
+        self.measure_button.setToolTip(reason or "")
+        self._update_buttons()
+
     def _start_problem(self) -> str | None:
+        if self.blocked:
+            return self.blocked
         if not self.models:
             return "No model to measure: export an int8 .tflite first."
         problem = self.form.problem()
@@ -213,7 +223,7 @@ class DevicePanel(QWidget):
 
     def _update_buttons(self) -> None:
         running = self.is_running()
-        self.measure_button.setEnabled(not running and bool(self.models))
+        self.measure_button.setEnabled(not running and bool(self.models) and not self.blocked)
         self.cancel_button.setEnabled(running)
 
     def _status(self, text: str, error: bool = False) -> None:

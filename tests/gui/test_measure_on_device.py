@@ -52,8 +52,11 @@ def test_measure_on_device_attaches_phone_figures_to_the_undo_step(adb_port, sta
         assert dm.current() is None and "not measured for this step" in dm.label.text()
         click_menu(qtbot, win, "&Jobs", "Measure on &Device")
         assert not act.isEnabled()                               # one job at a time
+        # one user of the phone at a time: the Device panel's own Deploy & Measure waits for it
+        assert not panel.measure_button.isEnabled() and "Measure on Device" in panel.measure_button.toolTip()
         wait_jobs(qtbot, app, timeout=300_000)
         assert not app.errors, [b.text() for b in app.errors]
+        assert panel.blocked is None
         rec = dm.current()
         assert rec is not None and dm.step_record(1) is rec and dm.step_record(0) is None
         d, h = rec["device"], rec["host_litert"]
