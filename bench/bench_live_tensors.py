@@ -64,7 +64,7 @@ def main() -> None:
         it.invoke()
         lite = {t.name: it.get_tensor(index[t.name]).astype(np.int64) - params[t.name].zero_point for t in tensors}
         for mode in ("free", "forced"):
-            def hook(name, t, mode=mode):
+            def hook(name, t, mode=mode, lite=lite):
                 y = sim.input_quant(name, t) if name == input_layer_name(model) else sim.act_quant(name, t)
                 pt = by_layer.get(name)
                 if pt is None or tuple(y.shape) != lite[pt.name].shape:   # a PAD the converter merged
