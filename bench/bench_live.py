@@ -38,38 +38,69 @@ sys.path.insert(0, str(ROOT))
 SESSIONS = sorted(p.stem for p in (ROOT / "resources" / "sessions").glob("*.qft"))
 
 
-def _tflite_predictions(path, x: np.ndarray) -> np.ndarray:
-    from core.export.litert import dequantize, load_interpreter
+def _tflite_scores(path, x: np.ndarray, builtin: bool = False) -> tuple[np.ndarray, float]:
+    """(output scores, output scale) of the .tflite on ``x``, fed as the app feeds it; XNNPACK 1 thread, or
+    LiteRT's builtin kernels (``builtin``)."""
+    from core.export.litert import dequantize, load_interpreter, quantize_input
 
-    it = load_interpreter(path, threads=1)
+    it = load_interpreter(path, threads=1, preserve_all=builtin)
     inp, out = it.get_input_details()[0], it.get_output_details()[0]
-    scale, zp = inp["quantization"]
-    q = np.clip(np.round(x / np.float32(scale)) + zp, -128, 127).astype(np.int8)
+    q = quantize_input(x, inp)
     scores = []
     for i in range(len(q)):
         it.set_tensor(inp["index"], q[i:i + 1])
         it.invoke()
         scores.append(dequantize(it.get_tensor(out["index"]), *out["quantization"]).reshape(-1))
-    return np.argmax(np.stack(scores), axis=1)
+    return np.stack(scores), float(out["quantization"][0])
 
 
-def _sim_predictions(sim, x: np.ndarray, batch: int = 100) -> np.ndarray:
-    return np.concatenate([np.argmax(sim.run(x[i:i + batch]), axis=1) for i in range(0, len(x), batch)])
+def _sim_scores(sim, x: np.ndarray, batch: int = 100) -> np.ndarray:
+    return np.concatenate([sim.run(x[i:i + batch]).reshape(len(x[i:i + batch]), -1) for i in range(0, len(x), batch)])
+
+
+def _sqnr(reference: np.ndarray, value: np.ndarray) -> float:
+    from core.simulate.live import sqnr_db
+
+    return round(sqnr_db(reference, value), 2)
+
+
+MARGINS = (2, 8)   # LiteRT's top-1 minus its runner-up, in steps of the output scale
 
 
 def _agreement(model, tensors, ranges, x, weights: str, tmp: Path, name: str) -> dict:
+    """Top-1 agreement of the simulation with the exported .tflite (XNNPACK), and what it means: the
+    agreement of LiteRT's builtin kernels with XNNPACK on the same file (two implementations of the same
+    int8 model), the agreement on images whose top-1 leads by more than a few output steps, and the output
+    SQNR of the simulation against LiteRT beside that of LiteRT against float (the int8 error itself)."""
     from core.export import export_int8
-    from core.simulate.model import SimulatedModel
+    from core.simulate.model import SimulatedModel, simulated_float
 
     out = tmp / f"{name}_{weights}.tflite"
     export_int8(model, tensors, ranges, out, weights=weights)
     t0 = time.perf_counter()
     sim = SimulatedModel(model, tensors, ranges, weights=weights)
-    ps = _sim_predictions(sim, x)
+    ss = _sim_scores(sim, x)
     sim_s = time.perf_counter() - t0
-    pt = _tflite_predictions(out, x)
-    return {"model": name, "weights": weights, "n_images": len(x), "agreement": float(np.mean(ps == pt)),
-            "disagreeing": int(np.sum(ps != pt)), "simulation_s": round(sim_s, 2)}
+    ff = simulated_float(model, sim.folded)
+    fs = np.concatenate([np.asarray(ff(x[i:i + 100])).reshape(len(x[i:i + 100]), -1) for i in range(0, len(x), 100)])
+    ls, out_scale = _tflite_scores(out, x)
+    bs, _ = _tflite_scores(out, x, builtin=True)
+    ps, pt, pb, pf = (np.argmax(v, axis=1) for v in (ss, ls, bs, fs))
+    top2 = np.sort(ls, axis=1)[:, -2:]
+    margin = (top2[:, 1] - top2[:, 0]) / out_scale
+    row = {"model": name, "weights": weights, "n_images": len(x), "agreement": float(np.mean(ps == pt)),
+           "disagreeing": int(np.sum(ps != pt)),
+           "litert_builtin_vs_xnnpack_agreement": float(np.mean(pb == pt)),
+           "sim_vs_litert_builtin_agreement": float(np.mean(ps == pb)),
+           "float_vs_litert_agreement": float(np.mean(pf == pt))}
+    for m in MARGINS:
+        keep = margin > m
+        row[f"agreement_margin_gt_{m}_steps"] = float(np.mean(ps[keep] == pt[keep])) if keep.any() else None
+        row[f"n_margin_gt_{m}_steps"] = int(keep.sum())
+    row.update({"sqnr_db_sim_vs_litert": _sqnr(ls, ss), "sqnr_db_litert_builtin_vs_xnnpack": _sqnr(ls, bs),
+                "sqnr_db_litert_vs_float": _sqnr(fs, ls), "sqnr_db_sim_vs_float": _sqnr(fs, ss),
+                "simulation_s": round(sim_s, 2)})
+    return row
 
 
 def _session_inputs(name: str):

@@ -154,6 +154,11 @@ class LiveSet:
         return f
 
     @property
+    def inputs(self) -> list:
+        """The live set's input batches (float32 model inputs, convention applied)."""
+        return list(self._inputs)
+
+    @property
     def cached_bytes(self) -> int:
         return int(sum(getattr(c, "nbytes", None) or int(np.prod(c.shape)) * 4
                        for seg in self._cache for c in seg if c is not None))
