@@ -4,6 +4,7 @@ long does an edit take to re-score the live set? Prints JSON.
     bench/bench_live.py                       # everything
     bench/bench_live.py --part agreement --sessions mobilenet_v2_qf_fmnist
     bench/bench_live.py --part latency --skip-224
+    bench/bench_live.py --part agreement --sessions --skip-224 --head10   # the 224 px net with a trained head
 
 agreement: top-1 predictions of ``SimulatedModel`` against the exported, verified .tflite (LiteRT,
 XNNPACK, 1 thread, fed as the app feeds it) on the full embedded eval set (2,000 images) for every
@@ -157,6 +158,40 @@ def keras_v2_224(calib_images: int = 100):
     return model, tensors, plan, conv
 
 
+def keras_v2_224_head10():
+    """(model, tensors, plan, convention, x, labels): the 224 px network above with a trained 10-way head
+    (``bench/_live_224_head.py``), greedy ranges from 100 tinted generated images, and 500 others to score."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from _live_224_head import coloured_images, keras_v2_224_head_model
+
+    from core.calib.collect import collect_stats
+    from core.models.convention import PIXEL_PM1
+    from core.models.loading import load_model
+    from core.plan import Plan
+    from core.quant.tensors import quant_tensors
+
+    model = load_model(keras_v2_224_head_model())
+    conv, tensors = PIXEL_PM1, quant_tensors(model)
+    xc = conv.apply(coloured_images(100, seed=11)[0].astype(np.float32))
+    hists, _ = collect_stats(model, tensors, iter([xc[i:i + 20] for i in range(0, len(xc), 20)]))
+    plan = Plan(tensors, hists, method="greedy", input_range=conv.input_range)
+    x, y = coloured_images(500, seed=12)
+    return model, tensors, plan, conv, conv.apply(x.astype(np.float32)), y
+
+
+def agreement_head10() -> list[dict]:
+    rows = []
+    model, tensors, plan, _conv, x, y = keras_v2_224_head10()
+    float_top1 = float(np.mean(np.argmax(np.asarray(model.predict(x, batch_size=20, verbose=0)), 1) == y))
+    with tempfile.TemporaryDirectory() as tmp:
+        for weights in ("per-tensor", "per-channel"):
+            rows.append({**_agreement(model, tensors, plan.ranges(), x, weights, Path(tmp),
+                                      "keras.applications MobileNetV2 1.0 224px, trained 10-way head"),
+                         "float_top1_vs_labels": float_top1})
+            print(json.dumps(rows[-1]), file=sys.stderr)
+    return rows
+
+
 def agreement(sessions, skip_224: bool) -> list[dict]:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -224,6 +259,8 @@ def main() -> None:
     ap.add_argument("--part", choices=["agreement", "latency", "all"], default="all")
     ap.add_argument("--sessions", nargs="*", default=SESSIONS, help="bundled session names (default: all)")
     ap.add_argument("--skip-224", action="store_true", help="leave out keras.applications MobileNetV2 at 224 px")
+    ap.add_argument("--head10", action="store_true",
+                    help="agreement also on the 224 px network with a trained 10-way head (bench/_live_224_head.py)")
     args = ap.parse_args()
     from core.cli.quiet import quiet_tensorflow
 
@@ -231,6 +268,8 @@ def main() -> None:
     result = {"cpus": __import__("os").cpu_count()}
     if args.part in ("agreement", "all"):
         result["agreement"] = agreement(args.sessions, args.skip_224)
+        if args.head10:
+            result["agreement"] += agreement_head10()
     if args.part in ("latency", "all"):
         result["latency"] = latency(args.skip_224)
     print(json.dumps(result, indent=2))
