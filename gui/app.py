@@ -392,6 +392,9 @@ class QftuneApp(QObject):
         self.last_export = report.path
         self.last_float_export = getattr(report, "float_path", None) or None
         self.state.set_result("export", report)
+        live = getattr(self.window, "live_panel", None)
+        if live is not None:       # the simulation measured against what was just exported (issue 21)
+            live.live.check_export(report)
         panel = getattr(self.window, "device_panel", None)
         if panel is not None:
             panel.offer_export(report.path, self.last_float_export)

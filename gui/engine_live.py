@@ -43,3 +43,16 @@ def live_edit(progress, key: str, ranges: dict, weight_plan=None) -> dict:
 
 def live_close(progress, key: str) -> None:
     _LIVE.pop(key, None)
+
+
+def live_check(progress, key: str, tflite: str, ranges: dict, weight_plan=None, weights: str | None = None,
+               tolerance: float | None = None) -> dict:
+    """After an export: the top-1 agreement of the live simulation at the exported plan with the exported
+    ``tflite`` on the live set (:func:`core.simulate.check.check_export`)."""
+    from core.simulate.check import TOLERANCE, check_export
+
+    live = _LIVE.get(key)
+    if live is None:
+        raise LookupError("the live set is not built (the session was closed or another one opened)")
+    return check_export(live, tflite, ranges, weight_plan, weights,
+                        TOLERANCE if tolerance is None else tolerance, progress=progress)

@@ -161,6 +161,10 @@ def _get_pool() -> ProcessPoolExecutor:
     global _pool, _progress_q, _cancel, _spawner_stop
     with _lock:
         if _pool is None:
+            # glibc's malloc keeps one arena per thread that ever allocated (TensorFlow's pools: dozens), and
+            # freed activations stay mapped in them: 2 arenas cut the engine's peak at 224 px by ~110 MB
+            # (bench/bench_live_memory.py; set before the spawn, read by the child's libc)
+            os.environ.setdefault("MALLOC_ARENA_MAX", "2")
             ctx = mp.get_context("spawn")
             _progress_q = ctx.Queue()
             _cancel = ctx.Event()

@@ -10,6 +10,10 @@ runs at a time: a newer edit cancels the running one, and only the newest state 
 A user's job (export, evaluate...) has the engine first: a live computation yields to it and
 resumes when it ends. Figures are kept per undo step (on its command; the base state apart), so an
 undo or redo back to a scored step shows its figures at once.
+
+After an Export (:meth:`LiveFigures.check_export`) the engine measures the live simulation against the
+exported .tflite on the live set (:func:`gui.engine_live.live_check`); the result (``export_check``)
+stays until the next export checks again: below ``tolerance`` the panel warns with the figure.
 """
 
 from __future__ import annotations
@@ -47,6 +51,9 @@ class LiveFigures(QObject):
         self._base: dict | None = None    # figures of undo step 0 (the session as opened)
         self._closed = False
         self.enabled = True               # False: no live set is built (tests not about the live figures)
+        self.export_check: dict | None = None   # the last export's agreement with the simulation
+        self.tolerance: float | None = None     # None: core.simulate.check.TOLERANCE
+        self._want_check: dict | None = None    # an export waiting to be checked
         self._build_timer = QTimer(self)
         self._build_timer.setSingleShot(True)
         self._build_timer.timeout.connect(self._kick)
@@ -79,7 +86,7 @@ class LiveFigures(QObject):
     # ---- events ----------------------------------------------------------------------------------
     def _session_changed(self) -> None:
         self._key, self._base, self.figures, self.info = None, None, None, {}
-        self.pending = False
+        self.pending, self.export_check, self._want_check = False, None, None
         if self.runner.current is not None:
             self.runner.current.cancel()
         if self.state.session is None or not self.enabled:
@@ -115,7 +122,9 @@ class LiveFigures(QObject):
         if self.runner.current is not None:
             self.runner.current.cancel()
 
-    def _job_ended(self, _job) -> None:
+    def _job_ended(self, job) -> None:
+        if getattr(job, "live_kind", "") == "check":
+            QTimer.singleShot(0, self, self.changed.emit)   # "checking…" ends with the job
         QTimer.singleShot(0, self, self._kick)
 
     # ---- engine calls ----------------------------------------------------------------------------
@@ -129,9 +138,12 @@ class LiveFigures(QObject):
             if not self._build_timer.isActive():
                 self._start_build()
             return
-        if self._key is None or not self.pending:
+        if self._key is None:
             return
-        self._start_edit()
+        if self._want_check is not None:
+            self._start_check()
+        elif self.pending:
+            self._start_edit()
 
     def _snapshot(self):
         from core.plan.weight_entry import WeightPlan
@@ -189,6 +201,45 @@ class LiveFigures(QObject):
                                 lambda r: self._scored(step, r) if session is self.state.session else None,
                                 lambda m, _d: self._failed(session, m))
         job.live_kind = "edit"
+
+    def check_export(self, report) -> None:
+        """Measure the export ``report`` (:class:`core.export.report.ExportReport`) against the simulation at
+        its ranges, once the engine is free (after the live set is built)."""
+        if self.state.session is None or not self.enabled or self._closed:
+            return
+        from core.plan.weight_entry import WeightPlan
+
+        ranges = {t["name"]: (t["min"], t["max"]) for t in report.tensors}
+        self._want_check = {"tflite": str(report.path), "ranges": ranges, "weights": report.weights,
+                            "weight_plan": WeightPlan.of(self.state.plan)}
+        self.changed.emit()
+        self._kick()
+
+    @property
+    def checking(self) -> bool:
+        """An export is waiting for its check or being checked."""
+        return self._want_check is not None or getattr(self.runner.current, "live_kind", "") == "check"
+
+    def _start_check(self) -> None:
+        from . import engine_live
+        from .engine_process import remote
+
+        want, session, self._want_check = self._want_check, self.state.session, None
+        fn = remote(engine_live.live_check, key=self._key, tolerance=self.tolerance, **want)
+        job = self.runner.start("Checking the export against the simulation", fn,
+                                lambda r: self._checked(session, r),
+                                lambda m, _d: self._checked(session, {"error": m, "path": want["tflite"]}))
+        job.live_kind = "check"
+        job.ended.connect(lambda status, w=want, s=session: self._check_ended(s, w, status))
+
+    def _check_ended(self, session, want: dict, status: str) -> None:
+        if status == "cancelled" and session is self.state.session and self._want_check is None:
+            self._want_check = want      # yielded to a user's job: check again when it ends
+
+    def _checked(self, session, result: dict) -> None:
+        if session is self.state.session:
+            self.export_check = result
+        self.changed.emit()
 
     def _scored(self, step, figures: dict) -> None:
         self._store(step, figures)

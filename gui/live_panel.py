@@ -11,6 +11,7 @@ live set it says why and asks for a data spec.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
@@ -34,6 +35,25 @@ def format_figures(f: dict | None) -> dict[str, str]:
     else:
         out["top1"] = "top-1: no labels"
     return out
+
+
+def format_check(check: dict | None, waiting: bool = False) -> str:
+    """The panel's line about the last export's agreement with the simulation (empty before any export)."""
+    if check is None:
+        return "checking the export against the simulation…" if waiting else ""
+    again = " (checking the new export…)" if waiting else ""
+    return _format_check(check) + again
+
+
+def _format_check(check: dict) -> str:
+    name = Path(check["path"]).name
+    if "error" in check:
+        return f"⚠ {name} could not be checked against the simulation: {check['error']}"
+    figure = f"{100 * check['agreement']:.1f} % of {check['n_images']} images"
+    if check["ok"]:
+        return f"the simulation agrees with {name} on {figure}"
+    return (f"⚠ the simulation agrees with the exported {name} on only {figure} (tolerance "
+            f"{100 * check['tolerance']:.1f} %): read these figures as approximate; the next Export re-checks")
 
 
 def step_tooltip(index: int, description: str, f: dict | None, extra=()) -> str:
@@ -60,6 +80,10 @@ class LivePanel(QWidget):
             lab.setObjectName(f"live_{k}")
             lab.setWordWrap(True)
             lab.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.check = QLabel("")
+        self.check.setObjectName("live_export_check")
+        self.check.setWordWrap(True)
+        self.check.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.status = QLabel("")
         self.status.setObjectName("live_status")
         self.status.setWordWrap(True)
@@ -97,6 +121,7 @@ class LivePanel(QWidget):
         for lab in self.labels.values():
             lay.addWidget(lab)
         lay.addWidget(self.status)
+        lay.addWidget(self.check)
         lay.addWidget(self.ask)
         lay.addWidget(self.plot)
         lay.addStretch(1)
@@ -159,6 +184,11 @@ class LivePanel(QWidget):
         self.status.setText(status)
         self.status.setStyleSheet("color: #b00" if live.status in ("no-data", "refused", "error") else GREY)
         self.ask.setVisible(live.status in ("no-data", "refused"))
+        check = live.export_check
+        self.check.setText(format_check(check, live.checking))
+        warn = check is not None and ("error" in check or not check["ok"])
+        self.check.setStyleSheet("color: #b00; font-weight: bold" if warn else GREY)
+        self.check.setVisible(bool(self.check.text()))
         self._plot_history()
 
     def _plot_history(self) -> None:

@@ -102,6 +102,11 @@ class SimulatedModel:
                                          tf.Variable(np.float32(params[t.name].max), trainable=False))
                         for t in self.tensors if t.name not in self.floats}
         self.current = {t.name: (params[t.name].min, params[t.name].max) for t in self.tensors}
+        # the model input as LiteRT is fed it (core.export.litert.quantize_input): stored scale and zero point
+        self._input = next(t for t in self.tensors if t.op == "INPUT")
+        p_in = params[self._input.name]
+        self._input_q = (tf.Variable(np.float32(p_in.scale), trainable=False),
+                         tf.Variable(np.float32(p_in.zero_point), trainable=False))
         self.int16 = int16_layers(weight_plan) - self.region
         # an int16 (16x8) op's output: FakeQuant num_bits=16 on the symmetric grid of its nudged range
         # (core.quant.grid.int16_scale); when no reader is int16, the readers see it re-quantized to int8
@@ -158,6 +163,9 @@ class SimulatedModel:
                 hi.assign(np.float32(p.max))
                 self.current[t.name] = (p.min, p.max)
                 changed.append(t.name)
+                if t is self._input:
+                    self._input_q[0].assign(np.float32(p.scale))
+                    self._input_q[1].assign(np.float32(p.zero_point))
         return changed
 
     def set_weight_plan(self, weight_plan) -> list[str]:
@@ -183,32 +191,58 @@ class SimulatedModel:
                                                                                  weight_plan)
         return changed
 
+    # ---- the graph's hooks ---------------------------------------------------------
+    def act_quant(self, name: str, t):
+        """The FakeQuant after layer ``name``'s output (``t`` as is when it has none)."""
+        import tensorflow as tf
+
+        r = self._ranges.get(name)
+        if r is None:
+            return t
+        if name in self._int16_out:
+            m = tf.maximum(tf.abs(r[0]), tf.abs(r[1]))
+            t = tf.quantization.fake_quant_with_min_max_vars(t, -m, m, num_bits=16, narrow_range=True)
+            if not self._int16_out[name]:
+                return t
+        return tf.quantization.fake_quant_with_min_max_vars(t, r[0], r[1], num_bits=8, narrow_range=False)
+
+    def input_quant(self, name: str, x):
+        """The model input ``x`` on the int8 grid as the app feeds LiteRT (``round(x / scale) + zero point``,
+        float32, ties to even: :func:`core.export.litert.quantize_input`), not the export's input FakeQuant,
+        which rounds ties up: with the pixel/127.5 - 1 convention every pixel lies on a tie, and 7 % of the
+        224 px input values were one step apart from what LiteRT computed on (bench/bench_live_tensors.py)."""
+        import tensorflow as tf
+
+        if name not in self._ranges:
+            return x
+        scale, zp = self._input_q
+        q = tf.clip_by_value(tf.round(x / scale) + zp, -128.0, 127.0)
+        return (q - zp) * scale
+
+    def bias_quant(self, name: str, bias):
+        """Layer ``name``'s bias on the int32 grid the converter stores it on (input scale x weight scale)."""
+        import tensorflow as tf
+
+        if name not in self._bias_inputs:
+            return bias
+        lo, hi = self._ranges[self._bias_inputs[name]]
+        step_ = (hi - lo) / 255.0 * self._weight_scales[name]
+        return tf.round(tf.constant(bias) / step_) * step_
+
+    def kernel(self, name: str, _cls=None, _kernel=None):
+        """Layer ``name``'s kernel as the simulation computes with it (a variable)."""
+        return self._kernels[name]
+
     # ---- the graph ---------------------------------------------------------------
     def _build_segments(self, tf) -> None:
         model, nodes = self.model, self.nodes
-
-        def act_quant(name, t):
-            r = self._ranges.get(name)
-            if r is None:
-                return t
-            if name in self._int16_out:
-                m = tf.maximum(tf.abs(r[0]), tf.abs(r[1]))
-                t = tf.quantization.fake_quant_with_min_max_vars(t, -m, m, num_bits=16, narrow_range=True)
-                if not self._int16_out[name]:
-                    return t
-            return tf.quantization.fake_quant_with_min_max_vars(t, r[0], r[1], num_bits=8, narrow_range=False)
-
-        def bias_quant(name, bias):
-            """int32 bias at scale input scale x weight scale, as the converter stores it."""
-            if name not in self._bias_inputs:
-                return bias
-            lo, hi = self._ranges[self._bias_inputs[name]]
-            step_ = (hi - lo) / 255.0 * self._weight_scales[name]
-            return tf.round(tf.constant(bias) / step_) * step_
-
-        step = node_step(model, self.folded, act_quant, lambda name, _cls, _kernel: self._kernels[name], bias_quant)
+        act_quant = self.act_quant
+        step = node_step(model, self.folded, act_quant, self.kernel, self.bias_quant)
         input_name = input_layer_name(model)
-        bounds = [-1] + spaced_cuts(nodes, cut_points(model, nodes), MAX_SEGMENTS) + [len(nodes) - 1]
+        cuts = cut_points(model, nodes)
+        # cut on plan tensors' 8-bit FakeQuant outputs where there are any: the live set keeps those as uint8
+        cuts = [i for i in cuts if self._packable(nodes[i].operation.name)] or cuts
+        bounds = [-1] + spaced_cuts(nodes, cuts, MAX_SEGMENTS) + [len(nodes) - 1]
         self.segments = []        # (first node, last node) inclusive; segment 0 also quantizes the input
         self._fns = []
         for k in range(len(bounds) - 1):
@@ -217,7 +251,7 @@ class SimulatedModel:
             in_shape = (None,) + (self.input_shape if k == 0 else tuple(nodes[first - 1].outputs[0].shape[1:]))
             self.segments.append((first, last))
             self._fns.append(self._segment_fn(tf, step, nodes[first:last + 1], in_id, in_shape,
-                                              act_quant if k == 0 else None, input_name))
+                                              self.input_quant if k == 0 else None, input_name))
 
     @staticmethod
     def _segment_fn(tf, step, seg_nodes, in_id, in_shape, quantize_input, input_name):
@@ -254,6 +288,36 @@ class SimulatedModel:
         """Shape of segment ``k``'s output for one image."""
         return tuple(int(d or 1) for d in self.nodes[self.segments[k][1]].outputs[0].shape[1:])
 
+    def pack_cut(self, k: int, x):
+        """Segment ``k``'s output ``x`` as the live set keeps it: when it is an 8-bit FakeQuant's output (a plan
+        tensor's), its grid indices as uint8 (a quarter of the float32 bytes), else ``x`` itself."""
+        import tensorflow as tf
+
+        layer = self.nodes[self.segments[k][1]].operation.name
+        if not self._packable(layer):
+            return x
+        r = self._ranges[layer]
+        scale = (r[1] - r[0]) / 255.0
+        return _Packed(tf.cast(tf.clip_by_value(tf.round((x - r[0]) / scale), 0.0, 255.0), tf.uint8))
+
+    def _packable(self, layer: str) -> bool:
+        return layer in self._ranges and layer not in self._int16_out
+
+    def cut_bytes(self, k: int) -> int:
+        """Bytes per value :meth:`pack_cut` keeps for segment ``k``'s output (1 on an 8-bit FakeQuant, else 4)."""
+        return 1 if self._packable(self.nodes[self.segments[k][1]].operation.name) else 4
+
+    def unpack_cut(self, k: int, packed):
+        """The float32 values :meth:`pack_cut` kept, bit for bit: the grid points put through the same FakeQuant
+        (its range cannot have changed since: an edit of it makes segment ``k`` stale, so it is packed again)."""
+        import tensorflow as tf
+
+        if not isinstance(packed, _Packed):
+            return packed
+        lo, hi = self._ranges[self.nodes[self.segments[k][1]].operation.name]
+        approx = lo + tf.cast(packed.q, tf.float32) * ((hi - lo) / 255.0)
+        return tf.quantization.fake_quant_with_min_max_vars(approx, lo, hi, num_bits=8, narrow_range=False)
+
     def run_segment(self, k: int, x):
         return self._fns[k](x)
 
@@ -267,6 +331,19 @@ class SimulatedModel:
     def trace_count(self) -> int:
         """How many times the segments were traced (one each when warm: an edit must not add any)."""
         return sum(int(f.experimental_get_tracing_count()) for f in self._fns)
+
+
+class _Packed:
+    """A cut point's activations as uint8 grid indices (:meth:`SimulatedModel.pack_cut`)."""
+
+    __slots__ = ("q",)
+
+    def __init__(self, q):
+        self.q = q
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.q.shape.num_elements())
 
 
 def _per_output(cls: str, kernel: np.ndarray, hi) -> np.ndarray:
