@@ -42,7 +42,7 @@ def _dead_channel_model():
     return m, head
 
 
-def build_tuned_case(d):
+def build_tuned_case(d, make=None, name: str = "dead"):
     """(session path, data spec): the dead-channel model saved and calibrated on the embedded training images,
     and a folder of 600 embedded test images labelled by the float model's top-1 (its logits centred so
     that every class is predicted; their margins are small, so int8 noise flips many of them)."""
@@ -52,7 +52,7 @@ def build_tuned_case(d):
     from core.data import load_dataset
     from core.models.convention import PIXEL_01
 
-    model, head = _dead_channel_model()
+    model, head = (make or _dead_channel_model)()
     ev = load_dataset("embedded:eval").limit(N_EVAL)
     (d / "stage" / "all").mkdir(parents=True)
     for i, img in enumerate(ev.images):
@@ -68,7 +68,40 @@ def build_tuned_case(d):
         folder = d / "data" / f"c{c}"
         folder.mkdir(parents=True, exist_ok=True)
         (d / "stage" / "all" / f"{i:04d}.png").rename(folder / f"{i:04d}.png")
-    model.save(d / "dead.keras")
-    session = calibrate(str(d / "dead.keras"), "embedded")
-    session.save(d / "dead.qft")
-    return d / "dead.qft", f"folder:{d / 'data'}"
+    model.save(d / f"{name}.keras")
+    session = calibrate(str(d / f"{name}.keras"), "embedded")
+    session.save(d / f"{name}.qft")
+    return d / f"{name}.qft", f"folder:{d / 'data'}"
+
+
+SKEWED = ("block0_dw",)
+
+
+def _skewed_v2():
+    """The tiny QF MobileNetV2 with channel 0 of the depthwise convs of :data:`SKEWED` (kernel and bias) x100
+    and the next pointwise conv's input channel 0 /100 (bench/bench_autotune_100x.py on a tiny model, one
+    layer): the same float function, but that depthwise output's int8 range must cover the x100 channel, and
+    the 1x channels fall between its few steps; 16x8 activations there (and in the pointwise conv reading
+    them) keep them."""
+    import keras
+
+    from core.models import QFConfig, build
+
+    keras.utils.set_random_seed(2)
+    m = data_init_bn(build("mobilenet-v2", width=0.35, qf=QFConfig.full(), name="skewed"))
+    for name in SKEWED:
+        dw, pw = m.get_layer(name), m.get_layer(name.replace("_dw", "_project"))
+        w = dw.get_weights()
+        w[0][:, :, 0, :] *= 100.0
+        if len(w) > 1:
+            w[1][0] *= 100.0
+        dw.set_weights(w)
+        p = pw.get_weights()
+        p[0][:, :, 0, :] /= 100.0
+        pw.set_weights(p)
+    return m, [layer for layer in m.layers if type(layer).__name__ == "Dense"][-1]
+
+
+def build_case(d, which: str = "dead"):
+    """``build_tuned_case`` for ``which``: ``dead`` (the dead-channel V1) or ``skewed`` (the x100 V2)."""
+    return build_tuned_case(d, _skewed_v2 if which == "skewed" else _dead_channel_model, which)

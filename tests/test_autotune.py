@@ -55,7 +55,7 @@ def test_bad_inputs_are_named_and_nothing_is_written(tuned_case, tmp_path):
     base = ["autotune", session, "--data", data, "--out", out]
     for bad in ("-1", "nan", "inf"):
         clean_error(run(*base, "--max-drop", bad), "--max-drop", bad)
-    clean_error(run(*base, "--max-drop", "0.5", "--allow", "clip,int16"), "int16", "not available")
+    clean_error(run(*base, "--max-drop", "0.5", "--allow", "clip,int4"), "int4", "unknown move")
     clean_error(run(*base, "--max-drop", "0.5", "--allow", "bogus"), "bogus")
     # the output never overwrites an input
     r = run("autotune", session, "--data", data, "--max-drop", "0.5", "--out", session)

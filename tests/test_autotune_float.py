@@ -9,7 +9,7 @@ import json
 import pytest
 
 from autotune_kit import N_EVAL, build_tuned_case
-from cli_kit import clean_error, run
+from cli_kit import run
 
 
 @pytest.fixture(scope="module")
@@ -61,11 +61,3 @@ def test_a_free_clip_is_preferred_to_a_float_op(tuned_case, tmp_path):
     doc = json.loads(r.stdout)
     assert {c["move"] for c in doc["changes"]} == {"clip"} and doc["float_ops"] == []
     assert doc["every_op_int8"] is True and doc["best"]["extra_bytes"] == 0
-
-
-def test_int16_stays_refused_by_name(tuned_case, tmp_path):
-    session, data = tuned_case
-    r = run("autotune", session, "--data", data, "--max-drop", "0.5", "--allow", "clip,float,int16",
-            "--out", tmp_path / "o.qft")
-    clean_error(r, "int16", "not available")
-    assert not (tmp_path / "o.qft").exists()

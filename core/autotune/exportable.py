@@ -1,4 +1,4 @@
-"""Which ops a float move may offer: ``set-precision LAYER float`` accepts them AND the verified export of
+"""Which ops a float (or int16) move may offer: ``set-precision LAYER float`` accepts them AND the verified export of
 the plan with that op float succeeds.
 
 The converter does not always return to int8 right after a float op's readers: on MobileNetV2 a float
@@ -35,3 +35,24 @@ class ExportableFloats:
 
     def __len__(self) -> int:
         return len(self.candidates) - len(self.refused)
+
+
+class ExportableInt16(ExportableFloats):
+    """The same for int16 moves: ``also[layer]`` are the readers set to int16 with ``layer`` (those
+    ``set-precision int16`` accepts), and ``check(layer)`` returns the bytes of that verified export, so
+    ``extra_bytes[layer]`` is the move's measured cost over ``base_bytes`` (the starting plan's export)."""
+
+    def __init__(self, candidates, check, also: dict, base_bytes: int):
+        super().__init__(candidates, check)
+        self.also, self.base_bytes = dict(also), int(base_bytes)
+        self.extra_bytes: dict[str, int] = {}
+
+    def __contains__(self, layer) -> bool:
+        if layer in self.candidates and layer not in self.refused and layer not in self.ok:
+            check = self._check
+            self._check = lambda x: self.extra_bytes.__setitem__(x, int(check(x)) - self.base_bytes)
+            try:
+                return super().__contains__(layer)
+            finally:
+                self._check = check
+        return super().__contains__(layer)

@@ -11,7 +11,13 @@ the one a per-tensor kernel has (:func:`extra_bytes`); the hardware must take it
 kernel and the kernels of the ops reading its output (they compute in float too,
 :func:`core.plan.precision.float_region`) are stored as float32, 3 bytes per weight more than int8
 (:func:`float_bytes`), and the op runs a float kernel between a DEQUANTIZE and a QUANTIZE (its
-latency is measured on the exported Pareto plans).
+latency is measured on the exported Pareto plans). *int16* computes the op's activations in TFLite's
+16x8 scheme (``set-precision LAYER int16``, exported through ai-edge-quantizer) together with its
+readers that can be 16x8: a lone 16x8 op's output is re-quantized to int8 for an int8 reader, which
+gives back what the 16 bits won, so the move sets the pair (the op and the readers it feeds). Its
+cost in bytes is *measured*: the verified export of the starting plan with that move made, against
+the starting plan's (:class:`core.autotune.exportable.Exportable`), a bigger int64 bias per channel
+and the QUANTIZE ops at the 16-bit region's borders.
 
 A new kind of move is one generator ``(layer, ctx) -> [Move]`` added to :data:`GENERATORS`; a move
 records what it sets (a kernel state, an op precision), and :meth:`Move.apply` is the only place
@@ -41,7 +47,8 @@ class Move:
     kind: str                    # a key of GENERATORS: "clip", "per-channel", "float"
     label: str                   # what the report says, e.g. "clip ±3.01 (output-mse)"
     state: WeightState | None = None     # the kernel state it sets (clip, per-channel)
-    precision: str | None = None         # the op precision it sets (float)
+    precision: str | None = None         # the op precision it sets (float, int16)
+    also: tuple = ()                     # further ops set to the same precision (an int16 op's readers)
 
     def apply(self, states: dict, precisions: dict) -> tuple[dict, dict]:
         """Copies of a plan's (layer -> WeightState, layer -> precision away from int8) with this move made."""
@@ -49,17 +56,19 @@ class Move:
         if self.state is not None:
             states[self.layer] = self.state
         if self.precision is not None:
-            if self.precision == "int8":
-                precisions.pop(self.layer, None)
-            else:
-                precisions[self.layer] = self.precision
+            for layer in (self.layer, *self.also):
+                if self.precision == "int8":
+                    precisions.pop(layer, None)
+                else:
+                    precisions[layer] = self.precision
         return states, precisions
 
     def to_dict(self) -> dict:
         s = self.state
         return {"layer": self.layer, "move": self.kind, "label": self.label,
                 "granularity": s.granularity if s else None, "method": s.method if s else None,
-                "clip": list(s.clip) if s and s.clip else None, "precision": self.precision or "int8"}
+                "clip": list(s.clip) if s and s.clip else None, "precision": self.precision or "int8",
+                "also": list(self.also)}
 
 
 @dataclass
@@ -71,6 +80,7 @@ class MoveContext:
     tensors: list
     floatable: set
     per_channel_ok: bool
+    int16able: object = frozenset()   # set-like: layers whose int16 move exports verified (.also, .extra_bytes)
 
 
 def channels_of(stats: KernelStats) -> int:
@@ -94,7 +104,20 @@ def plan_cost(states: dict, precisions: dict, ctx: MoveContext) -> int:
     float32 kernels of the float region."""
     region = float_region(ctx.tensors, WeightPlan({}, dict(precisions))) if precisions else set()
     int8 = sum(extra_bytes(s, ctx.stats[layer]) for layer, s in states.items() if layer not in region)
-    return int8 + float_bytes(region, ctx.stats)
+    return int8 + float_bytes(region, ctx.stats) + int16_bytes(precisions, region, ctx)
+
+
+def int16_bytes(precisions: dict, region: set, ctx: MoveContext) -> int:
+    """Bytes the int16 moves in ``precisions`` add: the sum of each move's bytes measured on its own verified
+    export (against the starting plan's; a reader set int16 with its op is counted in its op's move). The
+    first 16x8 op also switches the export to ai-edge-quantizer, so the sum over-counts a plan of several
+    moves; the confirmed plan and the front's plans are exported and their bytes measured."""
+    measured = getattr(ctx.int16able, "extra_bytes", {})
+    also = getattr(ctx.int16able, "also", {})
+    ops = {layer for layer, p in precisions.items() if p == "int16" and layer not in region}
+    heads = {layer for layer in ops if layer in measured}
+    readers = {r for layer in heads for r in also.get(layer, ()) if r != layer}
+    return sum(int(measured[layer]) for layer in heads - readers)
 
 
 def live_channels_clip(stats: KernelStats) -> float | None:
@@ -156,7 +179,16 @@ def float_moves(layer: str, current: WeightState, ctx: MoveContext) -> list[Move
     return [Move(layer, "float", f"float op{also}", precision="float")]
 
 
-GENERATORS = {"clip": clip_moves, "per-channel": per_channel_moves, "float": float_moves}
+def int16_moves(layer: str, current: WeightState, ctx: MoveContext) -> list[Move]:
+    """The op and the readers it feeds (where they can be) with 16x8 activations, when that exports verified."""
+    if layer not in ctx.int16able:
+        return []
+    also = tuple(ctx.int16able.also.get(layer, ()))
+    with_ = f" with {', '.join(also)}" if also else ""
+    return [Move(layer, "int16", f"int16 activations (16x8){with_}", precision="int16", also=also)]
+
+
+GENERATORS = {"clip": clip_moves, "per-channel": per_channel_moves, "float": float_moves, "int16": int16_moves}
 
 
 def layer_moves(layer: str, current: WeightState, ctx: MoveContext, kinds) -> list[Move]:

@@ -2,9 +2,8 @@
 
 The target hardware's limits are options: ``weights`` (``per-tensor``: an accelerator or DSP that
 takes only per-tensor weights; ``per-channel``; ``any``: per-channel where it pays) and ``allow``
-(the moves it may use; ``float``, an op computed in float32, only when asked for). ``int16`` (16x8
-activations) is a named move of issue 25 the export cannot make yet: asking for it is an
-:class:`AutotuneInputError` naming it, not a stub.
+(the moves it may use; ``float``, an op computed in float32, and ``int16``, an op and its readers with
+16x8 activations, only when asked for: both grow the model).
 """
 
 from __future__ import annotations
@@ -12,9 +11,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-MOVES = ("clip", "per-channel", "float")
-DEFAULT_ALLOW = ("clip", "per-channel")     # float ops grow the model: only when asked for
-NOT_AVAILABLE = ("int16",)                  # 16x8 activations: the export cannot make them yet
+MOVES = ("clip", "per-channel", "int16", "float")
+DEFAULT_ALLOW = ("clip", "per-channel")     # float and int16 ops grow the model: only when asked for
 WEIGHT_LIMITS = ("per-tensor", "per-channel", "any")
 COSTS = ("size", "latency")
 DEFAULT_HOLDOUT = 2000
@@ -25,14 +23,10 @@ class AutotuneInputError(ValueError):
 
 
 def parse_allow(text: str) -> tuple[str, ...]:
-    """``clip,per-channel`` -> ("clip", "per-channel"); unknown or not-yet-available moves are named."""
+    """``clip,per-channel`` -> ("clip", "per-channel"); unknown moves are named."""
     moves = tuple(dict.fromkeys(m.strip() for m in str(text).split(",") if m.strip()))
     if not moves:
         raise AutotuneInputError(f"--allow needs at least one move ({', '.join(MOVES)}), got {text!r}")
-    later = [m for m in moves if m in NOT_AVAILABLE]
-    if later:
-        raise AutotuneInputError(f"--allow {','.join(later)}: int16 activations (16x8) are not available in "
-                                 f"autotune yet (docs/precision.md); the moves it has are {', '.join(MOVES)}")
     unknown = [m for m in moves if m not in MOVES]
     if unknown:
         raise AutotuneInputError(f"--allow: unknown move(s) {', '.join(unknown)}; choose from {', '.join(MOVES)}")

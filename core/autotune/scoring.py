@@ -1,8 +1,10 @@
 """Scoring a plan on the held-out split through the simulated int8 model.
 
 A kernel edit re-runs only the network from the layer it touches (:class:`core.simulate.live.LiveSet`
-kept warm). Which ops are float is part of the simulated graph (no FakeQuant on them), so a plan with
-another set of float ops gets a simulation built for it; the last few are kept, so a search that
+kept warm). Which ops are float or int16 is part of the simulated graph (no FakeQuant on a float op, a
+16-bit one on an int16 op's output: the 16x8 scheme, checked against LiteRT in
+tests/export/test_int16_export.py), so a plan with another set of float or int16 ops gets a simulation
+built for it; the last few are kept, so a search that
 moved on from a float op (clips of later layers on top of it) scores warm again.
 """
 
@@ -10,7 +12,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from ..plan.precision import float_layers
+from ..plan.precision import float_layers, int16_layers
 
 KEEP = 2          # warm simulations kept (each holds cached activations of the held-out split)
 
@@ -23,11 +25,11 @@ class Scorer:
     def __init__(self, first, build, keep: int = KEEP):
         self._build, self._keep = build, keep
         self._sets: OrderedDict = OrderedDict()
-        self._sets[frozenset(first.sim.floats)] = first
+        self._sets[(frozenset(first.sim.floats), frozenset(first.sim.int16))] = first
         self.built = 0            # simulations built for other sets of float ops
 
     def edit_kernels(self, weight_plan):
-        key = frozenset(float_layers(weight_plan))
+        key = (frozenset(float_layers(weight_plan)), frozenset(int16_layers(weight_plan)))
         live = self._sets.get(key)
         if live is None:
             live = self._build(weight_plan)

@@ -8,8 +8,9 @@ binomial noise band of the held-out split (95 %, :func:`noise_band_pp`) is not t
 zero, so those layers come after the ones that measurably hurt. Phase 1 tries the free moves
 (clips) of each layer and keeps the best if it wins images; phase 2, only when the target is still
 missed and the hardware takes per-channel weights, tries per-channel layer by layer; phase 3, only
-when still missed and ``--allow float``, computes ops in float, layer by layer; the last phase gives
-back every paid move (float op, per-channel kernel) the plan can do without (least cost). The search
+when still missed and ``--allow int16``, gives ops (with their readers) 16x8 activations; phase 4,
+only when still missed and ``--allow float``, computes ops in float, layer by layer; the last phase
+gives back every paid move (float op, int16 op, per-channel kernel) the plan can do without (least cost). The search
 stops as soon as the target is met (phases 1-3) or ``max_evals`` plans were scored. A cancel (Ctrl-C)
 ends it with the best plan found so far.
 """
@@ -90,7 +91,7 @@ class SearchResult:
 
 
 # the phases after the free clips, in order of cost; each runs only while the target is missed
-PAID_PHASES = ("per-channel", "float")
+PAID_PHASES = ("per-channel", "int16", "float")
 
 
 class Search:
@@ -161,24 +162,25 @@ class Search:
         for o in order:
             if self.meets(current) or not self.budget_left():
                 break
-            if current.precisions.get(o.layer, "int8") != "int8":     # a float op: its kernel is not int8
+            if current.precisions.get(o.layer, "int8") != "int8":     # a float or int16 op: already moved
                 continue
             moves = layer_moves(o.layer, current.states[o.layer], self.ctx, (kind,))
             current = self._try_layer(current, moves, kind)
         return current
 
     def _give_back(self, current: Point) -> Point:
-        """Last phase: every paid move (float ops first, the dearest, then per-channel kernels) undone, one
-        layer at a time, while the target holds."""
-        paid = [c for c in current.changes if c["move"] == "float"] + \
-               [c for c in current.changes if c["move"] == "per-channel"]
+        """Last phase: every paid move (float ops first, the dearest, then int16 ops, then per-channel
+        kernels) undone, one layer at a time, while the target holds."""
+        paid = [c for kind in ("float", "int16", "per-channel") for c in current.changes if c["move"] == kind]
         for c in paid:
             if not self.budget_left():
                 break
             layer = c["layer"]
             states, precisions = dict(current.states), dict(current.precisions)
-            if c["move"] == "float":
-                precisions.pop(layer, None)
+            if c["move"] in ("float", "int16"):
+                for x in (layer, *c.get("also", ())):
+                    if precisions.get(x) == c["move"] and x not in self.start_precisions:
+                        precisions.pop(x, None)
                 what = f"{layer}: back to int8"
             else:
                 states[layer] = self.start_states[layer]

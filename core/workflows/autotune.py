@@ -75,16 +75,7 @@ def _start_states(plan, base: str) -> tuple[dict, dict]:
 
 def _floatable(plan, start: dict) -> set:
     """The weighted layers ``set-precision LAYER float`` accepts (not tied, locked or producing the output)."""
-    from ..plan.checks import PlanError
-
-    out = set()
-    for layer in start:
-        try:
-            plan.set_precision(layer, "float", apply=False)
-        except PlanError:
-            continue
-        out.add(layer)
-    return out
+    return {layer for layer in start if _accepts(plan, layer, "float")}
 
 
 def _exportable_floats(model, plan, start, kinds, base, conv, folder):
@@ -101,6 +92,42 @@ def _exportable_floats(model, plan, start, kinds, base, conv, folder):
                     input_convention=conv, weight_plan=wp, force=True)
 
     return ExportableFloats(_floatable(plan, start), check)
+
+
+def _accepts(plan, layer: str, value: str) -> bool:
+    from ..plan.checks import PlanError
+
+    try:
+        plan.set_precision(layer, value, apply=False)
+    except PlanError:
+        return False
+    return True
+
+
+def _exportable_int16(model, plan, start, kinds, base):
+    """:class:`core.autotune.exportable.ExportableInt16` of the plan: each weighted op ``set-precision int16``
+    accepts, with its readers that accept it too; each candidate checked by a verified conversion (in memory)
+    of the starting plan with that move made, its bytes against the starting plan's."""
+    from ..autotune.exportable import ExportableInt16
+    from ..export.export import convert_int8
+    from ..plan.weight_entry import WeightEntry, WeightPlan
+
+    precisions = dict(getattr(plan, "precisions", {}))
+    also = {layer: tuple(t.name for t in plan.tensors if layer in t.inputs and _accepts(plan, t.name, "int16"))
+            for layer in start}
+
+    def convert(extra):
+        wp = WeightPlan({x: WeightEntry(x, kinds[x], s) for x, s in start.items()}, {**precisions, **extra})
+        data, ver, _ = convert_int8(model, plan.tensors, plan.ranges(), base, weight_plan=wp)
+        if not ver.ok:
+            raise ValueError("\n".join(["the int16 export does not verify:", *ver.problems]))
+        return len(data)
+
+    def check(layer):
+        return convert({x: "int16" for x in (layer, *also[layer])})
+
+    candidates = {layer for layer in start if precisions.get(layer, "int8") == "int8" and _accepts(plan, layer, "int16")}
+    return ExportableInt16(candidates, check, also, convert({}))
 
 
 def _measure(model, plan_tensors, ranges, states, kinds, base, folder, conv, latency_ds, threads, name,
@@ -172,8 +199,9 @@ def autotune(session_path: str, data: str, options, out: str, model_path: str | 
     check_dir = tempfile.TemporaryDirectory(prefix="qftune-float-check-")
     floats = (_exportable_floats(model, plan, start, kinds, base, conv, check_dir.name) if "float" in options.allow
               else None)
+    int16 = _exportable_int16(model, plan, start, kinds, base) if "int16" in options.allow else None
     ctx = MoveContext(all_stats, list(plan.tensors), floats if floats is not None else set(),
-                      options.may_go_per_channel)
+                      options.may_go_per_channel, int16 if int16 is not None else frozenset())
 
     def build(weight_plan):          # a plan with other float ops: a simulation of its own
         s = SimulatedModel(model, plan.tensors, plan.ranges(), weights=base, folded=folded, weight_plan=weight_plan)
@@ -215,13 +243,18 @@ def autotune(session_path: str, data: str, options, out: str, model_path: str | 
         except Cancelled:
             doc["cancelled"], doc["stopped"] = True, "cancelled while confirming"
     doc["confirmed"] = confirmed
-    from ..plan.precision import float_layers
+    from ..plan.precision import float_layers, int16_layers
 
     # the verifier checked every tensor against the plan; the session's own float ops (set-precision) stay float
-    doc["every_op_int8"] = (confirmed["verified"] and not float_layers(plan)) if confirmed else None
+    doc["every_op_int8"] = (confirmed["verified"] and not float_layers(plan) and not int16_layers(plan)) \
+        if confirmed else None
     doc["float_ops"] = sorted(float_layers(plan))
+    doc["int16_ops"] = sorted(int16_layers(plan))
     if floats is not None:      # ops a float move could not offer: the verified export refused them
         doc["float_refused"] = dict(floats.refused)
+    if int16 is not None:       # int16 moves: refused ones (the verified export) and the measured bytes of each
+        doc["int16_refused"] = dict(int16.refused)
+        doc["int16_extra_bytes"] = dict(int16.extra_bytes)
     doc.update(_front_doc(points, measured, confirmed, options))
     if doc["cancelled"]:
         code, verdict = EXIT_CANCELLED, (f"cancelled: the best plan found so far is written (held-out drop "
@@ -230,7 +263,9 @@ def autotune(session_path: str, data: str, options, out: str, model_path: str | 
         code, verdict = EXIT_MET, (f"target met: drop {confirmed['drop_pp']:.2f} pp <= {options.max_drop_pp:g} pp "
                                    f"on {confirmed['n_images']} images, "
                                    + (f"float ops: {', '.join(doc['float_ops'])}" if doc["float_ops"] else
-                                      "every op int8"))
+                                      "" if doc["int16_ops"] else "every op int8")
+                                   + (("; " if doc["float_ops"] else "") + f"int16 ops: {', '.join(doc['int16_ops'])}"
+                                      if doc["int16_ops"] else ""))
     else:
         where = (f"{confirmed['drop_pp']:.2f} pp on the full set ({best.drop_pp:.2f} pp held out)"
                  if confirmed else f"{best.drop_pp:.2f} pp held out")

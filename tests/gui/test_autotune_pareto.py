@@ -89,7 +89,7 @@ def test_bad_autotune_options_are_named_in_the_dialog_and_nothing_runs(make_main
     out = tmp_path / "t.qft"
     dlg.set_value("data", data)
     dlg.set_value("out", str(out))
-    for allow, needles in (("clip,int16", ("int16", "not available")), ("bogus", ("bogus",)), ("", ("--allow",))):
+    for allow, needles in (("clip,int4", ("int4", "unknown move")), ("bogus", ("bogus",)), ("", ("--allow",))):
         dlg.set_value("allow", allow)
         click_run(qtbot, dlg)
         assert dlg.isVisible() and all(n in dlg.error.text() for n in needles), dlg.error.text()

@@ -11,14 +11,15 @@ from ..argtypes import float_range, int_range
 from ..json_output import print_json
 
 EPILOG = """exit codes: 0 the target is met on the held-out split and confirmed on the full evaluation set
-(verified; every op int8 unless --allow float); 3 the target is not reached (or not confirmed on the
+(verified; every op int8 unless --allow float or int16); 3 the target is not reached (or not confirmed on the
 full set): the best plan
 found is written and its drop and cost are printed; 130 cancelled (Ctrl-C): the best plan found so far is
 written, unconfirmed; 2 bad input (nothing written).
 moves: clip (a weight clip per layer: the weight choosers and the widest live channel), per-channel
 (per-channel weights for a layer, only with --weights any), float (an op computed in float32, as
-set-precision LAYER float: its kernel and its readers' kernels grow to float32; only when allowed).
-int16 (16x8 activations) is not available yet."""
+set-precision LAYER float: its kernel and its readers' kernels grow to float32; only when allowed),
+int16 (an op and the readers it feeds with 16x8 activations, as set-precision LAYER int16; offered only
+when that export verifies, its extra bytes measured on it; only when allowed)."""
 
 
 def _allow(text: str):
@@ -52,7 +53,7 @@ def register(sub):
                    help="the hardware's weights: per-tensor only (a DSP/accelerator), per-channel, or any "
                    "(default: per-tensor where it is enough, per-channel where it pays)")
     p.add_argument("--allow", type=_allow, default=("clip", "per-channel"), metavar="MOVES",
-                   help="comma-separated moves it may use: clip, per-channel, float (default clip,per-channel)")
+                   help="comma-separated moves it may use: clip, per-channel, int16, float (default clip,per-channel)")
     p.add_argument("--max-evals", dest="max_evals", type=int_range(1), default=200, metavar="N",
                    help="score at most N plans on the held-out split (default 200)")
     p.add_argument("--holdout", type=int_range(1), default=2000, metavar="N",

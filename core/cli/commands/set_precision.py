@@ -13,7 +13,8 @@ def register(sub):
                        "int16 (TFLite 16x8): int16 activations on the symmetric 16-bit grid of the op's range "
                        "(max(|min|,|max|)/32767, zero point 0), int8 weights; such a plan is exported through "
                        "ai-edge-quantizer with the plan's ranges, verified the same way (docs/precision.md); only "
-                       "op kinds with a LiteRT 16x8 kernel are accepted. Saves the "
+                       "op kinds with a LiteRT 16x8 kernel are accepted. A float or int16 edit is accepted only "
+                       "when the plan with it exports verified (checked in memory: needs the model). Saves the "
                        "session in place (locked, atomic); undoable in the GUI like any edit.")
     p.add_argument("session", metavar="S.qft", help="session file (rewritten atomically)")
     p.add_argument("layer", metavar="LAYER", help="op name (a tensor of qftune ranges)")
@@ -22,13 +23,16 @@ def register(sub):
 
 
 def run(args) -> int:
-    from ...plan.precision import check_precision
+    from ...plan.precision import DEFAULT_PRECISION, check_precision
     from ...session import edit_session
+    from ...workflows.precision_check import check_precision_exports
 
     check_precision(args.layer, args.precision)   # names a bad value before the session is touched
     # lock, re-read, edit, save: a refusal (PlanError, a ValueError) leaves the file untouched
     with edit_session(args.session) as session:
         change = session.plan.set_precision(args.layer, args.precision)
+        if args.precision != DEFAULT_PRECISION:   # never save an edit the export would refuse
+            check_precision_exports(session, args.layer, args.precision)
     for note in change.notes:
         print(f"note: {note}")
     print(f"{args.layer}: {session.plan.precision(args.layer)}; saved {args.session}")
