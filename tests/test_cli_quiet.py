@@ -39,8 +39,10 @@ def test_export_prints_no_tensorflow_log_lines_unless_verbose(tmp_path):
 
 
 def _export_help() -> str:
-    return subprocess.run([sys.executable, "-m", "core.cli", "export", "--help"], capture_output=True,
-                          text=True, timeout=120, cwd=ROOT).stdout
+    """``qftune export --help`` in-process (its text is the subject here, not the process)."""
+    from cli_kit import run
+
+    return run("export", "--help").stdout
 
 
 def test_filter_keeps_qftune_lines_and_tensorflow_errors():

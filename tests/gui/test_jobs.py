@@ -64,12 +64,15 @@ def test_cancel_long_calibration_keeps_session_and_ui_responsive(make_main_windo
     assert {e.name: (e.params, e.method) for e in app.state.plan} == before
     assert not app.state.dirty and not app.errors
     assert "cancelled" in app.window.job_status.label.text()
-    print(f"longest UI stall during calibration: {stall:.1f} ms (ticks: {meter.ticks})")
+    print(f"longest UI stall during calibration: {stall:.1f} ms, {meter.max_wall_gap_ms:.1f} ms between ticks "
+          f"with the run-queue wait (ticks: {meter.ticks})")
     # The goal is < 100 ms (the engine runs in a niced helper process). Measured here 34-56 ms
     # with the 2-core machine at load ~4.5; the bound leaves room for a busier shared runner
-    # (the meter also counts the scheduler's latency) but still catches a job that blocks the
-    # UI thread (a TF call on the UI thread stalls for seconds).
-    assert stall < STALL_BOUND_MS, f"the UI froze for {stall:.0f} ms during a job"
+    # and catches a job that blocks the UI thread (a TF call on the UI thread stalls for seconds).
+    # The meter leaves out the time the UI thread waited for a CPU (gui_kit.StallMeter): at load
+    # ~8 that wait alone failed this test at 223 ms.
+    assert stall < STALL_BOUND_MS, (f"the UI froze for {stall:.0f} ms during a job "
+                                    f"({meter.max_wall_gap_ms:.0f} ms between ticks)")
 
 
 def test_job_error_shows_readable_dialog_with_details(make_main_window, session_copy, tmp_path, qtbot):
