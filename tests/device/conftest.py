@@ -3,7 +3,6 @@ stand-in tools, and small .tflite models (float and int8) made with the TFLite c
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -15,25 +14,15 @@ sys.path.insert(0, str(Path(__file__).parent))
 import standins  # noqa: E402
 from adbd_emulator import FakePhone  # noqa: E402
 from device_kit import ADB, adb, device_state, free_port, plug, wait_state  # noqa: E402,F401
+from device_kit import adb_server as running_adb_server  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def adb_server(tmp_path_factory):
     if ADB is None:
         pytest.skip("Debian's adb is not installed")
-    port = free_port()
-    home = tmp_path_factory.mktemp("adb-home")
-    old = {k: os.environ.get(k) for k in ("ANDROID_ADB_SERVER_PORT", "HOME")}
-    os.environ["ANDROID_ADB_SERVER_PORT"] = str(port)  # adbutils' own start-server must use it too
-    os.environ["HOME"] = str(home)  # the server's key pair lives in a throw-away ~/.android
-    adb("start-server")
-    yield port
-    adb("kill-server")
-    for k, v in old.items():
-        if v is None:
-            os.environ.pop(k, None)
-        else:
-            os.environ[k] = v
+    with running_adb_server(tmp_path_factory.mktemp("adb-home")) as port:
+        yield port
 
 
 @pytest.fixture

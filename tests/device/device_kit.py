@@ -8,6 +8,7 @@ import shutil
 import socket
 import subprocess
 import time
+from contextlib import contextmanager
 
 import numpy as np
 from adbd_emulator import FakePhone
@@ -67,3 +68,24 @@ def host_top1(tflite_path, n: int) -> float:
         it.invoke()
         correct += int(np.argmax(it.get_tensor(out["index"])[0]) == y)
     return correct / n
+
+
+@contextmanager
+def adb_server(home):
+    """Debian's adb server on a free port with a throw-away ``home`` (its key pair lives in ~/.android);
+    ANDROID_ADB_SERVER_PORT is set so adbutils' own start-server uses it too. Yields the port; kills the
+    server and restores the environment on exit."""
+    port = free_port()
+    old = {k: os.environ.get(k) for k in ("ANDROID_ADB_SERVER_PORT", "HOME")}
+    os.environ["ANDROID_ADB_SERVER_PORT"] = str(port)
+    os.environ["HOME"] = str(home)
+    adb("start-server")
+    try:
+        yield port
+    finally:
+        adb("kill-server")
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v

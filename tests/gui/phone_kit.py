@@ -4,7 +4,6 @@ fixtures are not visible from tests/gui)."""
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -14,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "device"))
 
 import standins  # noqa: E402
 from adbd_emulator import FakePhone  # noqa: E402,F401
-from device_kit import ADB, adb, free_port, plug  # noqa: E402,F401
+from device_kit import ADB, adb, adb_server, free_port, plug  # noqa: E402,F401
 
 
 @pytest.fixture(scope="module")
@@ -22,18 +21,8 @@ def adb_port(tmp_path_factory):
     """Debian's adb server on a free port, for this module (as tests/device/conftest.py's adb_server)."""
     if ADB is None:
         pytest.skip("Debian's adb is not installed")
-    port = free_port()
-    old = {k: os.environ.get(k) for k in ("ANDROID_ADB_SERVER_PORT", "HOME")}
-    os.environ["ANDROID_ADB_SERVER_PORT"] = str(port)
-    os.environ["HOME"] = str(tmp_path_factory.mktemp("adb-home"))
-    adb("start-server")
-    yield port
-    adb("kill-server")
-    for k, v in old.items():
-        if v is None:
-            os.environ.pop(k, None)
-        else:
-            os.environ[k] = v
+    with adb_server(tmp_path_factory.mktemp("adb-home")) as port:
+        yield port
 
 
 @pytest.fixture(scope="module")
