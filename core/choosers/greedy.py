@@ -23,10 +23,23 @@ import numpy as np
 
 from ..quant.error import moments_of
 from .base import DEGENERATE_RANGE, Choice, Chooser, Landscape, cost_of, safe_nudge
+from .greedy_one import POLISH as _POLISH
+from .greedy_one import search_one
 
 N_STEPS = 128
 MIN_FRACTION = 1.0 / 256.0
-_POLISH = 2           # neighbouring offsets checked after the bisection
+
+
+_FRACTIONS: dict = {}
+
+
+def _fractions(n_steps: int, min_fraction: float) -> np.ndarray:
+    """``np.geomspace(min_fraction, 1, n_steps)``, computed once (it costs more than a whole cost evaluation)."""
+    f = _FRACTIONS.get((n_steps, min_fraction))
+    if f is None:
+        f = _FRACTIONS[(n_steps, min_fraction)] = np.geomspace(min_fraction, 1.0, n_steps)
+        f.flags.writeable = False
+    return f
 
 
 def candidate_steps(hist, n_steps: int = N_STEPS, min_fraction: float = MIN_FRACTION) -> np.ndarray:
@@ -34,7 +47,7 @@ def candidate_steps(hist, n_steps: int = N_STEPS, min_fraction: float = MIN_FRAC
     if not hi > lo:
         lo, hi = DEGENERATE_RANGE
     step0 = (hi - lo) / 255.0
-    return step0 * np.geomspace(min_fraction, 1.0, n_steps)
+    return step0 * _fractions(n_steps, min_fraction)
 
 
 def _ends(zp, steps):
@@ -69,6 +82,12 @@ class GreedyChooser(Chooser):
         return self._search(hists)[0]
 
     def _search(self, hists):
+        if len(hists) == 1:                      # one tensor: the same search in two passes (greedy_one)
+            land, m = self._search_one(hists[0])
+            return [land], m
+        return self._search_stacked(hists)
+
+    def _search_stacked(self, hists):
         m = _Stacked(hists)
         steps = np.stack([candidate_steps(h, self.n_steps) for h in hists])        # (T, K)
         g = self.gamma
@@ -97,6 +116,20 @@ class GreedyChooser(Chooser):
         return [Landscape(steps[t], mins[t], maxs[t], best_cost[t], g, int(np.argmin(best_cost[t])))
                 for t in range(len(hists))], m
 
+    def _search_one(self, hist):
+        steps = candidate_steps(hist, self.n_steps)
+        best_zp, best_cost, m = search_one(hist, steps, self.gamma)
+        mins, maxs = _ends(best_zp, steps)
+        return Landscape(steps, mins, maxs, best_cost, self.gamma, int(np.argmin(best_cost))), m
+
+    def _choose_one(self, hist) -> Choice:
+        """:meth:`choose_many`'s result for a group of one histogram, without its per-call overhead."""
+        land, m = self._search_one(hist)
+        both = (safe_nudge(land.mins[land.best], land.maxs[land.best]), safe_nudge(hist.min, hist.max))
+        costs = [m.cost_scalar(p.min, p.max, p.scale, self.gamma) for p in both]
+        k = 1 if costs[1] < costs[0] else 0
+        return Choice(self.name, both[k], costs[k], self.gamma, land)
+
     def choose(self, hist) -> Choice:
         return self.choose_many([hist])[0]
 
@@ -114,6 +147,9 @@ class GreedyChooser(Chooser):
         for i in todo:
             by_bins.setdefault(hists[i].bins, []).append(i)
         for idx in by_bins.values():
+            if len(idx) == 1:
+                out[idx[0]] = self._choose_one(hists[idx[0]])
+                continue
             group = [hists[i] for i in idx]
             lands, m = self._search(group)
             chosen = [safe_nudge(land.mins[land.best], land.maxs[land.best]) for land in lands]
@@ -185,3 +221,4 @@ class _Stacked:
         inside = c0[j] - c0[i]
         e_sat = np.maximum(left, 0.0) + np.maximum(right, 0.0)
         return (inside * step * step / 12.0 + gamma * e_sat) / self.total
+
