@@ -79,15 +79,11 @@ class GreedyChooser(Chooser):
 
     def search_many(self, hists) -> list[Landscape]:
         """Best offset for every candidate step of every histogram, in one vectorised pass."""
+        if len(hists) == 1:                      # one tensor: the same search in two passes (greedy_one)
+            return [self._search_one(hists[0])[0]]
         return self._search(hists)[0]
 
     def _search(self, hists):
-        if len(hists) == 1:                      # one tensor: the same search in two passes (greedy_one)
-            land, m = self._search_one(hists[0])
-            return [land], m
-        return self._search_stacked(hists)
-
-    def _search_stacked(self, hists):
         m = _Stacked(hists)
         steps = np.stack([candidate_steps(h, self.n_steps) for h in hists])        # (T, K)
         g = self.gamma

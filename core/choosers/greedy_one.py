@@ -16,6 +16,8 @@ On one tensor that is what costs: the arrays are small, the time is the calls.
 from __future__ import annotations
 
 import math
+import threading
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -25,29 +27,62 @@ _MIDS = 15.0 + 16.0 * np.arange(15)
 _COARSE = (np.concatenate([_MIDS, _MIDS + 1.0]) - 128.0)[:, None]          # zp of the first pass
 _WINDOW = np.arange(-POLISH, 16 + POLISH)[:, None]                           # p - L of the second pass
 _AROUND = np.arange(-POLISH, POLISH + 1)[:, None]
+_ENDS = np.array([-128.0, 127.0])[:, None, None]
+
+
+def _bisection_table() -> np.ndarray:
+    """Where 4 bisection rounds over 16 offsets end, for every outcome of the 15 comparisons they may make.
+
+    Round h = 8, 4, 2, 1 compares offset ``mid = lo + h - 1`` with ``mid + 1`` and moves ``lo`` to
+    ``mid + 1`` when the cost still falls there; bit ``m`` of the index: it falls at ``mid = m``.
+    """
+    code = np.arange(1 << 15)
+    lo = np.zeros_like(code)
+    for h in (8, 4, 2, 1):
+        lo += h * ((code >> (lo + h - 1)) & 1)
+    return lo.astype(np.intp)
+
+
+_LANDS = _bisection_table()
+_BITS = 1 << np.arange(15)
 
 
 def search_one(hist, steps: np.ndarray, gamma: float):
     """Best offset for every candidate step: ``(best_zp, best_cost, prefix sums)`` as ``GreedyChooser._search``."""
     m = OneHistogram(hist)
+    c = m.cost_zp(_COARSE, steps, gamma)
+    lo4 = 16 * _LANDS.take(_BITS @ (c[15:] < c[:15]))        # rounds 1-4, on blocks of 16 offsets (p units)
+    cw = m.cost_zp(lo4 + _WINDOW - 128.0, steps, gamma)    # row r: p = lo4 - POLISH + r
+    lo = lo4 + _LANDS.take(_BITS @ (cw[POLISH + 1:POLISH + 16] < cw[POLISH:POLISH + 15]))   # rounds 5-8
     k = len(steps)
     cols = np.arange(k)
-    c = m.cost_zp(_COARSE, steps, gamma)
-    down = (c[15:] < c[:15]).ravel()             # row r: the cost still falls at p = 15 + 16·r
-    f = cols.copy()                              # flat index of (lo / 16, step)
-    for h in (8, 4, 2, 1):                       # rounds 1-4: mid = lo + 16·h - 1, row lo / 16 + h - 1
-        f = f + (h * k) * down.take(f + (h - 1) * k)
-    lo = (f - cols) // k * 16
-    cw = m.cost_zp(lo + _WINDOW - 128.0, steps, gamma)
-    down = (cw[1:] < cw[:-1]).ravel()            # row r: cost(p = L - POLISH + r + 1) < cost(p = L - POLISH + r)
-    f = cols + POLISH * k                        # flat index of (lo - (L - POLISH), step)
-    for h in (8, 4, 2, 1):                       # rounds 5-8
-        f = f + (h * k) * down.take(f + (h - 1) * k)
-    base = lo - POLISH
-    p = np.minimum(np.maximum((f - cols) // k + base + _AROUND, 0), 255)     # polish, clipped to the offsets
-    costs = cw.ravel().take((p - base) * k + cols)
+    p = np.minimum(np.maximum(lo + _AROUND, 0), 255)       # the polish, offsets clipped as the bisection's
+    costs = cw.take((p - lo4 + POLISH) * k + cols)
     best = np.argmin(costs, axis=0) * k + cols
-    return p.ravel().take(best) - 128.0, costs.ravel().take(best), m
+    return p.take(best) - 128.0, costs.take(best), m
+
+
+_HALF: dict = {}
+
+
+def _half(n: int) -> np.ndarray:
+    h = _HALF.get(n)
+    if h is None:
+        h = _HALF[n] = np.arange(n, dtype=np.float64) + 0.5
+        h.flags.writeable = False
+    return h
+
+
+_local = threading.local()
+
+
+def _workspace(size: int):
+    """This thread's scratch arrays for :meth:`OneHistogram.cost_zp`, at least ``size`` entries each."""
+    w = getattr(_local, "work", None)
+    if w is None or len(w.mask) < 2 * size:
+        w = _local.work = SimpleNamespace(f=[np.empty(2 * size) for _ in range(5)], mask=np.empty(2 * size, bool),
+                                          idx=np.empty(2 * size, np.intp), p=np.empty(6 * size))
+    return w
 
 
 class OneHistogram:
@@ -64,41 +99,58 @@ class OneHistogram:
         self.lo, self.w = lo, w = hist.lo, hist.width
         self.umin, self.umax = umin, umax = (hist.min - lo) / w, (hist.max - lo) / w
         self.all_negative, self.all_positive = hist.max < 0.0, hist.min > 0.0
-        centers = lo + np.minimum(np.maximum(np.arange(n, dtype=np.float64) + 0.5, umin), umax) * w
+        centers = np.minimum(np.maximum(_half(n), umin), umax)        # as _Stacked: lo + clip(k + 0.5)·w
+        np.add(lo, np.multiply(centers, w, out=centers), out=centers)
         counts = hist.counts
-        p = np.empty((3, n + 1))                 # prefix sums of n, n·c, n·c²
-        p[:, 0] = 0.0
+        p = np.zeros((3, n + 1))                 # prefix sums of n, n·c, n·c²
         np.cumsum(counts, out=p[0, 1:])
         np.cumsum(counts * centers, out=p[1, 1:])
-        np.cumsum(counts * centers ** 2, out=p[2, 1:])
-        self.p = p
+        np.multiply(counts, np.square(centers, out=centers), out=centers)     # counts · centers²
+        np.cumsum(centers, out=p[2, 1:])
+        self.p, self.end = p, p[:, n, None, None]
         self.total = max(float(p[0, n]), 1.0)
 
     def cost_zp(self, zp, steps, gamma):
-        return self.cost((-128.0 - zp) * steps, (127.0 - zp) * steps, steps, gamma)
+        """``_Stacked.cost`` of the offsets ``zp`` (rows, or one column broadcast) for every step, ``(rows, K)``.
 
-    def cost(self, a, b, step, gamma):
-        """``_Stacked.cost`` of ranges with a <= 0 <= b (entries where that fails are garbage, unused)."""
-        q = (a - self.lo) / self.w
-        i = np.ceil(q - 0.5)
+        Both range ends go through one set of calls (axis 0: a, then b), each step written into a
+        per-thread workspace (``out=``): freshly allocated temporaries this size are handed back to the OS
+        after each evaluation and faulted in again by the next, which tripled the time. Entries with an
+        offset outside [-128, 127] are garbage, never read.
+        """
+        rk = len(zp) * len(steps)
+        shape = (2, len(zp), len(steps))
+        w = _workspace(rk)
+        e, q, t, s, u = (v[: 2 * rk].reshape(shape) for v in w.f)
+        mask = w.mask[: 2 * rk].reshape(shape)
+        idx = w.idx[: 2 * rk].reshape(shape)
+        p = w.p[: 6 * rk].reshape((3,) + shape)
+        np.multiply(np.subtract(_ENDS, zp, out=e), steps, out=e)             # a = (-128 - zp)·Δ, b = (127 - zp)·Δ
+        np.divide(np.subtract(e, self.lo, out=q), self.w, out=q)
+        np.subtract(q, 0.5, out=t)
+        np.ceil(t[0], out=t[0])                  # i: clamped centres below a (_Stacked._count_below "left")
+        np.add(np.floor(t[1], out=t[1]), 1.0, out=t[1])       # j: at or below b ("right")
         if self.all_negative:
-            i = np.where(q > self.umax, self.n, i)
-        i = np.where(q <= self.umin, 0.0, i)
-        q = (b - self.lo) / self.w
-        j = np.floor(q - 0.5) + 1.0
+            np.copyto(t[0], float(self.n), where=np.greater(q[0], self.umax, out=mask[0]))
+        np.copyto(t[0], 0.0, where=np.less_equal(q[0], self.umin, out=mask[0]))
         if self.all_positive:
-            j = np.where(q < self.umin, 0.0, j)
-        j = np.where(q >= self.umax, self.n, j)
-        p = self.p
-        c0, c1, c2 = p.take(i.astype(np.intp), axis=1, mode="clip")
-        pj = p.take(j.astype(np.intp), axis=1, mode="clip")
-        r0, r1, r2 = p[:, -1].reshape((3,) + (1,) * (pj.ndim - 1)) - pj
-        left = a * a * c0 - 2.0 * a * c1 + c2
-        right = b * b * r0 - 2.0 * b * r1 + r2
-        e_sat = np.maximum(left, 0.0) + np.maximum(right, 0.0)
+            np.copyto(t[1], 0.0, where=np.less(q[1], self.umin, out=mask[1]))
+        np.copyto(t[1], float(self.n), where=np.greater_equal(q[1], self.umax, out=mask[1]))
+        np.copyto(idx, t, casting="unsafe")
+        self.p.take(idx, axis=1, mode="clip", out=p)                       # prefix sums at i (axis 1: 0) and j (1)
+        inside = np.subtract(p[0, 1], p[0, 0], out=t[0])
+        np.subtract(self.end, p[:, 1], out=p[:, 1])                          # sums above b
+        # left = a*a*c0 - 2.0*a*c1 + c2 and right = b*b*r0 - 2.0*b*r1 + r2, as _Stacked.cost orders them
+        np.multiply(np.multiply(e, e, out=s), p[0], out=s)
+        np.multiply(np.multiply(2.0, e, out=u), p[1], out=u)
+        np.add(np.subtract(s, u, out=s), p[2], out=s)
+        np.maximum(s, 0.0, out=s)
+        e_sat = np.add(s[0], s[1], out=s[0])
         if gamma != 1.0:
-            e_sat = gamma * e_sat
-        return ((pj[0] - c0) * step * step / 12.0 + e_sat) / self.total
+            np.multiply(gamma, e_sat, out=e_sat)
+        np.multiply(np.multiply(inside, steps, out=inside), steps, out=inside)
+        np.add(np.divide(inside, 12.0, out=inside), e_sat, out=inside)
+        return np.divide(inside, self.total)
 
     def cost_scalar(self, a: float, b: float, step: float, gamma: float) -> float:
         """:meth:`cost` of one range in plain floats (same IEEE operations, no numpy call overhead)."""
