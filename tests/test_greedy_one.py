@@ -52,3 +52,13 @@ def test_one_tensor_landscape_is_search(histograms):
     g = GreedyChooser()
     h = histograms[1]
     assert np.array_equal(g.search(h).costs, g.search_many([h, h])[0].costs)
+
+
+@pytest.mark.parametrize("n_steps", [1, 7, 300])
+def test_one_tensor_search_equals_the_all_tensors_search_for_other_step_counts(histograms, n_steps):
+    g = GreedyChooser(2.0, n_steps=n_steps)
+    for h, many in zip(histograms[:20], g.choose_many(histograms[:20]), strict=True):
+        one = g.choose(h)
+        assert one.params == many.params and one.cost == many.cost
+        if many.landscape is not None:
+            assert np.array_equal(one.landscape.costs, many.landscape.costs)
