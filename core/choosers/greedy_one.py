@@ -24,10 +24,12 @@ import numpy as np
 POLISH = 2           # neighbouring offsets checked after the bisection
 
 _MIDS = 15.0 + 16.0 * np.arange(15)
-_COARSE = (np.concatenate([_MIDS, _MIDS + 1.0]) - 128.0)[:, None]          # zp of the first pass
-_WINDOW = np.arange(-POLISH, 16 + POLISH)[:, None]                           # p - L of the second pass
-_AROUND = np.arange(-POLISH, POLISH + 1)[:, None]
 _ENDS = np.array([-128.0, 127.0])[:, None, None]
+# (-128 - zp, 127 - zp): the range ends in steps, of the first pass's 30 offsets and of the second
+# pass's 20 (there minus the block's lo: integers, so the same numbers as the bisection's _ends)
+_COARSE = _ENDS - (np.concatenate([_MIDS, _MIDS + 1.0]) - 128.0)[:, None]
+_WINDOW = _ENDS - (np.arange(-POLISH, 16 + POLISH) - 128.0)[:, None]
+_AROUND = np.arange(-POLISH, POLISH + 1)[:, None]
 
 
 def _bisection_table() -> np.ndarray:
@@ -44,15 +46,16 @@ def _bisection_table() -> np.ndarray:
 
 
 _LANDS = _bisection_table()
+_LANDS16 = 16 * _LANDS
 _BITS = 1 << np.arange(15)
 
 
 def search_one(hist, steps: np.ndarray, gamma: float):
     """Best offset for every candidate step: ``(best_zp, best_cost, prefix sums)`` as ``GreedyChooser._search``."""
     m = OneHistogram(hist)
-    c = m.cost_zp(_COARSE, steps, gamma)
-    lo4 = 16 * _LANDS.take(_BITS @ (c[15:] < c[:15]))        # rounds 1-4, on blocks of 16 offsets (p units)
-    cw = m.cost_zp(lo4 + _WINDOW - 128.0, steps, gamma)    # row r: p = lo4 - POLISH + r
+    c = m.cost(_COARSE, steps, gamma)
+    lo4 = _LANDS16.take(_BITS @ (c[15:] < c[:15]))           # rounds 1-4, on blocks of 16 offsets (p units)
+    cw = m.cost(_WINDOW - lo4, steps, gamma)               # row r: p = lo4 - POLISH + r
     lo = lo4 + _LANDS.take(_BITS @ (cw[POLISH + 1:POLISH + 16] < cw[POLISH:POLISH + 15]))   # rounds 5-8
     k = len(steps)
     cols = np.arange(k)
@@ -77,7 +80,7 @@ _local = threading.local()
 
 
 def _workspace(size: int):
-    """This thread's scratch arrays for :meth:`OneHistogram.cost_zp`, at least ``size`` entries each."""
+    """This thread's scratch arrays for :meth:`OneHistogram.cost`, at least ``size`` entries each."""
     w = getattr(_local, "work", None)
     if w is None or len(w.mask) < 2 * size:
         w = _local.work = SimpleNamespace(f=[np.empty(2 * size) for _ in range(5)], mask=np.empty(2 * size, bool),
@@ -110,22 +113,24 @@ class OneHistogram:
         self.p, self.end = p, p[:, n, None, None]
         self.total = max(float(p[0, n]), 1.0)
 
-    def cost_zp(self, zp, steps, gamma):
-        """``_Stacked.cost`` of the offsets ``zp`` (rows, or one column broadcast) for every step, ``(rows, K)``.
+    def cost(self, ends, steps, gamma):
+        """``_Stacked.cost`` of the ranges ``[ends[0]·Δ, ends[1]·Δ]`` for every step Δ: ``(rows, K)``.
+
+        ``ends`` is ``(-128 - zp, 127 - zp)``, shape (2, rows, 1) or (2, rows, K).
 
         Both range ends go through one set of calls (axis 0: a, then b), each step written into a
         per-thread workspace (``out=``): freshly allocated temporaries this size are handed back to the OS
         after each evaluation and faulted in again by the next, which tripled the time. Entries with an
         offset outside [-128, 127] are garbage, never read.
         """
-        rk = len(zp) * len(steps)
-        shape = (2, len(zp), len(steps))
+        rk = ends.shape[1] * len(steps)
+        shape = (2, ends.shape[1], len(steps))
         w = _workspace(rk)
         e, q, t, s, u = (v[: 2 * rk].reshape(shape) for v in w.f)
         mask = w.mask[: 2 * rk].reshape(shape)
         idx = w.idx[: 2 * rk].reshape(shape)
         p = w.p[: 6 * rk].reshape((3,) + shape)
-        np.multiply(np.subtract(_ENDS, zp, out=e), steps, out=e)             # a = (-128 - zp)·Δ, b = (127 - zp)·Δ
+        np.multiply(ends, steps, out=e)                                      # a = (-128 - zp)·Δ, b = (127 - zp)·Δ
         np.divide(np.subtract(e, self.lo, out=q), self.w, out=q)
         np.subtract(q, 0.5, out=t)
         np.ceil(t[0], out=t[0])                  # i: clamped centres below a (_Stacked._count_below "left")
