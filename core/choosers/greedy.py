@@ -14,7 +14,8 @@ the cost's slope in ``zp`` (the saturation terms are convex in the range ends; t
 rounding term only moves by ``Δ²/12`` per value crossing an end), then polished by
 checking the neighbouring offsets; the best (Δ, zp) overall wins and is nudged
 exactly as TFLite stores it. :func:`brute_force` evaluates the whole candidate set
-for tests and benchmarks.
+for tests and benchmarks. One histogram alone takes :mod:`.greedy_one`: the same
+search, bit for bit, in two numpy passes instead of nine.
 """
 
 from __future__ import annotations
@@ -217,4 +218,3 @@ class _Stacked:
         inside = c0[j] - c0[i]
         e_sat = np.maximum(left, 0.0) + np.maximum(right, 0.0)
         return (inside * step * step / 12.0 + gamma * e_sat) / self.total
-
