@@ -91,6 +91,7 @@ def main() -> int:
         "bench": "greedy_vs_torch_histogram_observer", "torch": torch.__version__, "tensors": len(rows),
         "values_per_tensor": args.values, "bins": 2048, "repeat": args.repeat,
         "torch_ms_median": 1000 * float(np.median(r[:, 0])), "qftune_ms_median": 1000 * float(np.median(r[:, 1])),
+        "torch_ms_min": 1000 * float(r[:, 0].min()), "qftune_ms_max": 1000 * float(r[:, 1].max()),
         "speedup_min": float(speedup.min()), "speedup_median": float(np.median(speedup)),
         "speedup_max": float(speedup.max()),
         "mse_ratio_qftune_over_torch_min": float(mse_ratio.min()),
