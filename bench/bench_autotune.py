@@ -12,42 +12,34 @@ with every op int8, in under 10 minutes on 2 cores; the JSON names what autotune
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
-import json
 import sys
-import tempfile
 import time
 from pathlib import Path
 
+from _cli import V1_SESSION, out_dir, print_result, qftune_json
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-SESSION = Path(__file__).resolve().parents[1] / "resources/sessions/mobilenet_v1_orig_fmnist.qft"
-
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--session", default=str(SESSION))
+    ap.add_argument("--session", default=str(V1_SESSION))
     ap.add_argument("--data", default="fashion-mnist:test")
     ap.add_argument("--max-drop", default="0.3")
     ap.add_argument("--weights", default="per-tensor")
     ap.add_argument("--cost", default="size", help="size, or latency (the Pareto plans' LiteRT latency measured too)")
     ap.add_argument("--out", default=None, help="keep the tuned session and report here (default: a temporary folder)")
     args = ap.parse_args()
+    with out_dir(args.out) as out:
+        print_result(autotune(args, out))
+    return 0
 
-    from core.cli import main as qftune
 
-    tmp = tempfile.TemporaryDirectory() if args.out is None else None
-    out = Path(args.out or tmp.name)
-    out.mkdir(parents=True, exist_ok=True)
+def autotune(args, out: Path) -> dict:
     argv = ["autotune", args.session, "--data", args.data, "--weights", args.weights, "--max-drop", args.max_drop,
             "--cost", args.cost, "--out", str(out / "v1_tuned.qft"), "--json", "--force"]
-    buf = io.StringIO()
     t0 = time.perf_counter()
-    with contextlib.redirect_stdout(buf):
-        rc = qftune(argv)
+    rc, doc = qftune_json(*argv)
     seconds = time.perf_counter() - t0
-    doc = json.loads(buf.getvalue()) if buf.getvalue().strip() else {}
     conf = doc.get("confirmed") or {}
     result = {"command": "qftune " + " ".join(argv), "exit_code": rc, "wall_s": round(seconds, 1),
               "heldout": doc.get("heldout"), "start_drop_pp_heldout": doc.get("start", {}).get("drop_pp"),
@@ -56,10 +48,7 @@ def main() -> int:
               "every_op_int8": doc.get("every_op_int8"), "pareto": doc.get("pareto"),
               "targets": {"met_on_full_test_set": bool(conf.get("met")), "every_op_int8": doc.get("every_op_int8") is True,
                           "under_10_minutes": seconds < 600}}
-    print(json.dumps(result, indent=1))
-    if tmp is not None:
-        tmp.cleanup()
-    return 0
+    return result
 
 
 if __name__ == "__main__":

@@ -17,32 +17,15 @@ figure", confirmed on the same test set.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import json
 import sys
-import tempfile
 import time
 from pathlib import Path
 
+from _cli import must, out_dir, print_result, qftune_json
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-
-
-def cli(*argv) -> tuple[int, str]:
-    from core.cli import main
-
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        rc = main([str(a) for a in argv])
-    return rc, out.getvalue()
-
-
-def must(*argv) -> str:
-    rc, out = cli(*argv)
-    if rc != 0:
-        raise SystemExit(f"qftune {' '.join(map(str, argv))} failed ({rc})")
-    return out
 
 
 def skewed_model(path: Path) -> None:
@@ -68,9 +51,12 @@ def main() -> int:
     ap.add_argument("--data", default="fashion-mnist:test")
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
-    tmp = tempfile.TemporaryDirectory() if args.out is None else None
-    d = Path(args.out or tmp.name)
-    d.mkdir(parents=True, exist_ok=True)
+    with out_dir(args.out) as d:
+        print_result(run(args, d))
+    return 0
+
+
+def run(args, d: Path) -> dict:
     t0 = time.perf_counter()
     skewed_model(d / "skewed.keras")
     must("calibrate", d / "skewed.keras", "--data", "fashion-mnist", "--out", d / "s.qft", "--force")
@@ -84,8 +70,7 @@ def main() -> int:
     tune = ["autotune", d / "s.qft", "--data", args.data, "--weights", "per-tensor", "--allow", args.allow,
             "--max-drop", str(max_drop), "--holdout", args.holdout, "--out", d / "tuned.qft", "--json", "--force"]
     t1 = time.perf_counter()
-    rc, out = cli(*tune)
-    doc = json.loads(out) if out.strip() else {}
+    rc, doc = qftune_json(*tune)
     conf = doc.get("confirmed") or {}
     result = {"model": "bundled QF-MobileNetV2, channel 0 of every depthwise x100 (next pointwise /100)",
               "data": args.data, "top1": {k: round(100 * v, 2) for k, v in figures.items()},
@@ -96,10 +81,7 @@ def main() -> int:
               "confirmed_top1": round(100 * conf["int8_top1"], 2) if conf else None,
               "target": {"within_5pp_of_per_channel": bool(conf) and
                          100 * (figures["per-channel"] - conf["int8_top1"]) <= 5.0}}
-    print(json.dumps(result, indent=1))
-    if tmp is not None:
-        tmp.cleanup()
-    return 0
+    return result
 
 
 if __name__ == "__main__":

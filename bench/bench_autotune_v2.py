@@ -20,29 +20,17 @@ no plan meets a small target: exit 3 with the best plan named is the expected en
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
-import json
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+from _cli import must, out_dir, print_result, qftune_json
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 SIZE = 96
-
-
-def cli(*argv) -> tuple[int, str]:
-    from core.cli import main
-
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        rc = main([str(a) for a in argv])
-    return rc, out.getvalue()
 
 
 def make_model_and_data(root: Path, alpha: float, n: int):
@@ -88,17 +76,19 @@ def main() -> int:
     ap.add_argument("--holdout", default="300")
     ap.add_argument("--out", default=None, help="keep the model, data, sessions and reports here")
     args = ap.parse_args()
+    with out_dir(args.out) as root:
+        result = end_to_end(args, root)
+    print_result(result)
+    return 0 if all(all(r["targets"].values()) for r in result["runs"].values()) else 1
 
-    tmp = tempfile.TemporaryDirectory() if args.out is None else None
-    root = Path(args.out or tmp.name)
-    root.mkdir(parents=True, exist_ok=True)
+
+def end_to_end(args, root: Path) -> dict:
+    """The model and data made in ``root``, calibrated, then autotune's two runs (module docstring)."""
     t0 = time.perf_counter()
     model, data, classes, params = make_model_and_data(root, args.alpha, args.images)
     t_data = time.perf_counter() - t0
     calibrate = ["calibrate", model, "--data", data, "--per-class", "4", "--out", root / "v2.qft", "--force"]
-    rc, _ = cli(*calibrate)
-    if rc != 0:
-        raise SystemExit(f"qftune {' '.join(map(str, calibrate))} failed ({rc})")
+    must(*calibrate)
     t_cal = time.perf_counter() - t0 - t_data
     runs = {}
     for name, allow, evals in (("clip,per-channel,float", "clip,per-channel,float", args.max_evals),
@@ -107,8 +97,7 @@ def main() -> int:
                 "--max-drop", args.max_drop, "--max-evals", evals, "--holdout", args.holdout,
                 "--out", root / f"v2_tuned_{allow.replace(',', '_')}.qft", "--json", "--force"]
         t1 = time.perf_counter()
-        rc, out = cli(*tune)
-        doc = json.loads(out) if out.strip() else {}
+        rc, doc = qftune_json(*tune)
         conf = doc.get("confirmed") or {}
         runs[name] = {
             "command": "qftune " + " ".join(map(str, tune)), "exit_code": rc, "verdict": doc.get("verdict"),
@@ -130,10 +119,7 @@ def main() -> int:
         "calibrate": "qftune " + " ".join(map(str, calibrate)), "data_s": round(t_data, 1),
         "calibrate_s": round(t_cal, 1), "runs": runs,
     }
-    print(json.dumps(result, indent=1))
-    if tmp is not None:
-        tmp.cleanup()
-    return 0 if all(all(r["targets"].values()) for r in runs.values()) else 1
+    return result
 
 
 if __name__ == "__main__":

@@ -14,13 +14,12 @@ output-mse chooser's clip. The curve says how much any single per-tensor clip pe
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+from _cli import must, out_dir, print_result
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -31,20 +30,23 @@ BEST_FACTOR = 30.0       # the best of FACTORS on the first run (24.71 % against
 
 
 def main() -> int:
-    from bench_autotune_100x import must, skewed_model
+    from bench_autotune_100x import skewed_model
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", default="fashion-mnist:test")
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
-    tmp = tempfile.TemporaryDirectory() if args.out is None else None
-    d = Path(args.out or tmp.name)
-    d.mkdir(parents=True, exist_ok=True)
-    t0 = time.perf_counter()
-    if not (d / "s.qft").exists():
-        skewed_model(d / "skewed.keras")
-        must("calibrate", d / "skewed.keras", "--data", "fashion-mnist", "--out", d / "s.qft", "--force")
+    with out_dir(args.out) as d:
+        t0 = time.perf_counter()
+        if not (d / "s.qft").exists():
+            skewed_model(d / "skewed.keras")
+            must("calibrate", d / "skewed.keras", "--data", "fashion-mnist", "--out", d / "s.qft", "--force")
+        print_result(clip_curve(args.data, d, t0))
+    return 0
 
+
+def clip_curve(data: str, d: Path, t0: float) -> dict:
+    """The top-1 of every plan (module docstring) exported into ``d`` and evaluated on ``data``."""
     from core.data import load_dataset
     from core.evaluate import evaluate
     from core.export import export_int8
@@ -69,7 +71,7 @@ def main() -> int:
         wp = WeightPlan({layer: WeightEntry(layer, kinds[layer], s) for layer, s in states.items()}, {})
         path = d / f"{name}.tflite"
         export_int8(model, plan.tensors, plan.ranges(), path, weights="per-tensor", weight_plan=wp, force=True)
-        top1 = evaluate(str(path), dataset=load_dataset(args.data)).top1
+        top1 = evaluate(str(path), dataset=load_dataset(data)).top1
         print(f"{name}: {100 * top1:.2f} %", file=sys.stderr, flush=True)
         return round(100 * top1, 2)
 
@@ -91,15 +93,12 @@ def main() -> int:
         curve[c] = run(f"dw_clip_{c:g}", {dw: WeightState("per-tensor", "user", (min(c * small[dw], big[dw]),))
                                           for dw in dws})
     result = {"model": "bundled QF-MobileNetV2, channel 0 of every depthwise x100 (next pointwise /100)",
-              "data": args.data, "top1": rows,
+              "data": data, "top1": rows,
               "depthwise_clip_curve": {"clip (x widest small channel)": list(curve),
                                        "top1": list(curve.values())},
               "spread_big_over_small": {dw: round(big[dw] / small[dw], 1) for dw in dws},
               "seconds": round(time.perf_counter() - t0, 1)}
-    print(json.dumps(result, indent=1))
-    if tmp is not None:
-        tmp.cleanup()
-    return 0
+    return result
 
 
 if __name__ == "__main__":

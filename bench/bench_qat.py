@@ -26,30 +26,17 @@ import tempfile
 import time
 from pathlib import Path
 
+from _cli import V1_SESSION, must
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-SESSION = ROOT / "resources" / "sessions" / "mobilenet_v1_orig_fmnist.qft"
-
-
-def cli(*args) -> str:
-    import contextlib
-    import io
-
-    from core.cli import main
-
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        rc = main([str(a) for a in args])
-    if rc != 0:
-        raise SystemExit(f"qftune {' '.join(map(str, args))} failed ({rc})")
-    return out.getvalue()
 
 
 def accuracy(model_path, limit) -> float:
     args = ["evaluate", model_path, "--data", "fashion-mnist", "--json", "--threads", "2"]
     if limit:
         args += ["--limit", limit]
-    return float(json.loads(cli(*args))["top1"])
+    return float(json.loads(must(*args))["top1"])
 
 
 def float_epoch_seconds(session_path, steps, batch, epochs, lr) -> float:
@@ -93,22 +80,22 @@ def main():
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        session = SESSION
+        session = V1_SESSION
         if args.skewed:
             sys.path.insert(0, str(ROOT / "bench"))
             from bench_autotune_100x import skewed_model
 
             skewed_model(tmp / "skewed.keras")
             session = tmp / "skewed.qft"
-            cli("calibrate", tmp / "skewed.keras", "--data", "fashion-mnist", "--out", session)
-            cli("export", session, "--out", tmp / "per_channel.tflite", "--weights", "per-channel")
-        cli("export", session, "--out", tmp / "ptq.tflite", "--weights", "per-tensor")
+            must("calibrate", tmp / "skewed.keras", "--data", "fashion-mnist", "--out", session)
+            must("export", session, "--out", tmp / "per_channel.tflite", "--weights", "per-channel")
+        must("export", session, "--out", tmp / "ptq.tflite", "--weights", "per-tensor")
         t0 = time.perf_counter()
-        log = json.loads(cli("finetune", session, "--data", "fashion-mnist", "--epochs", args.epochs,
+        log = json.loads(must("finetune", session, "--data", "fashion-mnist", "--epochs", args.epochs,
                              "--steps-per-epoch", args.steps, "--batch-size", args.batch, "--lr", args.lr,
                              "--weights", "per-tensor", "--out", tmp / "m_qat.keras", "--json"))
         finetune_s = time.perf_counter() - t0
-        cli("export", tmp / "m_qat.qft", "--out", tmp / "qat.tflite", "--weights", "per-tensor")
+        must("export", tmp / "m_qat.qft", "--out", tmp / "qat.tflite", "--weights", "per-tensor")
         from core.session import Session
 
         source = Session.load(session)

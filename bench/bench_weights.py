@@ -16,34 +16,18 @@ the baseline's drop a clip wins back.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import json
 import sys
-import tempfile
 import time
 from pathlib import Path
 
+from _cli import V1_SESSION, must, out_dir, print_result
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-SESSION = Path(__file__).resolve().parents[1] / "resources/sessions/mobilenet_v1_orig_fmnist.qft"
-
-
-def cli(*argv) -> str:
-    """Run a qftune command in-process; its printed output (a failure stops the bench, naming it)."""
-    from core.cli import main
-
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        rc = main([str(a) for a in argv])
-    if rc != 0:
-        raise SystemExit(f"qftune {' '.join(map(str, argv))} failed with exit code {rc}")
-    return out.getvalue()
-
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--session", default=str(SESSION))
+    ap.add_argument("--session", default=str(V1_SESSION))
     ap.add_argument("--data", default="fashion-mnist:test")
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--layer", default="block0_dw")
@@ -51,7 +35,13 @@ def main() -> int:
     ap.add_argument("--method", default="output-mse")
     ap.add_argument("--out", default=None, help="keep the .tflite files and sessions here (default: a temporary folder)")
     args = ap.parse_args()
+    with out_dir(args.out) as out:
+        print_result(clips(args, out))
+    return 0
 
+
+def clips(args, out: Path) -> dict:
+    """Float, the plan as it is, the hand clip and the chooser's clip (module docstring), exported into ``out``."""
     from core.data import load_dataset
     from core.evaluate import evaluate
     from core.export import convert_float
@@ -61,9 +51,6 @@ def main() -> int:
     from core.session import Session
 
     t0 = time.perf_counter()
-    tmp = tempfile.TemporaryDirectory() if args.out is None else None
-    out = Path(args.out or tmp.name)
-    out.mkdir(parents=True, exist_ok=True)
     base = Session.load(args.session)
     model_path = base.require_model()
     conv = resolve_convention(session=base)
@@ -78,13 +65,13 @@ def main() -> int:
     def cell(name: str, session_path: Path, setup: list[list]) -> dict:
         t = time.perf_counter()
         for argv in setup:
-            cli(*argv)
+            must(*argv)
         tfl = out / f"{name}_int8.tflite"
-        cli("export", session_path, "--out", tfl, "--weights", "per-tensor", "--force")
+        must("export", session_path, "--out", tfl, "--weights", "per-tensor", "--force")
         r = evaluate(tfl, dataset=ds, convention=conv)
         row = {"top1": r.top1, "drop_pp": round((f.top1 - r.top1) * 100, 2),
                "commands": [" ".join(["qftune", *map(str, a)]) for a in setup],
-               "kernel": next(k for k in json.loads(cli("ranges", session_path, "--weights", "per-tensor", "--json"))
+               "kernel": next(k for k in json.loads(must("ranges", session_path, "--weights", "per-tensor", "--json"))
                               if k["layer"] == args.layer),
                "seconds": round(time.perf_counter() - t, 1)}
         result["cells"][name] = row
@@ -107,10 +94,7 @@ def main() -> int:
     result["targets"] = {"hand_clip_within_0.3pp": hand["drop_pp"] <= 0.3,
                          "chooser_recovers_half": chooser["recovered"] is not None and chooser["recovered"] >= 0.5}
     result["seconds"] = round(time.perf_counter() - t0, 1)
-    print(json.dumps(result, indent=1))
-    if tmp is not None:
-        tmp.cleanup()
-    return 0
+    return result
 
 
 if __name__ == "__main__":

@@ -267,6 +267,7 @@ class QftuneApp(QObject):
         keeps the dialog open (with the error shown in it) until they are valid, so nothing typed is lost."""
         spec = JOB_DIALOGS[action]
         dlg = spec.dialog(self.window, defaults)
+        dlg.base_folder = self._output_folder()
         dlg.setAttribute(Qt.WA_DeleteOnClose)
         dlg.check = lambda values: spec.make_job(values, self)
         dlg.accepted.connect(lambda: self.start_job(spec.title, dlg.job, on_done))

@@ -14,6 +14,7 @@ from core.graph.diff import DIVERGING, Difference, difference
 from core.graph.metrics import NO_VALUE, available
 
 from .graph_view import GraphPanel
+from .swatch import swatches
 
 ONE_MODEL = QColor(120, 120, 120)
 
@@ -51,20 +52,11 @@ class DiffGraphPanel(GraphPanel):
                 p.metric_box.blockSignals(False)
                 p._apply(self.diff)
 
-    def _fill_metrics(self) -> None:
-        states = self._states()
-        current = self.metric_box.currentData() or "est_sqnr"
-        keys = [k for k in METRICS if METRICS[k].needs != "weights"
-                and all(available(k, s.results, None) for s in (states or (self.state,)))]
-        self.metric_box.blockSignals(True)
-        self.metric_box.clear()
-        for k in keys:
-            m = METRICS[k]
-            self.metric_box.addItem(f"{m.label}, A − B ({m.unit})", k)
-            self.metric_box.setItemData(self.metric_box.count() - 1, m.description, Qt.ToolTipRole)
-        self.metric_box.setCurrentIndex(max(keys.index(current) if current in keys else 0, 0))
-        self.metric_box.blockSignals(False)
-        self.recolour()
+    def _metric_choices(self) -> list[tuple[str, str]]:
+        """The metrics both sides' results have (no weight metrics: kernels are not graph nodes), as A − B."""
+        states = self._states() or (self.state,)
+        return [(k, f"{m.label}, A − B ({m.unit})") for k, m in METRICS.items()
+                if m.needs != "weights" and all(available(k, s.results, None) for s in states)]
 
     # ---- colouring -------------------------------------------------------------------------
     def recolour(self, names=None) -> None:
@@ -126,7 +118,7 @@ class DiffGraphPanel(GraphPanel):
     def _legend(self) -> None:
         m = METRICS[self.metric_key]
         span = self.diff.span if self.diff else 1.0
-        stops = " ".join(f"<span style='background-color:{c}'>&nbsp;&nbsp;&nbsp;</span>" for _f, c in DIVERGING)
+        stops = swatches(c for _f, c in DIVERGING)
         only = len(self.diff.only_a if self.side == "A" else self.diff.only_b) if self.diff else 0
         self.legend.setText(f"{m.label}, A − B (left − right): B higher −{span:.3g} {stops} +{span:.3g} A higher "
                             f"{m.unit} · white = equal · hatched = in this model only ({only}) · grey = no value")

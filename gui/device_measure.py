@@ -6,7 +6,9 @@ host-simulated figures (:mod:`gui.live_figures`), the host LiteRT ones and the d
 (hover a point of the history, or Edit > Undo/Redo), and the live panel says what the phone measured
 for the step on screen. An edit makes a new step: it carries no device figures until measured again.
 
-Without a device, tools, or a session the action is disabled and its tooltip says why.
+Without a device, tools, or a session the action is disabled and its tooltip says why. A phone fault
+(unplugged, a tool that fails) ends the job with an error naming the phone, the fault and what to do,
+and what was kept (the exported file, the host figures); the step gets no phone figures.
 """
 
 from __future__ import annotations
@@ -16,9 +18,24 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel
 
+from core.device import DeviceError
 from core.workflows import measure_step
 
 ATTR = "device_measured"            # the record on an undo command (like live_figures' "live_figures")
+
+
+class MeasureFailed(Exception):
+    """A phone fault during Measure on Device, said as the user needs it: the error box shows no traceback."""
+
+    user_error = True
+
+
+def fault_message(phone: str, exc: DeviceError, host: dict) -> str:
+    """What the user reads when the phone part fails after the host part succeeded."""
+    h = host["host_litert"]
+    return (f"on {phone}: {exc.full_message()}\n"
+            f"Kept: the exported {host['tflite']} and its host LiteRT figures (top-1 {100 * h['top1']:.2f} % on "
+            f"{h['images']} images); this undo step has no phone figures.")
 
 
 class DeviceMeasure(QObject):
@@ -134,7 +151,10 @@ class DeviceMeasure(QObject):
             return None
         stem = Path(self.state.path).stem if self.state.path else "untitled"
         out = str(self.app._output_folder() / f"{stem}_measured_int8.tflite")
-        config = self.panel.form.config(self.panel.selected_serial())
+        serial = self.panel.selected_serial()
+        info = next((d for d in getattr(self.panel.devices, "devices", []) if d.serial == serial), None)
+        phone = f"{info.model} ({serial})" if info is not None and info.model else serial
+        config = self.panel.form.config(serial)
         config.eval_data = self.app.evaluation_data()
         host = remote(export_and_score, model_path=str(model), tensors=list(plan.tensors), ranges=plan.ranges(),
                       out=out, weight_plan=WeightPlan.of(plan), convention=resolve_convention(session=session).to_dict(),
@@ -142,7 +162,11 @@ class DeviceMeasure(QObject):
 
         def job(progress):
             h = host(progress.sub(0.0, 0.4, 1.0))
-            return figures(h, measure_exported(h["tflite"], config, progress.sub(0.4, 0.6, 1.0)))
+            try:
+                device = measure_exported(h["tflite"], config, progress.sub(0.4, 0.6, 1.0))
+            except DeviceError as exc:
+                raise MeasureFailed(fault_message(phone, exc, h)) from exc
+            return figures(h, device)
 
         self.job = self.app.start_job("Measuring on device", job, lambda r: self._done(session, step, index, r))
         if self.job is not None:        # one user of the phone at a time: the panel's own button waits

@@ -30,6 +30,7 @@ from core.graph import METRICS, layout_graph, metric_values, model_graph
 from core.graph.metrics import GRADIENT, available, colour, normalise, scale, sensitivity_band
 
 from .session_state import SessionState
+from .swatch import swatches
 
 _PEN = QPen(QColor(90, 90, 90), 1)
 _SELECTED_PEN = QPen(QColor(20, 60, 220), 4)
@@ -147,15 +148,21 @@ class GraphPanel(QWidget):
         self._fill_metrics()
         self._select(self.state.selected)
 
+    def _metric_choices(self) -> list[tuple[str, str]]:
+        """(metric key, its text in the box) for every metric the session's results can colour."""
+        return [(k, f"{METRICS[k].label} ({METRICS[k].unit})") for k in METRICS
+                if available(k, self.state.results, None)]
+
     def _fill_metrics(self) -> None:
+        """The metric box offers :meth:`_metric_choices` (the current metric kept if still offered); recolour."""
         current = self.metric_box.currentData() or "est_sqnr"
-        keys = [k for k in METRICS if available(k, self.state.results, None)]
+        choices = self._metric_choices()
+        keys = [k for k, _text in choices]
         self.metric_box.blockSignals(True)
         self.metric_box.clear()
-        for k in keys:
-            m = METRICS[k]
-            self.metric_box.addItem(f"{m.label} ({m.unit})", k)
-            self.metric_box.setItemData(self.metric_box.count() - 1, m.description, Qt.ToolTipRole)
+        for k, text in choices:
+            self.metric_box.addItem(text, k)
+            self.metric_box.setItemData(self.metric_box.count() - 1, METRICS[k].description, Qt.ToolTipRole)
         self.metric_box.setCurrentIndex(max(keys.index(current) if current in keys else 0, 0))
         self.metric_box.blockSignals(False)
         self.recolour()
@@ -198,7 +205,7 @@ class GraphPanel(QWidget):
         key = self.metric_key
         m = METRICS[key]
         worst, best = self._scale
-        stops = " ".join(f"<span style='background-color:{c}'>&nbsp;&nbsp;&nbsp;</span>" for _f, c in GRADIENT)
+        stops = swatches(c for _f, c in GRADIENT)
         text = f"{m.label}: worst {worst:.3g} {stops} best {best:.3g} {m.unit} · grey = no value"
         band = sensitivity_band(self.state.results) if key == "sensitivity" else None
         if band:

@@ -9,6 +9,8 @@ import math
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
+from .swatch import swatch
+
 # (key, header, tooltip); the columns a user scans (name, SQNR, range, method) come first so they
 # stay visible in a narrow table (1024 px windows); the rest is one horizontal scroll away. Rows
 # are coloured by the est. SQNR shown next to the name; the meas. SQNR cells by their own value.
@@ -70,8 +72,7 @@ def legend_html() -> str:
     parts = []
     for lo, hi, text in SQNR_BANDS:
         c = sqnr_colour(lo if lo is not None else hi - 1)
-        parts.append(f"<span style='background-color:{c.name()}'>&nbsp;&nbsp;&nbsp;&nbsp;</span>&nbsp;"
-                     f"{html.escape(text)}")
+        parts.append(f"{swatch(c.name())}&nbsp;{html.escape(text)}")
     return "SQNR colours: " + " &nbsp;".join(parts)
 
 ROW_KINDS = ("activations", "weights", "all")      # what the table lists: int8 tensors, kernel entries, both

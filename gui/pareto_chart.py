@@ -14,6 +14,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from core.autotune.report import signed_bytes
+
 from .elided_label import ElidedLabel
 
 GREY, BLUE, RED = (150, 150, 150), (34, 85, 170), (204, 51, 51)
@@ -36,7 +38,7 @@ def _plot(title: str, x_label: str) -> pg.PlotWidget:
 
 def _tip(row: dict, x_key: str) -> str:
     what = "; ".join(f"{c['layer']}: {c['label']}" for c in row.get("changes") or []) or "the plan it started from"
-    cost = (f"{row['bytes']:,} bytes" if row.get("bytes") is not None else f"+{row.get('extra_bytes', 0)} bytes")
+    cost = (f"{row['bytes']:,} bytes" if row.get("bytes") is not None else signed_bytes(row.get("extra_bytes", 0)))
     if row.get("latency_ms") is not None:
         cost += f", {row['latency_ms']:.2f} ms"
     return (f"#{row['index']} ({row.get('phase', '')}): top-1 {100 * row['top1']:.2f}% (drop {row['drop_pp']:.2f} pp), "

@@ -9,6 +9,12 @@ import json
 W, H, PAD = 560, 340, 56
 
 
+def signed_bytes(n: int) -> str:
+    """A change of model size as the user reads it, with its sign: ``+1,024 bytes``, ``-312 bytes`` (the plan's
+    export is smaller, e.g. an int16 move whose export drops QUANTIZE ops), ``+0 bytes``."""
+    return f"{int(n):+,} bytes"
+
+
 def _scale(values, lo_px, hi_px):
     lo, hi = min(values), max(values)
     if hi - lo < 1e-12:
@@ -74,7 +80,8 @@ def to_html(doc: dict) -> str:
                                f"({doc['heldout']['excluded']} calibration images left out); float top-1 "
                                f"{100 * doc['heldout']['float_top1']:.2f}%, noise band ±{doc['noise_band_pp']:.2f} pp"),
             ("start", f"drop {doc['start']['drop_pp']:.2f} pp on the held-out split"),
-            ("best", f"drop {doc['best']['drop_pp']:.2f} pp on the held-out split, +{doc['best']['extra_bytes']} bytes"),
+            ("best", f"drop {doc['best']['drop_pp']:.2f} pp on the held-out split, "
+                     f"{signed_bytes(doc['best']['extra_bytes'])}"),
             ("confirmed", f"float {100 * conf['float_top1']:.2f}%, int8 {100 * conf['int8_top1']:.2f}%, drop "
                           f"{conf['drop_pp']:.2f} pp on {conf['n_images']} images of {conf['data']}, "
                           f"{conf['bytes']:,} bytes" if conf else "not confirmed (cancelled or not run)"),

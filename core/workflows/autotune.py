@@ -153,6 +153,7 @@ def autotune(session_path: str, data: str, options, out: str, model_path: str | 
 
     from ..autotune.holdout import calibration_digests, held_out
     from ..autotune.moves import MoveContext
+    from ..autotune.report import signed_bytes
     from ..autotune.scoring import Scorer
     from ..autotune.search import Search, noise_band_pp, sensitivity_order
     from ..models.bn_fold import folded_weights
@@ -270,7 +271,7 @@ def autotune(session_path: str, data: str, options, out: str, model_path: str | 
         where = (f"{confirmed['drop_pp']:.2f} pp on the full set ({best.drop_pp:.2f} pp held out)"
                  if confirmed else f"{best.drop_pp:.2f} pp held out")
         code, verdict = EXIT_NOT_MET, (f"target not reached ({options.max_drop_pp:g} pp): the best plan found drops "
-                                       f"{where} at +{best.extra_bytes} bytes"
+                                       f"{where} at {signed_bytes(best.extra_bytes)}"
                                        + (f", {confirmed['bytes']:,} bytes in all" if confirmed else ""))
     doc["verdict"], doc["exit_code"] = verdict, code
     doc["seconds"] = round(time.perf_counter() - t0, 1)

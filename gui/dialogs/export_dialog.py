@@ -1,7 +1,10 @@
 """Export…: the options of ``qftune export``; writes the verified int8 .tflite of the
-plan as it is on screen (unsaved overrides included)."""
+plan as it is on screen (unsaved overrides included). The float twin follows the Output the user
+chooses (same folder, ``M_float.tflite`` beside ``M_int8.tflite``) until the user edits it."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from core.quant.granularity import GRANULARITIES
 
@@ -26,6 +29,31 @@ class ExportDialog(OptionsDialog):
               "docs/dfq.md): analytic from BatchNorm statistics where they exist, empirical from the calibration "
               "images; none keeps the biases as they are", ["none", "analytic", "empirical"]),
     ]
+
+    def __init__(self, parent=None, defaults: dict | None = None):
+        super().__init__(parent, defaults)
+        self._auto_float = self.widgets["float_out"].edit.text()     # the twin's path as proposed, not chosen
+        self.widgets["out"].edit.textChanged.connect(self._float_follows)
+
+    def _float_follows(self, out: str) -> None:
+        """The proposed float twin moves with Output; one the user typed or cleared stays as it is."""
+        edit = self.widgets["float_out"].edit
+        twin = float_twin_path(out)
+        if not self._auto_float or edit.text() != self._auto_float or twin is None:
+            return
+        self._auto_float = twin
+        edit.setText(twin)
+
+
+def float_twin_path(out: str) -> str | None:
+    """``DIR/M_float.tflite`` for the int8 output ``DIR/M_int8.tflite`` (``DIR/X_float.tflite`` for ``DIR/X.tflite``);
+    None while ``out`` names no file yet (empty, a folder being typed: ``/tmp/``)."""
+    out = out.strip()
+    if not out or out.endswith(("/", "\\")) or not Path(out).name:
+        return None
+    p = Path(out)
+    stem = p.stem[: -len("_int8")] if p.stem.endswith("_int8") else p.stem
+    return str(p.with_name(f"{stem}_float{p.suffix or '.tflite'}"))
 
 
 def make_job(values: dict, app):

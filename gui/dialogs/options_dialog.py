@@ -8,6 +8,7 @@ the form and reads it back.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -58,6 +59,9 @@ class OptionsDialog(QDialog):
         self.setObjectName(type(self).__name__)
         self.setMinimumWidth(MIN_WIDTH)           # a path shows from its start, not only its last 30 characters
         self.widgets: dict[str, QWidget] = {}
+        # where a relative output path (a "save" field) is taken from: the folder outputs go to by default
+        # (beside the session), never the process's working directory, which the user does not see
+        self.base_folder: Path | None = None
         form = QFormLayout()
         defaults = defaults or {}
         for f in self.fields:
@@ -164,6 +168,9 @@ class OptionsDialog(QDialog):
                 v = w.text().strip()
             if isinstance(v, str) and v == "" and f.optional:
                 v = None
+            if f.kind == "save" and v and self.base_folder is not None:
+                p = Path(v).expanduser()
+                v = str(p if p.is_absolute() else Path(self.base_folder) / p)
             out[f.key] = v
         return out
 

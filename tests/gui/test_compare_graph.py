@@ -10,6 +10,7 @@ import shutil
 import pytest
 from gui_kit import wait_jobs
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 
 from core.graph.diff import DIVERGING, NEUTRAL
 
@@ -24,6 +25,29 @@ def _click_node(qtbot, graph, name):
 
 def _brush(graph, name) -> str:
     return graph.items[name].brush().color().name()
+
+
+def _luminance(c: QColor) -> float:
+    def lin(v):
+        v /= 255
+        return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+    return 0.2126 * lin(c.red()) + 0.7152 * lin(c.green()) + 0.0722 * lin(c.blue())
+
+
+def _swatch_edge_contrast_on_white(label, colour: str) -> float:
+    """The legend as drawn: the box of ``colour`` (its pixels' bounding box) and the least contrast against
+    white (WCAG ratio) of the pixels just around it, i.e. how well the box stands out on a white page."""
+    img = label.grab().toImage()
+    pts = [(x, y) for x in range(img.width()) for y in range(img.height())
+           if QColor(img.pixel(x, y)).name() == colour]
+    assert pts, f"no {colour} swatch drawn in the legend"
+    x0, x1 = min(x for x, _ in pts), max(x for x, _ in pts)
+    y0, y1 = min(y for _, y in pts), max(y for _, y in pts)
+    ring = ([(x0 - 1, y) for y in range(y0, y1 + 1)] + [(x1 + 1, y) for y in range(y0, y1 + 1)]
+            + [(x, y0 - 1) for x in range(x0, x1 + 1)] + [(x, y1 + 1) for x in range(x0, x1 + 1)])
+    inside = img.rect()      # past the label's edge is the page: white
+    return min(1.05 / (_luminance(QColor(img.pixel(x, y)) if inside.contains(x, y) else QColor("white")) + 0.05)
+               for x, y in ring)
 
 
 @pytest.fixture
@@ -74,6 +98,9 @@ def test_compare_graph_colours_the_difference_and_selects_on_both_sides(make_mai
         assert _brush(ga, n) == _brush(gb, n) == NEUTRAL, n
     assert ga.items[edited].brush().style() == Qt.SolidPattern
     assert "A − B" in ga.legend.text() and "hatched" in ga.legend.text()
+    # the legend's "equal" swatch (near white) has a visible edge on a white or light background (WCAG 3:1)
+    assert "white = equal" in ga.legend.text()
+    assert _swatch_edge_contrast_on_white(ga.legend, NEUTRAL) >= 3.0
 
     # usable: both graphs (the side's width: the histogram makes way), their legends, metric boxes and the tables
     for side in (win.left, win.right):

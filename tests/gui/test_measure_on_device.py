@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from gui_helpers import click_menu, type_into
 from gui_kit import wait_jobs
-from phone_kit import FakePhone, adb, adb_port, plug, standin_tools  # noqa: F401  (fixtures)
+from phone_kit import FakePhone, adb, adb_port, plug, standin_tools, standins  # noqa: F401  (fixtures)
+from PySide6.QtCore import Qt
 
 
 def _edit(qtbot, app, factor: float) -> None:
@@ -83,3 +84,108 @@ def test_measure_on_device_attaches_phone_figures_to_the_undo_step(adb_port, sta
         phone.kill()
         adb("disconnect", phone.serial)
     qtbot.waitUntil(lambda: not act.isEnabled() and act.toolTip().startswith("No device connected"), timeout=5000)
+
+
+# a benchmark_model that starts (as the real one prints), leaves a mark in the phone's sandbox, then runs
+# long enough for the test to pull the phone away mid-run
+_STARTS_THEN_HANGS = r'''
+import os, sys, time
+open(os.path.join(os.environ["PHONE_ROOT"], "benchmark_started"), "w").close()
+print("INFO: STARTING!")
+sys.stdout.flush()
+time.sleep(120)
+'''
+
+
+def _set_tool(qtbot, field, path) -> None:
+    qtbot.mouseClick(field, Qt.LeftButton)
+    qtbot.keyClick(field, Qt.Key_A, Qt.ControlModifier)
+    qtbot.keyClicks(field, str(path))
+
+
+def _error_text(box) -> str:
+    return "\n".join([box.text(), box.informativeText()])
+
+
+def _assert_nothing_lost(app, session_file, saved_bytes, plan_before, index) -> None:
+    """The edits, the undo history and the session file as they were before the job."""
+    plan = app.state.plan
+    assert app.state.undo_stack.index() == index and app.state.undo_stack.count() == index
+    assert {n: (plan[n].min, plan[n].max, plan[n].method) for n in plan.names} == plan_before
+    assert app.state.dirty
+    assert session_file.read_bytes() == saved_bytes
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(400)
+def test_a_phone_fault_during_measure_on_device_is_named_and_loses_nothing(adb_port, standin_tools,  # noqa: F811
+                                                                          make_main_window, session_copy, qtbot,
+                                                                          tmp_path):
+    """The phone unplugged mid-run, then a benchmark_model that crashes (SIGSEGV): each ends the job with an
+    error that names the phone and the fault (no traceback), the undo step gets no phone figures, the
+    Device panel's Deploy & Measure is usable again, and the edits, the undo history and the file are intact."""
+    (tmp_path / "tools").mkdir()
+    hang = standins.write_standin(tmp_path / "tools" / "hanging_benchmark_model", _STARTS_THEN_HANGS)
+    crash = standins.write_standin(tmp_path / "tools" / "crashing_benchmark_model", standins.CRASHES)
+    session_file = session_copy("qf")
+    saved = session_file.read_bytes()
+    app = make_main_window(str(session_file))
+    win, dm = app.window, app.window.device_measure
+    panel, act = win.device_panel, win.device_measure.action
+    deployed = tmp_path / "deployed_before.tflite"         # a model in the Device panel: what Deploy & Measure runs
+    deployed.write_bytes(b"TFL3")
+    panel.set_model_path(str(deployed))
+    sandbox = tmp_path / "phone"
+    phone = plug(FakePhone(sandbox))
+    try:
+        qtbot.waitUntil(lambda: panel.selected_serial() == phone.serial, timeout=5000)
+        _set_tool(qtbot, panel.form.bench_tool, hang)
+        _set_tool(qtbot, panel.form.eval_tool, standin_tools["eval"])
+        panel.form.rounds.setValue(2)
+        panel.form.runs.setValue(3)
+        panel.form.eval_images.setValue(40)
+        _edit(qtbot, app, 0.5)
+        plan = app.state.plan
+        plan_before = {n: (plan[n].min, plan[n].max, plan[n].method) for n in plan.names}
+        assert act.isEnabled() and panel.measure_button.isEnabled()
+
+        # 1. the phone goes away while benchmark_model runs on it
+        click_menu(qtbot, win, "&Jobs", "Measure on &Device")
+        assert not panel.measure_button.isEnabled()
+        qtbot.waitUntil(lambda: (sandbox / "benchmark_started").exists(), timeout=240_000)
+        phone.kill()
+        wait_jobs(qtbot, app, timeout=120_000)
+        assert len(app.errors) == 1, [b.text() for b in app.errors]
+        text = _error_text(app.errors[0])
+        assert phone.serial in text and "Pixel 2" in text, text
+        assert "disconnected" in text and "Reconnect" in text, text
+        assert "Traceback" not in text and not app.errors[0].detailedText(), app.errors[0].detailedText()
+        assert dm.current() is None and "not measured for this step" in dm.label.text()
+        assert "device" not in win.live_panel._tip(1, 0, None)
+        assert panel.blocked is None
+        _assert_nothing_lost(app, session_file, saved, plan_before, 1)
+        app.errors[0].close()
+        qtbot.waitUntil(lambda: not app.errors, timeout=3000)
+
+        # the phone is back on the same address: both ways to measure are offered again
+        phone = plug(FakePhone(sandbox, port=phone.port))
+        qtbot.waitUntil(lambda: panel.selected_serial() == phone.serial, timeout=10_000)
+        qtbot.waitUntil(act.isEnabled, timeout=5000)
+        assert panel.measure_button.isEnabled() and not panel.measure_button.toolTip()
+
+        # 2. benchmark_model crashes on the phone (a failing shell command)
+        _set_tool(qtbot, panel.form.bench_tool, crash)
+        click_menu(qtbot, win, "&Jobs", "Measure on &Device")
+        wait_jobs(qtbot, app, timeout=240_000)
+        assert len(app.errors) == 1, [b.text() for b in app.errors]
+        text = _error_text(app.errors[0])
+        assert phone.serial in text and "Pixel 2" in text, text
+        assert "status 139" in text and "SIGSEGV" in text, text
+        assert "Traceback" not in text and not app.errors[0].detailedText()
+        assert dm.current() is None and "not measured for this step" in dm.label.text()
+        qtbot.waitUntil(act.isEnabled, timeout=5000)
+        assert panel.blocked is None and panel.measure_button.isEnabled()
+        _assert_nothing_lost(app, session_file, saved, plan_before, 1)
+    finally:
+        phone.kill()
+        adb("disconnect", phone.serial)

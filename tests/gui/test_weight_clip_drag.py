@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -36,8 +37,13 @@ def _viewport_point(plot, x: float, y: float):
 
 
 def test_dragging_the_clip_line_clips_the_kernel_and_reaches_the_export(make_main_window, dead_channel_session,
-                                                                         qtbot, tmp_path):
+                                                                         qtbot, tmp_path, monkeypatch):
     model, session = dead_channel_session
+    cwd = tmp_path / "cwd"                        # where qftune was started from: nothing may land there
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    session_dir = Path(session).parent
+    beside_session = {p.name for p in session_dir.iterdir()}
     app = make_main_window(session)
     qtbot.waitUntil(lambda: not app.weights.busy, timeout=120_000)
     app.window.resize(1600, 1000)
@@ -74,12 +80,19 @@ def test_dragging_the_clip_line_clips_the_kernel_and_reaches_the_export(make_mai
     assert app.window.isWindowModified()
 
     dlg = app.export_dialog()                    # Export… from the window: the engine gets the kernel entries
+    assert dlg.values()["float_out"] == str(session_dir / "tiny_dead_float.tflite")     # proposed beside the session
     out = tmp_path / "ui_int8.tflite"
     dlg.set_value("out", str(out))
     dlg.set_value("weights", "per-channel")
+    assert dlg.values()["float_out"] == str(tmp_path / "ui_float.tflite")             # the twin follows Output
     dlg.accept()
     wait_jobs(qtbot, app, timeout=180_000)
     assert not app.errors, close_errors(app)
+    # the outputs are where the dialog said: the chosen folder; nothing in the working directory or beside
+    # the session (but the session's lock file)
+    assert out.is_file() and (tmp_path / "ui_float.tflite").is_file()
+    assert list(cwd.iterdir()) == []
+    assert {p.name for p in session_dir.iterdir()} - beside_session <= {"tiny_dead.qft.lock"}
     report = json.loads(out.with_suffix(".export.json").read_text())
     check = next(w for w in report["weight_checks"] if w["tensor"] == "block3_dw")
     assert check["ok"] and check["n_scales"] == 1                            # per tensor, though export said per-channel
@@ -96,3 +109,17 @@ def test_dragging_the_clip_line_clips_the_kernel_and_reaches_the_export(make_mai
     assert plan.weight("block3_dw/kernel").state.is_default
     qtbot.waitUntil(lambda: len(view.highlighted_channels()) > lw.channels // 2, timeout=3000)
     assert not app.errors, close_errors(app)
+
+    # a bare file name typed as Output means beside the session (where the dialog proposes), not the directory
+    # qftune happened to be started from; a float twin the user typed stays as typed
+    dlg = app.export_dialog()
+    edit = dlg.widgets["out"].edit
+    qtbot.mouseClick(edit, Qt.LeftButton)
+    qtbot.keyClick(edit, Qt.Key_A, Qt.ControlModifier)
+    qtbot.keyClicks(edit, "again_int8.tflite")
+    assert dlg.values()["out"] == str(session_dir / "again_int8.tflite")
+    assert dlg.values()["float_out"] == str(session_dir / "again_float.tflite")
+    dlg.set_value("float_out", str(tmp_path / "mine.tflite"))
+    dlg.set_value("out", str(tmp_path / "other_int8.tflite"))
+    assert dlg.values()["float_out"] == str(tmp_path / "mine.tflite")
+    dlg.reject()

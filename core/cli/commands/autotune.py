@@ -103,12 +103,14 @@ def run(args) -> int:
 
 
 def format_result(doc: dict) -> str:
+    from ...autotune.report import signed_bytes
+
     ho, best, conf = doc["heldout"], doc["best"], doc.get("confirmed")
     lines = [doc["verdict"],
              f"held-out split: {ho['n_images']} images of {ho['data']} ({ho['excluded']} calibration images left "
              f"out), float top-1 {100 * ho['float_top1']:.2f}%, noise band ±{doc['noise_band_pp']:.2f} pp",
              f"start: drop {doc['start']['drop_pp']:.2f} pp; best: drop {best['drop_pp']:.2f} pp, "
-             f"+{best['extra_bytes']} bytes ({doc['evals']} plans scored in {doc['search_seconds']:.1f} s, "
+             f"{signed_bytes(best['extra_bytes'])} ({doc['evals']} plans scored in {doc['search_seconds']:.1f} s, "
              f"{doc['stopped']})"]
     lines.append("changed:" if best["changes"] else "changed: nothing (the plan as it was, kernels at "
                  f"{doc['options']['weights']})")
@@ -125,7 +127,7 @@ def format_result(doc: dict) -> str:
                  + "):")
     for p in doc["pareto"]:
         lat = f", {p['latency_ms']:.2f} ms" if p.get("latency_ms") is not None else ""
-        nb = f"{p['bytes']:,} bytes" if p.get("bytes") is not None else f"+{p['extra_bytes']} bytes"
+        nb = f"{p['bytes']:,} bytes" if p.get("bytes") is not None else signed_bytes(p["extra_bytes"])
         lines.append(f"  {100 * p['top1']:.2f}% (drop {p['drop_pp']:.2f} pp), {nb}{lat}: "
                      + ("; ".join(f"{c['layer']} {c['label']}" for c in p["changes"]) or "the plan as it was"))
     lines.append(f"wrote {doc['out']} and its report (.autotune.json, .report.html) in {doc['seconds']:.1f} s")
