@@ -15,7 +15,7 @@ def test_calibrate_dialog_and_reset_menu_list_the_choosers_with_their_descriptio
     from core.choosers import CHOOSERS
 
     app = make_main_window(str(session_copy("qf")))
-    dlg = app.calibrate_dialog()
+    dlg = app.open_action("calibrate")
     combo = dlg.widgets["method"]
     names = [combo.itemText(i) for i in range(combo.count())]
     assert names == list(CHOOSERS)
