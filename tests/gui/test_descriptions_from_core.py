@@ -32,8 +32,8 @@ def test_export_and_sensitivity_dialogs_offer_the_core_granularities(make_main_w
     from core.quant.granularity import GRANULARITIES
 
     app = make_main_window(str(session_copy("qf")))
-    for dialog, extra in ((app.export_dialog, []), (app.sensitivity_dialog, ["none"])):
-        dlg = dialog()
+    for action, extra in (("export", []), ("sensitivity", ["none"])):
+        dlg = app.open_action(action)
         combo = dlg.widgets["weights"]
         assert [combo.itemText(i) for i in range(combo.count())] == extra + list(GRANULARITIES)
         dlg.reject()
