@@ -64,20 +64,20 @@ def finetuned(app, log: dict, opened: Opened) -> None:
     box.open()
 
 
-def exported(app, report, opened: Opened) -> None:
-    """The int8 file written: remembered for Evaluate/Compare, checked against the live simulation, offered
-    to the Device panel."""
-    app.last_export = report.path
-    app.last_float_export = getattr(report, "float_path", None) or None
+def exported(app, report: dict, opened: Opened) -> None:
+    """The int8 file written (``report``: the export report as plain data, :meth:`ExportReport.to_dict`):
+    remembered for Evaluate/Compare, checked against the live simulation, offered to the Device panel."""
+    app.last_export = report["path"]
+    app.last_float_export = report.get("float_path") or None
     app.state.set_result("export", report)
     live = getattr(app.window, "live_panel", None)
     if live is not None:       # the simulation measured against what was just exported (issue 21)
         live.live.check_export(report)
     panel = getattr(app.window, "device_panel", None)
     if panel is not None:
-        panel.offer_export(report.path, app.last_float_export)
-    app.log(f"wrote {report.path} ({report.size_bytes / 1024:.1f} KiB, {report.weights} weights): "
-            f"{len(report.tensors)} tensors verified against the plan")
+        panel.offer_export(report["path"], app.last_float_export)
+    app.log(f"wrote {report['path']} ({report['size_bytes'] / 1024:.1f} KiB, {report['weights']} weights): "
+            f"{len(report['tensors'])} tensors verified against the plan")
 
 
 def equalized(app, r: dict, opened: Opened) -> None:

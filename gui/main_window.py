@@ -1,7 +1,8 @@
 """The main window: layer table, tensor panel, results and device docks, menus, status bar.
 
-It only lays out views and turns menu actions into calls on the application
-object (:class:`gui.app.QftuneApp`); views observe the state themselves.
+It only lays out views; its menu bar is built by :mod:`gui.menus` (the job actions from their
+declarations in :mod:`gui.actions`), whose entries call the application object
+(:class:`gui.app.QftuneApp`); views observe the state themselves.
 """
 
 from __future__ import annotations
