@@ -135,7 +135,7 @@ def main() -> int:
 def _calibrate_from_ui(qapp, app, per_class: int) -> dict:
     from gui.stall_meter import StallMeter
 
-    dlg = app.calibrate_dialog()
+    dlg = app.open_action("calibrate")
     dlg.set_value("per_class", per_class)
     meter = StallMeter(10).start()
     t0 = time.perf_counter()

@@ -16,7 +16,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QSettings, Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
-from .dialogs.registry import JOB_DIALOGS
+from .actions import BY_ID
 from .error_dialog import show_error
 from .folders import last_folder, remember_folder, use_settings
 from .jobs import JobRunner
@@ -165,16 +165,24 @@ class QftuneApp(QObject):
         self.start_job(f"Checking {Path(model).name}", remote(engine_jobs.data_fit, model=model, data="embedded"),
                        lambda problem: self._calibrate_dialog(model, problem))
 
+    def _calibrate_dialog(self, model: str, embedded_problem: str | None):
+        """Jobs > Calibrate… for ``model`` just opened (the replace was already agreed): the embedded set
+        proposed unless ``embedded_problem`` says why it does not fit, shown in the dialog."""
+        dlg = self._open_dialog(BY_ID["calibrate"], {"model": model, "embedded_problem": embedded_problem})
+        if embedded_problem:
+            dlg.show_error(f"The embedded Fashion-MNIST set does not fit this model: {embedded_problem}")
+        return dlg
+
     def _calibrate_model(self, model: str, data: str = "embedded") -> None:
         try:
-            job = JOB_DIALOGS["calibrate"].make_job({"model": model, "data": data, "per_class": 0, "limit": 0,
-                                                     "method": "greedy", "gamma": 1.0, "out": None}, self)
+            job = BY_ID["calibrate"].make_job({"model": model, "data": data, "per_class": 0, "limit": 0,
+                                               "method": "greedy", "gamma": 1.0, "out": None}, self)
         except (OSError, ValueError) as exc:
             self.show_error(f"Cannot open {Path(model).name}", str(exc))
             return
-        self.start_job(f"Calibrating {Path(model).name}", job, self._calibrated)
+        self.start_job(f"Calibrating {Path(model).name}", job, self.calibrated)
 
-    def _calibrated(self, session, previous=None) -> None:
+    def calibrated(self, session, previous=None) -> None:
         """A calibration finished: it replaces the open session (asking again if the user edited
         that one meanwhile); unsaved until saved unless the job wrote it to a file. A new calibration of
         the saved session ``previous`` offers to keep its manual overrides (:mod:`gui.keep_overrides`)."""
@@ -261,71 +269,31 @@ class QftuneApp(QObject):
         if self.state.plan is not None:
             self.state.accept_all(method)
 
-    # ---- job dialogs -----------------------------------------------------------------------------
-    def _open_dialog(self, action: str, defaults: dict, on_done):
-        """Open the job dialog of ``action`` (a key of ``JOB_DIALOGS``); Run checks the options first and
-        keeps the dialog open (with the error shown in it) until they are valid, so nothing typed is lost."""
-        spec = JOB_DIALOGS[action]
-        dlg = spec.dialog(self.window, defaults)
-        dlg.base_folder = self._output_folder()
+    # ---- job actions (declared in gui/actions.py) --------------------------------------------------
+    def open_action(self, action_id: str, **context):
+        """Open the job dialog of the action ``action_id`` (:data:`gui.actions.ACTIONS`), after asking to save the
+        open session if the action replaces it; the dialog (None while that question is open)."""
+        action = BY_ID[action_id]
+        if action.confirm:
+            self.confirm_replace(lambda: self._open_dialog(action, context), action.confirm)
+            return self.dialog
+        return self._open_dialog(action, context)
+
+    def _open_dialog(self, action, context: dict):
+        """The dialog of ``action`` with its defaults; Run checks the options first and keeps the dialog open
+        (with the error shown in it) until they are valid, so nothing typed is lost; the job's result goes to
+        the action's ``on_done``."""
+        from .job_results import Opened
+
+        opened = Opened(self.state.session, self.state.dirty, dict(context))
+        dlg = action.dialog(self.window, action.defaults(self, **context))
+        dlg.base_folder = self.output_folder()    # a relative path typed means beside the session
         dlg.setAttribute(Qt.WA_DeleteOnClose)
-        dlg.check = lambda values: spec.make_job(values, self)
-        dlg.accepted.connect(lambda: self.start_job(spec.title, dlg.job, on_done))
+        dlg.check = lambda values: action.make_job(values, self)
+        dlg.accepted.connect(lambda: self.start_job(action.title, dlg.job, lambda r: action.on_done(self, r, opened)))
         dlg.finished.connect(lambda _r: setattr(self, "dialog", None))
         self.dialog = dlg
         dlg.open()
-        return dlg
-
-    def train_dialog(self):
-        return self._open_dialog("train", {}, lambda log: self.log(
-            f"training finished: {len(log.get('epochs', []))} epochs"))
-
-    def finetune_dialog(self):
-        from .dialogs.finetune_dialog import defaults_for
-
-        return self._open_dialog("finetune", defaults_for(self.state.path, str(self._output_folder())),
-                                 self._finetuned)
-
-    def _finetuned(self, log: dict) -> None:
-        """Say what the run wrote and offer to open M_qat.qft (its plan holds the trained ranges)."""
-        qft = log["session_out"]
-        runs = log.get("runs", [])
-        resumed = f", resumed at epoch {runs[-1]['initial_epoch']}" if runs and runs[-1].get("from") == "backup" else ""
-        self.log(f"fine-tuning finished: {len(log.get('epochs', []))} epochs{resumed}; wrote {log['model']} and {qft}")
-        box = QMessageBox(QMessageBox.Question, "qftune — fine-tuning finished", f"Wrote {Path(qft).name}.",
-                          QMessageBox.Open | QMessageBox.Close, self.window)
-        box.setObjectName("openFinetunedPrompt")
-        box.setInformativeText("Open the fine-tuned session? Export goes through the verified path as for any "
-                               "session.")
-        box.setDefaultButton(QMessageBox.Open)
-
-        def answered(_r):
-            if box.clickedButton() is not None and box.standardButton(box.clickedButton()) == QMessageBox.Open:
-                self.open(qft)
-            box.deleteLater()
-
-        box.finished.connect(answered)
-        box.open()
-
-    def calibrate_dialog(self):
-        self.confirm_replace(self._calibrate_dialog, "calibrating again")
-        return self.dialog
-
-    def _calibrate_dialog(self, model: str | None = None, embedded_problem: str | None = None):
-        """The Calibrate dialog: for the open session (its model and recorded data), or for ``model``
-        just opened (the embedded set proposed unless ``embedded_problem`` says why it does not fit)."""
-        s = self.state.session
-        if model is not None:
-            defaults = {"model": model, "data": "" if embedded_problem else "embedded"}
-        else:
-            defaults = {"model": (s.model_path if s else "") or ""}
-            if s is not None and s.calibration:
-                defaults.update({k: s.calibration[k] for k in ("data", "method", "gamma") if k in s.calibration})
-        # the open session calibrated again (still unsaved here: its edits were just discarded, not offered)
-        again = s if model is None and not self.state.dirty else None
-        dlg = self._open_dialog("calibrate", defaults, lambda new: self._calibrated(new, again))
-        if embedded_problem:
-            dlg.show_error(f"The embedded Fashion-MNIST set does not fit this model: {embedded_problem}")
         return dlg
 
     def evaluation_data(self) -> str:
@@ -337,7 +305,7 @@ class QftuneApp(QObject):
         spec = (s.calibration or {}).get("data") if s is not None else None
         return evaluation_split(spec) if spec else "embedded:eval"
 
-    def _output_folder(self) -> Path:
+    def output_folder(self) -> Path:
         """Where a job's outputs go by default: beside the open session; a bundled or untitled session's, or
         one in a folder not writable, to the last folder used."""
         path = self.state.path
@@ -351,56 +319,8 @@ class QftuneApp(QObject):
         untitled session's go to the last folder used."""
         path = self.state.path
         stem = Path(path).stem if path else "untitled"
-        folder = self._output_folder()
+        folder = self.output_folder()
         return {"out": str(folder / f"{stem}_int8.tflite"), "float_out": str(folder / f"{stem}_float.tflite")}
-
-    def export_dialog(self):
-        return self._open_dialog("export", self.export_defaults(), self._exported)
-
-    def evaluate_dialog(self):
-        return self._open_dialog("evaluate", {"model": self.last_export or "", "data": self.evaluation_data(),
-                                              "reference": self.last_float_export or ""},
-                                 lambda r: self.state.set_result("evaluate", r))
-
-    def compare_dialog(self):
-        return self._open_dialog("compare", {"tflite": self.last_export or "", "data": self.evaluation_data()},
-                                 lambda r: self.state.set_result("compare", r))
-
-    def sensitivity_dialog(self):
-        return self._open_dialog("sensitivity", {"data": self.evaluation_data()},
-                                 lambda r: self.state.set_result("sensitivity", r))
-
-    def autotune_dialog(self):
-        from .autotune_result import open_autotune_dialog
-
-        return open_autotune_dialog(self)
-
-    def equalize_dialog(self):
-        s = self.state.session
-        return self._open_dialog("equalize", {"model": (s.model_path if s else "") or ""}, self._equalized)
-
-    def _equalized(self, r: dict) -> None:
-        self.log(f"wrote {r['out']}: {r['pairs']} pairs equalized, depthwise spread {r['dw_spread_before']:.2f}x -> "
-                 f"{r['dw_spread_after']:.2f}x, max rel diff vs the ReLU twin "
-                 f"{r['check']['max_rel_diff_vs_relu_reference']:.1e}; calibrating it")
-        from PySide6.QtCore import QTimer
-
-        s = self.state.session        # the equalized model calibrates on the data the session was calibrated on
-        data = ((s.calibration or {}).get("data") if s is not None else None) or "embedded"
-        QTimer.singleShot(0, lambda: self.calibrate_model(r["out"], data))   # after this job has ended
-
-    def _exported(self, report) -> None:
-        self.last_export = report.path
-        self.last_float_export = getattr(report, "float_path", None) or None
-        self.state.set_result("export", report)
-        live = getattr(self.window, "live_panel", None)
-        if live is not None:       # the simulation measured against what was just exported (issue 21)
-            live.live.check_export(report)
-        panel = getattr(self.window, "device_panel", None)
-        if panel is not None:
-            panel.offer_export(report.path, self.last_float_export)
-        self.log(f"wrote {report.path} ({report.size_bytes / 1024:.1f} KiB, {report.weights} weights): "
-                 f"{len(report.tensors)} tensors verified against the plan")
 
     # ---- compare mode ------------------------------------------------------------------------------
     def show_compare_mode(self, left: str | None = None, right: str | None = None):

@@ -60,22 +60,3 @@ class AutotuneResult(QObject):
         self.state.message.emit(f"loaded {change.description} (Ctrl+Z undoes it)")
         return True
 
-
-def open_autotune_dialog(app):
-    """Jobs > Autotune…: the dialog (data: the session's evaluation split; output: ``<session>_tuned.qft`` where
-    Export would write); its result shown in ``app.autotune_result`` (made on first use)."""
-    from pathlib import Path
-
-    path = app.state.path
-    stem = Path(path).stem if path else "untitled"
-    folder = Path(app.export_defaults()["out"]).parent
-    defaults = {"data": app.evaluation_data(), "out": str(folder / f"{stem}_tuned.qft")}
-
-    def done(doc: dict) -> None:
-        if app.autotune_result is None:
-            app.autotune_result = AutotuneResult(app.state, app.window, app)
-        app.state.set_result("autotune", doc)
-        app.autotune_result.show(doc)
-        app.log(f"autotune: {doc.get('verdict', '')}; wrote {doc.get('out')}")
-
-    return app._open_dialog("autotune", defaults, done)

@@ -150,7 +150,7 @@ class DeviceMeasure(QObject):
                                      error=True)
             return None
         stem = Path(self.state.path).stem if self.state.path else "untitled"
-        out = str(self.app._output_folder() / f"{stem}_measured_int8.tflite")
+        out = str(self.app.output_folder() / f"{stem}_measured_int8.tflite")
         serial = self.panel.selected_serial()
         info = next((d for d in getattr(self.panel.devices, "devices", []) if d.serial == serial), None)
         phone = f"{info.model} ({serial})" if info is not None and info.model else serial

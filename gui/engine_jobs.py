@@ -47,14 +47,15 @@ def finetune(progress, session: str, config: dict, out: str) -> dict:
 
 def export(progress, model_path: str, tensors, ranges: dict, out: str, weights: str = "per-channel",
            float_out: str | None = None, convention: dict | None = None, bias_correction: str = "none",
-           calibration: dict | None = None, weight_plan=None):
+           calibration: dict | None = None, weight_plan=None) -> dict:
     """``qftune export`` of the plan on screen (the session's convention and calibration record; its
-    kernel entries, a :class:`core.plan.weight_entry.WeightPlan`, win over ``weights``)."""
+    kernel entries, a :class:`core.plan.weight_entry.WeightPlan`, win over ``weights``): the export report
+    as plain data, as the CLI writes it beside the .tflite (``ExportReport.to_dict()``)."""
     from core.workflows.export import export as _export
 
     return _export(model_path, tensors, ranges, out, weights=weights, float_out=float_out, convention=convention,
                    bias_correction=bias_correction, calibration=calibration, progress=progress,
-                   weight_plan=weight_plan)
+                   weight_plan=weight_plan).to_dict()
 
 
 def evaluate(progress, model: str, reference: str | None, data: str, limit: int | None, threads: int) -> dict:

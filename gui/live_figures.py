@@ -203,14 +203,14 @@ class LiveFigures(QObject):
         job.live_kind = "edit"
 
     def check_export(self, report) -> None:
-        """Measure the export ``report`` (:class:`core.export.report.ExportReport`) against the simulation at
-        its ranges, once the engine is free (after the live set is built)."""
+        """Measure the export ``report`` (:meth:`core.export.report.ExportReport.to_dict`) against the simulation
+        at its ranges, once the engine is free (after the live set is built)."""
         if self.state.session is None or not self.enabled or self._closed:
             return
         from core.plan.weight_entry import WeightPlan
 
-        ranges = {t["name"]: (t["min"], t["max"]) for t in report.tensors}
-        self._want_check = {"tflite": str(report.path), "ranges": ranges, "weights": report.weights,
+        ranges = {t["name"]: (t["min"], t["max"]) for t in report["tensors"]}
+        self._want_check = {"tflite": str(report["path"]), "ranges": ranges, "weights": report["weights"],
                             "weight_plan": WeightPlan.of(self.state.plan)}
         self.changed.emit()
         self._kick()

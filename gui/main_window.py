@@ -1,7 +1,8 @@
 """The main window: layer table, tensor panel, results and device docks, menus, status bar.
 
-It only lays out views and turns menu actions into calls on the application
-object (:class:`gui.app.QftuneApp`); views observe the state themselves.
+It only lays out views; its menu bar is built by :mod:`gui.menus` (the job actions from their
+declarations in :mod:`gui.actions`), whose entries call the application object
+(:class:`gui.app.QftuneApp`); views observe the state themselves.
 """
 
 from __future__ import annotations
@@ -9,12 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QScrollArea, QSplitter, QTabWidget
 
 from .dock_title import DockTitle
 from .job_status import JobStatusWidget
 from .layer_table import LayerTable
+from .menus import build_menus
 from .tensor_panel import TensorPanel
 
 
@@ -125,7 +127,7 @@ class MainWindow(QMainWindow):
         self.state.sessionChanged.connect(self._clear_error)
         self.table.view.acceptGreedyRequested.connect(self.tensor_panel.accept_greedy)
 
-        self._build_menus()
+        build_menus(self)
         self.state.pathChanged.connect(lambda _p: self._update_title())
         self.state.dirtyChanged.connect(lambda _d: self._update_title())
         self.state.sessionChanged.connect(self._update_title)
@@ -222,110 +224,7 @@ class MainWindow(QMainWindow):
             self._laid_out = True
             self.fit_layout()
 
-    # ---- menus -------------------------------------------------------------------------------
-    def _action(self, menu, text, slot, shortcut=None, tip="", name=None) -> QAction:
-        act = QAction(text, self)
-        if shortcut is not None:
-            act.setShortcuts(shortcut if isinstance(shortcut, list) else [QKeySequence(shortcut)])
-        act.setToolTip(tip)
-        act.setStatusTip(tip)
-        act.triggered.connect(slot)
-        if name:
-            act.setObjectName(name)
-        menu.addAction(act)
-        return act
-
-    def _build_menus(self) -> None:
-        app = self.app
-        bar = self.menuBar()
-        f = bar.addMenu("&File")
-        self._action(f, "Open Model…", app.open_model_dialog, None, "Calibrate a Keras model and tune its ranges")
-        self._action(f, "&Open Session…", app.open_session_dialog, QKeySequence.Open, "Open a .qft session")
-        self.recent_menu = f.addMenu("Open &Recent")
-        app.files.recentChanged.connect(self._fill_recent)
-        self._fill_recent(app.files.recent())
-        self.save_action = self._action(f, "&Save", app.save, QKeySequence.Save, "Save the session", "saveAction")
-        self._action(f, "Save &As…", app.save_as_dialog, QKeySequence.SaveAs, "Save the session to a new file")
-        f.addSeparator()
-        self._action(f, "&Quit", self.close, QKeySequence.Quit)
-
-        e = bar.addMenu("&Edit")
-        undo = self.state.undo_stack.createUndoAction(self, "&Undo")
-        undo.setShortcuts([QKeySequence.Undo])
-        redo = self.state.undo_stack.createRedoAction(self, "&Redo")
-        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-        undo.setObjectName("undoAction")
-        redo.setObjectName("redoAction")
-        e.addAction(undo)
-        e.addAction(redo)
-        self.undo_action, self.redo_action = undo, redo
-        e.setToolTipsVisible(True)
-        self.live_panel.describe_actions(undo, redo)      # each step's live figures on hover
-        e.addSeparator()
-        self._action(e, "Accept &Greedy", self.tensor_panel.accept_greedy, None,
-                     "Use the greedy range for the selected tensor (Enter in the table)")
-        self._action(e, "Accept &All Greedy", lambda: app.accept_all("greedy"), "Ctrl+Shift+A",
-                     "Use the greedy range for every editable tensor (undoable)")
-        self._action(e, "&Override Range", self._focus_editor, "Ctrl+E",
-                     "Type a min/max for the selected tensor")
-        self._action(e, "&Find Tensor", lambda: self.table.filter.setFocus(), QKeySequence.Find,
-                     "Filter the table by tensor name")
-
-        j = bar.addMenu("&Jobs")
-        self.jobs_menu = j
-        self.job_actions = [
-            self._action(j, "&Train…", app.train_dialog, None, "Train a MobileNet (qftune train)"),
-            self._action(j, "&Fine-tune…", app.finetune_dialog, None,
-                         "Quantization-aware fine-tuning from the saved plan (qftune finetune)", "finetuneAction"),
-            self._action(j, "&Calibrate…", app.calibrate_dialog, None,
-                         "Collect statistics and choose ranges (qftune calibrate)"),
-            self._action(j, "&Export…", app.export_dialog, None, "Write the int8 .tflite of this plan (qftune export)"),
-            self._action(j, "E&valuate", app.evaluate_dialog, None,
-                         "Float vs int8 accuracy and latency (qftune evaluate)"),
-            self._action(j, "C&ompare", app.compare_dialog, None, "Per-layer SQNR float vs int8 (qftune compare)"),
-            self._action(j, "&Sensitivity", app.sensitivity_dialog, None, "Top-1 drop per quantized tensor"),
-            self._action(j, "&Autotune…", app.autotune_dialog, None,
-                         "The plan of least cost within a top-1 drop target, and its Pareto chart (qftune autotune)"),
-            self._action(j, "E&qualize Model…", app.equalize_dialog, None,
-                         "Data-free cross-layer equalization of a float model (qftune equalize)", "equalizeAction"),
-        ]
-        from .device_measure import DeviceMeasure  # issue 21: the plan measured on the phone, per undo step
-        self.device_measure = DeviceMeasure(app, self, j)
-        # one job at a time: while one runs, a new one cannot be asked for (a filled-in dialog
-        # would only be refused)
-        app.runner.started.connect(lambda _job: self._jobs_enabled(False))
-        app.runner.finished.connect(lambda _job: self._jobs_enabled(True))
-        j.addSeparator()
-        self._action(j, "Cancel Job", app.runner.cancel, "Esc", "Stop the running job")
-
-        v = bar.addMenu("&View")
-        v.addAction(self.results_dock.toggleViewAction())
-        self.graph_action = self._action(v, "&Graph", lambda on: self.show_graph(on), "Ctrl+G",
-                                         "The model as a graph coloured by a metric, under the table (Weights again: "
-                                         "Ctrl+G)", "graphAction")
-        self.graph_action.setCheckable(True)
-        self.lower_tabs.currentChanged.connect(lambda _i: self.graph_action.setChecked(self.graph_shown()))
-        if self.device_dock is not None:
-            v.addAction(self.device_dock.toggleViewAction())
-        v.addAction(self.log_dock.toggleViewAction())
-        log = self._action(v, "Log Counts", self.tensor_panel.view.log_counts.toggle, "Ctrl+L",
-                           "Histogram counts on a log scale")
-        self.compare_action = self._action(
-            v, "Compare &Mode", lambda: app.toggle_compare_mode(), "Ctrl+M",
-            "Show/hide the original and the QF MobileNet side by side (per-tensor weights), same layer in both",
-            "compareModeAction")
-        self.compare_action.setCheckable(True)
-        from .presenter import open_presenter  # the talk's story, full screen, from its prepared cache (issue 22 §3)
-
-        self._action(v, "&Presenter", lambda: setattr(self, "presenter", open_presenter(near=self)), "F5",
-                     "Full-screen story for a talk from `qftune present --prepare`'s cache (Esc leaves)", "presenterAction")
-        log.setCheckable(True)
-        log.setChecked(True)
-        self.tensor_panel.view.log_counts.toggled.connect(log.setChecked)
-        from .help_menu import add_help_menu
-
-        add_help_menu(self)
-
+    # ---- menus (built by gui/menus.py) -------------------------------------------------------
     def _jobs_enabled(self, on: bool) -> None:
         for act in self.job_actions:
             act.setEnabled(on)

@@ -84,11 +84,11 @@ def _results_shots(qapp, app, out: Path, tmp: str, images: int, name: str, size)
     from PySide6.QtCore import Qt
 
     stem = Path(app.state.path).stem
-    _run(qapp, app, app.export_dialog(), {"out": f"{tmp}/{stem}_int8.tflite", "float_out": f"{tmp}/{stem}_float.tflite"},
+    _run(qapp, app, app.open_action("export"), {"out": f"{tmp}/{stem}_int8.tflite", "float_out": f"{tmp}/{stem}_float.tflite"},
          "Export")
-    _run(qapp, app, app.evaluate_dialog(), {"limit": 10 * images}, "Evaluate")
-    _run(qapp, app, app.compare_dialog(), {"images": images}, "Compare")
-    _run(qapp, app, app.sensitivity_dialog(), {"limit": 10 * images}, "Sensitivity")
+    _run(qapp, app, app.open_action("evaluate"), {"limit": 10 * images}, "Evaluate")
+    _run(qapp, app, app.open_action("compare"), {"images": images}, "Compare")
+    _run(qapp, app, app.open_action("sensitivity"), {"limit": 10 * images}, "Sensitivity")
     app.state.select(name)
     app.window.show_message("")
     _raise_dock(qapp, app, "Results")

@@ -57,7 +57,7 @@ def float_twin_path(out: str) -> str | None:
 
 
 def make_job(values: dict, app):
-    """``fn(progress) -> ExportReport`` (in the engine process)."""
+    """``fn(progress) -> the export report as a dict`` (in the engine process)."""
     from .. import engine_jobs
     from ..engine_process import remote
 

@@ -28,7 +28,7 @@ def test_cli_export_and_the_gui_export_job_write_the_same_bias_corrected_model(q
                  "--bias-correction", "empirical", "--json"]) == 0
     cli = json.loads(capsys.readouterr().out)
     gui = engine_jobs.export(NULL_PROGRESS, out=str(gui_out), weights="per-tensor", bias_correction="empirical",
-                             calibration=dict(qf_session.calibration), **_gui_plan_values(qf_session)).to_dict()
+                             calibration=dict(qf_session.calibration), **_gui_plan_values(qf_session))
     assert cli["verification"]["ok"] and gui["verification"]["ok"]
     assert cli["bias_correction"] and cli["bias_correction"] == gui["bias_correction"]
     for key in ("weights", "tensors", "weight_checks", "ops", "input_convention", "model_sha256", "size_bytes"):

@@ -15,7 +15,7 @@ def test_calibrate_dialog_and_reset_menu_list_the_choosers_with_their_descriptio
     from core.choosers import CHOOSERS
 
     app = make_main_window(str(session_copy("qf")))
-    dlg = app.calibrate_dialog()
+    dlg = app.open_action("calibrate")
     combo = dlg.widgets["method"]
     names = [combo.itemText(i) for i in range(combo.count())]
     assert names == list(CHOOSERS)
@@ -32,8 +32,8 @@ def test_export_and_sensitivity_dialogs_offer_the_core_granularities(make_main_w
     from core.quant.granularity import GRANULARITIES
 
     app = make_main_window(str(session_copy("qf")))
-    for dialog, extra in ((app.export_dialog, []), (app.sensitivity_dialog, ["none"])):
-        dlg = dialog()
+    for action, extra in (("export", []), ("sensitivity", ["none"])):
+        dlg = app.open_action(action)
         combo = dlg.widgets["weights"]
         assert [combo.itemText(i) for i in range(combo.count())] == extra + list(GRANULARITIES)
         dlg.reject()

@@ -32,7 +32,7 @@ def test_equalize_from_the_jobs_menu_writes_and_opens_the_model(make_main_window
 def test_equalize_over_the_input_is_refused(make_main_window, session_copy, gui_models, qtbot):
     app = make_main_window(str(session_copy("qf")))
     size = gui_models["qf"].stat().st_size
-    dlg = app.equalize_dialog()
+    dlg = app.open_action("equalize")
     dlg.set_value("model", str(gui_models["qf"]))
     dlg.set_value("out", str(gui_models["qf"]))
     dlg.accept()

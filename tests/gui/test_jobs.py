@@ -21,7 +21,7 @@ def test_export_from_ui_writes_tflite_with_the_override(make_main_window, sessio
     override = plan[name].params
     assert plan[name].method == "user"
 
-    dlg = app.export_dialog()
+    dlg = app.open_action("export")
     out = tmp_path / "ui_int8.tflite"
     dlg.set_value("out", str(out))
     dlg.accept()
@@ -47,7 +47,7 @@ def test_cancel_long_calibration_keeps_session_and_ui_responsive(make_main_windo
     app = make_main_window(str(session_copy("qf")))
     session = app.state.session
     before = {e.name: (e.params, e.method) for e in app.state.plan}
-    dlg = app.calibrate_dialog()
+    dlg = app.open_action("calibrate")
     dlg.set_value("model", str(gui_models["qf"]))
     dlg.set_value("data", "fashion-mnist")            # the 60,000-image training split ...
     dlg.set_value("per_class", 300)                   # ... 3,000 of them: a long job (embedded has only 100)
@@ -79,7 +79,7 @@ def test_job_error_shows_readable_dialog_with_details(make_main_window, session_
     app = make_main_window(str(session_copy("qf")))
     not_a_model = tmp_path / "notes.keras"
     not_a_model.write_text("this is not a model")
-    dlg = app.calibrate_dialog()
+    dlg = app.open_action("calibrate")
     dlg.set_value("model", str(not_a_model))
     dlg.accept()
     wait_jobs(qtbot, app)
@@ -103,7 +103,7 @@ def test_export_from_ui_records_the_sessions_convention_and_can_correct_biases(m
     session.calibration["input_convention"] = user.to_dict()
     session.save(str(path), force=True)
     app = make_main_window(str(path))
-    dlg = app.export_dialog()
+    dlg = app.open_action("export")
     out = tmp_path / "bc_int8.tflite"
     dlg.set_value("out", str(out))
     dlg.set_value("bias_correction", "empirical")

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.slow
 
 
 def export_from_window(app, qtbot, out) -> None:
-    dlg = app.export_dialog()
+    dlg = app.open_action("export")
     dlg.set_value("out", str(out))
     dlg.set_value("float_out", str(out.with_name(out.stem + "_float.tflite")))   # not beside the session
     dlg.set_value("weights", "per-channel")

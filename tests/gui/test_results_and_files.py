@@ -34,7 +34,7 @@ def _answer(qtbot, window, object_name: str, button) -> None:
 
 def test_evaluate_from_ui_fills_float_and_int8_top1(make_main_window, session_copy, qf_tflite, qtbot):
     app = make_main_window(str(session_copy("qf")))
-    dlg = app.evaluate_dialog()
+    dlg = app.open_action("evaluate")
     dlg.set_value("model", str(qf_tflite))
     dlg.set_value("limit", 40)
     dlg.accept()
@@ -52,7 +52,7 @@ def test_evaluate_from_ui_fills_float_and_int8_top1(make_main_window, session_co
 
 def test_clicking_an_sqnr_bar_after_compare_selects_that_layer(make_main_window, session_copy, qf_tflite, qtbot):
     app = make_main_window(str(session_copy("qf")))
-    dlg = app.compare_dialog()
+    dlg = app.open_action("compare")
     dlg.set_value("tflite", str(qf_tflite))
     dlg.set_value("images", 2)
     dlg.accept()

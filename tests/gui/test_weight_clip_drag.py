@@ -79,7 +79,7 @@ def test_dragging_the_clip_line_clips_the_kernel_and_reaches_the_export(make_mai
     assert "per-tensor clip ±" in view.caption.full_text() and "0 of" in view.caption.full_text()
     assert app.window.isWindowModified()
 
-    dlg = app.export_dialog()                    # Export… from the window: the engine gets the kernel entries
+    dlg = app.open_action("export")              # Export… from the window: the engine gets the kernel entries
     assert dlg.values()["float_out"] == str(session_dir / "tiny_dead_float.tflite")     # proposed beside the session
     out = tmp_path / "ui_int8.tflite"
     dlg.set_value("out", str(out))
@@ -112,7 +112,7 @@ def test_dragging_the_clip_line_clips_the_kernel_and_reaches_the_export(make_mai
 
     # a bare file name typed as Output means beside the session (where the dialog proposes), not the directory
     # qftune happened to be started from; a float twin the user typed stays as typed
-    dlg = app.export_dialog()
+    dlg = app.open_action("export")
     edit = dlg.widgets["out"].edit
     qtbot.mouseClick(edit, Qt.LeftButton)
     qtbot.keyClick(edit, Qt.Key_A, Qt.ControlModifier)
