@@ -381,12 +381,14 @@ def main(target: str | None = None) -> int:
     qapp = QApplication.instance() or QApplication(sys.argv[:1])
     qapp.setApplicationName("qftune")
     qapp.setOrganizationName("qftune")
-    app = QftuneApp()
-    app.window.show()
     from PySide6.QtCore import QTimer
 
-    from . import engine_process
+    from . import engine_process, terminal
 
+    terminal.quiet_qt_messages()
+    app = QftuneApp()
+    app.window.show()
+    terminal.quit_on_ctrl_c(app.window)
     QTimer.singleShot(0, lambda: app.open(target))
     QTimer.singleShot(0, app.warm_up_engine)          # TF imports in the helper while the user looks around
     code = qapp.exec()

@@ -33,3 +33,25 @@ def test_plain_qftune_prints_no_tensorflow_line_and_verbose_shows_them():
     assert not TF_LINE.search(quiet), quiet
     loud = _launch("--verbose")
     assert TF_LINE.search(loud), loud          # the same launch does print them (the check can fail)
+
+
+def test_ctrl_c_in_the_terminal_quits_the_window_without_a_traceback():
+    """Ctrl+C in the terminal that started ``qftune`` (SIGINT to the process group, as a terminal
+    sends it) closes the window like its close button: with nothing unsaved it quits, exit 0, and
+    neither the window nor its engine helper prints a traceback. Before, Qt's loop ran no Python, so
+    the interrupt surfaced later as a KeyboardInterrupt traceback inside a slot and the window stayed."""
+    env = {k: v for k, v in os.environ.items() if k not in ("TF_CPP_MIN_LOG_LEVEL", "QFTUNE_QUIET_TF")}
+    env.update(QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT), HOME=env.get("HOME", "/tmp"))
+    p = subprocess.Popen([sys.executable, "-m", "core.cli"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        time.sleep(8)                            # the window is up, the engine helper importing TF
+        os.killpg(p.pid, signal.SIGINT)
+        out, _ = p.communicate(timeout=30)
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+    text = out.decode("utf-8", "replace")
+    assert p.returncode == 0, text
+    assert "Traceback" not in text and "KeyboardInterrupt" not in text, text
+    assert "propagateSizeHints" not in text, text
