@@ -49,14 +49,21 @@ def pytest_runtest_makereport(item, call):
 def no_leaked_widgets(qapp, request):
     """Fail a test that leaves a top-level widget alive (windows, dialogs, message boxes).
 
-    Skipped when the test itself failed: its traceback keeps the widgets alive."""
-    _flush_deletes()
+    Skipped when the test itself failed: its traceback keeps the widgets alive. One garbage collection after
+    the test (the previous test's ended with one, so none before it); a second one, only when widgets are
+    still alive after the first, before they count as leaked (a freed widget can post further deletions)."""
+    _flush_deletes(collect=False)
     before = {id(w) for w in QApplication.topLevelWidgets()}
     yield
-    _flush_deletes()
     if getattr(request.node, "gui_call_failed", False):
+        _flush_deletes()
         return
-    leaked = [w for w in QApplication.topLevelWidgets() if id(w) not in before and _counts_as_leak(w)]
+
+    def leaked_widgets():
+        _flush_deletes()
+        return [w for w in QApplication.topLevelWidgets() if id(w) not in before and _counts_as_leak(w)]
+
+    leaked = leaked_widgets() and leaked_widgets()
     if leaked:
         names = ", ".join(f"{type(w).__name__}({w.objectName() or w.windowTitle()!r})" for w in leaked)
         for w in leaked:
@@ -122,7 +129,7 @@ def make_main_window(qtbot, tmp_path):
         app.window.deleteLater()
         app.deleteLater()
     apps.clear()
-    _flush_deletes()
+    _flush_deletes(collect=False)        # no_leaked_widgets collects right after this teardown
 
 
 # ---- real models and sessions, built once per test run ------------------------------------------------
