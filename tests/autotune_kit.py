@@ -74,6 +74,16 @@ def build_tuned_case(d, make=None, name: str = "dead"):
     return d / f"{name}.qft", f"folder:{d / 'data'}"
 
 
+def shared_tuned_case(tmp_path_factory):
+    """``build_tuned_case``'s dead-channel case, built once per test run for every file and xdist worker that
+    reads it (test_autotune, test_autotune_float, gui/test_autotune_pareto; ``shared_kit.built_once``).
+    The tests only read it: their outputs go to their own tmp_path."""
+    from shared_kit import built_once
+
+    d = built_once(tmp_path_factory, "autotune_dead", build_tuned_case)
+    return d / "dead.qft", f"folder:{d / 'data'}"
+
+
 SKEWED = ("block0_dw",)
 
 

@@ -45,28 +45,31 @@ def ranges(session) -> dict:
     return {r["name"]: r for r in json.loads(out.stdout)}
 
 
-_EXPORTS: dict = {}
-
-
 def exports(tmp_path_factory) -> dict:
-    """Both bundled sessions exported once per test run through ``qftune export``:
+    """Both bundled sessions exported once per test run through ``qftune export`` (for every file and xdist
+    worker that reads them: ``shared_kit.built_once``; the tests only read or copy them):
     {"root", "qf_session", "qf_model", "orig_session", "orig_model", "qf_int8", "qf_float", "orig_int8"}."""
-    if not _EXPORTS:
-        root = tmp_path_factory.mktemp("exports")
-        shutil.copytree(ROOT / "resources" / "models", root / "models")
-        shutil.copytree(ROOT / "resources" / "sessions", root / "sessions")
+    from shared_kit import built_once
+
+    def paths(root: Path) -> dict:
         d = {"root": root}
         for kind in ("qf", "orig"):
             d[f"{kind}_session"] = root / "sessions" / f"mobilenet_v2_{kind}_fmnist.qft"
             d[f"{kind}_model"] = root / "models" / f"mobilenet_v2_{kind}_fmnist.keras"
             d[f"{kind}_int8"] = root / f"{kind}_int8.tflite"
         d["qf_float"] = root / "qf_float.tflite"
+        return d
+
+    def build(root: Path) -> None:
+        shutil.copytree(ROOT / "resources" / "models", root / "models")
+        shutil.copytree(ROOT / "resources" / "sessions", root / "sessions")
+        d = paths(root)
         out = qftune("export", d["qf_session"], "--out", d["qf_int8"], "--float-out", d["qf_float"])
         assert out.returncode == 0, out.stderr
         out = qftune("export", d["orig_session"], "--out", d["orig_int8"])
         assert out.returncode == 0, out.stderr
-        _EXPORTS.update(d)
-    return dict(_EXPORTS)
+
+    return paths(built_once(tmp_path_factory, "nothing_lost_exports", build))
 
 
 def copy_of(path: Path, folder: Path, name: str | None = None, report: bool = True) -> Path:

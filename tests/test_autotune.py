@@ -11,13 +11,13 @@ import json
 
 import pytest
 
-from autotune_kit import N_EVAL, build_tuned_case
+from autotune_kit import N_EVAL, shared_tuned_case
 from cli_kit import clean_error, run
 
 
 @pytest.fixture(scope="module")
 def tuned_case(tmp_path_factory):
-    return build_tuned_case(tmp_path_factory.mktemp("autotune"))
+    return shared_tuned_case(tmp_path_factory)
 
 
 def test_autotune_meets_its_target_on_the_held_out_split_with_a_clip(tuned_case, tmp_path):

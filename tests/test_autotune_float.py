@@ -8,13 +8,13 @@ import json
 
 import pytest
 
-from autotune_kit import N_EVAL, build_tuned_case
+from autotune_kit import N_EVAL, shared_tuned_case
 from cli_kit import run
 
 
 @pytest.fixture(scope="module")
 def tuned_case(tmp_path_factory):
-    return build_tuned_case(tmp_path_factory.mktemp("autotune_float"))
+    return shared_tuned_case(tmp_path_factory)
 
 
 def test_float_alone_meets_the_target_at_a_measured_cost_and_runs_in_litert(tuned_case, tmp_path):

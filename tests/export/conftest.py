@@ -1,6 +1,7 @@
 """Fixtures for the export / evaluate / compare / demo tests: small MobileNets whose
 BatchNorm statistics are set from real images, so activations have realistic ranges
-(an untrained net with default BN statistics has activations near 1e-9)."""
+(an untrained net with default BN statistics has activations near 1e-9). The models, the session and the
+per-channel export are built once per run and shared by the xdist workers (``shared_kit.built_once``)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import numpy as np
 import pytest
 
 from model_kit import data_init_bn
+from shared_kit import built_once
 
 
 def tiny_model(qf: bool, seed: int = 0):
@@ -22,14 +24,24 @@ def tiny_model(qf: bool, seed: int = 0):
     return data_init_bn(m, to_model_input(calib.images, m.input_shape))
 
 
-@pytest.fixture(scope="session")
-def qf_model():
-    return tiny_model(qf=True)
+def _model_once(tmp_path_factory, qf: bool):
+    """``tiny_model(qf)`` built once per run (shared by the xdist workers) and read back from its .keras file
+    as Keras saved it (not qftune's normalizing loader: the object is the one ``tiny_model`` built)."""
+    import keras
+
+    name = "tiny_qf" if qf else "tiny_orig"
+    d = built_once(tmp_path_factory, f"export_{name}", lambda d: tiny_model(qf=qf).save(d / f"{name}.keras"))
+    return keras.models.load_model(d / f"{name}.keras", compile=False)
 
 
 @pytest.fixture(scope="session")
-def orig_model():
-    return tiny_model(qf=False)
+def qf_model(tmp_path_factory):
+    return _model_once(tmp_path_factory, qf=True)
+
+
+@pytest.fixture(scope="session")
+def orig_model(tmp_path_factory):
+    return _model_once(tmp_path_factory, qf=False)
 
 
 @pytest.fixture(scope="session")
@@ -41,27 +53,32 @@ def eval_small():
 
 @pytest.fixture(scope="session")
 def qf_session(qf_model, tmp_path_factory):
-    """A calibrated (greedy) session of ``qf_model``, saved with the model next to it."""
-    from core.calibrate import calibrate
+    """A calibrated (greedy) session of ``qf_model``, saved with the model next to it (built once per run)."""
+    from core.session import Session
 
-    d = tmp_path_factory.mktemp("qfsession")
-    path = d / "tiny_qf.keras"
-    qf_model.save(path)
-    session = calibrate(str(path), "embedded", per_class=2)
-    session.save(d / "tiny_qf.qft")
-    return session
+    def build_session(d):
+        from core.calibrate import calibrate
+
+        qf_model.save(d / "tiny_qf.keras")
+        calibrate(str(d / "tiny_qf.keras"), "embedded", per_class=2).save(d / "tiny_qf.qft")
+
+    return Session.load(built_once(tmp_path_factory, "export_qf_session", build_session) / "tiny_qf.qft")
 
 
 @pytest.fixture(scope="session")
 def exported_pc(qf_model, qf_session, tmp_path_factory):
-    """The per-channel int8 export of ``qf_session`` (path, report)."""
+    """The per-channel int8 export of ``qf_session`` with its float twin (path, report), built once per run."""
     from core.export import export_int8
+    from core.export.report import ExportReport, report_path
 
-    out = tmp_path_factory.mktemp("export") / "tiny_qf_int8.tflite"
-    plan = qf_session.plan
-    report = export_int8(qf_model, plan.tensors, plan.ranges(), out, weights="per-channel",
-                         float_out=out.with_name("tiny_qf_float.tflite"))
-    return out, report
+    def export(d):
+        plan = qf_session.plan
+        out = d / "tiny_qf_int8.tflite"
+        export_int8(qf_model, plan.tensors, plan.ranges(), out, weights="per-channel",
+                    float_out=out.with_name("tiny_qf_float.tflite"))
+
+    out = built_once(tmp_path_factory, "export_pc", export) / "tiny_qf_int8.tflite"
+    return out, ExportReport.load(report_path(out))
 
 
 @pytest.fixture

@@ -9,10 +9,15 @@ import numpy as np
 from cli_kit import clean_error, run
 
 
-def _kernels(kind, session_path):
+def _rows(session_path):
+    """Every kernel row of ``ranges --weights --json`` (one CLI call: each loads the model)."""
     out = run("ranges", session_path, "--weights", "--json")
     assert out.returncode == 0, out.stderr
-    return [r for r in json.loads(out.stdout) if r["kind"] == kind]
+    return json.loads(out.stdout)
+
+
+def _kernels(kind, session_path, rows=None):
+    return [r for r in (rows if rows is not None else _rows(session_path)) if r["kind"] == kind]
 
 
 def _scales(tflite, report_json, layer):
@@ -25,8 +30,9 @@ def _scales(tflite, report_json, layer):
 
 
 def test_set_range_on_a_kernel_reaches_the_export(session_file, tmp_path):
-    dw = _kernels("DepthwiseConv2D", session_file)[1]
-    conv = _kernels("Conv2D", session_file)[2]
+    rows = _rows(session_file)
+    dw = _kernels("DepthwiseConv2D", session_file, rows)[1]
+    conv, other = _kernels("Conv2D", session_file, rows)[2:4]
     clip = round(0.5 * dw["max_abs"], 4)
     out = run("set-range", session_file, dw["name"], "-M", clip)
     assert out.returncode == 0, out.stderr
@@ -43,7 +49,6 @@ def test_set_range_on_a_kernel_reaches_the_export(session_file, tmp_path):
     assert _scales(tfl, report, dw["layer"]).tolist() == [f32(2) * f32(clip) / f32(254)]
     scales = _scales(tfl, report, conv["layer"])
     assert len(scales) == conv["channels"] and scales[1] == f32(2) * f32(0.01) / f32(254)
-    other = _kernels("Conv2D", session_file)[3]
     assert len(_scales(tfl, report, other["layer"])) == 1            # untouched: export's --weights per-tensor
 
 
@@ -59,11 +64,12 @@ def test_asymmetric_kernel_range_is_made_symmetric_with_a_notice(session_file):
 def test_bad_kernel_edits_are_named_and_lose_nothing(session_file):
     before = session_file.read_bytes()
     clean_error(run("set-range", session_file, "nosuchlayer/kernel", "-M", "1"), "nosuchlayer", "kernels:")
-    name = _kernels("DepthwiseConv2D", session_file)[0]["name"]
+    rows = _rows(session_file)
+    name = _kernels("DepthwiseConv2D", session_file, rows)[0]["name"]
     clean_error(run("set-range", session_file, name, "-M", "nan"), name, "nan")
     clean_error(run("set-range", session_file, name, "-M", "0"), name, "clip 0")
     clean_error(run("set-range", session_file, name, "-M", "1", "--channel", "0"), name, "per-channel entry")
-    dense = _kernels("Dense", session_file)[0]["name"]
+    dense = _kernels("Dense", session_file, rows)[0]["name"]
     clean_error(run("set-range", session_file, dense, "--granularity", "per-channel"), dense, "per tensor")
     clean_error(run("set-range", session_file, "image", "-M", "1"), "image", "LAYER/kernel")
     assert session_file.read_bytes() == before

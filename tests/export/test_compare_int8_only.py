@@ -13,32 +13,33 @@ from cli_kit import clean_error, run
 
 
 @pytest.fixture(scope="module")
-def pair(qf_session, tmp_path_factory):
-    d = tmp_path_factory.mktemp("pair")
-    ok = run("export", qf_session.path, "--out", d / "m_int8.tflite", "--float-out", d / "m_float.tflite")
-    assert ok.returncode == 0, ok.stderr
-    return d
+def pair(exported_pc):
+    """The session's per-channel int8 export and its float twin (the export conftest's: the plan is not
+    converted a second time; ``export --out M_int8.tflite --float-out M_float.tflite`` writes the same)."""
+    int8, _ = exported_pc
+    return int8, int8.with_name("tiny_qf_float.tflite")
 
 
 def test_compare_refuses_the_float_twin_named_by_the_export_report(qf_session, pair):
-    err = clean_error(run("compare", qf_session.path, pair / "m_float.tflite", "-k", "2"),
-                      "m_float.tflite", "float32 twin", "m_int8.tflite")
+    int8, flt = pair
+    err = clean_error(run("compare", qf_session.path, flt, "-k", "2"), flt.name, "float32 twin", int8.name)
     assert "dB" not in err
 
 
 def test_compare_refuses_a_float_model_without_a_report(qf_session, pair, tmp_path):
     lone = tmp_path / "lone.tflite"
-    shutil.copy(pair / "m_float.tflite", lone)
+    shutil.copy(pair[1], lone)
     out = run("compare", qf_session.path, lone, "-k", "2")
     clean_error(out, "lone.tflite", "not an int8 model", "float32")
     assert "SQNR" not in out.stdout
 
 
 def test_compare_reads_a_report_with_a_key_it_does_not_know(qf_session, pair, tmp_path):
-    for name in ("m_int8.tflite", "m_int8.export.json"):
-        shutil.copy(pair / name, tmp_path / name)
-    rp = tmp_path / "m_int8.export.json"
+    int8 = pair[0]
+    for src in (int8, int8.with_name(int8.stem + ".export.json")):
+        shutil.copy(src, tmp_path / src.name)
+    rp = tmp_path / (int8.stem + ".export.json")
     rp.write_text(json.dumps({**json.loads(rp.read_text()), "written_by": "a newer qftune"}))
-    out = run("compare", qf_session.path, tmp_path / "m_int8.tflite", "-k", "2", "--json")
+    out = run("compare", qf_session.path, tmp_path / int8.name, "-k", "2", "--json")
     assert out.returncode == 0, out.stderr
     assert len(json.loads(out.stdout)["tensors"]) > 0

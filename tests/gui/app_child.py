@@ -5,8 +5,9 @@
 Opens SESSION, types a new max for one tensor into the editor (real key events), waits
 for the autosave, prints ``EDITED name max`` and ``READY``, then:
 - ``crash``: keeps running until killed;
-- ``discard``: closes the window and answers Discard;
-- ``saveas``: File > Save As to SAVE_AS (the file dialog answers SAVE_AS), then quits.
+- ``saveas-discard``: File > Save As to SAVE_AS (the file dialog answers SAVE_AS), types a second edit into
+  the saved-as session, waits for its autosave (prints ``EDITED2 name max``), then closes the window and
+  answers Discard: both clean ways out in one app start (the test checks neither leaves a recovery file).
 """
 
 from __future__ import annotations
@@ -42,34 +43,42 @@ def main() -> int:
                 raise SystemExit("timed out")
 
     wait(lambda: app.state.plan is not None and not app.runner.busy)
-    plan = app.state.plan
-    name = plan.names[6]
-    app.state.select(name)
-    edit = app.window.tensor_panel.view.max_edit.lineEdit()
-    QTest.mouseClick(edit, Qt.LeftButton)
-    QTest.keyClick(edit, Qt.Key_A, Qt.ControlModifier)
-    QTest.keyClicks(edit, f"{0.5 * plan[name].max:.4f}")
-    QTest.keyClick(edit, Qt.Key_Return)
-    assert plan[name].method == "user"
-    wait(lambda: app.files.recovery_path().exists())
-    print("EDITED", name, repr(plan[name].max), flush=True)
+
+    def edit_max(index: int) -> str:
+        """Type a new max for the plan's tensor ``index`` (real key events) and wait for its autosave."""
+        plan = app.state.plan
+        name = plan.names[index]
+        app.state.select(name)
+        edit = app.window.tensor_panel.view.max_edit.lineEdit()
+        QTest.mouseClick(edit, Qt.LeftButton)
+        QTest.keyClick(edit, Qt.Key_A, Qt.ControlModifier)
+        QTest.keyClicks(edit, f"{0.5 * plan[name].max:.4f}")
+        QTest.keyClick(edit, Qt.Key_Return)
+        assert plan[name].method == "user"
+        wait(lambda: app.files.recovery_path().exists())
+        return name
+
+    name = edit_max(6)
+    print("EDITED", name, repr(app.state.plan[name].max), flush=True)
     print("READY", flush=True)
     if mode == "crash":
         return qapp.exec()
-    if mode == "saveas":
-        QFileDialog.getSaveFileName = staticmethod(lambda *a, **k: (sys.argv[5], ""))
-        assert app.save_as_dialog()
-        QTimer.singleShot(0, app.window.close)
-    else:
-        def answer():
-            box = app.window.findChild(QMessageBox, "closePrompt")
-            if box is None or not box.isVisible():
-                QTimer.singleShot(20, answer)
-                return
-            QTest.mouseClick(box.button(QMessageBox.Discard), Qt.LeftButton)
+    QFileDialog.getSaveFileName = staticmethod(lambda *a, **k: (sys.argv[5], ""))
+    assert app.save_as_dialog()
+    assert not app.state.dirty
+    name = edit_max(8)
+    assert app.files.recovery_path().name.startswith(Path(sys.argv[5]).stem)
+    print("EDITED2", name, repr(app.state.plan[name].max), flush=True)
 
-        QTimer.singleShot(0, app.window.close)
-        QTimer.singleShot(50, answer)
+    def answer():
+        box = app.window.findChild(QMessageBox, "closePrompt")
+        if box is None or not box.isVisible():
+            QTimer.singleShot(20, answer)
+            return
+        QTest.mouseClick(box.button(QMessageBox.Discard), Qt.LeftButton)
+
+    QTimer.singleShot(0, app.window.close)
+    QTimer.singleShot(50, answer)
     code = qapp.exec()
     print("QUIT", code, flush=True)
     return code

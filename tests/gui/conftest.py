@@ -5,9 +5,10 @@
 - an autouse check that a test leaves no top-level widget behind;
 - helpers the tests import (``wait_jobs``, ``close_errors``, ``StallMeter``) live in
   ``gui_kit.py`` beside this file, so any order of test paths collects;
-- session-scoped calibrated sessions of tiny real models and one exported int8 .tflite,
-  built once per run; the engine helper process (where UI jobs import TensorFlow) warms
-  up in the background while they are built, and is shared by all tests.
+- session-scoped calibrated sessions of tiny real models and one exported int8 .tflite (+ float twin),
+  built once per run and shared by the xdist workers (``shared_kit.built_once``); the engine helper
+  process (where UI jobs import TensorFlow) warms up in the background while they are built, and is
+  shared by all tests of a worker.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from model_kit import data_init_bn  # noqa: E402
+from shared_kit import built_once  # noqa: E402
 
 
 def _counts_as_leak(w) -> bool:
@@ -47,14 +49,21 @@ def pytest_runtest_makereport(item, call):
 def no_leaked_widgets(qapp, request):
     """Fail a test that leaves a top-level widget alive (windows, dialogs, message boxes).
 
-    Skipped when the test itself failed: its traceback keeps the widgets alive."""
-    _flush_deletes()
+    Skipped when the test itself failed: its traceback keeps the widgets alive. One garbage collection after
+    the test (the previous test's ended with one, so none before it); a second one, only when widgets are
+    still alive after the first, before they count as leaked (a freed widget can post further deletions)."""
+    _flush_deletes(collect=False)
     before = {id(w) for w in QApplication.topLevelWidgets()}
     yield
-    _flush_deletes()
     if getattr(request.node, "gui_call_failed", False):
+        _flush_deletes()
         return
-    leaked = [w for w in QApplication.topLevelWidgets() if id(w) not in before and _counts_as_leak(w)]
+
+    def leaked_widgets():
+        _flush_deletes()
+        return [w for w in QApplication.topLevelWidgets() if id(w) not in before and _counts_as_leak(w)]
+
+    leaked = leaked_widgets() and leaked_widgets()
     if leaked:
         names = ", ".join(f"{type(w).__name__}({w.objectName() or w.windowTitle()!r})" for w in leaked)
         for w in leaked:
@@ -120,25 +129,18 @@ def make_main_window(qtbot, tmp_path):
         app.window.deleteLater()
         app.deleteLater()
     apps.clear()
-    _flush_deletes()
+    _flush_deletes(collect=False)        # no_leaked_widgets collects right after this teardown
 
 
 # ---- real models and sessions, built once per test run ------------------------------------------------
 
-@pytest.fixture(scope="session")
-def gui_models(tmp_path_factory):
-    """Tiny real Keras models saved to disk: a QF MobileNetV2 and a model with tied/locked tensors."""
-    from gui import engine_process
-
-    engine_process.warm_up_in_background()      # TF imports in the helper while we build here
+def _build_gui_models(d: Path) -> None:
     import keras
 
     from core.models import QFConfig, build
 
-    d = tmp_path_factory.mktemp("gui_models")
     keras.utils.set_random_seed(0)
-    qf = d / "tiny_qf_v2.keras"
-    data_init_bn(build("mobilenet-v2", width=0.35, qf=QFConfig.full())).save(qf)
+    data_init_bn(build("mobilenet-v2", width=0.35, qf=QFConfig.full())).save(d / "tiny_qf_v2.keras")
     inp = keras.Input((28, 28, 1), name="image")
     a = keras.layers.Conv2D(4, 3, padding="same", activation="relu", name="conv_a")(inp)
     b = keras.layers.Conv2D(4, 3, padding="same", name="conv_b")(inp)
@@ -148,36 +150,56 @@ def gui_models(tmp_path_factory):
     flat = keras.layers.GlobalAveragePooling2D(name="gap")(c)
     logits = keras.layers.Dense(10, name="logits")(flat)
     out = keras.layers.Softmax(name="softmax")(logits)
-    tied = d / "tied.keras"
-    keras.Model(inp, out, name="tied").save(tied)
-    return {"qf": qf, "tied": tied}
+    keras.Model(inp, out, name="tied").save(d / "tied.keras")
+
+
+@pytest.fixture(scope="session")
+def gui_models(tmp_path_factory):
+    """Tiny real Keras models saved to disk: a QF MobileNetV2 and a model with tied/locked tensors
+    (built once per run, shared by the xdist workers: ``shared_kit.built_once``)."""
+    from gui import engine_process
+
+    engine_process.warm_up_in_background()      # TF imports in the helper while we build here
+    d = built_once(tmp_path_factory, "gui_models", _build_gui_models)
+    return {"qf": d / "tiny_qf_v2.keras", "tied": d / "tied.keras"}
 
 
 @pytest.fixture(scope="session")
 def gui_sessions(tmp_path_factory, gui_models):
     """Calibrated sessions (.qft) of the models above on the embedded data (1 image per class)."""
-    from core.calibrate import calibrate
 
-    d = tmp_path_factory.mktemp("gui_sessions")
-    out = {}
-    for key, model in gui_models.items():
-        session = calibrate(str(model), "embedded", per_class=1)
-        out[key] = Path(session.save(d / f"{key}.qft"))
-    return out
+    def build_sessions(d: Path) -> None:
+        from core.calibrate import calibrate
+
+        for key, model in gui_models.items():
+            calibrate(str(model), "embedded", per_class=1).save(d / f"{key}.qft")
+
+    d = built_once(tmp_path_factory, "gui_sessions", build_sessions)
+    return {key: d / f"{key}.qft" for key in gui_models}
 
 
 @pytest.fixture(scope="session")
 def qf_tflite(tmp_path_factory, gui_models, gui_sessions):
-    """The int8 .tflite of the tiny QF session's greedy plan (for Evaluate and Compare)."""
-    from core.export import export_int8
-    from core.models.loading import load_model
-    from core.session import Session
+    """The int8 .tflite of the tiny QF session's greedy plan (for Evaluate and Compare), exported as Export
+    writes it: with its float twin beside it (``qf_float_twin``), so the plan is converted once per run."""
 
-    plan = Session.load(gui_sessions["qf"]).plan
-    out = tmp_path_factory.mktemp("gui_tflite") / "tiny_qf_int8.tflite"
-    export_int8(load_model(str(gui_models["qf"])), list(plan.tensors), plan.ranges(), out,
-                source=str(gui_models["qf"]))
-    return out
+    def export(d: Path) -> None:
+        from core.export import export_int8
+        from core.models.loading import load_model
+        from core.session import Session
+
+        plan = Session.load(gui_sessions["qf"]).plan
+        out = d / "tiny_qf_int8.tflite"
+        export_int8(load_model(str(gui_models["qf"])), list(plan.tensors), plan.ranges(), out,
+                    float_out=out.with_name("tiny_qf_float.tflite"), source=str(gui_models["qf"]))
+
+    return built_once(tmp_path_factory, "gui_tflite", export) / "tiny_qf_int8.tflite"
+
+
+@pytest.fixture(scope="session")
+def qf_float_twin(qf_tflite):
+    """The float .tflite written beside ``qf_tflite`` by the same export."""
+    return qf_tflite.with_name("tiny_qf_float.tflite")
 
 
 @pytest.fixture

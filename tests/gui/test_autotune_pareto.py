@@ -11,12 +11,12 @@ from gui_helpers import click_menu, click_run
 from gui_kit import close_errors, wait_jobs
 from PySide6.QtCore import Qt
 
-from autotune_kit import build_tuned_case
+from autotune_kit import shared_tuned_case
 
 
 @pytest.fixture(scope="module")
 def tuned_case(tmp_path_factory):
-    return build_tuned_case(tmp_path_factory.mktemp("autotune_gui"))
+    return shared_tuned_case(tmp_path_factory)
 
 
 def _plan_state(plan):

@@ -181,13 +181,13 @@ def test_kill_9_with_an_override_pending_prompts_and_restores_it(make_main_windo
 @pytest.mark.timeout(180)
 def test_clean_quit_and_save_as_leave_no_crash_prompt(make_main_window, session_copy, tmp_path, qtbot):
     path = session_copy("qf")
-    proc = _child("discard", path, tmp_path)                   # edit, quit, Discard
-    _read_edit(proc)
-    assert proc.wait(60) == 0, proc.stderr.read()[-2000:]
     s3 = tmp_path / "s3.qft"
-    proc = _child("saveas", path, tmp_path, str(s3))           # edit, Save As s3.qft, quit
+    # one app start, both clean ways out: edit, Save As s3.qft (the edit's recovery file must go), edit s3
+    # again (its own recovery file), quit and answer Discard (that one must go too)
+    proc = _child("saveas-discard", path, tmp_path, str(s3))
     _read_edit(proc)
     assert proc.wait(60) == 0, proc.stderr.read()[-2000:]
+    assert "EDITED2" in proc.stdout.read()                      # the second edit was made and autosaved
     assert s3.exists()
     assert not [p for p in (tmp_path / "recoveryuser").glob("*") if p.suffix == ".qft"]
     app = make_main_window(str(path), profile="user")

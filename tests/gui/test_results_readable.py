@@ -9,21 +9,6 @@ from gui_kit import close_errors, wait_jobs
 from PySide6.QtCore import QPoint, Qt
 
 
-@pytest.fixture(scope="module")
-def float_twin(gui_models, gui_sessions, tmp_path_factory):
-    """The tiny QF plan exported as int8 with its float .tflite twin (what Export writes)."""
-    from core.export import export_int8
-    from core.models.loading import load_model
-    from core.session import Session
-
-    plan = Session.load(gui_sessions["qf"]).plan
-    d = tmp_path_factory.mktemp("twin")
-    int8, flt = d / "qf_int8.tflite", d / "qf_float.tflite"
-    export_int8(load_model(str(gui_models["qf"])), list(plan.tensors), plan.ranges(), int8,
-                float_out=flt, source=str(gui_models["qf"]))
-    return int8, flt
-
-
 def _evaluate(qtbot, app, model, reference):
     click_menu(qtbot, app.window, "&Jobs", "E&valuate")
     dlg = app.dialog
@@ -38,9 +23,9 @@ def _evaluate(qtbot, app, model, reference):
 
 
 @pytest.mark.timeout(300)
-def test_float_and_int8_latency_come_from_one_runtime_and_say_which(make_main_window, session_copy, float_twin,
-                                                                      qtbot):
-    int8, flt = float_twin
+def test_float_and_int8_latency_come_from_one_runtime_and_say_which(make_main_window, session_copy, qf_tflite,
+                                                                      qf_float_twin, qtbot):
+    int8, flt = qf_tflite, qf_float_twin                               # what Export writes: int8 + float twin
     app = make_main_window(str(session_copy("qf")))
     app.last_export, app.last_float_export = str(int8), str(flt)        # as after an Export
     click_menu(qtbot, app.window, "&Jobs", "E&valuate")
