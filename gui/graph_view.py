@@ -141,7 +141,9 @@ class GraphPanel(QWidget):
                 item = NodeItem(self, node.name, QRectF(x - w * small / 2, y - h / 2, w * small, h))
                 text = QGraphicsSimpleTextItem(node.label if not node.tied_to else node.label.split(" · ")[-1], item)
                 r = text.boundingRect()
-                text.setPos(x - r.width() / 2, y - r.height() / 2)
+                k = min(1.0, (w * small - 8) / max(r.width(), 1.0))   # a long name shrinks to fit its box
+                text.setScale(k)
+                text.setPos(x - k * r.width() / 2, y - k * r.height() / 2)
                 self.scene.addItem(item)
                 self.items[node.name] = item
             self.scene.setSceneRect(self.scene.itemsBoundingRect().adjusted(-20, -20, 20, 20))

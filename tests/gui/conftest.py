@@ -143,7 +143,7 @@ def _build_gui_models(d: Path) -> None:
     data_init_bn(build("mobilenet-v2", width=0.35, qf=QFConfig.full())).save(d / "tiny_qf_v2.keras")
     inp = keras.Input((28, 28, 1), name="image")
     a = keras.layers.Conv2D(4, 3, padding="same", activation="relu", name="conv_a")(inp)
-    b = keras.layers.Conv2D(4, 3, padding="same", name="conv_b")(inp)
+    b = keras.layers.Conv2D(4, 3, padding="same", name="block_1_expanded_conv_depthwise_b")(inp)  # keras.applications-long
     cat = keras.layers.Concatenate(name="concat")([a, b])
     pool = keras.layers.MaxPooling2D(2, name="pool")(cat)
     c = keras.layers.Conv2D(8, 3, strides=2, padding="same", activation="relu", name="conv_c")(pool)

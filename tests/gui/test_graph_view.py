@@ -93,3 +93,16 @@ def test_graph_tab_usable_at_1024x700(make_main_window, session_copy, qtbot):
     qtbot.keyClick(win, Qt.Key_G, Qt.ControlModifier)              # Ctrl+G: back to the weights
     qtbot.waitUntil(lambda: not graph.isVisible(), timeout=3000)
     assert win.lower_tabs.currentWidget() is win.weight_view and not win.graph_action.isChecked()
+
+
+def test_a_long_layer_name_stays_inside_its_node(make_main_window, session_copy, qtbot):
+    """keras.applications names (``expanded_conv_depthwise · dw conv+relu6``) are wider than a node: the
+    label shrinks to fit its box instead of running over the neighbouring edges (seen under Xvfb)."""
+    app = make_main_window(str(session_copy("tied")))
+    graph = _open_graph(qtbot, app)
+    names = [n for n in graph.items if "expanded_conv" in n]
+    assert names, list(graph.items)                                 # the long name is in the graph
+    for name, item in graph.items.items():
+        box = item.sceneBoundingRect()
+        for label in item.childItems():
+            assert box.contains(label.sceneBoundingRect()), (name, box, label.sceneBoundingRect())
