@@ -27,6 +27,7 @@ from ..export.graph import fq_kernel_with, input_layer_name, kernel_range, node_
 from ..keras_graph import walk_nodes
 from ..plan.precision import float_layers, float_region, int16_layers
 from ..quant.granularity import GRANULARITIES
+from .integer import integer_ops, integer_step
 
 
 def _node_inputs(node) -> list[int]:
@@ -102,11 +103,12 @@ class SimulatedModel:
                                          tf.Variable(np.float32(params[t.name].max), trainable=False))
                         for t in self.tensors if t.name not in self.floats}
         self.current = {t.name: (params[t.name].min, params[t.name].max) for t in self.tensors}
-        # the model input as LiteRT is fed it (core.export.litert.quantize_input): stored scale and zero point
+        # every 8-bit tensor's stored scale and zero point, for the input as LiteRT is fed it
+        # (core.export.litert.quantize_input) and the integer kernels (core.simulate.integer)
         self._input = next(t for t in self.tensors if t.op == "INPUT")
-        p_in = params[self._input.name]
-        self._input_q = (tf.Variable(np.float32(p_in.scale), trainable=False),
-                         tf.Variable(np.float32(p_in.zero_point), trainable=False))
+        self._q = {t.output_layer: (tf.Variable(np.float32(params[t.name].scale), trainable=False),
+                                    tf.Variable(np.float32(params[t.name].zero_point), trainable=False))
+                   for t in self.tensors if t.output_layer in self._ranges}
         self.int16 = int16_layers(weight_plan) - self.region
         # an int16 (16x8) op's output: FakeQuant num_bits=16 on the symmetric grid of its nudged range
         # (core.quant.grid.int16_scale); when no reader is int16, the readers see it re-quantized to int8
@@ -114,6 +116,7 @@ class SimulatedModel:
         self._int16_out = {t.output_layer: not any(r in self.int16 for r in readers[t.name])
                            for t in self.tensors if t.name in self.int16}
         self._kernels = self._quantized_kernels()
+        self._integer = integer_ops(model, self.tensors, self._bias_inputs, self._q, self._int16_out)
         self.nodes = list(walk_nodes(model))
         self._position = {node.operation.name: i for i, node in enumerate(self.nodes)}
         self._build_segments(tf)
@@ -124,6 +127,7 @@ class SimulatedModel:
 
         params, _ = self.folded
         out, self._weight_scales, self._bias_inputs, self._kernel_src, self._clips = {}, {}, {}, {}, {}
+        self._weight_clips = {}
         for node in walk_nodes(self.model):
             layer = node.operation
             cls = type(layer).__name__
@@ -143,6 +147,7 @@ class SimulatedModel:
             # one scale per output channel (a per-tensor one repeated), so a kernel edit that changes the
             # granularity (a clip drag makes it per tensor) updates the variable in place
             self._weight_scales[layer.name] = tf.Variable(_per_output(cls, kernel, hi), trainable=False)
+            self._weight_clips[layer.name] = tf.Variable(_per_output(cls, kernel, hi, clip=True), trainable=False)
         by_name = {t.name: t for t in self.tensors}
         for t in self.tensors:   # a weighted op's bias is quantized at its input's scale x its weight scale
             if t.layers[0] in out and t.inputs and t.inputs[0] in by_name and t.name not in self.region \
@@ -163,9 +168,8 @@ class SimulatedModel:
                 hi.assign(np.float32(p.max))
                 self.current[t.name] = (p.min, p.max)
                 changed.append(t.name)
-                if t is self._input:
-                    self._input_q[0].assign(np.float32(p.scale))
-                    self._input_q[1].assign(np.float32(p.zero_point))
+                self._q[t.output_layer][0].assign(np.float32(p.scale))
+                self._q[t.output_layer][1].assign(np.float32(p.zero_point))
         return changed
 
     def set_weight_plan(self, weight_plan) -> list[str]:
@@ -185,6 +189,7 @@ class SimulatedModel:
                 continue
             self._kernels[name].assign(fq_kernel_with(tf, cls, kernel, lo, hi))
             self._weight_scales[name].assign(_per_output(cls, kernel, hi))
+            self._weight_clips[name].assign(_per_output(cls, kernel, hi, clip=True))
             self._clips[name] = hi
             changed.append(name)
         self.weight_params = lambda name, cls, kernel, granularity: kernel_range(cls, kernel, granularity, name,
@@ -215,7 +220,7 @@ class SimulatedModel:
 
         if name not in self._ranges:
             return x
-        scale, zp = self._input_q
+        scale, zp = self._q[name]
         q = tf.clip_by_value(tf.round(x / scale) + zp, -128.0, 127.0)
         return (q - zp) * scale
 
@@ -233,11 +238,21 @@ class SimulatedModel:
         """Layer ``name``'s kernel as the simulation computes with it (a variable)."""
         return self._kernels[name]
 
+    def step_fn(self, act_quant=None):
+        """``step(node, values)`` as :func:`core.export.graph.node_step`, with the convolutions and residual
+        adds between 8-bit tensors computed on their integers as XNNPACK does (:mod:`core.simulate.integer`);
+        ``act_quant`` replaces :meth:`act_quant` (bench/bench_live_tensors.py forces LiteRT's values)."""
+        import tensorflow as tf
+
+        act_quant = act_quant or self.act_quant
+        return integer_step(tf, node_step(self.model, self.folded, act_quant, self.kernel, self.bias_quant),
+                            self._integer, act_quant, self.folded[0], self._kernels, self._weight_scales,
+                            self._weight_clips, self._q, self._ranges)
+
     # ---- the graph ---------------------------------------------------------------
     def _build_segments(self, tf) -> None:
         model, nodes = self.model, self.nodes
-        act_quant = self.act_quant
-        step = node_step(model, self.folded, act_quant, self.kernel, self.bias_quant)
+        step = self.step_fn()
         input_name = input_layer_name(model)
         cuts = cut_points(model, nodes)
         # cut on plan tensors' 8-bit FakeQuant outputs where there are any: the live set keeps those as uint8
@@ -346,10 +361,12 @@ class _Packed:
         return int(self.q.shape.num_elements())
 
 
-def _per_output(cls: str, kernel: np.ndarray, hi) -> np.ndarray:
-    """The stored weight scale ``2 hi / 254`` for every output channel of ``kernel`` (float32)."""
+def _per_output(cls: str, kernel: np.ndarray, hi, clip: bool = False) -> np.ndarray:
+    """The stored weight scale ``2 hi / 254`` (or ``hi`` itself: ``clip``) for every output channel of
+    ``kernel`` (float32)."""
     n_out = kernel.shape[2] * kernel.shape[3] if cls == "DepthwiseConv2D" else kernel.shape[-1]
-    scale = (np.asarray(hi, np.float32) - (-np.asarray(hi, np.float32))) / np.float32(254.0)
+    scale = np.asarray(hi, np.float32) if clip else \
+        (np.asarray(hi, np.float32) - (-np.asarray(hi, np.float32))) / np.float32(254.0)
     return np.broadcast_to(scale.astype(np.float32), (int(n_out),)).copy()
 
 
