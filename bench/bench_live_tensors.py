@@ -46,7 +46,8 @@ def _interpreter(data: bytes, kernels: str, keep: list[int]):
             path.write_bytes(data)
             m = flatbuffer_utils.read_model(str(path))
             graph = m.subgraphs[0]
-            graph.outputs = np.asarray(list(graph.outputs) + [i for i in keep if i not in set(graph.outputs) | set(graph.inputs)], np.int32)
+            known = set(graph.outputs) | set(graph.inputs)
+            graph.outputs = np.asarray(list(graph.outputs) + [i for i in keep if i not in known], np.int32)
             flatbuffer_utils.write_model(m, str(path))
             data = path.read_bytes()
         it = Interpreter(model_content=data, num_threads=1)
