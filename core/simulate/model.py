@@ -7,10 +7,13 @@ layer computations); only the two hooks differ. Every plan tensor gets
 ``tf.Variable`` pair, so :meth:`SimulatedModel.set_ranges` changes the model in place and
 nothing is traced again. Each kernel is fake-quantized once, eagerly, with the export's op and
 the range of :func:`core.export.graph.kernel_range` (``weight_params``: the one function a
-layer's weight quantization parameters come from), and kept in a variable too. Each bias is
-rounded to the int32 grid the converter stores it on (input scale x weight scale, computed in the
-graph from the input's range variables): without it agreement with LiteRT was 99.3-99.85 % on the
-bundled models, with it 99.75-100 % (bench/bench_live.py).
+layer's weight quantization parameters come from), and kept in a variable too. Convolutions,
+dense layers and residual adds between 8-bit tensors are computed on their integers as LiteRT's
+default kernels (XNNPACK) compute them (:mod:`core.simulate.integer`, :meth:`SimulatedModel.step_fn`):
+the simulation's output equals the exported model's, value for value, on the bundled models and on
+keras.applications MobileNetV2 at 224 px (bench/bench_live.py); in float with FakeQuant alone, top-1
+agreed on 99.75-100 % and 89-94 % there. Other ops (and 16-bit or float regions) keep the FakeQuant
+graph, their biases rounded to the int32 grid (input scale x weight scale, in the graph).
 
 The graph is cut into *segments* at the points where a single tensor carries everything the
 rest of the network needs (between MobileNet blocks; a residual block is never cut inside),
