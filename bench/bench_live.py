@@ -15,10 +15,13 @@ generated images (``bench/_live_224.py``), calibrated greedy on 100 other genera
 ``--sessions`` with no name leaves the bundled sessions out. What each row's figures mean:
 
 - ``agreement``: simulation vs the exported model (XNNPACK), the issue's target (>= 99.5 %);
-- ``litert_builtin_vs_xnnpack_agreement``: LiteRT's own builtin kernels vs XNNPACK on the same file, two
-  implementations of one int8 model; they round a value lying within ~1/64 of a step of a rounding tie
-  differently (bench/bench_live_tensors.py), and on a network whose int8 output is far from float this
-  alone flips top-1: no simulation can be expected to agree better than LiteRT with itself;
+- ``logits_equal_sim_vs_litert``: the share of output values (all classes, all images) equal to the step;
+- ``litert_builtin_vs_xnnpack_agreement`` / ``litert_builtin_ref_vs_xnnpack_agreement``: LiteRT's own
+  builtin (optimized) and reference kernels vs XNNPACK on the same file: the same int8 model, but the
+  builtin kernels requantize with a fixed-point multiplier (rounding doubling high mul, rounding shift)
+  where XNNPACK multiplies by a float32 scale and rounds half to even; on a network whose int8 output is
+  far from float those last-step differences alone flip top-1. The simulation models XNNPACK, LiteRT's
+  default path (:mod:`core.simulate.integer`); ``sim_vs_litert_builtin*`` are the other paths' figures;
 - ``agreement_margin_gt_N_steps``: the agreement on the images whose LiteRT top-1 leads its runner-up by
   more than N output steps (the images where top-1 is decided by the model, not by rounding);
 - ``sqnr_db_*``: the output's SQNR of the simulation against LiteRT, of builtin against XNNPACK, and of
@@ -47,12 +50,19 @@ sys.path.insert(0, str(ROOT))
 SESSIONS = sorted(p.stem for p in (ROOT / "resources" / "sessions").glob("*.qft"))
 
 
-def _tflite_scores(path, x: np.ndarray, builtin: bool = False) -> tuple[np.ndarray, float]:
-    """(output scores, output scale) of the .tflite on ``x``, fed as the app feeds it; XNNPACK 1 thread, or
-    LiteRT's builtin kernels (``builtin``)."""
-    from core.export.litert import dequantize, load_interpreter, quantize_input
+def _tflite_scores(path, x: np.ndarray, kernels: str = "xnnpack") -> tuple[np.ndarray, float]:
+    """(output scores, output scale) of the .tflite on ``x``, fed as the app feeds it; ``kernels``: XNNPACK
+    1 thread (LiteRT's default), LiteRT's builtin (optimized) kernels, or its reference kernels."""
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
 
-    it = load_interpreter(path, threads=1, preserve_all=builtin)
+    from core.export.litert import dequantize, quantize_input
+
+    if kernels == "xnnpack":
+        it = Interpreter(model_path=str(path), num_threads=1)
+    else:
+        it = Interpreter(model_path=str(path), experimental_op_resolver_type=OpResolverType.BUILTIN_REF
+                         if kernels == "builtin-ref" else OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES)
+    it.allocate_tensors()
     inp, out = it.get_input_details()[0], it.get_output_details()[0]
     q = quantize_input(x, inp)
     scores = []
@@ -93,14 +103,19 @@ def _agreement(model, tensors, ranges, x, weights: str, tmp: Path, name: str) ->
     ff = simulated_float(model, sim.folded)
     fs = np.concatenate([np.asarray(ff(x[i:i + 100])).reshape(len(x[i:i + 100]), -1) for i in range(0, len(x), 100)])
     ls, out_scale = _tflite_scores(out, x)
-    bs, _ = _tflite_scores(out, x, builtin=True)
-    ps, pt, pb, pf = (np.argmax(v, axis=1) for v in (ss, ls, bs, fs))
+    bs, _ = _tflite_scores(out, x, "builtin")
+    rs, _ = _tflite_scores(out, x, "builtin-ref")
+    ps, pt, pb, pr, pf = (np.argmax(v, axis=1) for v in (ss, ls, bs, rs, fs))
     top2 = np.sort(ls, axis=1)[:, -2:]
     margin = (top2[:, 1] - top2[:, 0]) / out_scale
     row = {"model": name, "weights": weights, "n_images": len(x), "agreement": float(np.mean(ps == pt)),
            "disagreeing": int(np.sum(ps != pt)),
            "litert_builtin_vs_xnnpack_agreement": float(np.mean(pb == pt)),
            "sim_vs_litert_builtin_agreement": float(np.mean(ps == pb)),
+           "litert_builtin_ref_vs_xnnpack_agreement": float(np.mean(pr == pt)),
+           "litert_builtin_ref_vs_builtin_agreement": float(np.mean(pr == pb)),
+           "sim_vs_litert_builtin_ref_agreement": float(np.mean(ps == pr)),
+           "logits_equal_sim_vs_litert": float(np.mean(np.round(ss / out_scale) == np.round(ls / out_scale))),
            "float_vs_litert_agreement": float(np.mean(pf == pt))}
     for m in MARGINS:
         keep = margin > m

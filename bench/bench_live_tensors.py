@@ -1,10 +1,11 @@
 """Where does the simulated int8 model part from the exported LiteRT model? Tensor by tensor, on
 keras.applications MobileNetV2 1.0 at 224 px (``bench_live.keras_v2_224``). Prints JSON.
 
-    bench/bench_live_tensors.py [--weights per-channel] [--images 2]
+    bench/bench_live_tensors.py [--weights per-channel] [--images 2] [--kernels xnnpack|builtin|builtin-ref]
 
-Every plan tensor of the .tflite is read with LiteRT's builtin kernels and every intermediate kept
-(``load_interpreter(preserve_all=True)``), fed as the app feeds it (``round(x / scale) + zero point``).
+Every plan tensor of the .tflite is read, fed as the app feeds it (``round(x / scale) + zero point``):
+with XNNPACK (the default, LiteRT's default path: every plan tensor is made an output of the model so that
+the delegate hands it back), LiteRT's builtin kernels or its reference kernels (every intermediate kept).
 Two comparisons, in grid steps of the tensor's own scale:
 
 - ``free``: the simulation run on its own from the same float input (differences accumulate);
@@ -28,10 +29,37 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 
+def _interpreter(data: bytes, kernels: str, keep: list[int]):
+    """LiteRT on ``data`` with ``kernels``; tensors ``keep`` readable after ``invoke``."""
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+
+    if kernels != "xnnpack":
+        kind = OpResolverType.BUILTIN_REF if kernels == "builtin-ref" else OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES
+        it = Interpreter(model_content=data, experimental_preserve_all_tensors=True, experimental_op_resolver_type=kind)
+    else:
+        import tempfile
+
+        from tensorflow.lite.tools import flatbuffer_utils
+
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "m.tflite"
+            path.write_bytes(data)
+            m = flatbuffer_utils.read_model(str(path))
+            graph = m.subgraphs[0]
+            known = set(graph.outputs) | set(graph.inputs)
+            graph.outputs = np.asarray(list(graph.outputs) + [i for i in keep if i not in known], np.int32)
+            flatbuffer_utils.write_model(m, str(path))
+            data = path.read_bytes()
+        it = Interpreter(model_content=data, num_threads=1)
+    it.allocate_tensors()
+    return it
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--weights", default="per-channel", choices=["per-tensor", "per-channel"])
     ap.add_argument("--images", type=int, default=2)
+    ap.add_argument("--kernels", default="xnnpack", choices=["xnnpack", "builtin", "builtin-ref"])
     args = ap.parse_args()
     from core.cli.quiet import quiet_tensorflow
 
@@ -40,7 +68,7 @@ def main() -> None:
     from bench_live import generated_images, keras_v2_224
 
     from core.export.export import convert_int8, expected_params
-    from core.export.graph import input_layer_name, node_step
+    from core.export.graph import input_layer_name
     from core.export.litert import load_interpreter, quantize_input, read_graph
     from core.export.match import match_tensors
     from core.keras_graph import walk_nodes
@@ -50,8 +78,8 @@ def main() -> None:
     ranges = plan.ranges()
     data, ver, _ = convert_int8(model, tensors, ranges, args.weights)
     params = expected_params(tensors, ranges)
-    it = load_interpreter(data, preserve_all=True)
-    index = match_tensors(read_graph(it), tensors)
+    index = match_tensors(read_graph(load_interpreter(data, preserve_all=True)), tensors)
+    it = _interpreter(data, args.kernels, sorted(index.values()))
     sim = SimulatedModel(model, tensors, ranges, weights=args.weights)
     by_layer = {t.output_layer: t for t in tensors}
     nodes = list(walk_nodes(model))
@@ -77,12 +105,12 @@ def main() -> None:
                     where.setdefault(pt.op, []).extend((pos - np.floor(pos)).tolist())
                 return tf.constant((lite[pt.name] * p.scale).astype(np.float32)) if mode == "forced" else y
 
-            step = node_step(model, sim.folded, hook, sim.kernel, sim.bias_quant)
+            step = sim.step_fn(hook)
             values = {id(model.inputs[0]): hook(input_layer_name(model), tf.constant(x[i:i + 1]))}
             for node in nodes:
                 step(node, values)
     out = {"model": "keras.applications MobileNetV2 1.0 224px", "weights": args.weights, "images": args.images,
-           "litert": "builtin kernels (no XNNPACK), every tensor kept", "tensors": []}
+           "litert": args.kernels, "tensors": []}
     for t in tensors:
         row = {"tensor": t.name, "op": t.op}
         for mode in ("free", "forced"):

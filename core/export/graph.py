@@ -44,7 +44,7 @@ def fq_kernel_with(tf, layer_cls: str, kernel: np.ndarray, lo: np.ndarray, hi: n
     return fake_quant_kernel(tf, layer_cls, kernel, "per-tensor" if len(hi) == 1 else "per-channel", hi)
 
 
-def fake_quant_activation(tf, t, lo: float, hi: float):
+def fake_quantactivation(tf, t, lo: float, hi: float):
     """``t`` through the export's activation FakeQuant on the constant range ``lo``..``hi`` (8 bits, wide range).
 
     Always ``fake_quant_with_min_max_args``: it rounds ``(x - min) * (1 / scale)``, while
@@ -56,7 +56,8 @@ def fake_quant_activation(tf, t, lo: float, hi: float):
                                                         narrow_range=False)
 
 
-def _activation(tf, layer, y):
+def activation(tf, layer, y):
+    """``y`` through ``layer``'s built-in activation (linear, relu or relu6)."""
     act = layer.get_config().get("activation", "linear")
     if act == "relu":
         return tf.nn.relu(y)
@@ -80,8 +81,9 @@ def _rescale_call(tf, layer, x, kernel_quant):
     return tf.nn.bias_add(y, tf.constant(bias))
 
 
-def apply_weighted(tf, layer, x, w, bias):
-    """``layer``'s conv / depthwise conv / matmul with kernel ``w``, then bias and fused activation."""
+def apply_weighted(tf, layer, x, w, bias, activate: bool = True):
+    """``layer``'s conv / depthwise conv / matmul with kernel ``w``, then bias and fused activation
+    (unless not ``activate``)."""
     cls = type(layer).__name__
     cfg = layer.get_config()
     if cls == "Conv2D":
@@ -96,7 +98,7 @@ def apply_weighted(tf, layer, x, w, bias):
         y = tf.matmul(x, w)
     if bias is not None:
         y = tf.nn.bias_add(y, tf.convert_to_tensor(bias, tf.float32))
-    return _activation(tf, layer, y)
+    return activation(tf, layer, y) if activate else y
 
 
 def export_kernel_quant(weights: str | None, weight_plan=None):
@@ -178,7 +180,7 @@ def forward_fn(model, fq_after: dict[str, tuple[float, float]], weights: str | N
 
     def fq(name, t):
         if name in fq_after:
-            return fake_quant_activation(tf, t, *fq_after[name])
+            return fake_quantactivation(tf, t, *fq_after[name])
         return t
 
     step = node_step(model, folded, fq, kernel_quant)

@@ -7,10 +7,13 @@ layer computations); only the two hooks differ. Every plan tensor gets
 ``tf.Variable`` pair, so :meth:`SimulatedModel.set_ranges` changes the model in place and
 nothing is traced again. Each kernel is fake-quantized once, eagerly, with the export's op and
 the range of :func:`core.export.graph.kernel_range` (``weight_params``: the one function a
-layer's weight quantization parameters come from), and kept in a variable too. Each bias is
-rounded to the int32 grid the converter stores it on (input scale x weight scale, computed in the
-graph from the input's range variables): without it agreement with LiteRT was 99.3-99.85 % on the
-bundled models, with it 99.75-100 % (bench/bench_live.py).
+layer's weight quantization parameters come from), and kept in a variable too. Convolutions,
+dense layers and residual adds between 8-bit tensors are computed on their integers as LiteRT's
+default kernels (XNNPACK) compute them (:mod:`core.simulate.integer`, :meth:`SimulatedModel.step_fn`):
+the simulation's output equals the exported model's, value for value, on the bundled models and on
+keras.applications MobileNetV2 at 224 px (bench/bench_live.py); in float with FakeQuant alone, top-1
+agreed on 99.75-100 % and 89-94 % there. Other ops (and 16-bit or float regions) keep the FakeQuant
+graph, their biases rounded to the int32 grid (input scale x weight scale, in the graph).
 
 The graph is cut into *segments* at the points where a single tensor carries everything the
 rest of the network needs (between MobileNet blocks; a residual block is never cut inside),
@@ -27,6 +30,7 @@ from ..export.graph import fq_kernel_with, input_layer_name, kernel_range, node_
 from ..keras_graph import walk_nodes
 from ..plan.precision import float_layers, float_region, int16_layers
 from ..quant.granularity import GRANULARITIES
+from .integer import integer_ops, integer_step
 
 
 def _node_inputs(node) -> list[int]:
@@ -102,11 +106,12 @@ class SimulatedModel:
                                          tf.Variable(np.float32(params[t.name].max), trainable=False))
                         for t in self.tensors if t.name not in self.floats}
         self.current = {t.name: (params[t.name].min, params[t.name].max) for t in self.tensors}
-        # the model input as LiteRT is fed it (core.export.litert.quantize_input): stored scale and zero point
+        # every 8-bit tensor's stored scale and zero point, for the input as LiteRT is fed it
+        # (core.export.litert.quantize_input) and the integer kernels (core.simulate.integer)
         self._input = next(t for t in self.tensors if t.op == "INPUT")
-        p_in = params[self._input.name]
-        self._input_q = (tf.Variable(np.float32(p_in.scale), trainable=False),
-                         tf.Variable(np.float32(p_in.zero_point), trainable=False))
+        self._q = {t.output_layer: (tf.Variable(np.float32(params[t.name].scale), trainable=False),
+                                    tf.Variable(np.float32(params[t.name].zero_point), trainable=False))
+                   for t in self.tensors if t.output_layer in self._ranges}
         self.int16 = int16_layers(weight_plan) - self.region
         # an int16 (16x8) op's output: FakeQuant num_bits=16 on the symmetric grid of its nudged range
         # (core.quant.grid.int16_scale); when no reader is int16, the readers see it re-quantized to int8
@@ -114,6 +119,7 @@ class SimulatedModel:
         self._int16_out = {t.output_layer: not any(r in self.int16 for r in readers[t.name])
                            for t in self.tensors if t.name in self.int16}
         self._kernels = self._quantized_kernels()
+        self._integer = integer_ops(model, self.tensors, self._bias_inputs, self._q, self._int16_out)
         self.nodes = list(walk_nodes(model))
         self._position = {node.operation.name: i for i, node in enumerate(self.nodes)}
         self._build_segments(tf)
@@ -124,6 +130,7 @@ class SimulatedModel:
 
         params, _ = self.folded
         out, self._weight_scales, self._bias_inputs, self._kernel_src, self._clips = {}, {}, {}, {}, {}
+        self._weight_clips = {}
         for node in walk_nodes(self.model):
             layer = node.operation
             cls = type(layer).__name__
@@ -143,6 +150,7 @@ class SimulatedModel:
             # one scale per output channel (a per-tensor one repeated), so a kernel edit that changes the
             # granularity (a clip drag makes it per tensor) updates the variable in place
             self._weight_scales[layer.name] = tf.Variable(_per_output(cls, kernel, hi), trainable=False)
+            self._weight_clips[layer.name] = tf.Variable(_per_output(cls, kernel, hi, clip=True), trainable=False)
         by_name = {t.name: t for t in self.tensors}
         for t in self.tensors:   # a weighted op's bias is quantized at its input's scale x its weight scale
             if t.layers[0] in out and t.inputs and t.inputs[0] in by_name and t.name not in self.region \
@@ -163,9 +171,8 @@ class SimulatedModel:
                 hi.assign(np.float32(p.max))
                 self.current[t.name] = (p.min, p.max)
                 changed.append(t.name)
-                if t is self._input:
-                    self._input_q[0].assign(np.float32(p.scale))
-                    self._input_q[1].assign(np.float32(p.zero_point))
+                self._q[t.output_layer][0].assign(np.float32(p.scale))
+                self._q[t.output_layer][1].assign(np.float32(p.zero_point))
         return changed
 
     def set_weight_plan(self, weight_plan) -> list[str]:
@@ -185,6 +192,7 @@ class SimulatedModel:
                 continue
             self._kernels[name].assign(fq_kernel_with(tf, cls, kernel, lo, hi))
             self._weight_scales[name].assign(_per_output(cls, kernel, hi))
+            self._weight_clips[name].assign(_per_output(cls, kernel, hi, clip=True))
             self._clips[name] = hi
             changed.append(name)
         self.weight_params = lambda name, cls, kernel, granularity: kernel_range(cls, kernel, granularity, name,
@@ -215,7 +223,7 @@ class SimulatedModel:
 
         if name not in self._ranges:
             return x
-        scale, zp = self._input_q
+        scale, zp = self._q[name]
         q = tf.clip_by_value(tf.round(x / scale) + zp, -128.0, 127.0)
         return (q - zp) * scale
 
@@ -233,11 +241,21 @@ class SimulatedModel:
         """Layer ``name``'s kernel as the simulation computes with it (a variable)."""
         return self._kernels[name]
 
+    def step_fn(self, act_quant=None):
+        """``step(node, values)`` as :func:`core.export.graph.node_step`, with the convolutions and residual
+        adds between 8-bit tensors computed on their integers as XNNPACK does (:mod:`core.simulate.integer`);
+        ``act_quant`` replaces :meth:`act_quant` (bench/bench_live_tensors.py forces LiteRT's values)."""
+        import tensorflow as tf
+
+        act_quant = act_quant or self.act_quant
+        return integer_step(tf, node_step(self.model, self.folded, act_quant, self.kernel, self.bias_quant),
+                            self._integer, act_quant, self.folded[0], self._kernels, self._weight_scales,
+                            self._weight_clips, self._q, self._ranges)
+
     # ---- the graph ---------------------------------------------------------------
     def _build_segments(self, tf) -> None:
         model, nodes = self.model, self.nodes
-        act_quant = self.act_quant
-        step = node_step(model, self.folded, act_quant, self.kernel, self.bias_quant)
+        step = self.step_fn()
         input_name = input_layer_name(model)
         cuts = cut_points(model, nodes)
         # cut on plan tensors' 8-bit FakeQuant outputs where there are any: the live set keeps those as uint8
@@ -251,10 +269,10 @@ class SimulatedModel:
             in_shape = (None,) + (self.input_shape if k == 0 else tuple(nodes[first - 1].outputs[0].shape[1:]))
             self.segments.append((first, last))
             self._fns.append(self._segment_fn(tf, step, nodes[first:last + 1], in_id, in_shape,
-                                              self.input_quant if k == 0 else None, input_name))
+                                              self.input_quant if k == 0 else None, input_name, k))
 
     @staticmethod
-    def _segment_fn(tf, step, seg_nodes, in_id, in_shape, quantize_input, input_name):
+    def _segment_fn(tf, step, seg_nodes, in_id, in_shape, quantize_input, input_name, k: int):
         out_id = id(seg_nodes[-1].outputs[0])
 
         def run(x):
@@ -263,6 +281,10 @@ class SimulatedModel:
                 step(node, values)
             return values[out_id]
 
+        # each segment its own code object: TensorFlow counts traces per code object, and 5+ segments,
+        # each traced once, were reported as "5 out of the last 5 calls ... triggered tf.function retracing"
+        name = f"segment_{k}"
+        run.__code__ = run.__code__.replace(co_name=name, co_qualname=name)
         return tf.function(run, autograph=False, input_signature=[tf.TensorSpec(in_shape, tf.float32)])
 
     def segment_of(self, name: str) -> int:
@@ -346,10 +368,12 @@ class _Packed:
         return int(self.q.shape.num_elements())
 
 
-def _per_output(cls: str, kernel: np.ndarray, hi) -> np.ndarray:
-    """The stored weight scale ``2 hi / 254`` for every output channel of ``kernel`` (float32)."""
+def _per_output(cls: str, kernel: np.ndarray, hi, clip: bool = False) -> np.ndarray:
+    """The stored weight scale ``2 hi / 254`` (or ``hi`` itself: ``clip``) for every output channel of
+    ``kernel`` (float32)."""
     n_out = kernel.shape[2] * kernel.shape[3] if cls == "DepthwiseConv2D" else kernel.shape[-1]
-    scale = (np.asarray(hi, np.float32) - (-np.asarray(hi, np.float32))) / np.float32(254.0)
+    scale = np.asarray(hi, np.float32) if clip else \
+        (np.asarray(hi, np.float32) - (-np.asarray(hi, np.float32))) / np.float32(254.0)
     return np.broadcast_to(scale.astype(np.float32), (int(n_out),)).copy()
 
 
