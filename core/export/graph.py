@@ -44,7 +44,7 @@ def fq_kernel_with(tf, layer_cls: str, kernel: np.ndarray, lo: np.ndarray, hi: n
     return fake_quant_kernel(tf, layer_cls, kernel, "per-tensor" if len(hi) == 1 else "per-channel", hi)
 
 
-def fake_quantactivation(tf, t, lo: float, hi: float):
+def fake_quant_activation(tf, t, lo: float, hi: float):
     """``t`` through the export's activation FakeQuant on the constant range ``lo``..``hi`` (8 bits, wide range).
 
     Always ``fake_quant_with_min_max_args``: it rounds ``(x - min) * (1 / scale)``, while
@@ -180,7 +180,7 @@ def forward_fn(model, fq_after: dict[str, tuple[float, float]], weights: str | N
 
     def fq(name, t):
         if name in fq_after:
-            return fake_quantactivation(tf, t, *fq_after[name])
+            return fake_quant_activation(tf, t, *fq_after[name])
         return t
 
     step = node_step(model, folded, fq, kernel_quant)
