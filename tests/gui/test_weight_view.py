@@ -132,7 +132,10 @@ def test_compare_tables_show_enough_rows(make_main_window, v1_pair, qtbot, size,
     win = app.show_compare_mode(v1_pair["orig"]["session"], v1_pair["qf"]["session"])
     wait_jobs(qtbot, app)
     win.resize(*size)
-    qtbot.waitUntil(lambda: (win.width(), win.height()) == size, timeout=3000)
+    try:
+        qtbot.waitUntil(lambda: (win.width(), win.height()) == size, timeout=3000)
+    except Exception as err:
+        raise AssertionError((win.width(), win.height(), win.minimumSizeHint(), win.minimumSize())) from err
     for side in (win.left, win.right):
         assert len(side.state.plan) > least
         qtbot.waitUntil(lambda s=side: visible_rows(s.table.view) >= least, timeout=3000)
