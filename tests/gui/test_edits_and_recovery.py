@@ -195,3 +195,23 @@ def test_clean_quit_and_save_as_leave_no_crash_prompt(make_main_window, session_
     app.open(str(s3))
     wait_jobs(qtbot, app)
     assert _no_prompt(qtbot, app)
+
+
+def test_ctrl_c_in_the_terminal_with_unsaved_edits_asks_and_cancel_keeps_them(make_main_window, session_copy,
+                                                                                 gui_sessions, qtbot):
+    """Ctrl+C in the terminal (a real SIGINT to this process) is the window's close: with an unsaved edit it
+    asks (Save / Discard / Cancel) instead of quitting; Cancel leaves the window and the edit as they were."""
+    from gui import terminal
+
+    path = session_copy("qf")
+    app = make_main_window(str(path))
+    name, edited = _edit_max(qtbot, app)
+    before = signal.getsignal(signal.SIGINT)
+    try:
+        terminal.quit_on_ctrl_c(app.window)
+        os.kill(os.getpid(), signal.SIGINT)
+        answer(qtbot, app.window, "closePrompt", QMessageBox.Cancel)
+    finally:
+        signal.signal(signal.SIGINT, before)
+    assert app.window.isVisible() and app.state.dirty and app.state.plan[name].max == edited
+    assert path.read_bytes() == gui_sessions["qf"].read_bytes()          # the file was not written
