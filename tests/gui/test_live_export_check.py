@@ -23,6 +23,13 @@ def export_from_window(app, qtbot, out) -> None:
     wait_jobs(qtbot, app, timeout=180_000)
 
 
+def _shown(panel, live, name: str):
+    """The check of export ``name`` is done and the panel shows it (the panel refreshes one event-loop turn
+    after the check job ends: until then it still says "checking the new export…")."""
+    return lambda: (live.export_check is not None and live.export_check["path"].endswith(name)
+                    and not live.checking and "checking" not in panel.check.text())
+
+
 def test_an_export_is_checked_against_the_simulation_and_a_shortfall_warns_until_the_next_export(
         make_main_window, qtbot, tmp_path):
     app, panel = open_with_live_set(make_main_window, qtbot, SESSION, n_images=100)
@@ -30,7 +37,7 @@ def test_an_export_is_checked_against_the_simulation_and_a_shortfall_warns_until
     assert live.export_check is None and not panel.check.isVisibleTo(panel)     # nothing said before an export
 
     export_from_window(app, qtbot, tmp_path / "a_int8.tflite")
-    qtbot.waitUntil(lambda: live.export_check is not None and not live.checking, timeout=120_000)
+    qtbot.waitUntil(_shown(panel, live, "a_int8.tflite"), timeout=120_000)
     first = live.export_check
     assert first["path"] == str(tmp_path / "a_int8.tflite") and first["n_images"] == 100
     assert first["agreement"] >= TOLERANCE and first["ok"]
@@ -39,7 +46,7 @@ def test_an_export_is_checked_against_the_simulation_and_a_shortfall_warns_until
 
     live.tolerance = 1.01        # a tolerance no agreement reaches: the same path must now warn, with the figure
     export_from_window(app, qtbot, tmp_path / "b_int8.tflite")
-    qtbot.waitUntil(lambda: live.export_check["path"].endswith("b_int8.tflite"), timeout=120_000)
+    qtbot.waitUntil(_shown(panel, live, "b_int8.tflite"), timeout=120_000)
     second = live.export_check
     assert not second["ok"] and second["agreement"] == first["agreement"]      # same plan, same live set
     text = panel.check.text()
@@ -52,6 +59,6 @@ def test_an_export_is_checked_against_the_simulation_and_a_shortfall_warns_until
 
     live.tolerance = None            # the next export checks again and the warning goes
     export_from_window(app, qtbot, tmp_path / "c_int8.tflite")
-    qtbot.waitUntil(lambda: live.export_check["path"].endswith("c_int8.tflite"), timeout=120_000)
+    qtbot.waitUntil(_shown(panel, live, "c_int8.tflite"), timeout=120_000)
     assert live.export_check["ok"] and "⚠" not in panel.check.text()
     assert not app.errors, close_errors(app)
