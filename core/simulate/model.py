@@ -23,6 +23,8 @@ output, so an edit recomputes only from the segment holding the first tensor it 
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from ..export.export import check_plan_matches_model, expected_params
@@ -31,6 +33,8 @@ from ..keras_graph import walk_nodes
 from ..plan.precision import float_layers, float_region, int16_layers
 from ..quant.granularity import GRANULARITIES
 from .integer import integer_ops, integer_step
+
+_BUILDS = itertools.count()     # a unique name per built segment function (see _segment_fn)
 
 
 def _node_inputs(node) -> list[int]:
@@ -281,9 +285,11 @@ class SimulatedModel:
                 step(node, values)
             return values[out_id]
 
-        # each segment its own code object: TensorFlow counts traces per code object, and 5+ segments,
-        # each traced once, were reported as "5 out of the last 5 calls ... triggered tf.function retracing"
-        name = f"segment_{k}"
+        # each segment function its own code object: TensorFlow counts traces per code object (equal code
+        # objects count as one), and 5+ segments, or one segment of 5+ simulations built in one process (a
+        # session opened after another in the engine), each traced once, were reported as "5 out of the last
+        # 5 calls ... triggered tf.function retracing"
+        name = f"segment_{k}_{next(_BUILDS)}"
         run.__code__ = run.__code__.replace(co_name=name, co_qualname=name)
         return tf.function(run, autograph=False, input_signature=[tf.TensorSpec(in_shape, tf.float32)])
 
