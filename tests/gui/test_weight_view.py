@@ -135,7 +135,12 @@ def test_compare_tables_show_enough_rows(make_main_window, v1_pair, qtbot, size,
     try:
         qtbot.waitUntil(lambda: (win.width(), win.height()) == size, timeout=3000)
     except Exception as err:
-        raise AssertionError((win.width(), win.height(), win.minimumSizeHint(), win.minimumSize())) from err
+        from PySide6.QtWidgets import QWidget
+        big = sorted(((w.minimumSizeHint().width(), w.metaObject().className(), w.objectName(),
+                       getattr(w, "text", lambda: "")()[:60] if hasattr(w, "text") else "")
+                      for w in win.findChildren(QWidget) if w.isVisible() and w.minimumSizeHint().width() > 300),
+                     reverse=True)[:25]
+        raise AssertionError((win.width(), win.height(), win.minimumSizeHint(), win.minimumSize(), big)) from err
     for side in (win.left, win.right):
         assert len(side.state.plan) > least
         qtbot.waitUntil(lambda s=side: visible_rows(s.table.view) >= least, timeout=3000)
