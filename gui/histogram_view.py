@@ -124,6 +124,7 @@ class HistogramView(QWidget):
         self.landscape.setMenuEnabled(False)
         self.landscape.setMaximumHeight(150)
         self.landscape.setMinimumHeight(80)
+        self.landscape.setMinimumWidth(48)     # it gives way first when the panel is narrow (compare mode)
         self.landscape.setLabel("bottom", "candidate step Δ")
         self.landscape.setLabel("left", "cost")
         plain_axes(self.landscape)
@@ -173,8 +174,13 @@ class HistogramView(QWidget):
         grid.addWidget(self.max_edit, 1, 1)
         grid.addWidget(self.nudge_note, 2, 0, 1, 2)
         form = QFormLayout()
+        # the values' column is as wide as the widest value a readout prints (scale's 6 significant
+        # digits with an exponent): it neither jumps nor widens the panel from one tensor to the next
+        # (compare mode puts two panels in a 1024-px window with no pixel to spare)
+        value_width = self.fontMetrics().horizontalAdvance("8.88888e-05") + 4
         for key in ("scale", "zero_point", "mse", "sqnr_db", "saturation"):
             value = QLabel("–")
+            value.setFixedWidth(value_width)
             value.setObjectName(f"readout_{key}")
             value.setToolTip(tips[key])
             caption = QLabel(labels[key])
@@ -183,7 +189,7 @@ class HistogramView(QWidget):
             self.readouts[key] = value
         bottom = QHBoxLayout()
         bottom.addLayout(grid)
-        bottom.addSpacing(12)
+        bottom.addSpacing(8)
         bottom.addLayout(form)
         bottom.addWidget(self.landscape, 1)
 

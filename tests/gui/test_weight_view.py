@@ -146,6 +146,28 @@ def test_compare_tables_show_enough_rows(make_main_window, v1_pair, qtbot, size,
         qtbot.waitUntil(lambda s=side: visible_rows(s.table.view) >= least, timeout=3000)
 
 
+
+def test_compare_mode_stays_1024_px_wide_whatever_tensor_each_side_shows(make_main_window, v1_pair, qtbot):
+    """Clicking through the tensors of both sides at 1024x700 never widens the window: the readouts'
+    values (a scale such as 2.84657e-05 is wider than 0.0117647) used to set the panel's minimum
+    width, which at 1024 px had no pixel to spare (the fresh-clone CI saw 1,044 px)."""
+    from PySide6.QtCore import Qt
+
+    app = make_main_window(v1_pair["qf"]["session"])
+    win = app.show_compare_mode(v1_pair["orig"]["session"], v1_pair["qf"]["session"])
+    wait_jobs(qtbot, app)
+    win.resize(1024, 700)
+    qtbot.waitUntil(lambda: (win.width(), win.height()) == (1024, 700), timeout=3000)
+    for side in (win.left, win.right):
+        table = side.table
+        for name in [e.tensor.name for e in side.state.plan][:12]:
+            table.view.scrollTo(table.proxy.mapFromSource(table.model.index(table.model.row_of(name), 0)))
+            qtbot.mouseClick(table.view.viewport(), Qt.LeftButton, pos=table.row_rect_center(name))
+            qtbot.waitUntil(lambda s=side, n=name: s.panel.view.tensor_name == n, timeout=3000)
+            qtbot.wait(10)
+            assert win.minimumSizeHint().width() <= 1024, (name, win.minimumSizeHint(), side.panel.view.readouts["scale"].text())
+            assert win.width() == 1024, name
+
 def bundle(tmp_path, monkeypatch, pairs) -> None:
     """A resources/ folder holding ``pairs`` of sessions under the names compare mode looks for."""
     import shutil
