@@ -92,6 +92,12 @@ def _child_init(q, cancel, parent_pid: int | None = None) -> None:
 
     if parent_pid is not None:
         _die_with_parent(parent_pid)
+    # Ctrl+C in the terminal reaches the whole process group: the window decides (it may ask about
+    # unsaved edits, and it ends this helper when it quits). Dying here on its own would print a
+    # KeyboardInterrupt traceback and break the pool under a window that may stay open.
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from core.cli.quiet import QUIET_ENV, quiet_python_warnings
 
@@ -226,8 +232,10 @@ def shutdown(kill: bool = False) -> None:
     """Stop the helper process (at exit). ``kill`` also ends a job or warm-up still
     running there, so quitting right after start-up does not wait for TF's import."""
     global _pool
+    manager = None
     with _lock:
         if _pool is not None:
+            manager = getattr(_pool, "_executor_manager_thread", None)
             if kill:
                 for proc in list((getattr(_pool, "_processes", None) or {}).values()):
                     proc.terminate()
@@ -235,6 +243,12 @@ def shutdown(kill: bool = False) -> None:
             _pool = None
             if _spawner_stop is not None:
                 _spawner_stop.set()
+    if kill and manager is not None and manager is not threading.current_thread():
+        # Let the executor's manager thread see its ended helper and close its wake-up pipe now.
+        # Python 3.11's exit hook (concurrent.futures.process._python_exit) writes to that pipe
+        # without the executor's lock: if the thread closes it at the same moment, the interpreter
+        # prints an 'OSError: Bad file descriptor' traceback as the window quits.
+        manager.join(5.0)
 
 
 def stop(grace_s: float = 2.0) -> None:
