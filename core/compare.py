@@ -52,6 +52,16 @@ class TensorFidelity:
         return d
 
 
+def sqnr_of(doc: dict | None, names=None) -> dict[str, float]:
+    """``{tensor: SQNR dB}`` of a Compare result as plain data (``CompareResult.to_dict()``, what
+    ``qftune compare --json`` prints): each row's ``sqnr_db`` as a float again ("inf"/"-inf" as written
+    by :meth:`TensorFidelity.to_dict`; a null is NaN), in the order of ``names`` (tensors the result
+    lacks left out) or the result's own (worst first)."""
+    by_name = {r["name"]: math.nan if r.get("sqnr_db") is None else float(r["sqnr_db"])
+               for r in (doc or {}).get("tensors", [])}
+    return by_name if names is None else {n: by_name[n] for n in names if n in by_name}
+
+
 def tflite_mapping(tflite_path, tensors, graph=None) -> dict[str, int]:
     """Plan tensor -> tflite tensor index, from the export report or the graph structure."""
     from .export.litert import load_interpreter, read_graph

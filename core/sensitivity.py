@@ -13,6 +13,7 @@ int8 model; optionally the tensor's op also gets its fake-quantized kernel
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 
@@ -31,6 +32,14 @@ class Sensitivity:
 
     def to_dict(self):
         return dict(self.__dict__)
+
+
+def drops_of(doc: dict | None) -> dict[str, float]:
+    """``{tensor: top-1 drop in percentage points}``, largest first, of a Sensitivity result as plain data
+    (``SensitivityResult.to_dict()``, what ``qftune sensitivity --json`` prints; its ``n_images`` and
+    ``float_top1`` give the noise band)."""
+    return {r["name"]: math.nan if r.get("drop_pp") is None else float(r["drop_pp"])
+            for r in (doc or {}).get("tensors", [])}
 
 
 def _switched_forward(model, folded, fq_layers: dict[str, tuple[float, float]], order: list[str],

@@ -65,23 +65,22 @@ def evaluate(progress, model: str, reference: str | None, data: str, limit: int 
 
 
 def compare(progress, model_path: str, tensors, tflite: str, data: str, images: int) -> dict:
-    """``{"sqnr": {tensor: measured SQNR dB} in plan order, "images": n}``."""
+    """``qftune compare --json``'s document (``CompareResult.to_dict()``: a row per tensor, worst first,
+    ``n_images``); :func:`core.compare.sqnr_of` reads its SQNR per tensor."""
     from core.workflows.compare import compare as _compare
 
-    result = _compare(model_path, tensors, tflite, data, images, progress=progress)
-    return {"sqnr": result.sqnr_by_tensor(tensors), "images": result.n_images}
+    return _compare(model_path, tensors, tflite, data, images, progress=progress).to_dict()
 
 
 def sensitivity(progress, model_path: str, tensors, ranges: dict, data: str, limit: int | None,
                 weights: str | None, convention: dict | None = None) -> dict:
-    """``{"drops": {tensor: top-1 drop in percentage points} largest first, "images": n,
-    "base_top1": the float top-1}`` (the count and base give the noise band)."""
+    """``qftune sensitivity --json``'s document (``SensitivityResult.to_dict()``: a row per tensor, largest
+    drop first, ``n_images`` and ``float_top1``, which give the noise band); :func:`core.sensitivity.drops_of`
+    reads its drop per tensor."""
     from core.workflows.sensitivity import sensitivity as _sensitivity
 
-    result = _sensitivity(model_path, tensors, ranges, data, limit, weights=weights, convention=convention,
-                          progress=progress)
-    return {"drops": {r.name: r.drop_pp for r in result.rows}, "images": result.n_images,
-            "base_top1": result.base_top1}
+    return _sensitivity(model_path, tensors, ranges, data, limit, weights=weights, convention=convention,
+                        progress=progress).to_dict()
 
 
 def export_and_evaluate(progress, model_path: str, tensors, ranges: dict, out: str, weights: str = "per-tensor",

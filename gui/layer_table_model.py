@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
+from core.compare import sqnr_of
+
 from .layer_columns import COL, COLUMNS, KEYS, NAME_ROLE, OP_LABELS, SORT_ROLE, STALE_TIP, TIPS, sqnr_colour
 from .session_state import SessionState
 
@@ -57,6 +59,7 @@ class LayerTableModel(QAbstractTableModel):
         self._rows: dict[str, _Row] = {}
         self._locked_brush = QBrush(QColor(110, 110, 110))
         self._measured_ranges: dict | None = None    # the plan's ranges when Compare's result arrived
+        self._sqnr_doc, self._sqnr = None, {}        # Compare's result and its SQNR per tensor
         self.kinds = "activations"                   # what the rows are: activations, weights or all (ROW_KINDS)
         self.measured_stale = False                  # the plan changed since: the measurements are of another plan
         state.sessionChanged.connect(self._reset)
@@ -155,11 +158,12 @@ class LayerTableModel(QAbstractTableModel):
         return est
 
     def _measured(self, name: str):
-        res = self.state.results.get("compare")
-        if not res or not isinstance(res, dict):
+        doc = self.state.results.get("compare")
+        if not doc or not isinstance(doc, dict):
             return None
-        res = res.get("sqnr", res)            # {"sqnr": {...}, "images": n}
-        return res.get(name)
+        if doc is not self._sqnr_doc:         # qftune compare --json's document: its SQNR per tensor, read once
+            self._sqnr_doc, self._sqnr = doc, sqnr_of(doc)
+        return self._sqnr.get(name)
 
     def _precision(self, name: str) -> str:
         from core.plan.precision import float_layers, float_region

@@ -3,8 +3,9 @@ bars (Compare; clicking a bar selects the layer), per-layer sensitivity bars.
 
 State results it reads (set by the application when a job ends):
 - ``evaluate``: ``{"float": {top1, top5, latency_ms_median, ...}, "int8": {...}}``
-- ``compare``: ``{"sqnr": {tensor_name: sqnr_db} in plan order, "images": n}``
-- ``sensitivity``: ``{"drops": {tensor_name: top-1 drop in points}, "images": n, "base_top1": p}``
+- ``compare``: what ``qftune compare --json`` prints (a row per tensor, ``n_images``), bars in plan order
+- ``sensitivity``: what ``qftune sensitivity --json`` prints (a row per tensor, largest drop first,
+  ``n_images``, ``float_top1``)
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from core.compare import sqnr_of
+from core.graph.metrics import binomial_band
+from core.sensitivity import drops_of
 
 from .elided_label import ElidedLabel
 from .histogram_view import plain_axes
@@ -159,14 +164,6 @@ def robust_cap(v: np.ndarray) -> tuple[float | None, list[int]]:
     return 1.3 * float(max(x for x in v if x <= 2.0 * ref)), out
 
 
-def binomial_band(top1: float, n: int) -> float:
-    """95 % binomial uncertainty of a top-1 measured on ``n`` images, in percentage points."""
-    if not n:
-        return 0.0
-    p = min(max(top1, 0.0), 1.0)
-    return 100.0 * 1.96 * math.sqrt(max(p * (1.0 - p), 1.0 / n) / n)
-
-
 class ResultsPanel(QWidget):
     def __init__(self, state: SessionState, parent=None):
         super().__init__(parent)
@@ -276,10 +273,10 @@ class ResultsPanel(QWidget):
         elif kind == "sensitivity" and res:
             self._show_sensitivity(res)
 
-    def _show_compare(self, res: dict) -> None:
-        images = None
-        if "sqnr" in res:                     # {"sqnr": {...}, "images": n}
-            images, res = res.get("images"), res["sqnr"]
+    def _show_compare(self, doc: dict) -> None:
+        plan = self.state.plan
+        res = sqnr_of(doc, None if plan is None else [t.name for t in plan.tensors])
+        images = doc.get("n_images")
         self.sqnr.set_bars(list(res), list(res.values()))
         finite = {n: v for n, v in res.items() if v is not None and math.isfinite(v)}
         if not finite:
@@ -293,10 +290,8 @@ class ResultsPanel(QWidget):
                                                  for i in self.sqnr.clipped)
         self.sqnr_caption.set_full_text(text)
 
-    def _show_sensitivity(self, res: dict) -> None:
-        drops, images, base = res, None, None
-        if "drops" in res:                    # {"drops": {...}, "images": n, "base_top1": p}
-            drops, images, base = res["drops"], res.get("images"), res.get("base_top1")
+    def _show_sensitivity(self, doc: dict) -> None:
+        drops, images, base = drops_of(doc), doc.get("n_images"), doc.get("float_top1")
         self.sensitivity.set_bars(list(drops), list(drops.values()))
         if not drops:
             self.sensitivity_caption.set_full_text("")

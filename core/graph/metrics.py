@@ -5,9 +5,9 @@ that maps a value to 0 (worst) .. 1 (best) for colouring.
   calibration histogram (what the layer table shows);
 - range width vs min/max: the chosen range's width over the calibration min..max width, in %
   (100 % = min/max, less = clipped);
-- measured SQNR: ``results["compare"]`` (``{"sqnr": {tensor: dB}}``, after Compare);
-- sensitivity: ``results["sensitivity"]`` (``{"drops": {tensor: points}, "images", "base_top1"}``);
-  drops inside the 95 % binomial noise band are noise, not a finding;
+- measured SQNR: ``results["compare"]`` (after Compare: what ``qftune compare --json`` prints);
+- sensitivity: ``results["sensitivity"]`` (after Sensitivity: what ``qftune sensitivity --json`` prints);
+  drops inside the 95 % binomial noise band of its ``n_images`` are noise, not a finding;
 - weight spread / channels erased: the conv/depthwise/dense kernel the op carries
   (``core.weights.LayerWeights``, folded as the export folds it): max/median of the per-channel
   max|w|, and the channels per-tensor int8 weights round to all zeros.
@@ -66,10 +66,10 @@ def binomial_band(top1: float, n: int) -> float:
 def sensitivity_band(results: dict | None) -> float | None:
     """The noise band (points) of the sensitivity result, or None."""
     res = (results or {}).get("sensitivity")
-    if not isinstance(res, dict) or not res.get("images"):
+    if not isinstance(res, dict) or not res.get("n_images"):
         return None
-    base = res.get("base_top1")
-    return binomial_band(0.5 if base is None else float(base), int(res["images"]))
+    base = res.get("float_top1")
+    return binomial_band(0.5 if base is None else float(base), int(res["n_images"]))
 
 
 def _finite(v) -> float | None:
@@ -95,8 +95,21 @@ def _weight(weights: dict | None, layer: str):
     return w
 
 
-def metric_value(metric: str, plan, name: str, results: dict | None = None, weights: dict | None = None):
-    """``metric``'s value for plan tensor ``name`` (None where it does not apply)."""
+def _measured(metric: str, results: dict | None) -> dict[str, float]:
+    """{tensor: value} of the job result ``metric`` reads (measured SQNR, sensitivity), empty without one."""
+    if metric == "measured_sqnr":
+        from ..compare import sqnr_of
+
+        return sqnr_of((results or {}).get("compare"))
+    from ..sensitivity import drops_of
+
+    return drops_of((results or {}).get("sensitivity"))
+
+
+def metric_value(metric: str, plan, name: str, results: dict | None = None, weights: dict | None = None,
+                 measured: dict | None = None):
+    """``metric``'s value for plan tensor ``name`` (None where it does not apply); ``measured``: the
+    job result's values when the caller has read them (:func:`metric_values`)."""
     entry = plan[name]
     if metric in ("est_sqnr", "saturation"):
         if entry.stats is None or entry.stats.empty:
@@ -105,14 +118,8 @@ def metric_value(metric: str, plan, name: str, results: dict | None = None, weig
         return _finite(est.sqnr_db) if metric == "est_sqnr" else 100.0 * est.saturated_fraction
     if metric == "range_width":
         return _range_width(entry)
-    if metric == "measured_sqnr":
-        res = (results or {}).get("compare")
-        res = res.get("sqnr", res) if isinstance(res, dict) else None
-        return _finite(res.get(name)) if res else None
-    if metric == "sensitivity":
-        res = (results or {}).get("sensitivity")
-        res = res.get("drops", res) if isinstance(res, dict) else None
-        return _finite(res.get(name)) if res else None
+    if metric in ("measured_sqnr", "sensitivity"):
+        return _finite((_measured(metric, results) if measured is None else measured).get(name))
     if metric in ("weight_spread", "channels_erased"):
         w = _weight(weights, entry.tensor.layers[0])
         if w is None:
@@ -126,7 +133,8 @@ def metric_values(metric: str, plan, results: dict | None = None, weights: dict 
     """``metric`` for every plan tensor (or ``names``), in plan order."""
     if metric not in METRICS:
         raise KeyError(f"unknown graph metric {metric!r}; metrics: {', '.join(METRICS)}")
-    return {n: metric_value(metric, plan, n, results, weights) for n in (names or plan.names)}
+    measured = _measured(metric, results) if METRICS[metric].needs in ("compare", "sensitivity") else None
+    return {n: metric_value(metric, plan, n, results, weights, measured) for n in (names or plan.names)}
 
 
 def available(metric: str, results: dict | None, weights: dict | None) -> bool:

@@ -13,12 +13,9 @@ class CompareResult:
     n_images: int            # images compared
     skipped_images: int      # unreadable files skipped
 
-    def sqnr_by_tensor(self, tensors) -> dict[str, float]:
-        """{tensor: SQNR dB} in the order of ``tensors`` (tensors the .tflite lacks left out)."""
-        by_name = {r.name: r.sqnr_db for r in self.rows}
-        return {t.name: by_name[t.name] for t in tensors if t.name in by_name}
-
     def to_dict(self) -> dict:
+        """What ``qftune compare --json`` prints and the GUI's Compare job returns (read back with
+        :func:`core.compare.sqnr_of`)."""
         return {"n_images": self.n_images, "skipped_images": self.skipped_images,
                 "tensors": [r.to_dict() for r in self.rows]}
 

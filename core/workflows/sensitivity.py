@@ -16,6 +16,8 @@ class SensitivityResult:
     skipped_images: int
 
     def to_dict(self) -> dict:
+        """What ``qftune sensitivity --json`` prints and the GUI's Sensitivity job returns (read back with
+        :func:`core.sensitivity.drops_of`)."""
         return {"float_top1": self.base_top1, "n_images": self.n_images, "skipped_images": self.skipped_images,
                 "seconds": self.seconds, "tensors": [r.to_dict() for r in self.rows]}
 

@@ -23,7 +23,8 @@ class CompareDialog(OptionsDialog):
 
 
 def make_job(values: dict, app):
-    """``fn(progress) -> {tensor: sqnr_db}`` in plan order (in the engine process)."""
+    """``fn(progress) -> the result qftune compare --json prints`` (:func:`gui.engine_jobs.compare`, run in the
+    engine process)."""
     from .. import engine_jobs
     from ..engine_process import remote
 

@@ -23,8 +23,8 @@ class SensitivityDialog(OptionsDialog):
 
 
 def make_job(values: dict, app):
-    """``fn(progress) -> {"drops": {tensor: top-1 drop in percentage points}, "images": n, "base_top1": float}``
-    (:func:`gui.engine_jobs.sensitivity`, run in the engine process)."""
+    """``fn(progress) -> the result qftune sensitivity --json prints`` (:func:`gui.engine_jobs.sensitivity`,
+    run in the engine process)."""
     from core.models.convention import resolve_convention
 
     from .. import engine_jobs

@@ -38,16 +38,47 @@ def test_cli_export_and_the_gui_export_job_write_the_same_bias_corrected_model(q
         cli["input_convention"]
 
 
-def test_cli_sensitivity_and_the_gui_job_measure_the_same_drops(qf_session, capsys):
-    from core.cli import main
+def _as_printed(doc) -> dict:
+    """``doc`` as ``--json`` prints it (non-finite numbers as null), read back."""
+    from core.cli.json_output import dumps
+
+    return json.loads(dumps(doc))
+
+
+def test_the_gui_sensitivity_job_returns_what_qftune_sensitivity_json_prints(qf_session):
+    from cli_kit import run
+    from core.sensitivity import drops_of
     from gui import engine_jobs
 
-    assert main(["sensitivity", qf_session.path, "--limit", "20", "--weights", "per-channel", "--json"]) == 0
-    cli = json.loads(capsys.readouterr().out)
-    gui = engine_jobs.sensitivity(NULL_PROGRESS, data="embedded:eval", limit=20, weights="per-channel",
-                                  **_gui_plan_values(qf_session))
-    assert gui["images"] == cli["n_images"] == 20 and gui["base_top1"] == cli["float_top1"]
-    assert gui["drops"] == {r["name"]: r["drop_pp"] for r in cli["tensors"]}
+    r = run("sensitivity", qf_session.path, "--limit", "20", "--weights", "per-channel", "--json")
+    assert r.returncode == 0, r.stderr
+    cli = json.loads(r.stdout)
+    gui = _as_printed(engine_jobs.sensitivity(NULL_PROGRESS, data="embedded:eval", limit=20, weights="per-channel",
+                                              **_gui_plan_values(qf_session)))
+    assert cli.pop("seconds") > 0 and gui.pop("seconds") > 0          # the only thing two runs may differ in
+    assert gui == cli and cli["n_images"] == 20 and cli["tensors"]
+    drops = drops_of(gui)                                              # what the Results panel and graph read
+    assert list(drops) == [t["name"] for t in cli["tensors"]] and list(drops.values()) == sorted(drops.values(),
+                                                                                                reverse=True)
+
+
+def test_the_gui_compare_job_returns_what_qftune_compare_json_prints(qf_session, exported_pc):
+    from cli_kit import run
+    from core.compare import sqnr_of
+    from gui import engine_jobs
+
+    tflite, _report = exported_pc
+    r = run("compare", qf_session.path, tflite, "-k", "3", "--json")
+    assert r.returncode == 0, r.stderr
+    cli = json.loads(r.stdout)
+    values = _gui_plan_values(qf_session)
+    gui = _as_printed(engine_jobs.compare(NULL_PROGRESS, model_path=values["model_path"], tensors=values["tensors"],
+                                          tflite=str(tflite), data="embedded:eval", images=3))
+    assert gui == cli and cli["n_images"] == 3 and len(cli["tensors"]) == len(qf_session.plan.tensors)
+    names = [t.name for t in qf_session.plan.tensors]
+    in_plan_order = sqnr_of(gui, names)                                # the Results panel's bars
+    assert list(in_plan_order) == names
+    assert all(in_plan_order[t["name"]] == float(t["sqnr_db"]) for t in cli["tensors"])
 
 
 def test_a_session_whose_model_is_gone_is_named_with_the_option_to_give_it(qf_session, tmp_path):

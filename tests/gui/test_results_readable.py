@@ -3,10 +3,14 @@ SQNR/sensitivity charts, row colours that match the numbers shown — on real jo
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 from gui_helpers import click_menu, click_run
 from gui_kit import close_errors, wait_jobs
 from PySide6.QtCore import QPoint, Qt
+
+from core.compare import sqnr_of
 
 
 def _evaluate(qtbot, app, model, reference):
@@ -74,9 +78,9 @@ def test_charts_label_sparsely_tooltip_every_bar_clip_outliers_and_clear_on_swit
     assert caption.full_text().startswith("Lowest SQNR") and "2 images" in caption.full_text()
 
     # an outlier (the input's ~145 dB) is cut at the top of a robust axis, its value written above it
-    values = dict(zip(bars.names, bars.values, strict=True))
-    values[bars.names[0]] = 145.0
-    app.state.set_result("compare", {"sqnr": values, "images": 2})
+    doc = copy.deepcopy(app.state.results["compare"])                  # as qftune compare --json prints it
+    next(r for r in doc["tensors"] if r["name"] == bars.names[0])["sqnr_db"] = 145.0
+    app.state.set_result("compare", doc)
     assert bars.clipped == [0] and bars.cap < 145.0
     assert bars.getPlotItem().getViewBox().viewRange()[1][1] < 100
     assert "off scale" in caption.full_text() and "145 dB" in caption.full_text()
@@ -112,7 +116,7 @@ def test_row_colours_follow_the_shown_sqnr_with_a_legend(make_main_window, sessi
     _compare(qtbot, app, qf_tflite)
     assert not table.view.isColumnHidden(COL["measured"])
     model, plan = table.model, app.state.plan
-    measured = app.state.results["compare"]["sqnr"]
+    measured = sqnr_of(app.state.results["compare"])
     differ = [n for n in measured if n in plan.entries and
               sqnr_colour(measured[n]).name() != sqnr_colour(plan[n].estimate().sqnr_db).name()]
     assert differ, "no tensor whose measured and estimated SQNR fall in different colour bands"
