@@ -53,3 +53,22 @@ def test_unknown_metric_is_named():
     with pytest.raises(KeyError, match="est_sqnr"):
         metric_values("nope", plan)
     assert set(METRICS) >= {"est_sqnr", "saturation", "range_width", "measured_sqnr", "sensitivity"}
+
+
+def test_measured_metrics_read_the_cli_json_of_compare_and_sensitivity():
+    """The graph colours by the documents ``qftune compare/sensitivity --json`` print (the GUI's results too)."""
+    from core.graph.metrics import available, binomial_band, sensitivity_band
+
+    plan = Session.load(ROOT / "resources/sessions/mobilenet_v1_qf_fmnist.qft", verify_model=False).plan
+    a, b = plan.names[0], plan.names[1]
+    compare = {"n_images": 2, "skipped_images": 0,
+               "tensors": [{"name": a, "op": "CONV_2D", "sqnr_db": 12.5}, {"name": b, "op": "RELU", "sqnr_db": "inf"}]}
+    sens = {"float_top1": 0.8, "n_images": 50, "skipped_images": 0, "seconds": 1.0,
+            "tensors": [{"name": b, "op": "RELU", "top1": 0.7, "drop_pp": 10.0}]}
+    results = {"compare": compare, "sensitivity": sens}
+    measured = metric_values("measured_sqnr", plan, results)
+    assert measured[a] == 12.5 and measured[b] == float("inf") and measured[plan.names[2]] is None
+    drops = metric_values("sensitivity", plan, results)
+    assert drops[b] == 10.0 and drops[a] is None
+    assert sensitivity_band(results) == binomial_band(0.8, 50) and available("sensitivity", results, None)
+    assert sensitivity_band({}) is None and not available("measured_sqnr", {}, None)
