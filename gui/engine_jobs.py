@@ -93,11 +93,12 @@ def export_and_evaluate(progress, model_path: str, tensors, ranges: dict, out: s
 
 
 def equalize(progress, model: str, out: str, bias_absorption: bool = True, relu6: str = "relu") -> dict:
-    """``qftune equalize`` on 64 images of the embedded set: writes ``out`` and its report; a summary for the log."""
+    """``qftune equalize`` on 64 images of the embedded set: writes ``out`` and its report; returns what
+    ``qftune equalize --json`` prints (the report without its BatchNorm statistics)."""
     from core.workflows.equalize import equalize as _equalize
 
     return _equalize(model, out, bias_absorption=bias_absorption, relu6=relu6, data="embedded:eval",
-                     check_images=64, progress=progress).summary()
+                     check_images=64, progress=progress).to_dict()
 
 
 def model_weights(progress, model_path: str) -> dict:

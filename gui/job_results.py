@@ -81,13 +81,17 @@ def exported(app, report: dict, opened: Opened) -> None:
 
 
 def equalized(app, r: dict, opened: Opened) -> None:
-    """The equalized model written: calibrated on the data the session was calibrated on, then shown."""
-    app.log(f"wrote {r['out']}: {r['pairs']} pairs equalized, depthwise spread {r['dw_spread_before']:.2f}x -> "
-            f"{r['dw_spread_after']:.2f}x, max rel diff vs the ReLU twin "
+    """The equalized model written (``r``: what ``qftune equalize --json`` prints): calibrated on the data the
+    session was calibrated on, then shown."""
+    from core.equalize.report import depthwise_spread
+
+    before, after = depthwise_spread(r["spread"])
+    app.log(f"wrote {r['model']}: {len(r['pairs'])} pairs equalized, depthwise spread {before:.2f}x -> "
+            f"{after:.2f}x, max rel diff vs the ReLU twin "
             f"{r['check']['max_rel_diff_vs_relu_reference']:.1e}; calibrating it")
     s = app.state.session
     data = ((s.calibration or {}).get("data") if s is not None else None) or "embedded"
-    QTimer.singleShot(0, lambda: app.calibrate_model(r["out"], data))   # after this job has ended
+    QTimer.singleShot(0, lambda: app.calibrate_model(r["model"], data))   # after this job has ended
 
 
 def autotuned(app, doc: dict, opened: Opened) -> None:

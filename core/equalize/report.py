@@ -34,6 +34,13 @@ def spread_table(before: dict[str, list], after: dict[str, list], classes: dict[
     return rows
 
 
+def depthwise_spread(rows: list[dict]) -> tuple[float, float]:
+    """The largest depthwise spread before and after equalization in ``rows`` (:func:`spread_table`, the
+    report's ``spread``); 0 without a depthwise layer."""
+    dw = [r for r in rows if r["type"] == "DepthwiseConv2D"]
+    return (max((r["spread_before"] for r in dw), default=0.0), max((r["spread_after"] for r in dw), default=0.0))
+
+
 def format_table(rows: list[dict]) -> str:
     lines = [f"{'layer':28s} {'type':16s} {'ch':>5s} {'spread before':>14s} {'after':>9s}"]
     for r in rows:

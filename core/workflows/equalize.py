@@ -14,14 +14,12 @@ class EqualizeOutcome:
     report: dict             # what was written to the .dfq.json beside ``out``
     out: str
 
-    def summary(self) -> dict:
-        """The counts and the depthwise spread before/after, for a log line."""
-        r = self.result
-        dw = [s for s in r.spread if s["type"] == "DepthwiseConv2D"]
-        return {"out": self.out, "pairs": len(r.pairs), "relu6_replaced": len(r.relu6_replaced),
-                "absorbed": len(r.absorbed), "check": self.check,
-                "dw_spread_before": max((s["spread_before"] for s in dw), default=0.0),
-                "dw_spread_after": max((s["spread_after"] for s in dw), default=0.0)}
+    def to_dict(self) -> dict:
+        """What ``qftune equalize --json`` prints and the GUI's Equalize job returns: the report written
+        beside ``out`` (``model`` is ``out``) without its BatchNorm statistics."""
+        doc = dict(self.report)
+        doc.pop("preact_stats", None)
+        return doc
 
 
 def equalize(model: str, out: str, bias_absorption: bool = True, relu6: str = "relu", data: str = "embedded:eval",

@@ -26,6 +26,11 @@ def test_equalize_from_the_jobs_menu_writes_and_opens_the_model(make_main_window
     assert out.exists()
     report = json.loads(out.with_name("tiny_eq.dfq.json").read_text())
     assert report["check"]["max_rel_diff_vs_input"] < 1e-4 and len(report["pairs"]) > 0
+    # the job's result is what qftune equalize --json prints: the log line reads its pairs and depthwise spread
+    dw = [r for r in report["spread"] if r["type"] == "DepthwiseConv2D"]
+    line = next(m for m in app.messages if m.startswith(f"wrote {out}: "))
+    assert f"{len(report['pairs'])} pairs equalized" in line
+    assert f"depthwise spread {max(r['spread_before'] for r in dw):.2f}x -> " in line
     assert app.state.session.model_path.endswith("tiny_eq.keras")       # its plan is open, calibrated
 
 

@@ -44,9 +44,7 @@ def run(args) -> int:
         bar.close()
     result, check = outcome.result, outcome.check
     if args.json:
-        doc = dict(outcome.report)
-        doc.pop("preact_stats", None)
-        print_json(doc)
+        print_json(outcome.to_dict())
         return 0
     print(format_table(result.spread))
     print(f"{len(result.pairs)} pairs equalized in {result.sweeps} sweeps (last max |s-1| {result.residual:.1e}); "
