@@ -117,13 +117,14 @@ def present_prepare(progress, session_a: str, session_b: str, out: str | None = 
 
 
 def autotune(progress, session: str, data: str, options: dict, out: str, model: str | None = None) -> dict:
-    """``qftune autotune`` of a session file (the GUI writes the plan on screen to one): the report
-    document (``S_tuned.autotune.json``) with its ``exit_code``; a cancel keeps the best plan found so far
-    (written, ``cancelled`` true). The progress messages carry an ETA."""
+    """``qftune autotune`` of a session file (the GUI writes the plan on screen to one): what ``qftune
+    autotune --json`` prints (the report document ``S_tuned.autotune.json``, its ``exit_code`` included);
+    a cancel keeps the best plan found so far (written, ``cancelled`` true). The progress messages carry
+    an ETA."""
     from core.autotune.options import TuneOptions
     from core.progress import with_eta
     from core.workflows.autotune import autotune as _autotune
 
     result = _autotune(session, data, TuneOptions(**options), out, model_path=model,
                        progress=with_eta(progress))
-    return dict(result.doc, outputs=result.outputs)
+    return result.to_dict()

@@ -29,6 +29,11 @@ class AutotuneResult:
     exit_code: int               # EXIT_MET, EXIT_NOT_MET or EXIT_CANCELLED
     outputs: dict                # what was written: session, json, html, tflite
 
+    def to_dict(self) -> dict:
+        """What ``qftune autotune --json`` prints and the GUI's Autotune job returns: the report document
+        (its ``exit_code`` and ``verdict`` included)."""
+        return dict(self.doc)
+
 
 def autotune_outputs(out: str | Path) -> dict:
     """The files ``--out S_tuned.qft`` writes: the session, its report (.autotune.json, .report.html)

@@ -45,6 +45,7 @@ def test_autotune_job_then_a_click_on_a_pareto_point_loads_it_and_ctrl_z_restore
 
     doc = json.loads(out.with_suffix("").with_suffix(".autotune.json").read_text())
     assert doc["exit_code"] == 0 and doc["met_heldout"]
+    assert json.loads(json.dumps(app.state.results["autotune"])) == doc   # the job's result: the CLI's --json
     chart = app.autotune_result.chart
     qtbot.waitUntil(lambda: app.autotune_result.window.isVisible(), timeout=3000)
     assert doc["verdict"] in chart.verdict.full_text()

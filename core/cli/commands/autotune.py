@@ -92,7 +92,7 @@ def run(args) -> int:
         bar.close()
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
-    doc = result.doc
+    doc = result.to_dict()
     if args.json:
         print_json(doc)
     else:
