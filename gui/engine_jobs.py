@@ -26,10 +26,11 @@ def data_fit(progress, model: str, data: str, split: str = "train") -> str | Non
 
 
 def train(progress, config: dict, out: str, resume: bool = False) -> dict:
-    from core.training import TrainConfig
-    from core.training import train as _train
+    """``qftune train --out OUT`` with ``config`` (:class:`core.training.TrainConfig`'s fields): what
+    ``qftune train --json`` prints, the run log."""
+    from core.workflows.train import train as _train
 
-    return _train(TrainConfig(**config), out, resume=resume, progress=progress)
+    return _train(out, config, resume=resume, progress=progress).to_dict()
 
 
 def finetune(progress, session: str, config: dict, out: str) -> dict:

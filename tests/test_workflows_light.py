@@ -10,7 +10,8 @@ import pytest
 
 def test_workflows_granularities_and_method_list_import_without_tensorflow():
     code = ("import sys, core.workflows.calibrate, core.workflows.export, core.workflows.evaluate, "
-            "core.workflows.compare, core.workflows.sensitivity, core.workflows.equalize, core.workflows.inputs\n"
+            "core.workflows.compare, core.workflows.sensitivity, core.workflows.equalize, core.workflows.inputs, "
+            "core.workflows.train\n"
             "from core.quant.granularity import GRANULARITIES\nfrom core.choosers import METHODS\n"
             "import core.cli.commands.export, core.cli.commands.sensitivity\n"
             "print(GRANULARITIES, list(METHODS), sorted(m for m in sys.modules if m.split('.')[0] in "
@@ -67,3 +68,34 @@ def test_a_missing_or_broken_card_reads_as_empty(tmp_path):
     (tmp_path / "list.json").write_text("[1, 2]")
     assert read_card(tmp_path / "bad.keras") == {} == read_card(tmp_path / "list.keras")
     assert recorded_top1({}) == (None, None)
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"arch": "resnet"}, "--arch must be one of mobilenet-v1, mobilenet-v2, got 'resnet'"),
+    ({"qf_changes": "1,5"}, "--qf-changes 1,5: unknown QF change(s) [5]"),
+    ({"qf_changes": [4]}, "--qf-changes 4: unknown QF change(s) [4]"),
+    ({"width": 0}, "--width must be > 0, got 0"),
+    ({"epochs": 0}, "--epochs must be >= 1, got 0"),
+    ({"learning_rate": float("nan")}, "--lr must be a finite number, got nan"),
+    ({"recipe": "sgd"}, "--recipe must be one of qftune, tf-slim-mobilenet, got 'sgd'"),
+])
+def test_train_workflow_names_the_option_and_value_before_any_work(tmp_path, options, message):
+    """The checks of ``qftune train`` and Jobs > Train…, in one place (core/workflows/train.py)."""
+    from core.workflows.train import train
+
+    with pytest.raises(ValueError) as exc:
+        train(str(tmp_path / "m.keras"), dict(data="embedded", **options))
+    assert message in str(exc.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_train_workflow_refuses_outputs_before_any_work(tmp_path):
+    from core.outputs import OutputError
+    from core.workflows.train import train
+
+    with pytest.raises(ValueError, match=r"--out .*m\.h5: the trained model is written as a \.keras file \(got \.h5\)"):
+        train(str(tmp_path / "m.h5"), {"data": "embedded"})
+    (tmp_path / "m.log.json").write_text("my notes")
+    with pytest.raises(OutputError, match=r"m\.log\.json already exists"):
+        train(str(tmp_path / "m.keras"), {"data": "embedded"})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.log.json"]

@@ -1,9 +1,12 @@
 """One function per user action, shared by the CLI commands and the GUI's engine process.
 
 Each takes the user's inputs (paths, dataset specs, options, the input convention) and a
-:class:`core.progress.Progress`, and returns a result object; the CLI parses arguments and
-prints around these functions, the GUI's engine process (``gui/engine_jobs.py``) calls them
-with a dialog's values. No Qt, and no TensorFlow import until a function runs.
+:class:`core.progress.Progress`, checks them before any work (an error names the option as the
+CLI spells it, and the value), and returns a result object; the CLI parses arguments and prints
+around these functions, the GUI's engine process (``gui/engine_jobs.py``) calls them with a
+dialog's values. A result's ``to_dict()`` is what the CLI prints with ``--json`` and what the
+engine job returns to the window: one format for both. No Qt, and no TensorFlow import until a
+function runs.
 
 ========================  ==========================================
 action                    function
@@ -19,6 +22,8 @@ equalize (CLE)            :func:`core.workflows.equalize.equalize`
 compare mode accuracy     :func:`core.workflows.export.export_and_evaluate`
 deploy (phone)            :func:`core.workflows.deploy.deploy`
 weight view / weights     :func:`core.workflows.weights.read_weights`
+train                     :func:`core.workflows.train.train`
+autotune                  :func:`core.workflows.autotune.autotune`
 ========================  ==========================================
 
 :mod:`core.workflows.inputs` holds what several actions share: a session whose model exists,

@@ -1,4 +1,4 @@
-"""Train…: the options of ``qftune train``; runs :func:`core.training.train`."""
+"""Train…: the options of ``qftune train``; runs :func:`core.workflows.train.train`."""
 
 from __future__ import annotations
 
@@ -26,16 +26,18 @@ class TrainDialog(OptionsDialog):
 
 
 def make_job(values: dict):
-    """``fn(progress) -> run log`` training with these dialog values (in the engine process)."""
-    from core.models import parse_changes
+    """``fn(progress) -> the run log qftune train --json prints`` (:func:`gui.engine_jobs.train`, in the engine
+    process). The options and outputs are checked here first (:mod:`core.workflows.train`): an error keeps the
+    dialog open with it shown."""
+    from core.workflows.train import check_out, train_config
 
     from .. import engine_jobs
     from ..engine_process import remote
 
     if not values["out"]:
         raise ValueError("choose where to write the trained model (Output model)")
-    config = dict(arch=values["arch"], qf_changes=tuple(parse_changes(values["qf_changes"] or "")),
-                  width=values["width"], data=values["data"], epochs=values["epochs"],
-                  batch_size=values["batch_size"], learning_rate=values["lr"], limit=values["limit"] or None,
-                  command="qftune gui (Train…)")
-    return remote(engine_jobs.train, config=config, out=values["out"], resume=values["resume"])
+    config = train_config(arch=values["arch"], qf_changes=values["qf_changes"] or "", width=values["width"],
+                          data=values["data"], epochs=values["epochs"], batch_size=values["batch_size"],
+                          learning_rate=values["lr"], limit=values["limit"] or None, command="qftune gui (Train…)")
+    check_out(values["out"], values["resume"])
+    return remote(engine_jobs.train, config=config.to_dict(), out=values["out"], resume=values["resume"])

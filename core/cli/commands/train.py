@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from ...data import SPEC_HELP
-from ...models import ARCHITECTURES, parse_changes
+from ...models import ARCHITECTURES
 from ..argtypes import checked_number, int_range
 from ..json_output import print_json
 
@@ -76,23 +76,20 @@ def register(sub):
 
 
 def run(args) -> int:
-    from ...training import TrainConfig, train
     from ...training.callbacks import NonFiniteError
-    from ...training.config import check_output_files
     from ...training.fit import WorkerLostError
     from ...training.strategy import StrategyError
+    from ...workflows.train import train, train_config
     from ..progressbar import TextProgress
 
-    check_output_files(args.out, args.resume, args.force)
-
-    changes = (1, 2, 3) if args.qf else parse_changes(args.qf_changes)
-    config = TrainConfig(arch=args.arch, qf_changes=changes, width=args.width, data=args.data, data_path=args.path,
-                         epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.lr,
-                         input_size=args.input_size, limit=args.limit, seed=args.seed, augment=not args.no_augment,
-                         recipe=args.recipe, strategy=args.strategy, mixed_precision=args.mixed_precision)
+    config = train_config(arch=args.arch, qf_changes=(1, 2, 3) if args.qf else args.qf_changes, width=args.width,
+                          data=args.data, data_path=args.path, epochs=args.epochs, batch_size=args.batch_size,
+                          learning_rate=args.lr, input_size=args.input_size, limit=args.limit, seed=args.seed,
+                          augment=not args.no_augment, recipe=args.recipe, strategy=args.strategy,
+                          mixed_precision=args.mixed_precision)
     bar = TextProgress("train")
     try:
-        log = train(config, args.out, resume=args.resume, progress=bar)
+        log = train(args.out, config, resume=args.resume, force=args.force, progress=bar).to_dict()
     except (NonFiniteError, StrategyError, WorkerLostError) as exc:
         bar.close()
         print(f"\nqftune train: error: {exc}", file=sys.stderr)
