@@ -94,3 +94,22 @@ def test_a_session_whose_model_is_gone_is_named_with_the_option_to_give_it(qf_se
     with pytest.raises(SessionError, match=r"s\.qft: the calibrated model .*m\.keras no longer exists.*\(--model PATH\)"):
         load_session(str(tmp_path / "s.qft"))
     assert load_session(str(tmp_path / "s.qft"), qf_session.model_path).model_path == qf_session.model_path
+
+
+def test_the_gui_evaluate_job_returns_what_qftune_evaluate_json_prints_for_each_model(exported_pc):
+    """Evaluate shows the int8 model beside its float one: two ``qftune evaluate --json`` documents."""
+    from cli_kit import run
+    from gui import engine_jobs
+
+    int8, _report = exported_pc
+    flt = int8.with_name("tiny_qf_float.tflite")
+    gui = _as_printed(engine_jobs.evaluate(NULL_PROGRESS, model=str(int8), reference=str(flt),
+                                           data="embedded:eval", limit=20, threads=1))
+    assert set(gui) == {"float", "int8"}
+    for side, path in (("int8", int8), ("float", flt)):
+        r = run("evaluate", path, "--limit", "20", "--json")
+        assert r.returncode == 0, r.stderr
+        cli = json.loads(r.stdout)
+        for doc in (cli, gui[side]):                                   # timings: the only thing two runs differ in
+            assert doc.pop("latency_ms_median") > 0 and doc.pop("latency_ms_p90") > 0
+        assert gui[side] == cli and cli["n_images"] == 20, side
