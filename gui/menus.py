@@ -1,8 +1,9 @@
-"""The main window's menu bar: File, Edit, Jobs, View and Help.
+"""The main window's menu bar: File, Edit, Jobs, View and Help, built from the declarations.
 
-The job actions are not written here: each is declared once in :mod:`gui.actions` (menu, text, tooltip,
-shortcut, dialog, job, result handler) and added to its menu in the list's order, triggering
-:meth:`gui.app.QftuneApp.open_action`. The entries here are the window's own (files, edits, views).
+Nothing is declared here: the window's own entries (files, edits, views) are listed once in
+:mod:`gui.window_actions`, each job action once in :mod:`gui.actions` (menu, text, tooltip, shortcut,
+dialog, job, result handler; added where its menu's ``Placed(menu, "declared")`` stands, triggering
+:meth:`gui.app.QftuneApp.open_action`). :data:`PLACERS` puts the entries that are not plain actions.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from PySide6.QtGui import QAction, QKeySequence
 
 from . import actions
+from .window_actions import MENUS, TIPS_SHOWN, WindowAction, in_menu
 
 
 def add_action(win, menu, text, slot, shortcut=None, tip="", name=None) -> QAction:
@@ -34,82 +36,82 @@ def add_declared(win, menu, name: str) -> list[QAction]:
             for a in actions.in_menu(name)]
 
 
-def build_menus(win) -> None:
-    app, state = win.app, win.state
-    bar = win.menuBar()
-    f = bar.addMenu("&File")
-    add_action(win, f, "Open Model…", app.open_model_dialog, None, "Calibrate a Keras model and tune its ranges")
-    add_action(win, f, "&Open Session…", app.open_session_dialog, QKeySequence.Open, "Open a .qft session")
-    win.recent_menu = f.addMenu("Open &Recent")
-    app.files.recentChanged.connect(win._fill_recent)
-    win._fill_recent(app.files.recent())
-    win.save_action = add_action(win, f, "&Save", app.save, QKeySequence.Save, "Save the session", "saveAction")
-    add_action(win, f, "Save &As…", app.save_as_dialog, QKeySequence.SaveAs, "Save the session to a new file")
-    add_declared(win, f, "File")
-    f.addSeparator()
-    add_action(win, f, "&Quit", win.close, QKeySequence.Quit)
+def add_window_action(win, menu, a: WindowAction) -> QAction:
+    """The QAction of one :class:`WindowAction` in ``menu`` (kept as ``win.<a.attr>`` when it says so)."""
+    act = add_action(win, menu, a.text, a.slot(win), a.shortcut, a.tip, a.object_name)
+    if a.checkable:
+        act.setCheckable(True)
+        act.setChecked(a.checked)
+    if a.wire is not None:
+        a.wire(win, act)
+    if a.attr:
+        setattr(win, a.attr, act)
+    return act
 
-    e = bar.addMenu("&Edit")
-    undo = state.undo_stack.createUndoAction(win, "&Undo")
+
+def _recent(win, menu, name: str) -> None:
+    win.recent_menu = menu.addMenu("Open &Recent")
+    win.app.files.recentChanged.connect(win._fill_recent)
+    win._fill_recent(win.app.files.recent())
+
+
+def _undo_redo(win, menu, name: str) -> None:
+    """The undo stack's own actions (their text names the step), each step's live figures on hover."""
+    undo = win.state.undo_stack.createUndoAction(win, "&Undo")
     undo.setShortcuts([QKeySequence.Undo])
-    redo = state.undo_stack.createRedoAction(win, "&Redo")
+    redo = win.state.undo_stack.createRedoAction(win, "&Redo")
     redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
     undo.setObjectName("undoAction")
     redo.setObjectName("redoAction")
-    e.addAction(undo)
-    e.addAction(redo)
+    menu.addAction(undo)
+    menu.addAction(redo)
     win.undo_action, win.redo_action = undo, redo
-    e.setToolTipsVisible(True)
-    win.live_panel.describe_actions(undo, redo)      # each step's live figures on hover
-    e.addSeparator()
-    add_action(win, e, "Accept &Greedy", win.tensor_panel.accept_greedy, None,
-               "Use the greedy range for the selected tensor (Enter in the table)")
-    add_action(win, e, "Accept &All Greedy", lambda: app.accept_all("greedy"), "Ctrl+Shift+A",
-               "Use the greedy range for every editable tensor (undoable)")
-    add_action(win, e, "&Override Range", win._focus_editor, "Ctrl+E", "Type a min/max for the selected tensor")
-    add_action(win, e, "&Find Tensor", lambda: win.table.filter.setFocus(), QKeySequence.Find,
-               "Filter the table by tensor name")
-    add_declared(win, e, "Edit")
+    win.live_panel.describe_actions(undo, redo)
 
-    j = bar.addMenu("&Jobs")
-    j.setToolTipsVisible(True)
-    win.jobs_menu = j
-    win.job_actions = add_declared(win, j, "Jobs")
+
+def _declared(win, menu, name: str) -> None:
+    added = add_declared(win, menu, name)
+    if name == "Jobs":
+        win.job_actions = added
+        # one job at a time: while one runs, a new one cannot be asked for (a filled-in dialog would only be refused)
+        win.app.runner.started.connect(lambda _job: win._jobs_enabled(False))
+        win.app.runner.finished.connect(lambda _job: win._jobs_enabled(True))
+
+
+def _device_measure(win, menu, name: str) -> None:
     from .device_measure import DeviceMeasure  # issue 21: the plan measured on the phone, per undo step
 
-    win.device_measure = DeviceMeasure(app, win, j)
-    # one job at a time: while one runs, a new one cannot be asked for (a filled-in dialog
-    # would only be refused)
-    app.runner.started.connect(lambda _job: win._jobs_enabled(False))
-    app.runner.finished.connect(lambda _job: win._jobs_enabled(True))
-    j.addSeparator()
-    add_action(win, j, "Cancel Job", app.runner.cancel, "Esc", "Stop the running job")
+    win.device_measure = DeviceMeasure(win.app, win, menu)
 
-    v = bar.addMenu("&View")
-    v.addAction(win.results_dock.toggleViewAction())
-    win.graph_action = add_action(win, v, "&Graph", lambda on: win.show_graph(on), "Ctrl+G",
-                                  "The model as a graph coloured by a metric, under the table (Weights again: "
-                                  "Ctrl+G)", "graphAction")
-    win.graph_action.setCheckable(True)
-    win.lower_tabs.currentChanged.connect(lambda _i: win.graph_action.setChecked(win.graph_shown()))
-    if win.device_dock is not None:
-        v.addAction(win.device_dock.toggleViewAction())
-    v.addAction(win.log_dock.toggleViewAction())
-    log = add_action(win, v, "Log Counts", win.tensor_panel.view.log_counts.toggle, "Ctrl+L",
-                     "Histogram counts on a log scale")
-    win.compare_action = add_action(
-        win, v, "Compare &Mode", lambda: app.toggle_compare_mode(), "Ctrl+M",
-        "Show/hide the original and the QF MobileNet side by side (per-tensor weights), same layer in both",
-        "compareModeAction")
-    win.compare_action.setCheckable(True)
-    from .presenter import open_presenter  # the talk's story, full screen, from its prepared cache (issue 22 §3)
 
-    add_action(win, v, "&Presenter", lambda: setattr(win, "presenter", open_presenter(near=win)), "F5",
-               "Full-screen story for a talk from `qftune present --prepare`'s cache (Esc leaves)", "presenterAction")
-    log.setCheckable(True)
-    log.setChecked(True)
-    win.tensor_panel.view.log_counts.toggled.connect(log.setChecked)
-    add_declared(win, v, "View")
+def _dock(attr: str):
+    def place(win, menu, name: str) -> None:
+        dock = getattr(win, attr)
+        if dock is not None:
+            menu.addAction(dock.toggleViewAction())
+    return place
+
+
+# what a Placed entry puts in its menu: placer(window, menu, the menu's name)
+PLACERS = {"recent": _recent, "undo_redo": _undo_redo, "declared": _declared, "device_measure": _device_measure,
+           "separator": lambda win, menu, name: menu.addSeparator(), "results_dock": _dock("results_dock"),
+           "device_dock": _dock("device_dock"), "log_dock": _dock("log_dock")}
+
+
+def build_menus(win) -> None:
+    """File, Edit, Jobs and View from :mod:`gui.window_actions` and :mod:`gui.actions`, then Help."""
+    bar = win.menuBar()
+    for name, title in MENUS:
+        menu = bar.addMenu(title)
+        if name in TIPS_SHOWN:
+            menu.setToolTipsVisible(True)
+        if name == "Jobs":
+            win.jobs_menu = menu
+        for entry in in_menu(name):
+            if isinstance(entry, WindowAction):
+                add_window_action(win, menu, entry)
+            else:
+                PLACERS[entry.what](win, menu, name)
     from .help_menu import add_help_menu
 
     add_help_menu(win)
