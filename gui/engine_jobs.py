@@ -34,16 +34,12 @@ def train(progress, config: dict, out: str, resume: bool = False) -> dict:
 
 
 def finetune(progress, session: str, config: dict, out: str) -> dict:
-    """``qftune finetune SESSION --out OUT`` with ``config`` (:class:`core.qat.FinetuneConfig`'s fields): the
-    run log (its ``session_out`` is M_qat.qft). A run of the same options after a cancel resumes from its backup."""
-    from core.qat import FinetuneConfig
-    from core.qat import finetune as _finetune
-    from core.qat.config import check_finetune_outputs
-    from core.workflows.inputs import load_session
+    """``qftune finetune SESSION --out OUT`` with ``config`` (:class:`core.qat.FinetuneConfig`'s fields): what
+    ``qftune finetune --json`` prints, the run log (its ``session_out`` is M_qat.qft). A run of the same
+    options after a cancel resumes from its backup."""
+    from core.workflows.finetune import finetune as _finetune
 
-    s = load_session(session)
-    check_finetune_outputs(session, s.model_path, out)
-    return _finetune(s, FinetuneConfig(**config), out, progress=progress)
+    return _finetune(session, config, out, progress=progress).to_dict()
 
 
 def export(progress, model_path: str, tensors, ranges: dict, out: str, weights: str = "per-channel",

@@ -23,6 +23,7 @@ compare mode accuracy     :func:`core.workflows.export.export_and_evaluate`
 deploy (phone)            :func:`core.workflows.deploy.deploy`
 weight view / weights     :func:`core.workflows.weights.read_weights`
 train                     :func:`core.workflows.train.train`
+finetune (QAT)            :func:`core.workflows.finetune.finetune`
 autotune                  :func:`core.workflows.autotune.autotune`
 ========================  ==========================================
 

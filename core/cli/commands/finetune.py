@@ -69,22 +69,19 @@ def register(sub):
 
 
 def run(args) -> int:
-    from ...qat import FinetuneConfig, finetune
-    from ...qat.config import check_finetune_outputs
+    from ...qat import FinetuneConfig
     from ...training.callbacks import NonFiniteError
     from ...training.strategy import StrategyError
-    from ...workflows.inputs import load_session
+    from ...workflows.finetune import finetune
     from ..progressbar import TextProgress
 
-    session = load_session(args.session, args.model)
-    check_finetune_outputs(args.session, session.model_path, args.out, args.force)
     config = FinetuneConfig(data=args.data, data_path=args.path, epochs=args.epochs,
                             steps_per_epoch=args.steps_per_epoch, batch_size=args.batch_size, learning_rate=args.lr,
                             ranges=args.ranges, weights=args.weights, strategy=args.strategy, recipe=args.recipe,
                             limit=args.limit, seed=args.seed, augment=args.augment)
     bar = TextProgress("finetune")
     try:
-        log = finetune(session, config, args.out, progress=bar)
+        log = finetune(args.session, config, args.out, model=args.model, force=args.force, progress=bar).to_dict()
     except (NonFiniteError, StrategyError) as exc:
         bar.close()
         print(f"\nqftune finetune: error: {exc}", file=sys.stderr)
