@@ -11,7 +11,7 @@ import pytest
 def test_workflows_granularities_and_method_list_import_without_tensorflow():
     code = ("import sys, core.workflows.calibrate, core.workflows.export, core.workflows.evaluate, "
             "core.workflows.compare, core.workflows.sensitivity, core.workflows.equalize, core.workflows.inputs, "
-            "core.workflows.train\n"
+            "core.workflows.train, core.workflows.finetune\n"
             "from core.quant.granularity import GRANULARITIES\nfrom core.choosers import METHODS\n"
             "import core.cli.commands.export, core.cli.commands.sensitivity\n"
             "print(GRANULARITIES, list(METHODS), sorted(m for m in sys.modules if m.split('.')[0] in "
