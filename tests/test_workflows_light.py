@@ -99,3 +99,21 @@ def test_train_workflow_refuses_outputs_before_any_work(tmp_path):
     with pytest.raises(OutputError, match=r"m\.log\.json already exists"):
         train(str(tmp_path / "m.keras"), {"data": "embedded"})
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.log.json"]
+
+
+def test_train_workflow_names_a_session_at_out_and_force_never_writes_a_model_into_it(tmp_path):
+    """``train --out s.qft`` where s.qft is a session: the error says what the file is (and that --force
+    would be needed); with --force the .keras rule still refuses, so the session is never replaced by a
+    Keras model."""
+    from core.outputs import OutputError
+    from core.workflows.train import train
+
+    session = tmp_path / "s.qft"
+    session.write_text('{"format": "qftune-session", "version": 1}')
+    before = session.read_bytes()
+    with pytest.raises(OutputError, match=r"s\.qft.*--force"):
+        train(str(session), {"data": "embedded"})
+    with pytest.raises(ValueError, match=r"--out .*s\.qft: the trained model is written as a \.keras file \(got \.qft\)"):
+        train(str(session), {"data": "embedded"}, force=True)
+    assert session.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.qft"]

@@ -50,16 +50,18 @@ def train_config(**options):
 
 def check_out(out, resume: bool = False, force: bool = False) -> Path:
     """``--out MODEL.keras`` and the files written beside it (checkpoint, log, backup folder), checked
-    before any work: a .keras file, none of them another kind of file (unless ``force``)."""
+    before any work: none of them another kind of file (unless ``force``), and a .keras file."""
     from ..training.config import check_output_files
 
     if not out:
         raise ValueError("--out: give the model file to write, MODEL.keras")
     out = Path(out)
+    # What is already there first: a session (or any file of another kind) at --out is named as such,
+    # and never replaced without --force; then the output's own kind.
+    check_output_files(out, resume, force)
     if out.suffix != ".keras":
         raise ValueError(f"--out {out}: the trained model is written as a .keras file "
                          f"(got {out.suffix or 'no suffix'})")
-    check_output_files(out, resume, force)
     return out
 
 
