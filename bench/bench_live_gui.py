@@ -91,11 +91,13 @@ def main() -> None:
         starts.append(panel.shown["recomputed_from"])
     t = np.asarray(times)
     memory = engine_memory_mb()
-    stops = [supersede_once(app, panel, plan, names, wait) for _ in range(args.supersede)]
+    tried = [supersede_once(app, panel, plan, names, wait) for _ in range(args.supersede)]
+    stops = [s for s in tried if s is not None]
     out = {"cpus": os.cpu_count(), "load_average_before": [round(v, 2) for v in load_before],
            "load_average_after": [round(v, 2) for v in os.getloadavg()], "engine_memory_mb": memory,
            "superseded_stop_s": [round(v, 3) for v in stops],
            "superseded_stop_max_s": round(max(stops), 3) if stops else None,
+           "superseded_not_measured": len(tried) - len(stops),
            "session": Path(args.session).name, "live_images": args.images,
            "segments": panel.live.info.get("segments"), "open_to_first_figures_s": round(build_s, 2),
            "edits": len(t), "release_to_figures_median_s": round(float(np.median(t)), 3),
@@ -121,23 +123,24 @@ def engine_memory_mb() -> dict:
     return out
 
 
-def supersede_once(app, panel, plan, names, wait) -> float:
+def supersede_once(app, panel, plan, names, wait) -> float | None:
     """An edit at the shallowest tensor (the whole network re-runs), superseded mid-computation by an
-    edit at the deepest: seconds from the superseding edit to the first job's end (the engine stopped)."""
+    edit at the deepest: seconds from the superseding edit to the first job's end (the engine stopped);
+    None when the first job ended before the newer edit reached it (nothing to measure)."""
     live = panel.live
     first = names[0]
     app.state.select(first)
     app.window.tensor_panel.commit(plan[first].min, 0.9 * plan[first].max)
     wait(lambda: live.runner.current is not None and getattr(live.runner.current, "live_kind", "") == "edit")
     job = live.runner.current
-    deadline = time.perf_counter() + 0.3            # well inside the computation
+    deadline = time.perf_counter() + 0.1            # inside the computation (a whole re-run: 0.3-1 s)
     while time.perf_counter() < deadline:
         from PySide6.QtWidgets import QApplication
 
         QApplication.processEvents()
         time.sleep(0.001)
     if job.status != "running":
-        return 0.0
+        return None                                 # it ended before it could be superseded: not measured
     ended = []
     job.ended.connect(lambda _s: ended.append(time.perf_counter()))
     last = names[-1]
@@ -145,9 +148,9 @@ def supersede_once(app, panel, plan, names, wait) -> float:
     t = time.perf_counter()
     app.window.tensor_panel.commit(plan[last].min, 0.9 * plan[last].max)
     wait(lambda: bool(ended))
-    assert job.status == "cancelled", job.status
+    cancelled = job.status == "cancelled"          # else it finished before the newer edit reached it
     wait(lambda: not panel.greyed and panel.live.status == "ready")
-    return ended[0] - t
+    return ended[0] - t if cancelled else None
 
 
 if __name__ == "__main__":
