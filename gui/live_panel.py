@@ -65,6 +65,12 @@ def step_tooltip(index: int, description: str, f: dict | None, extra=()) -> str:
     return "\n".join([head] + [lines[k] for k in ("agreement", "top1", "sqnr") if lines[k]] + list(extra))
 
 
+def breakable(name: str) -> str:
+    """A tensor name that a word-wrapping label may break after its '_' and '.' (zero-width spaces): the
+    keras.applications names ('expanded_conv_depthwise_relu') are wider than the panel."""
+    return name.replace("_", "_\u200b").replace(".", ".\u200b")
+
+
 class LivePanel(QWidget):
     def __init__(self, state, app_runner=None, parent=None):
         super().__init__(parent)
@@ -114,6 +120,10 @@ class LivePanel(QWidget):
         self.plot.addItem(self.points)
         self.current = pg.ScatterPlotItem(size=14, pen=pg.mkPen("#d62728", width=2), brush=None)
         self.plot.addItem(self.current)
+        for lab in (self.title, self.source, *self.labels.values(), self.status, self.check):
+            # a long unbreakable word (a keras.applications tensor name) must wrap or clip inside its label,
+            # not widen the panel's layout past the panel (which cut off the history plot's right side)
+            lab.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 0, 0, 0)
         lay.addWidget(self.title)
@@ -177,7 +187,7 @@ class LivePanel(QWidget):
         status = live.message
         if live.status == "ready" and live.figures is not None:
             f = live.figures
-            where = f.get("recomputed_from") or "—"
+            where = breakable(f.get("recomputed_from") or "—")
             status = f"computed from {where} on, in {f.get('seconds', 0):.2f} s"
         elif live.pending and live.status not in ("no-data", "refused", "error"):
             status = "re-scoring…" if live.status != "building" else live.message

@@ -147,3 +147,40 @@ def test_a_session_whose_data_no_longer_resolves_asks_for_data(make_main_window,
     f = wait_figures(qtbot, panel, timeout=180_000)
     assert f["n_images"] == LIVE_IMAGES and "embedded" in panel.source.text() and not panel.ask.isVisible()
     assert not app.errors, close_errors(app)
+
+
+def _long_named_session(d: Path) -> Path:
+    """A tiny model whose first tensor has a keras.applications-long name, calibrated on the embedded set."""
+    import keras
+
+    from core.calibrate import calibrate
+
+    keras.utils.set_random_seed(0)
+    inp = keras.Input((28, 28, 1), name="image")
+    x = keras.layers.Conv2D(4, 3, padding="same", activation="relu", name="expanded_conv_depthwise_relu_stem")(inp)
+    x = keras.layers.GlobalAveragePooling2D(name="gap")(x)
+    out = keras.layers.Dense(10, name="logits")(x)
+    keras.Model(inp, out, name="long_names").save(d / "long_names.keras")
+    calibrate(str(d / "long_names.keras"), "embedded", per_class=1).save(d / "long_names.qft")
+    return d / "long_names.qft"
+
+
+def test_a_long_tensor_name_wraps_inside_the_live_panel_at_1240x740(make_main_window, tmp_path, qtbot):
+    """Under Xvfb at 1280x800 (the window fitted to 1240x740) an edit of a keras.applications-long tensor made
+    the status line ('computed from Conv1..expanded_conv_depthwise_relu on') one unbreakable word wider than
+    the live panel: it was cut off at the window's edge. The name now wraps after its '_' and '.'."""
+    app, panel = open_with_live_set(make_main_window, qtbot, _long_named_session(tmp_path), n_images=50)
+    app.window.resize(1240, 740)
+    app.window.fit_layout()
+    plan, view = app.state.plan, app.window.tensor_panel.view
+    name = "expanded_conv_depthwise_relu_stem"
+    app.state.select(name)
+    type_into(qtbot, view.max_edit, f"{0.5 * plan[name].max:.4f}")
+    f = wait_figures(qtbot, panel)
+    assert f["recomputed_from"].startswith(name)
+    qtbot.waitUntil(lambda: name in panel.status.text().replace("\u200b", ""))
+    # every line of the status fits its label: a word-wrapping label's minimum width is its widest unbreakable
+    # piece (461 px for this name before; clipped at the panel's 219 px, 'expanded_conv_depthwise_r')
+    assert panel.status.minimumSizeHint().width() <= panel.status.width(), (panel.status.minimumSizeHint(),
+                                                                           panel.status.width())
+    assert not app.errors, close_errors(app)
