@@ -9,6 +9,9 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The window's engine helper runs at nice 10 so the UI keeps the CPU; here two test workers share the
+# cores, and a niced helper would leave every GUI test waiting behind the other worker.
+os.environ.setdefault("QFTUNE_ENGINE_NICE", "0")
 
 
 @pytest.fixture(scope="session")
