@@ -1,6 +1,7 @@
-"""Jobs > Fine-tune… (issue 24) on the tiny QF session: a run cancelled in its second epoch keeps its backup and
-writes nothing, the same options run again resume from it, and the finished run's M_qat.qft opens from the
-prompt; options the CLI refuses are named in the dialog, which stays open, and nothing runs."""
+"""Jobs > Fine-tune… (issue 24) on the tiny tied session (conv, concat, max-pool, dense in one small model): a
+run cancelled in its second epoch keeps its backup and writes nothing, the same options run again resume from
+it, and the finished run's M_qat.qft opens from the prompt; options the CLI refuses are named in the dialog,
+which stays open, and nothing runs."""
 
 from __future__ import annotations
 
@@ -33,14 +34,15 @@ def _run(qtbot, dlg) -> None:
 
 
 def _fill(qtbot, dlg, out) -> None:
-    for key, text in (("epochs", "2"), ("steps_per_epoch", "60"), ("batch_size", "8"), ("lr", "0.001"),
+    # the tiny tied model: a step costs milliseconds, so an epoch of 200 steps leaves time to press Cancel
+    for key, text in (("epochs", "2"), ("steps_per_epoch", "200"), ("batch_size", "8"), ("lr", "0.001"),
                       ("out", str(out))):
         _type(qtbot, dlg, key, text)
 
 
 def test_finetune_cancelled_resumes_from_its_backup_and_opens_the_result(make_main_window, session_copy, tmp_path,
                                                                           qtbot):
-    app = make_main_window(str(session_copy("qf")))
+    app = make_main_window(str(session_copy("tied")))
     dlg = _open_dialog(app)
     assert dlg.values()["session"] == app.state.path and dlg.values()["data"] == "embedded"
     out = tmp_path / "tiny_qat.keras"
