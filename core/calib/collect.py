@@ -194,12 +194,14 @@ def _update_numpy(probe, tensors, hists, x, rows, where, all_tensors=None) -> No
     """The reference path: activations to numpy, :meth:`Histogram.update` on each."""
     order = [t for t in (all_tensors or tensors) if t.op != "INPUT"]
     wanted = {t.name for t in tensors}
-    outs = probe.predict_on_batch(x)
-    if not isinstance(outs, (list, tuple)):
-        outs = [outs]
     for t in tensors:
         if t.op == "INPUT":
             hists[t.name].update(x[:rows], where=where(t))
+    if all(t.op == "INPUT" for t in tensors):     # the input alone needs no forward pass
+        return
+    outs = probe.predict_on_batch(x)
+    if not isinstance(outs, (list, tuple)):
+        outs = [outs]
     for t, out in zip(order, outs, strict=True):
         if t.name in wanted:
             hists[t.name].update(np.asarray(out)[:rows], where=where(t))

@@ -73,9 +73,11 @@ class GraphStats:
         self.bins = int(bins)
         self.names = [t.name for t in tensors]
         self.is_input = [t.op == "INPUT" for t in tensors]
-        # values never negative (images in [0, 1], ReLU/ReLU6 outputs): the grid starts at 0, so the
-        # subtraction of lo is skipped (x - 0 == x); checked per batch, a non-zero lo goes to numpy
-        self.from_zero = np.array([t.op == "INPUT" or t.activation in ("relu", "relu6") for t in tensors])
+        # values never negative (ReLU/ReLU6 outputs): the grid starts at 0, so the subtraction of lo is
+        # skipped (x - 0 == x); checked per batch, a non-zero lo goes to numpy. Not the model input: its
+        # range is the input convention's ([-1, 1] for keras.applications MobileNets), and a [-1, 1] input
+        # taken for [0, 1] sent every batch through the numpy path, a second forward pass (3x slower)
+        self.from_zero = np.array([t.op != "INPUT" and t.activation in ("relu", "relu6") for t in tensors])
         self.traces = 0
         k = len(tensors)
         input_shape = tuple(model.input_shape)
