@@ -86,7 +86,8 @@ DEAD = _dead_display()
     (("gui",), {"DISPLAY": None, "WAYLAND_DISPLAY": None, "QT_QPA_PLATFORM": None}),
     ((), {"DISPLAY": DEAD, "WAYLAND_DISPLAY": None, "QT_QPA_PLATFORM": None}),     # bare qftune
     (("gui",), {"QT_QPA_PLATFORM": "bogus"}),
-], ids=["display-unset", "display-dead", "platform-bogus"])
+    (("my_session.qft",), {"DISPLAY": None, "WAYLAND_DISPLAY": None, "QT_QPA_PLATFORM": None}),  # qftune S.qft
+], ids=["display-unset", "display-dead", "platform-bogus", "qftune-session-file"])
 def test_the_gui_without_a_usable_display_says_so_and_what_to_do(args, env):
     out = run_process(*args, env=env, timeout=120)
     err = clean_error(out, "make run", "qftune demo", "QT_QPA_PLATFORM=offscreen")     # not SIGABRT (134)
@@ -97,6 +98,19 @@ def test_the_gui_without_a_usable_display_says_so_and_what_to_do(args, env):
         assert f"no X server answers on DISPLAY={DEAD}" in err
     else:
         assert "no display (DISPLAY and WAYLAND_DISPLAY are not set)" in err
+
+
+def test_qftune_with_a_file_opens_it_in_the_gui_and_a_mistyped_command_is_still_refused():
+    """``qftune S.qft`` is ``qftune gui S.qft`` (before: "invalid choice: 'S.qft'"); a word that names no
+    command and no session or model file stays an error naming the commands."""
+    from core.cli import implied_gui
+
+    commands = {"gui", "calibrate", "export"}
+    assert implied_gui(["s.qft"], commands) == ["gui", "s.qft"]
+    assert implied_gui(["--verbose", "m.keras"], commands) == ["--verbose", "gui", "m.keras"]
+    assert implied_gui(["calibrate", "m.keras"], commands) == ["calibrate", "m.keras"]
+    out = run_process("calibrat", "m.keras", timeout=120)
+    assert out.returncode == 2 and "invalid choice: 'calibrat'" in out.stderr, out.stderr
 
 
 # ---- model cards ---------------------------------------------------------------------------------

@@ -37,9 +37,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+OPENABLE = (".qft", ".keras", ".h5")
+
+
+def implied_gui(argv: list[str], commands) -> list[str]:
+    """``qftune S.qft`` (or a model) means ``qftune gui S.qft``, as ``napari FILE`` opens a viewer: a first
+    argument that is no command but names a session or model (by its suffix, or an existing folder such as a
+    SavedModel) gets ``gui`` in front. Anything else is left for argparse to refuse by name."""
+    from pathlib import Path
+
+    first = next((i for i, a in enumerate(argv) if not a.startswith("-")), None)
+    if first is None or argv[first] in commands:
+        return argv
+    target = Path(argv[first])
+    if target.suffix.lower() in OPENABLE or target.is_dir():
+        return [*argv[:first], "gui", *argv[first:]]
+    return argv
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    args = parser.parse_args(implied_gui(sys.argv[1:] if argv is None else list(argv), sub.choices))
     if sys.stdout is None:           # started with stdout closed (``qftune ranges S >&-``)
         if sys.stderr is not None:
             print(f"qftune {args.command or 'gui'}: error: standard output is closed; give it a file or a pipe "
