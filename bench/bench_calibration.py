@@ -1,7 +1,7 @@
 """Calibration cost against a plain float forward pass over the same images; prints JSON.
 
     python bench/bench_calibration.py [--model M.keras] [--images 100] [--batch-size 32] [--repeat 7]
-    python bench/bench_calibration.py --size 224 [--images 128] [--repeat 3]
+    python bench/bench_calibration.py --size 224 [--images 128] [--repeat 3] [--keras-app mobilenet_v2]
 
 The float baseline is ``model(x, training=False)`` in one ``tf.function`` with the same
 input signature as the calibration graph (batch dimension free, so neither pads the
@@ -41,6 +41,9 @@ def main() -> None:
     ap.add_argument("--numpy", action="store_true", help="also time the reference numpy path")
     ap.add_argument("--size", type=int, default=None, choices=[224],
                     help="224: MobileNetV2 1.0 at 224x224x3 on real JPEGs instead of the 28-px model")
+    ap.add_argument("--keras-app", default=None, choices=["mobilenet_v2", "mobilenet_v3_large"],
+                    help="with --size 224: keras.applications' model (weights=None, 1,000 logits, its own input "
+                         "convention) instead of qftune's MobileNetV2")
     args = ap.parse_args()
 
     import numpy as np
@@ -60,8 +63,20 @@ def main() -> None:
         from core.models.convention import PIXEL_01
         from core.models.loading import load_model
 
-        keras_path, _ = mobilenet_v2_224()
-        model, name = load_model(keras_path), f"{keras_path.name} (qftune MobileNetV2 1.0, 224x224x3, 1000 classes)"
+        convention = PIXEL_01
+        if args.keras_app:
+            import keras
+
+            from core.models.convention import detect_convention
+
+            build = {"mobilenet_v2": keras.applications.MobileNetV2,
+                     "mobilenet_v3_large": keras.applications.MobileNetV3Large}[args.keras_app]
+            model = build(weights=None, input_shape=(224, 224, 3), classifier_activation=None)
+            name = f"keras.applications {args.keras_app} (weights=None, 224x224x3, 1000 logits)"
+            convention = detect_convention(model)
+        else:
+            keras_path, _ = mobilenet_v2_224()
+            model, name = load_model(keras_path), f"{keras_path.name} (qftune MobileNetV2 1.0, 224x224x3, 1000 classes)"
     elif path:
         from core.models.loading import load_model
 
@@ -74,7 +89,7 @@ def main() -> None:
     bs = args.batch_size
     if args.size:
         root, _ = link_tree(f"tree_bench_calib_{args.images}", 1, args.images)
-        batches = [x for x, _ in load_dataset(f"folder:{root}").batches(224, 3, PIXEL_01, bs)]
+        batches = [x for x, _ in load_dataset(f"folder:{root}").batches(224, 3, convention, bs)]
         images = np.concatenate(batches)
     else:
         ds = load_dataset("embedded", "train")
@@ -118,7 +133,8 @@ def main() -> None:
     p, c = min(plain_t), min(calib_t)
     best = metas[int(np.argmin(calib_t))]
     out = {
-        "bench": "calibration", "model": name, "tensors": len(tensors), "images": len(images), "batch_size": bs,
+        "bench": "calibration", "model": name, "input_convention": convention.name if args.size else None,
+        "tensors": len(tensors), "images": len(images), "batch_size": bs,
         "float_forward_s": p, "calibration_s": c, "ratio": c / p, "goal_ratio": 2.0,
         "calibration_graph_part_s": best["forward_s"], "calibration_numpy_bookkeeping_s": best["stats_s"],
         "recounts": best["recounts"], "numpy_fallbacks": best["numpy_fallbacks"],
