@@ -9,7 +9,8 @@ with qftune's exporter) -- keras.applications layers are not exported on this br
 
 For each N a child process runs ``core.evaluate.evaluate`` (the code behind ``qftune
 evaluate``) on N files; its peak RSS is ``ru_maxrss`` from ``wait4`` and its throughput
-is N / the evaluate call's seconds. The baseline child decodes ``--bare`` images up front
+is N / the evaluate call's seconds (TensorFlow imported before it, its import time reported apart:
+the bare loop's imports and set-up are not timed either). The baseline child decodes ``--bare`` images up front
 (PIL, resized, int8), then times a bare loop of ``set_tensor`` + ``invoke`` over them with
 the same thread count. Both children also report CPU time per image (the machine may be
 shared; then wall-clock ratios mostly measure the other load). Targets (issue 9): peak RSS < 2.5 GB and flat in N; evaluate's
@@ -32,6 +33,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 def child_eval(tflite: str, root: str, n: int, threads: int) -> None:
+    t0 = time.perf_counter()
+    import tensorflow  # noqa: F401  (imported once per process: timed apart, as the bare loop's imports are)
+
+    tf_import_s = time.perf_counter() - t0
     from core.workflows.evaluate import evaluate
 
     # The tree has 10 class folders and the model 1,000 outputs: a --class-map file names the
@@ -44,7 +49,7 @@ def child_eval(tflite: str, root: str, n: int, threads: int) -> None:
     secs, cpu = time.perf_counter() - t0, time.process_time() - c0
     print(json.dumps({"n_images": r.n_images, "seconds": secs, "images_per_s": r.n_images / secs,
                       "cpu_ms_per_image": cpu / r.n_images * 1000, "latency_ms_median": r.latency_ms_median,
-                      "top1": r.top1}))
+                      "top1": r.top1, "tf_import_s": tf_import_s}))
 
 
 def child_bare(tflite: str, root: str, n: int, threads: int) -> None:
@@ -105,7 +110,8 @@ def main() -> None:
         res, rss, wall = run_child(me + ["--child", "eval", "--n", str(n)])
         ratio = (1 / res["images_per_s"]) / (1 / bare["images_per_s"])
         runs.append({"n_images": res["n_images"], "peak_rss_mb": round(rss, 1), "wall_s": round(wall, 1),
-                     "evaluate_s": round(res["seconds"], 1), "images_per_s": round(res["images_per_s"], 2),
+                     "evaluate_s": round(res["seconds"], 1), "tf_import_s": round(res["tf_import_s"], 1),
+                     "images_per_s": round(res["images_per_s"], 2),
                      "time_per_image_vs_bare": round(ratio, 3), "latency_ms_median": round(res["latency_ms_median"], 2),
                      "cpu_ms_per_image": round(res["cpu_ms_per_image"], 2),
                      "load_avg_after": os.getloadavg()[0]})
