@@ -125,7 +125,7 @@ class LivePanel(QWidget):
             # not widen the panel's layout past the panel (which cut off the history plot's right side)
             lab.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
         lay = QVBoxLayout(self)
-        lay.setContentsMargins(4, 0, 0, 0)
+        lay.setContentsMargins(4, 0, 6, 0)     # a little air between the history plot and the window edge
         lay.addWidget(self.title)
         lay.addWidget(self.source)
         for lab in self.labels.values():
