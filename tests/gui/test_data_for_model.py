@@ -24,7 +24,7 @@ def _with_data(path, spec):
 def test_evaluate_compare_and_sensitivity_default_to_the_sessions_own_data(make_main_window, session_copy, qtbot,
                                                                             spec, expected):
     app = make_main_window(str(_with_data(session_copy("qf"), spec)))
-    for entry in ("E&valuate", "C&ompare", "&Sensitivity"):
+    for entry in ("E&valuate…", "C&ompare…", "&Sensitivity…"):
         click_menu(qtbot, app.window, "&Jobs", entry)
         dlg = app.dialog
         assert dlg is not None and dlg.values()["data"] == expected, entry
@@ -35,7 +35,7 @@ def test_evaluate_compare_and_sensitivity_default_to_the_sessions_own_data(make_
 def test_a_session_calibrated_on_the_embedded_set_is_evaluated_on_its_eval_split(make_main_window, gui_sessions,
                                                                                   qtbot):
     app = make_main_window(str(gui_sessions["qf"]))
-    click_menu(qtbot, app.window, "&Jobs", "E&valuate")
+    click_menu(qtbot, app.window, "&Jobs", "E&valuate…")
     assert app.dialog.values()["data"] == "embedded:eval"
     app.dialog.close()
 

@@ -14,7 +14,7 @@ from core.compare import sqnr_of
 
 
 def _evaluate(qtbot, app, model, reference):
-    click_menu(qtbot, app.window, "&Jobs", "E&valuate")
+    click_menu(qtbot, app.window, "&Jobs", "E&valuate…")
     dlg = app.dialog
     for key, value in (("model", str(model)), ("reference", str(reference) if reference else "")):
         edit = dlg.widgets[key].edit
@@ -32,7 +32,7 @@ def test_float_and_int8_latency_come_from_one_runtime_and_say_which(make_main_wi
     int8, flt = qf_tflite, qf_float_twin                               # what Export writes: int8 + float twin
     app = make_main_window(str(session_copy("qf")))
     app.last_export, app.last_float_export = str(int8), str(flt)        # as after an Export
-    click_menu(qtbot, app.window, "&Jobs", "E&valuate")
+    click_menu(qtbot, app.window, "&Jobs", "E&valuate…")
     assert app.dialog.values()["reference"] == str(flt)                 # the float twin by default
     app.dialog.reject()
 
@@ -50,7 +50,7 @@ def test_float_and_int8_latency_come_from_one_runtime_and_say_which(make_main_wi
 
 
 def _compare(qtbot, app, tflite):
-    click_menu(qtbot, app.window, "&Jobs", "C&ompare")
+    click_menu(qtbot, app.window, "&Jobs", "C&ompare…")
     dlg = app.dialog
     dlg.set_value("tflite", str(tflite))
     dlg.set_value("images", 2)
@@ -86,7 +86,7 @@ def test_charts_label_sparsely_tooltip_every_bar_clip_outliers_and_clear_on_swit
     assert "off scale" in caption.full_text() and "145 dB" in caption.full_text()
 
     # sensitivity: the image count and the binomial noise band
-    click_menu(qtbot, app.window, "&Jobs", "&Sensitivity")
+    click_menu(qtbot, app.window, "&Jobs", "&Sensitivity…")
     app.dialog.set_value("limit", 20)
     click_run(qtbot, app.dialog)
     wait_jobs(qtbot, app)

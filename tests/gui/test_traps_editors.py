@@ -109,7 +109,7 @@ def test_measured_sqnr_is_marked_stale_after_an_edit_and_fresh_after_undo(make_m
     from gui.layer_table import COL
 
     app = _open(make_main_window, session_copy("qf"), qtbot)
-    click_menu(qtbot, app.window, "&Jobs", "C&ompare")
+    click_menu(qtbot, app.window, "&Jobs", "C&ompare…")
     dlg = app.dialog
     dlg.set_value("tflite", str(qf_tflite))
     dlg.set_value("images", 4)

@@ -14,7 +14,7 @@ def test_job_dialogs_show_paths_and_say_no_limit_alike(make_main_window, gui_ses
     app = make_main_window(str(gui_sessions["qf"]))
     long_path = "/home/someone/projects/conference-demo/exports/mobilenet_v2_224_imagenet_int8.tflite"
     app.last_export = long_path
-    for entry, field in (("E&valuate", "model"), ("C&ompare", "tflite")):
+    for entry, field in (("E&valuate…", "model"), ("C&ompare…", "tflite")):
         click_menu(qtbot, app.window, "&Jobs", entry)
         dlg = app.dialog
         edit = dlg.widgets[field].edit
@@ -23,7 +23,7 @@ def test_job_dialogs_show_paths_and_say_no_limit_alike(make_main_window, gui_ses
         assert edit.width() > edit.fontMetrics().horizontalAdvance(long_path) * 0.75, (entry, edit.width())
         dlg.close()
         qtbot.waitUntil(lambda: app.dialog is None, timeout=3000)
-    for entry in ("E&valuate", "&Sensitivity", "&Calibrate…"):
+    for entry in ("E&valuate…", "&Sensitivity…", "&Calibrate…"):
         click_menu(qtbot, app.window, "&Jobs", entry)
         assert app.dialog.widgets["limit"].text() == "no limit", entry
         app.dialog.close()
