@@ -121,8 +121,8 @@ class LivePanel(QWidget):
         self.current = pg.ScatterPlotItem(size=14, pen=pg.mkPen("#d62728", width=2), brush=None)
         self.plot.addItem(self.current)
         for lab in (self.title, self.source, *self.labels.values(), self.status, self.check):
-            # a long unbreakable word (a keras.applications tensor name) must wrap or clip inside its label,
-            # not widen the panel's layout past the panel (which cut off the history plot's right side)
+            # a long unbreakable word (a path, a tensor name) is clipped inside its label rather than
+            # raising the panel's minimum width past the place the window gives it
             lab.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 0, 6, 0)     # a little air between the history plot and the window edge
