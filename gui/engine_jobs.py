@@ -61,6 +61,35 @@ def evaluate(progress, model: str, reference: str | None, data: str, limit: int 
     return evaluate_float_and_int8(model, reference, data, limit, threads, progress=progress)
 
 
+def evaluate_plan(progress, session_file: str, model_path: str, label: str, reference: str | None, data: str,
+                  limit: int | None, threads: int, weights: str = "per-channel") -> dict:
+    """Evaluate with no int8 file: the window's current plan, written by the window to ``session_file`` (a
+    temporary copy, removed here), through the simulated int8 model, beside its float ``reference``. The int8
+    side is what ``qftune evaluate S.qft --json`` prints (``"simulated": true``, no latency), named ``label``."""
+    import os
+    from pathlib import Path
+
+    from core.workflows.evaluate import evaluate as _evaluate
+    from core.workflows.simulate import evaluate_session
+
+    try:
+        out = {}
+        if reference:
+            out["float"] = _evaluate(reference, data, limit, threads, progress=progress.sub(0.0, 0.5, 1.0)).to_dict()
+        out["int8"] = evaluate_session(session_file, data=data, limit=limit, weights=weights, model_path=model_path,
+                                       threads=threads,
+                                       progress=progress.sub(0.5 if reference else 0.0, 0.5 if reference else 1.0,
+                                                             1.0)).to_dict()
+        out["int8"]["model"] = label
+        return out
+    finally:
+        Path(session_file).unlink(missing_ok=True)
+        try:
+            os.rmdir(Path(session_file).parent)       # the temporary folder the window made for it
+        except OSError:
+            pass
+
+
 def compare(progress, model_path: str, tensors, tflite: str, data: str, images: int) -> dict:
     """``qftune compare --json``'s document (``CompareResult.to_dict()``: a row per tensor, worst first,
     ``n_images``); :func:`core.compare.sqnr_of` reads its SQNR per tensor."""

@@ -262,6 +262,9 @@ class ResultsPanel(QWidget):
             if comparable:
                 text += (f"; latency {rows[1]['latency_ms_median']:.2f} vs {rows[0]['latency_ms_median']:.2f} ms, "
                          f"both {runtimes[1]}")
+            if rows[1].get("simulated"):
+                text += (f"; int8 is {rows[1].get('model')}, {rows[1].get('weights')} weights: nothing exported, "
+                         "no latency")
             self.summary.setText(text)
 
     def _results_changed(self, kind: str) -> None:

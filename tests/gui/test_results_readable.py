@@ -126,3 +126,43 @@ def test_row_colours_follow_the_shown_sqnr_with_a_legend(make_main_window, sessi
         for col in ("name", "sqnr", "min"):
             assert model.index(r, COL[col]).data(Qt.BackgroundRole).color() == sqnr_colour(est)
         assert model.index(r, COL["measured"]).data(Qt.BackgroundRole).color() == sqnr_colour(measured[name])
+
+
+@pytest.mark.timeout(300)
+def test_evaluate_without_an_int8_file_scores_the_current_plan_simulated_as_the_cli_does(make_main_window,
+                                                                                         session_copy, qtbot):
+    """Jobs > Evaluate… with the int8 model left empty scores the window's current plan, unsaved edits included,
+    through the simulated int8 model: the figures ``qftune evaluate S.qft --json`` prints for the same plan."""
+    import json
+
+    from cli_kit import run
+
+    path = session_copy("qf")
+    app = make_main_window(str(path))
+    plan = app.state.plan
+    name = next(n for n in plan.names[1:] if not plan[n].locked and plan[n].max > 0)
+    app.state.select(name)
+    app.window.tensor_panel.commit(plan[name].min, 0.05 * plan[name].max)       # an edit, not saved
+    assert app.state.dirty
+    click_menu(qtbot, app.window, "&Jobs", "E&valuate…")
+    dlg = app.dialog
+    assert dlg.values()["model"] is None                        # nothing exported: the current plan
+    dlg.widgets["limit"].setValue(40)
+    click_run(qtbot, dlg)
+    wait_jobs(qtbot, app)
+    assert not app.errors, close_errors(app)
+    shown = app.state.results["evaluate"]["int8"]
+    assert shown["simulated"] and shown["model"] == "qf.qft: the current plan (simulated)"
+    table = app.window.results.accuracy
+    assert table.item(1, 4).text() == "simulated int8" and table.item(1, 2).text() == "–"
+    assert "nothing exported" in app.window.results.summary.text()
+
+    edited = path.with_name("edited.qft")                        # the CLI on the same plan, saved
+    app.state.session.save(edited)
+    r = run("evaluate", edited, "--data", "embedded:eval", "--limit", "40", "--json")
+    assert r.returncode == 0, r.stderr
+    cli = json.loads(r.stdout)
+    assert cli["simulated"] and (cli["top1"], cli["top5"], cli["n_images"]) == \
+        (shown["top1"], shown["top5"], shown["n_images"])
+    untouched = json.loads(run("evaluate", path, "--data", "embedded:eval", "--limit", "40", "--json").stdout)
+    assert untouched["top1"] != shown["top1"] or untouched["top5"] != shown["top5"]   # the edit was scored
