@@ -14,9 +14,10 @@ class EvaluateDialog(OptionsDialog):
     fields = [
         Field("model", "int8 model", "open", "", "The exported int8 .tflite; empty: the current plan through the "
               "simulated int8 model (per-channel weights, nothing exported, no latency), as qftune evaluate S.qft",
-              file_filter="TFLite model (*.tflite);;All files (*)", optional=True),
+              file_filter="TFLite model (*.tflite);;All files (*)", optional=True,
+              zero_text="empty: the current plan, simulated (nothing exported)"),
         Field("reference", "Float model", "open", "", "Float model to compare with (default: the session's Keras model)",
-              file_filter="Models (*.keras *.h5 *.tflite)", optional=True),
+              file_filter="Models (*.keras *.h5 *.tflite)", optional=True, zero_text="empty: the session's Keras model"),
         Field("data", "Data", "text", "embedded:eval", "Dataset spec (test split)"),
         Field("limit", "Limit", "int", 0, "Evaluate on the first N images only (0 = no limit: all)",
               minimum=0, zero_text="no limit"),

@@ -41,7 +41,8 @@ class Field:
     maximum: float = 1e9
     file_filter: str = ""
     optional: bool = False    # text/path fields: empty means None
-    zero_text: str = ""       # int fields: what 0 means, shown instead of "0" ("auto", "all")
+    zero_text: str = ""       # what nothing means: int fields show it instead of "0" ("auto", "all"); text
+    #                           and path fields show it greyed while empty ("the current plan, simulated")
     choice_tips: dict = field(default_factory=dict)   # choice fields: choice -> its tooltip in the list
 
 
@@ -115,8 +116,10 @@ class OptionsDialog(QDialog):
         elif f.kind in ("open", "save", "dir"):
             w = _PathEdit(f.kind, f.file_filter)
             w.edit.setText("" if value is None else str(value))
+            w.edit.setPlaceholderText(f.zero_text)
         else:
             w = QLineEdit("" if value is None else str(value))
+            w.setPlaceholderText(f.zero_text)
         w.setToolTip(f.tip)
         w.setObjectName(f"field_{f.key}")
         self.widgets[f.key] = w

@@ -147,6 +147,7 @@ def test_evaluate_without_an_int8_file_scores_the_current_plan_simulated_as_the_
     click_menu(qtbot, app.window, "&Jobs", "E&valuate…")
     dlg = app.dialog
     assert dlg.values()["model"] is None                        # nothing exported: the current plan
+    assert dlg.widgets["model"].edit.placeholderText() == "empty: the current plan, simulated (nothing exported)"
     dlg.widgets["limit"].setValue(40)
     click_run(qtbot, dlg)
     wait_jobs(qtbot, app)
