@@ -11,7 +11,7 @@ tool), whose wall time, CPU time and peak RSS (``ru_maxrss`` from ``wait4``) are
 
 - ``qftune``: ``qftune calibrate MODEL --data folder:TREE --all`` (a 2048-bin histogram of every
   tensor, the greedy range search) then ``qftune export S.qft`` (BatchNorm folded, FakeQuant at the
-  chosen ranges, converted, verified bit-exact; the float twin written too), both in one process as
+  chosen ranges, converted, verified bit-exact; no float twin), both in one process as
   ``qftune`` runs them (in-process CLI, ``core.cli.main``).
 - ``tflite_converter``: ``tf.lite.TFLiteConverter.from_keras_model`` with a representative dataset of the
   same images (min/max), full int8 (``TFLITE_BUILTINS_INT8``).
@@ -57,7 +57,7 @@ print(json.dumps({{"calibrate_s": calibrate_s, "export_s": time.perf_counter() -
 """
 
 IMAGES = """
-def images(tree, dtype="float32"):
+def images(tree):
     import numpy as np
     from pathlib import Path
     from PIL import Image

@@ -69,17 +69,15 @@ def evaluate_plan(progress, session_file: str, model_path: str, label: str, refe
     import os
     from pathlib import Path
 
-    from core.workflows.evaluate import evaluate as _evaluate
+    from core.workflows.evaluate import evaluate_float_and_int8
     from core.workflows.simulate import evaluate_session
 
+    def simulated(sub):
+        return evaluate_session(session_file, data=data, limit=limit, weights=weights, model_path=model_path,
+                                threads=threads, progress=sub)
+
     try:
-        out = {}
-        if reference:
-            out["float"] = _evaluate(reference, data, limit, threads, progress=progress.sub(0.0, 0.5, 1.0)).to_dict()
-        out["int8"] = evaluate_session(session_file, data=data, limit=limit, weights=weights, model_path=model_path,
-                                       threads=threads,
-                                       progress=progress.sub(0.5 if reference else 0.0, 0.5 if reference else 1.0,
-                                                             1.0)).to_dict()
+        out = evaluate_float_and_int8(session_file, reference, data, limit, threads, progress=progress, int8=simulated)
         out["int8"]["model"] = label
         return out
     finally:

@@ -29,12 +29,13 @@ def evaluate(model: str, data: str = "embedded:eval", limit: int | None = None, 
 
 
 def evaluate_float_and_int8(model: str, reference: str | None, data: str = "embedded:eval",
-                            limit: int | None = None, threads: int = 1, progress=NULL_PROGRESS) -> dict:
+                            limit: int | None = None, threads: int = 1, progress=NULL_PROGRESS, int8=None) -> dict:
     """``{"float": EvalResult dict, "int8": EvalResult dict}`` of the int8 ``model`` and its float
-    ``reference`` (no "float" entry without one), each measured on its own."""
+    ``reference`` (no "float" entry without one), each measured on its own. ``int8(progress) -> EvalResult``
+    measures the int8 side instead of ``model`` (a session's plan through the simulation)."""
     out = {}
     if reference:
         out["float"] = evaluate(reference, data, limit, threads, progress=progress.sub(0.0, 0.5, 1.0)).to_dict()
-    out["int8"] = evaluate(model, data, limit, threads,
-                           progress=progress.sub(0.5 if reference else 0.0, 0.5 if reference else 1.0, 1.0)).to_dict()
+    sub = progress.sub(0.5 if reference else 0.0, 0.5 if reference else 1.0, 1.0)
+    out["int8"] = (int8(sub) if int8 is not None else evaluate(model, data, limit, threads, progress=sub)).to_dict()
     return out
