@@ -92,20 +92,42 @@ def mobilenet_v2_224(classes: int = 1000) -> tuple[Path, Path]:
     return keras_path, tflite_path
 
 
-def run_child(args: list[str], env=None, parse: bool = True) -> tuple[dict | str, float, float]:
-    """Run ``args``; (its last stdout line as JSON, or all stdout if not ``parse``; peak RSS in MB; wall seconds)."""
-    import subprocess
+# Forks ``argv`` from a small Python and reports its rusage: a child forked straight from this (maybe large)
+# process would report this process's RSS as its own peak (Linux keeps the larger of the pre-exec and
+# post-exec high-water marks in ru_maxrss), so a bench that built its model first measured ~3.5 GB for every tool
+_SPAWN = """
+import json, os, sys
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[2], sys.argv[2:])
+_, status, u = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as f:
+    json.dump({"rc": os.waitstatus_to_exitcode(status), "maxrss_kb": u.ru_maxrss, "cpu_s": u.ru_utime + u.ru_stime}, f)
+"""
 
-    t0 = time.perf_counter()
-    p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
-    out, err = p.stdout.read(), p.stderr.read()
-    _, status, usage = os.wait4(p.pid, 0)
-    p.returncode = os.waitstatus_to_exitcode(status)
-    wall = time.perf_counter() - t0
-    if p.returncode != 0:
-        raise RuntimeError(f"{' '.join(map(str, args))} failed ({p.returncode}):\n{err[-3000:]}")
-    run_child.cpu_s = usage.ru_utime + usage.ru_stime
+
+def run_child(args: list[str], env=None, parse: bool = True) -> tuple[dict | str, float, float]:
+    """Run ``args``; (its last stdout line as JSON, or all stdout if not ``parse``; peak RSS in MB; wall seconds).
+
+    The peak RSS and CPU time are the child's own (``wait4`` in a small launcher, see ``_SPAWN``).
+    """
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+
+    exe = args[0] if os.path.sep in args[0] else shutil.which(args[0]) or args[0]
+    with tempfile.NamedTemporaryFile("r", suffix=".json") as usage_file:
+        t0 = time.perf_counter()
+        p = subprocess.run([sys.executable, "-c", _SPAWN, usage_file.name, exe, *args[1:]],
+                           capture_output=True, env=env, text=True)
+        wall = time.perf_counter() - t0
+        usage = json.loads(usage_file.read() or "{}")
+    if p.returncode != 0 or usage.get("rc") != 0:
+        raise RuntimeError(f"{' '.join(map(str, args))} failed ({usage.get('rc', p.returncode)}):\n{p.stderr[-3000:]}")
+    run_child.cpu_s = usage["cpu_s"]
+    out = p.stdout
     if not parse:
-        return out, usage.ru_maxrss / 1024.0, wall
+        return out, usage["maxrss_kb"] / 1024.0, wall
     lines = [line for line in out.splitlines() if line.strip()]
-    return json.loads(lines[-1]) if lines else {}, usage.ru_maxrss / 1024.0, wall
+    return json.loads(lines[-1]) if lines else {}, usage["maxrss_kb"] / 1024.0, wall
