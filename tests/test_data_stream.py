@@ -194,3 +194,18 @@ def test_cancel_stops_between_batches(tmp_path, rng):
         for _ in load_dataset(f"folder:{root}").batches(16, 3, PIXEL_01, batch_size=4, progress=progress):
             pass
     assert max(d for d, _ in seen) == 4 and "images/s" in seen[-1][1] and "ETA" in seen[-1][1]
+
+
+def test_the_file_pipeline_runs_without_tf_data_autotuning_and_keeps_file_order(tmp_path, rng):
+    """tf.data's autotuning thread must finish before the iterator is freed; at the end of a pass it held
+    the caller 4-5 s in about one calibration out of three (224 px, 200 images; docs/data.md). The pipeline
+    has fixed sizes (one decoder per core, two batches ahead), so it is built without it, and the images
+    still come out in file order."""
+    shades = rng.permutation(np.arange(0, 240, 20))[:11]      # one flat colour per file: the crop keeps it
+    for i, v in enumerate(shades):
+        _save(tmp_path / "c" / f"{i:02d}.png", np.full((20, 24, 3), v, np.uint8))
+    src = load_dataset(f"folder:{tmp_path}")
+    assert src.dataset(16, 3, PIXEL_RAW, batch_size=4).options().autotune.enabled is False
+    x = _pixels(src, size=16, batch_size=4)
+    assert x.shape == (11, 16, 16, 3)
+    assert x.min(axis=(1, 2, 3)).tolist() == x.max(axis=(1, 2, 3)).tolist() == shades.astype(float).tolist()

@@ -18,7 +18,16 @@ import numpy as np
 from ..progress import NULL_PROGRESS
 from .source import BadImageError, RateMeter, check_limit, per_class_index
 
-PARALLEL_DECODE = -1   # tf.data.AUTOTUNE: about 1.5 ms of CPU per 224-px JPEG (bench/bench_eval_stream.py)
+
+def parallel_decode() -> int:
+    """Images decoded at once: one per core this process may run on (about 1.5 ms of CPU per 224-px JPEG,
+    bench/bench_eval_stream.py)."""
+    import os
+
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:       # not Linux
+        return max(1, os.cpu_count() or 1)
 
 
 class FileSource:
@@ -71,7 +80,7 @@ class FileSource:
         # no AutoGraph: these functions branch with tf.cond already, and converting them cost ~0.8 s per
         # pipeline (every evaluate, calibrate and live set over a folder)
         plain = tf.autograph.experimental.do_not_convert
-        ds = ds.map(plain(load), num_parallel_calls=PARALLEL_DECODE, deterministic=True).ignore_errors()
+        ds = ds.map(plain(load), num_parallel_calls=parallel_decode(), deterministic=True).ignore_errors()
 
         def finish(x, y, i):
             x = convention.apply(x)
@@ -81,8 +90,14 @@ class FileSource:
                 x = tf.cast(tf.clip_by_value(tf.round(x / scale) + zero_point, info.min, info.max), dtype)
             return x, y, i
 
-        ds = ds.batch(batch_size).map(plain(finish))
-        return ds.prefetch(2)
+        ds = ds.batch(batch_size).map(plain(finish)).prefetch(2)
+        # no autotuning: its optimisation thread must end before the iterator can be freed, and at the end
+        # of a pass it held the caller 4-5 s in 5 of 14 calibrations of 200 images at 224 px (py-spy: the
+        # main thread in RootDataset::Iterator's destructor; 0 of 21 without it; docs/data.md). The sizes
+        # are fixed above (one decoder per core, two batches ahead); evaluate's throughput is unchanged
+        options = tf.data.Options()
+        options.autotune.enabled = False
+        return ds.with_options(options)
 
     def batches(self, size: int, channels: int, convention, batch_size: int = 32, progress=NULL_PROGRESS,
                 quantize=None):
