@@ -182,3 +182,29 @@ def test_calibrate_and_sensitivity_on_a_subset(tmp_path, model_1000):
     assert json.loads(r.stdout)["float_top1"] == 1.0
     clean_error(run("sensitivity", session, "--data", "embedded:eval", "--limit", "8"),
                 "1000 outputs", "embedded:eval has 10 classes")
+
+
+def test_a_sessions_plan_is_evaluated_with_the_class_map_given(tmp_path, model_1000):
+    """`qftune evaluate S.qft --class-map FILE` on a folder named in the user's words: the map is used (it was
+    ignored for a session, and the refusal then asked for the --class-map it had been given), and the plan
+    scores those images exactly as on the same images in synset folders."""
+    root = _synset_tree(tmp_path / "ILSVRC2012", TEN, per_class=3)
+    (root / "train").symlink_to(root / "val")
+    session = tmp_path / "s.qft"
+    out = run("calibrate", model_1000, "--data", f"imagenet:{root}", "--out", session)
+    assert out.returncode == 0, out.stderr
+    words = {TEN[0]: "tench", TEN[1]: "goldfish", TEN[2]: "white shark"}
+    for s, word in words.items():
+        for i in range(2):
+            _save(tmp_path / "mine" / word / f"{i}.jpg", _grey(s))
+    names = [words.get(s, s) for s in KERAS]                    # line i = output i, three in the user's words
+    (tmp_path / "labels.txt").write_text("\n".join(names) + "\n")
+    folder = f"folder:{tmp_path / 'mine'}"
+    clean_error(run("evaluate", session, "--data", folder), "1000 outputs", "3 classes", "--class-map")
+    r = _evaluate(session, folder, "--class-map", tmp_path / "labels.txt")
+    assert r["simulated"] and r["n_images"] == 6
+    assert r["class_index"] == {w: KERAS.index(s) for s, w in words.items()}
+    _synset_tree(tmp_path / "same", TEN[:3])
+    same = _evaluate(session, f"imagenet:{tmp_path / 'same'}")
+    assert r["top1"] == same["top1"] and r["top5"] == same["top5"]
+    assert {words[s]: v for s, v in same["per_class"].items()} == r["per_class"]

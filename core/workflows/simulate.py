@@ -18,9 +18,10 @@ class DataMismatchError(ValueError):
     """A data set that cannot score this model (size, channels or classes), with the reason."""
 
 
-def session_data(session, data: str | None = None, path=None, skip_bad: bool = False, warn=None):
-    """(spec, test split of ``data`` or of the session's calibration data). A session whose recorded
-    spec no longer resolves is named with its spec."""
+def session_data(session, data: str | None = None, path=None, skip_bad: bool = False, warn=None,
+                 class_map: str | None = None):
+    """(spec, test split of ``data`` or of the session's calibration data, relabelled by ``class_map``, a
+    ``--class-map`` file, if given). A session whose recorded spec no longer resolves is named with its spec."""
     from ..data import load_dataset
 
     spec = data or session.calibration.get("data")
@@ -34,6 +35,10 @@ def session_data(session, data: str | None = None, path=None, skip_bad: bool = F
         raise ValueError(f"{session.path}: its data spec {spec!r} no longer resolves ({exc}); "
                          "pass --data SPEC") from None
     ds.source = spec
+    if class_map:
+        from ..data.classes import apply_class_map
+
+        ds = apply_class_map(ds, class_map)
     return spec, ds
 
 
@@ -76,16 +81,18 @@ def simulated_model(session, model=None, weights: str = "per-channel"):
 
 def evaluate_session(session_path: str, data: str | None = None, limit: int | None = None,
                      reference: str | None = None, weights: str = "per-channel", model_path: str | None = None,
-                     path=None, skip_bad: bool = False, threads: int = 1, progress=NULL_PROGRESS, warn=None):
+                     path=None, skip_bad: bool = False, threads: int = 1, progress=NULL_PROGRESS, warn=None,
+                     class_map: str | None = None):
     """Top-1/top-5 and per-class accuracy of the session's plan through the simulation on ``data``'s test
     split (default: the session's own data), with ``reference``'s top-1 agreement: an
-    :class:`~core.evaluate.EvalResult` with ``simulated`` set and no latency (nothing ran on LiteRT)."""
+    :class:`~core.evaluate.EvalResult` with ``simulated`` set and no latency (nothing ran on LiteRT).
+    ``class_map``: a ``--class-map`` file naming the model's outputs (:mod:`core.data.classes`)."""
     from ..evaluate import BATCH, EvalResult, _per_class, _Run, predict
     from ..models.convention import resolve_convention
     from .inputs import load_session
 
     session = load_session(session_path, model_path)
-    spec, ds = session_data(session, data, path, skip_bad, warn)
+    spec, ds = session_data(session, data, path, skip_bad, warn, class_map)
     ds = ds.limit(limit)
     if len(ds) == 0:
         raise ValueError(f"{spec}: no images to evaluate on")

@@ -81,4 +81,4 @@ def _run_session(args) -> int:
     return _report(args, lambda bar: evaluate_session(
         args.model, args.data, args.limit, reference=args.reference, weights=args.weights,
         model_path=args.model_file, path=args.path, skip_bad=args.skip_bad, threads=args.threads,
-        progress=bar, warn=bar.warn))
+        class_map=args.class_map, progress=bar, warn=bar.warn))
