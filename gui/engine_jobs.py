@@ -55,14 +55,15 @@ def export(progress, model_path: str, tensors, ranges: dict, out: str, weights: 
                    weight_plan=weight_plan).to_dict()
 
 
-def evaluate(progress, model: str, reference: str | None, data: str, limit: int | None, threads: int) -> dict:
+def evaluate(progress, model: str, reference: str | None, data: str, limit: int | None, threads: int,
+             class_map: str | None = None) -> dict:
     from core.workflows.evaluate import evaluate_float_and_int8
 
-    return evaluate_float_and_int8(model, reference, data, limit, threads, progress=progress)
+    return evaluate_float_and_int8(model, reference, data, limit, threads, progress=progress, class_map=class_map)
 
 
 def evaluate_plan(progress, session_file: str, model_path: str, label: str, reference: str | None, data: str,
-                  limit: int | None, threads: int, weights: str = "per-channel") -> dict:
+                  limit: int | None, threads: int, weights: str = "per-channel", class_map: str | None = None) -> dict:
     """Evaluate with no int8 file: the window's current plan, written by the window to ``session_file`` (a
     temporary copy, removed here), through the simulated int8 model, beside its float ``reference``. The int8
     side is what ``qftune evaluate S.qft --json`` prints (``"simulated": true``, no latency), named ``label``."""
@@ -74,10 +75,11 @@ def evaluate_plan(progress, session_file: str, model_path: str, label: str, refe
 
     def simulated(sub):
         return evaluate_session(session_file, data=data, limit=limit, weights=weights, model_path=model_path,
-                                threads=threads, progress=sub)
+                                threads=threads, class_map=class_map, progress=sub)
 
     try:
-        out = evaluate_float_and_int8(session_file, reference, data, limit, threads, progress=progress, int8=simulated)
+        out = evaluate_float_and_int8(session_file, reference, data, limit, threads, progress=progress, int8=simulated,
+                                      class_map=class_map)
         out["int8"]["model"] = label
         return out
     finally:
@@ -97,14 +99,14 @@ def compare(progress, model_path: str, tensors, tflite: str, data: str, images: 
 
 
 def sensitivity(progress, model_path: str, tensors, ranges: dict, data: str, limit: int | None,
-                weights: str | None, convention: dict | None = None) -> dict:
+                weights: str | None, convention: dict | None = None, class_map: str | None = None) -> dict:
     """``qftune sensitivity --json``'s document (``SensitivityResult.to_dict()``: a row per tensor, largest
     drop first, ``n_images`` and ``float_top1``, which give the noise band); :func:`core.sensitivity.drops_of`
     reads its drop per tensor."""
     from core.workflows.sensitivity import sensitivity as _sensitivity
 
     return _sensitivity(model_path, tensors, ranges, data, limit, weights=weights, convention=convention,
-                        progress=progress).to_dict()
+                        class_map=class_map, progress=progress).to_dict()
 
 
 def export_and_evaluate(progress, model_path: str, tensors, ranges: dict, out: str, weights: str = "per-tensor",

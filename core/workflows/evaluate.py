@@ -29,13 +29,17 @@ def evaluate(model: str, data: str = "embedded:eval", limit: int | None = None, 
 
 
 def evaluate_float_and_int8(model: str, reference: str | None, data: str = "embedded:eval",
-                            limit: int | None = None, threads: int = 1, progress=NULL_PROGRESS, int8=None) -> dict:
+                            limit: int | None = None, threads: int = 1, progress=NULL_PROGRESS, int8=None,
+                            class_map: str | None = None) -> dict:
     """``{"float": EvalResult dict, "int8": EvalResult dict}`` of the int8 ``model`` and its float
     ``reference`` (no "float" entry without one), each measured on its own. ``int8(progress) -> EvalResult``
-    measures the int8 side instead of ``model`` (a session's plan through the simulation)."""
+    measures the int8 side instead of ``model`` (a session's plan through the simulation; it applies
+    ``class_map`` itself)."""
     out = {}
     if reference:
-        out["float"] = evaluate(reference, data, limit, threads, progress=progress.sub(0.0, 0.5, 1.0)).to_dict()
+        out["float"] = evaluate(reference, data, limit, threads, class_map=class_map,
+                                progress=progress.sub(0.0, 0.5, 1.0)).to_dict()
     sub = progress.sub(0.5 if reference else 0.0, 0.5 if reference else 1.0, 1.0)
-    out["int8"] = (int8(sub) if int8 is not None else evaluate(model, data, limit, threads, progress=sub)).to_dict()
+    out["int8"] = (int8(sub) if int8 is not None
+                   else evaluate(model, data, limit, threads, class_map=class_map, progress=sub)).to_dict()
     return out

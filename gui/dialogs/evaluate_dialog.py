@@ -19,6 +19,10 @@ class EvaluateDialog(OptionsDialog):
         Field("reference", "Float model", "open", "", "Float model to compare with (default: the session's Keras model)",
               file_filter="Models (*.keras *.h5 *.tflite)", optional=True, zero_text="empty: the session's Keras model"),
         Field("data", "Data", "text", "embedded:eval", "Dataset spec (test split)"),
+        Field("class_map", "Class map", "open", "", "The model's classes, one name per line, line i = output i "
+              "(a labels.txt): each image is scored against the line of its class folder's name, as --class-map",
+              file_filter="Class list (*.txt);;All files (*)", optional=True,
+              zero_text="empty: imagenet: keras.applications' order, folder: sorted folder names"),
         Field("limit", "Limit", "int", 0, "Evaluate on the first N images only (0 = no limit: all)",
               minimum=0, zero_text="no limit"),
         Field("threads", "Threads", "int", 1, "Interpreter threads", minimum=1, maximum=64),
@@ -44,9 +48,9 @@ def make_job(values: dict, app):
         label = f"{Path(app.state.path).name if app.state.path else 'untitled'}: the current plan (simulated)"
         return remote(engine_jobs.evaluate_plan, session_file=str(plan_file), model_path=session.model_path,
                       label=label, reference=reference, data=values["data"], limit=values["limit"] or None,
-                      threads=values["threads"])
+                      threads=values["threads"], class_map=values.get("class_map"))
     if not Path(model).exists():
         raise FileNotFoundError(f"{model}: no such int8 .tflite (export one first, or leave it empty to evaluate "
                                 "the current plan simulated)")
     return remote(engine_jobs.evaluate, model=model, reference=reference, data=values["data"],
-                  limit=values["limit"] or None, threads=values["threads"])
+                  limit=values["limit"] or None, threads=values["threads"], class_map=values.get("class_map"))

@@ -13,6 +13,10 @@ class SensitivityDialog(OptionsDialog):
     command = "sensitivity"
     fields = [
         Field("data", "Data", "text", "embedded:eval", "Dataset spec (test split)"),
+        Field("class_map", "Class map", "open", "", "The model's classes, one name per line, line i = output i "
+              "(a labels.txt): each image is scored against the line of its class folder's name, as --class-map",
+              file_filter="Class list (*.txt);;All files (*)", optional=True,
+              zero_text="empty: imagenet: keras.applications' order, folder: sorted folder names"),
         Field("limit", "Limit", "int", 0, "Use the first N images only (0 = no limit: all)", minimum=0,
               zero_text="no limit"),
         Field("weights", "Weights", "choice", "none", "Also quantize that layer's weights",
@@ -34,4 +38,5 @@ def make_job(values: dict, app):
     return remote(engine_jobs.sensitivity, model_path=snap.model_path, tensors=snap.tensors, ranges=snap.ranges,
                   data=values["data"], limit=values["limit"] or None,
                   weights=None if values["weights"] == "none" else values["weights"],
-                  convention=resolve_convention(session=app.state.session).to_dict())
+                  convention=resolve_convention(session=app.state.session).to_dict(),
+                  class_map=values.get("class_map"))

@@ -1,0 +1,74 @@
+"""Jobs > Evaluate… and Sensitivity… take a class map, as ``--class-map`` does on the command line: a folder whose
+class names are the user's own words is scored against the model's outputs in the model's order."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from gui_helpers import click_menu, click_run
+from gui_kit import close_errors, wait_jobs
+from PIL import Image
+
+from cli_kit import run
+from core.sensitivity import drops_of
+
+# the bundled Fashion-MNIST model's outputs, in its order, in a user's words: sorted, they are another order
+WORDS = ["tshirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "boot"]
+
+
+def _user_folder(tmp_path, n: int = 40):
+    from core.data import load_dataset
+
+    ds = load_dataset("embedded:eval")
+    for i in range(n):
+        path = tmp_path / "mine" / WORDS[int(ds.labels[i])] / f"{i:03d}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(ds.images[i, :, :, 0]).save(path)
+    (tmp_path / "labels.txt").write_text("\n".join(WORDS) + "\n")
+    return f"folder:{tmp_path / 'mine'}", tmp_path / "labels.txt"
+
+
+def _type(qtbot, edit, text: str):
+    edit.clear()
+    qtbot.keyClicks(edit, text)
+
+
+@pytest.mark.timeout(300)
+def test_evaluate_and_sensitivity_dialogs_score_a_folder_through_the_class_map(make_main_window, session_copy,
+                                                                                tmp_path, qtbot):
+    spec, labels = _user_folder(tmp_path)
+    path = session_copy("qf")
+    app = make_main_window(str(path))
+    click_menu(qtbot, app.window, "&Jobs", "E&valuate…")
+    dlg = app.dialog
+    assert dlg.values()["class_map"] is None                     # empty: the folder's sorted names
+    _type(qtbot, dlg.widgets["data"], spec)
+    _type(qtbot, dlg.widgets["class_map"].edit, str(labels))
+    click_run(qtbot, dlg)
+    wait_jobs(qtbot, app)
+    assert not app.errors, close_errors(app)
+    shown = app.state.results["evaluate"]
+    cli = run("evaluate", path, "--data", spec, "--class-map", labels, "--json")
+    assert cli.returncode == 0, cli.stderr
+    cli = json.loads(cli.stdout)
+    assert shown["int8"]["class_index"] == cli["class_index"] == {w: WORDS.index(w) for w in cli["class_index"]}
+    assert (shown["int8"]["top1"], shown["int8"]["n_images"]) == (cli["top1"], cli["n_images"]) and cli["n_images"] == 40
+    float_cli = json.loads(run("evaluate", app.state.session.model_path, "--data", spec, "--class-map", labels,
+                               "--json").stdout)
+    assert shown["float"]["top1"] == float_cli["top1"] and shown["float"]["class_index"] == cli["class_index"]
+    unmapped = json.loads(run("evaluate", path, "--data", spec, "--json").stdout)     # sorted words: other outputs
+    assert unmapped["class_index"] == {w: sorted(WORDS).index(w) for w in cli["class_index"]} != cli["class_index"]
+
+    click_menu(qtbot, app.window, "&Jobs", "&Sensitivity…")
+    dlg = app.dialog
+    _type(qtbot, dlg.widgets["data"], spec)
+    _type(qtbot, dlg.widgets["class_map"].edit, str(labels))
+    click_run(qtbot, dlg)
+    wait_jobs(qtbot, app, timeout=240_000)
+    assert not app.errors, close_errors(app)
+    sens = app.state.results["sensitivity"]
+    assert sens["n_images"] == 40 and abs(sens["float_top1"] - float_cli["top1"]) <= 1 / 40   # mapped, as above
+    drops = drops_of(sens)
+    assert len(drops) > len(app.state.plan.names) // 2 and np.isfinite(list(drops.values())).all()
