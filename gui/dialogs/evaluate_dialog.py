@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from core.data.classes import CLASS_MAP_HELP
+
 from .options_dialog import Field, OptionsDialog
+
+# --class-map's field, here and in the Sensitivity dialog
+CLASS_MAP = Field("class_map", "Class map", "open", "", CLASS_MAP_HELP, file_filter="Class list (*.txt);;All files (*)",
+                  optional=True, zero_text="empty: imagenet: keras.applications' order, folder: sorted folder names")
 
 
 class EvaluateDialog(OptionsDialog):
@@ -19,10 +25,7 @@ class EvaluateDialog(OptionsDialog):
         Field("reference", "Float model", "open", "", "Float model to compare with (default: the session's Keras model)",
               file_filter="Models (*.keras *.h5 *.tflite)", optional=True, zero_text="empty: the session's Keras model"),
         Field("data", "Data", "text", "embedded:eval", "Dataset spec (test split)"),
-        Field("class_map", "Class map", "open", "", "The model's classes, one name per line, line i = output i "
-              "(a labels.txt): each image is scored against the line of its class folder's name, as --class-map",
-              file_filter="Class list (*.txt);;All files (*)", optional=True,
-              zero_text="empty: imagenet: keras.applications' order, folder: sorted folder names"),
+        CLASS_MAP,
         Field("limit", "Limit", "int", 0, "Evaluate on the first N images only (0 = no limit: all)",
               minimum=0, zero_text="no limit"),
         Field("threads", "Threads", "int", 1, "Interpreter threads", minimum=1, maximum=64),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from core.quant.granularity import GRANULARITIES
 
 from ._snapshot import snapshot
+from .evaluate_dialog import CLASS_MAP
 from .options_dialog import Field, OptionsDialog
 
 
@@ -13,10 +14,7 @@ class SensitivityDialog(OptionsDialog):
     command = "sensitivity"
     fields = [
         Field("data", "Data", "text", "embedded:eval", "Dataset spec (test split)"),
-        Field("class_map", "Class map", "open", "", "The model's classes, one name per line, line i = output i "
-              "(a labels.txt): each image is scored against the line of its class folder's name, as --class-map",
-              file_filter="Class list (*.txt);;All files (*)", optional=True,
-              zero_text="empty: imagenet: keras.applications' order, folder: sorted folder names"),
+        CLASS_MAP,
         Field("limit", "Limit", "int", 0, "Use the first N images only (0 = no limit: all)", minimum=0,
               zero_text="no limit"),
         Field("weights", "Weights", "choice", "none", "Also quantize that layer's weights",
