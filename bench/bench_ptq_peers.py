@@ -134,7 +134,8 @@ def main() -> None:
     py = sys.executable
     runs: dict[str, list[dict]] = {tool: [] for tool in tools}
     with tempfile.TemporaryDirectory(prefix="qftune_peers_") as tmp:
-        run_child([py, "-c", FLOAT, str(model), f"{tmp}/m_float.tflite"], parse=False)
+        if "litert_quantizer" in tools:     # its input; the others start from the Keras model
+            run_child([py, "-c", FLOAT, str(model), f"{tmp}/m_float.tflite"], parse=False)
         for _ in range(args.repeat):
             for tool, script, first in (("qftune", QFTUNE.format(root=str(ROOT)), str(model)),
                                         ("tflite_converter", CONVERTER, str(model)),
