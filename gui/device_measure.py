@@ -38,6 +38,18 @@ def fault_message(phone: str, exc: DeviceError, host: dict) -> str:
             f"{h['images']} images); this undo step has no phone figures.")
 
 
+def _phone_name(serial: str) -> str:
+    """``MODEL (SERIAL)`` read from adb now, or the serial alone: the Device list may show a phone that has just
+    (re)connected before its model could be read, and the error of a job on it should still say which phone."""
+    from core.device import list_devices
+
+    try:
+        info = next((d for d in list_devices() if d.serial == serial and d.model), None)
+    except DeviceError:
+        info = None
+    return info.name if info is not None else serial
+
+
 class DeviceMeasure(QObject):
     changed = Signal()              # a step got device figures (or the step on screen changed)
 
@@ -162,10 +174,11 @@ class DeviceMeasure(QObject):
 
         def job(progress):
             h = host(progress.sub(0.0, 0.4, 1.0))
+            name = phone if info is not None and info.model else _phone_name(serial)
             try:
                 device = measure_exported(h["tflite"], config, progress.sub(0.4, 0.6, 1.0))
             except DeviceError as exc:
-                raise MeasureFailed(fault_message(phone, exc, h)) from exc
+                raise MeasureFailed(fault_message(name, exc, h)) from exc
             return figures(h, device)
 
         self.job = self.app.start_job("Measuring on device", job, lambda r: self._done(session, step, index, r))
