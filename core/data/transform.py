@@ -11,7 +11,10 @@ Evaluation transform (keras.applications / TF-slim evaluation): the central squa
 87.5 % of the shorter side, resized to ``size x size`` -- the same as resizing the shorter
 side to ``size / 0.875`` and taking the central ``size`` crop, computed on the crop only
 (bilinear; antialiased when shrinking more than 2x) -- then rounded to whole pixels 0..255
-(what an app feeding uint8 frames sees). A 1x1 thumbnail or a huge photo is transformed on
+(what an app feeding uint8 frames sees). An image already at the model's input size
+(``size x size``: data prepared for the model, e.g. 28-px Fashion-MNIST PNGs) is used whole,
+as the in-memory sets are: its crop would throw away 12.5 % of a picture that has no margin
+and blur the rest back up. A 1x1 thumbnail or a huge photo is transformed on
 its own; no image changes the size of another. For a 1-channel model the RGB pixels become
 luminance (0.299 R + 0.587 G + 0.114 B).
 """
@@ -68,17 +71,20 @@ def check_file(path: str) -> str:
     return ""
 
 
-def _crop_box(h, w):
-    """(top, left, side) of the central square covering 87.5 % of the shorter side (int32 tensors)."""
+def _crop_box(h, w, size: int):
+    """(top, left, side) of the central square covering 87.5 % of the shorter side (int32 tensors);
+    the whole image when it is already ``size x size`` (data prepared for the model is used as it is)."""
     import tensorflow as tf
 
     short = tf.minimum(h, w)
     side = tf.maximum(tf.cast(tf.round(tf.cast(short, tf.float32) * CROP_FRACTION), tf.int32), 1)
+    side = tf.where((h == size) & (w == size), tf.constant(size, tf.int32), side)
     return (h - side) // 2, (w - side) // 2, side
 
 
 def decode_crop(path, size: int):
-    """The central crop (87.5 % of the shorter side, square) of one file, uint8 ``(side, side, 3)``.
+    """The central crop (87.5 % of the shorter side, square) of one file, uint8 ``(side, side, 3)``;
+    a file already ``size x size`` whole.
 
     JPEGs: only the crop window is decoded (``decode_and_crop_jpeg``), or, when the crop is at
     least twice the target, the whole file at 1/2, 1/4 or 1/8 scale (libjpeg's DCT scaling)
@@ -97,12 +103,12 @@ def decode_crop(path, size: int):
 
     def crop(img):
         shape = tf.shape(img)
-        top, left, side = _crop_box(shape[0], shape[1])
+        top, left, side = _crop_box(shape[0], shape[1], size)
         return img[top:top + side, left:left + side, :]
 
     def jpeg():
         shape = tf.image.extract_jpeg_shape(data)
-        top, left, side = _crop_box(shape[0], shape[1])
+        top, left, side = _crop_box(shape[0], shape[1], size)
         ratio_index = tf.reduce_sum(tf.cast(side // tf.constant([2, 4, 8]) >= size, tf.int32))
 
         def window():
