@@ -14,7 +14,8 @@ _LIVE: dict[str, object] = {}
 
 
 def live_open(progress, key: str, model_path: str, tensors, ranges: dict, weight_plan, convention: dict,
-              calibration: dict, n_images: int | None = None, data: str | None = None) -> dict:
+              calibration: dict, n_images: int | None = None, data: str | None = None,
+              class_map: str | None = None) -> dict:
     """Build the live set of a session (replacing any other); ``{"figures", "spec", "n_images", "segments"}``,
     or ``{"error": "no-data" | "refused", "message"}`` when the data cannot give one (its spec no longer
     resolves; it does not match the model), never figures of the wrong data."""
@@ -23,7 +24,7 @@ def live_open(progress, key: str, model_path: str, tensors, ranges: dict, weight
     _LIVE.clear()
     try:
         live = build_live_set(model_path, tensors, ranges, weight_plan, convention, calibration, n_images, data,
-                              progress=progress)
+                              progress=progress, class_map=class_map)
     except NoLiveDataError as exc:
         return {"error": "no-data", "message": str(exc)}
     except DataMismatchError as exc:

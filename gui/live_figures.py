@@ -35,6 +35,7 @@ class LiveFigures(QObject):
         self.state = state
         self.n_images = n_images          # None: the engine's default for the input size (500 up to 64 px)
         self.data: str | None = None      # a spec the user chose instead of the session's own
+        self.class_map: str | None = None  # a --class-map file naming the model's outputs
         self.runner = JobRunner(self)
         self.runner.finished.connect(self._job_ended)
         self.app_runner = app_runner
@@ -96,10 +97,13 @@ class LiveFigures(QObject):
         self._set("building", "building the live set…")
         self._build_timer.start(BUILD_DELAY_MS)
 
-    def rebuild(self, data: str | None = None, n_images: int | None = None) -> None:
-        """Build the live set again, on ``data`` (a spec) and/or ``n_images`` when given."""
+    def rebuild(self, data: str | None = None, n_images: int | None = None, class_map: str | None = None) -> None:
+        """Build the live set again, on ``data`` (a spec), ``n_images`` and/or ``class_map`` (a
+        ``--class-map`` file; '' for none) when given."""
         if data is not None:
             self.data = data or None
+        if class_map is not None:
+            self.class_map = class_map or None
         if n_images is not None:
             self.n_images = n_images or None
         self._session_changed()
@@ -167,7 +171,8 @@ class LiveFigures(QObject):
         fn = remote(engine_live.live_open, key=key, model_path=str(session.model_path),
                     tensors=list(self.state.plan.tensors), ranges=ranges, weight_plan=weight_plan,
                     convention=resolve_convention(session=session).to_dict(),
-                    calibration=dict(session.calibration or {}), n_images=self.n_images, data=self.data)
+                    calibration=dict(session.calibration or {}), n_images=self.n_images, data=self.data,
+                    class_map=self.class_map)
         self._want_build = False
         self._set("building", "building the live set…")
         job = self.runner.start("Building the live set", fn,

@@ -5,7 +5,8 @@ labels with its 95 % interval ("within noise" when the float model's top-1 lies 
 output's SQNR, for the live set's images; the previous figures greyed while the new ones are being
 computed; and a line of the agreement (and top-1) over the undo history, one point per step, the
 current step ringed, each point's figures in its tooltip. When the session's data cannot give a
-live set it says why and asks for a data spec.
+live set it says why and asks for a data spec and, optionally, a class map (``--class-map``'s file,
+for data whose class names are not the model's order).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from pathlib import Path
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+
+from core.data.classes import CLASS_MAP_HELP
 
 from .live_figures import LiveFigures
 
@@ -96,12 +99,22 @@ class LivePanel(QWidget):
         self.data_edit = QLineEdit()
         self.data_edit.setObjectName("live_data")
         self.data_edit.setPlaceholderText("data spec, e.g. folder:PATH")
+        self.data_edit.setToolTip("the live set's data (its test split); empty: the session's own data")
+        self.class_map_edit = QLineEdit()
+        self.class_map_edit.setObjectName("live_class_map")
+        self.class_map_edit.setPlaceholderText("class map (optional): labels.txt")
+        self.class_map_edit.setToolTip(f"Class map, as --class-map: {CLASS_MAP_HELP}")
         self.data_button = QPushButton("Use data")
-        self.data_button.clicked.connect(lambda: self.live.rebuild(data=self.data_edit.text().strip()))
+        self.data_button.clicked.connect(lambda: self.live.rebuild(data=self.data_edit.text().strip(),
+                                                                   class_map=self.class_map_edit.text().strip()))
         self.data_edit.returnPressed.connect(self.data_button.click)
-        ask = QHBoxLayout()
-        ask.addWidget(self.data_edit, 1)
-        ask.addWidget(self.data_button)
+        self.class_map_edit.returnPressed.connect(self.data_button.click)
+        row = QHBoxLayout()
+        row.addWidget(self.data_edit, 1)
+        row.addWidget(self.data_button)
+        ask = QVBoxLayout()
+        ask.addLayout(row)
+        ask.addWidget(self.class_map_edit)
         self.ask = QWidget()
         self.ask.setLayout(ask)
         ask.setContentsMargins(0, 0, 0, 0)

@@ -129,11 +129,13 @@ class NoLiveDataError(ValueError):
     """The session's data cannot give a live set (its spec no longer resolves, or nothing is held out)."""
 
 
-def live_set_data(calibration: dict, n_images: int, data: str | None = None, path=None):
+def live_set_data(calibration: dict, n_images: int, data: str | None = None, path=None,
+                  class_map: str | None = None):
     """(spec, ``n_images`` held-out images of the session's data): its test split, without the images
     calibration used when the spec has no separate test split (a folder, or a spec naming its split);
     a fixed subset (seed 0) in file order. :class:`NoLiveDataError` names the spec when it no longer
-    resolves or holds nothing besides the calibration images."""
+    resolves or holds nothing besides the calibration images. ``class_map``: a ``--class-map`` file
+    naming the model's outputs (:mod:`core.data.classes`); one it cannot apply is a :class:`DataMismatchError`."""
     from ..data import load_dataset
     from ..data.source import per_class_index
 
@@ -155,6 +157,13 @@ def live_set_data(calibration: dict, n_images: int, data: str | None = None, pat
         pool = np.setdiff1d(pool, used)
     if len(pool) == 0:
         raise NoLiveDataError(f"{spec}: every image was used for calibration; choose other data for the live set")
+    if class_map:
+        from ..data.classes import apply_class_map
+
+        try:
+            ds = apply_class_map(ds, class_map)
+        except (OSError, ValueError) as exc:
+            raise DataMismatchError(str(exc)) from None
     pick = np.sort(np.random.default_rng(0).permutation(pool)[:n_images])
     out = ds.subset(pick)
     out.source = spec
@@ -163,10 +172,11 @@ def live_set_data(calibration: dict, n_images: int, data: str | None = None, pat
 
 def build_live_set(model_path: str, tensors, ranges: dict, weight_plan, convention: dict, calibration: dict,
                    n_images: int | None = None, data: str | None = None, weights: str = "per-channel",
-                   progress=NULL_PROGRESS):
+                   progress=NULL_PROGRESS, class_map: str | None = None):
     """The warm :class:`~core.simulate.live.LiveSet` of a plan (its simulated model built, its float
     reference and first figures computed) on ``n_images`` held-out images (default
-    :func:`~core.simulate.live.default_live_size` of the input size); ``.spec`` names the data.
+    :func:`~core.simulate.live.default_live_size` of the input size), labelled by ``class_map`` when
+    given (a ``--class-map`` file); ``.spec`` names the data.
     :class:`NoLiveDataError` / :class:`DataMismatchError` when the data cannot score the model."""
     from ..models.convention import InputConvention
     from ..models.loading import load_model
@@ -176,7 +186,7 @@ def build_live_set(model_path: str, tensors, ranges: dict, weight_plan, conventi
     progress.update(0, 4, "loading the model")
     model = load_model(model_path)
     size = int(model.input_shape[1])
-    spec, ds = live_set_data(calibration, n_images or default_live_size(size), data)
+    spec, ds = live_set_data(calibration, n_images or default_live_size(size), data, class_map=class_map)
     size, channels = check_data_matches(model, ds, spec)
     progress.update(1, 4, f"reading {len(ds)} live images of {spec}")
     conv = InputConvention.from_dict(convention)
