@@ -192,7 +192,8 @@ class LivePanel(QWidget):
     def refresh(self) -> None:
         live = self.live
         info = live.info
-        self.source.setText(f"{info['n_images']} held-out images of {info['spec']}" if info else "")
+        mapped = f", classes as in {Path(live.class_map).name}" if info and live.class_map else ""
+        self.source.setText(f"{info['n_images']} held-out images of {info['spec']}{mapped}" if info else "")
         texts = format_figures(live.figures)
         for k, lab in self.labels.items():
             lab.setText(texts[k])

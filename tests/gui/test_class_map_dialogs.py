@@ -108,6 +108,7 @@ def test_the_live_panel_refuses_a_folder_of_five_classes_then_scores_it_through_
     qtbot.waitUntil(lambda: not panel.greyed and panel.live.status == "ready", timeout=180_000)
     shown = panel.shown
     assert shown["n_images"] == 40 - 5 and spec in panel.source.text()     # the 5 calibration images left out
+    assert "classes as in labels.txt" in panel.source.text()
     assert shown["float_top1"] > 0.5 and shown["top1"] > 0.5
     assert not panel.ask.isVisible()
     assert not app.errors, close_errors(app)
