@@ -38,7 +38,8 @@ def test_deploy_measures_rounds_and_accuracy(phone, tools, tflite_models, sandbo
     # accuracy: measured on the device for the int8-input model, equal to the host's on the same images
     acc = report.accuracy["int8"]
     assert acc is not None and acc.num_runs == 60
-    assert abs(acc.top1 - host_top1(tflite_models["int8"], 60)) <= 1 / 60 + 1e-9
+    # within one image: the tool reads JPEGs (quality 100 is not lossless), and prints top-1 to 6 decimals
+    assert abs(acc.top1 - host_top1(tflite_models["int8"], 60)) <= 1 / 60 + 1e-6
     assert acc.top1 > 0.3  # the tiny model learnt something; a wrong label order would give ~0.1
     # the float-input model is not fed what it expects by run_eval: no number, a reason
     assert report.accuracy["float"] is None and "float-input" in report.accuracy_notes["float"]
