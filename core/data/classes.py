@@ -85,7 +85,10 @@ def read_class_map(path) -> list[str]:
 
 
 def apply_class_map(src, path):
-    """``src`` relabelled by the ``--class-map`` file ``path``: label = the line of its class name."""
+    """``src`` relabelled by the ``--class-map`` file ``path``: label = the line of its class name
+    (``src`` itself when no file is given: None or '')."""
+    if not path:
+        return src
     names = read_class_map(path)
     position = {n: i for i, n in enumerate(names)}
     present = sorted({int(v) for v in np.unique(src.labels)})

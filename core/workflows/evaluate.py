@@ -20,10 +20,9 @@ def evaluate(model: str, data: str = "embedded:eval", limit: int | None = None, 
         raise ValueError(f"--threads must be at least 1, got {threads}")
     ds = load_dataset(data, default_split="test", path=path, skip_bad=skip_bad, warn=warn)
     ds.source = data
-    if class_map:
-        from ..data.classes import apply_class_map
+    from ..data.classes import apply_class_map
 
-        ds = apply_class_map(ds, class_map)
+    ds = apply_class_map(ds, class_map)
     return _evaluate(model, data, threads=threads, reference=reference, limit=limit, progress=progress,
                      dataset=ds, convention=as_convention(convention), warn=warn)
 

@@ -24,10 +24,9 @@ def test_split(spec: str, limit: int | None = None, path=None, skip_bad: bool = 
     from ..data import load_dataset
 
     ds = load_dataset(spec, default_split="test", path=path, skip_bad=skip_bad, warn=warn)
-    if class_map:
-        from ..data.classes import apply_class_map
+    from ..data.classes import apply_class_map
 
-        ds = apply_class_map(ds, class_map)
+    ds = apply_class_map(ds, class_map)
     return ds.limit(limit)
 
 

@@ -35,11 +35,9 @@ def session_data(session, data: str | None = None, path=None, skip_bad: bool = F
         raise ValueError(f"{session.path}: its data spec {spec!r} no longer resolves ({exc}); "
                          "pass --data SPEC") from None
     ds.source = spec
-    if class_map:
-        from ..data.classes import apply_class_map
+    from ..data.classes import apply_class_map
 
-        ds = apply_class_map(ds, class_map)
-    return spec, ds
+    return spec, apply_class_map(ds, class_map)
 
 
 def check_data_matches(model, ds, spec: str) -> tuple[int, int]:
@@ -157,13 +155,12 @@ def live_set_data(calibration: dict, n_images: int, data: str | None = None, pat
         pool = np.setdiff1d(pool, used)
     if len(pool) == 0:
         raise NoLiveDataError(f"{spec}: every image was used for calibration; choose other data for the live set")
-    if class_map:
-        from ..data.classes import apply_class_map
+    from ..data.classes import apply_class_map
 
-        try:
-            ds = apply_class_map(ds, class_map)
-        except (OSError, ValueError) as exc:
-            raise DataMismatchError(str(exc)) from None
+    try:
+        ds = apply_class_map(ds, class_map)
+    except (OSError, ValueError) as exc:
+        raise DataMismatchError(str(exc)) from None
     pick = np.sort(np.random.default_rng(0).permutation(pool)[:n_images])
     out = ds.subset(pick)
     out.source = spec
